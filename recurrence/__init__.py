@@ -1,0 +1,61 @@
+"""recurrence: how often a lumbar disc herniates again after discectomy, with and
+without closing the annulus fibrosus, and how sure we can be.
+
+Public names (see ``shared/API.md``): :func:`load_cohort`, :func:`load_studies`,
+:func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
+:func:`check_range`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
+:mod:`recurrence.meta`, :mod:`recurrence.plotting`, :mod:`recurrence.report`.
+
+Everything is imported lazily, so ``import recurrence`` stays fast and has no side
+effects.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_cohort": "recurrence.cohorts",
+    "load_studies": "recurrence.studies",
+    "published_studies": "recurrence.studies",
+    "simulate_cohort": "recurrence.synthetic",
+    "simulate_studies": "recurrence.synthetic",
+    "true_cumulative_incidence": "recurrence.synthetic",
+    "table_one": "recurrence.tableone",
+    "check_range": "recurrence.checks",
+    "DataError": "recurrence.errors",
+    "DataWarning": "recurrence.errors",
+    "StatisticalWarning": "recurrence.errors",
+    "ConvergenceWarning": "recurrence.errors",
+}
+_SUBPACKAGES = {"survival", "meta", "plotting", "report", "design", "checks", "errors",
+                "synthetic", "schema", "studies", "cohorts", "tableone", "results"}
+
+__all__ = sorted([*_LAZY, *_SUBPACKAGES])
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f"recurrence.{name}")
+    else:
+        raise AttributeError(f"module 'recurrence' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks import check_range
+    from .cohorts import load_cohort
+    from .errors import ConvergenceWarning, DataError, DataWarning, StatisticalWarning
+    from .studies import load_studies, published_studies
+    from .synthetic import simulate_cohort, simulate_studies, true_cumulative_incidence
+    from .tableone import table_one

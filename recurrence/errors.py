@@ -1,0 +1,152 @@
+"""Exceptions and warnings raised by :mod:`recurrence`.
+
+Every input problem is a :class:`DataError` (a :class:`ValueError`) that names the
+source (file or "DataFrame"), the column, the rows (1-based data rows, as a user
+counts them in a spreadsheet below the header) and what to do about it.  One error
+lists every problem found, so a user fixes a file once, not once per problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "ConvergenceWarning",
+    "DataError",
+    "DataWarning",
+    "Problem",
+    "RecurrenceWarning",
+    "StatisticalWarning",
+    "format_rows",
+]
+
+#: How many row numbers a message shows before it says "and N more".
+MAX_ROWS_SHOWN = 10
+
+
+def format_rows(rows: Sequence[int], limit: int = MAX_ROWS_SHOWN) -> str:
+    """Format 1-based row numbers for a message.
+
+    Examples
+    --------
+    >>> format_rows([3])
+    'row 3'
+    >>> format_rows([3, 17])
+    'rows 3, 17'
+    >>> format_rows(range(1, 15))
+    'rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 4 more'
+    """
+    rows = sorted({int(r) for r in rows})
+    if not rows:
+        return "no rows"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = len(rows) - limit
+    word = "row" if len(rows) == 1 else "rows"
+    return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input table.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words ("is 0 or negative").
+    column
+        The column concerned (canonical name, or the user's name if it differs),
+        or ``None`` for a table-wide problem.
+    rows
+        1-based data-row numbers (the first row under the header is row 1).
+    fix
+        What the user can do about it.
+    values
+        A few offending values, shown to help find them.
+    user_column
+        The user's name of the column when it was mapped to ``column``.
+    """
+
+    message: str
+    column: str | None = None
+    rows: tuple[int, ...] = ()
+    fix: str | None = None
+    values: tuple[object, ...] = field(default=())
+    user_column: str | None = None
+
+    def describe(self) -> str:
+        """One line: column, rows, what is wrong and the fix."""
+        parts = []
+        if self.column is not None:
+            mapped = self.user_column not in (None, self.column)
+            parts.append(f"column '{self.user_column}' (mapped to '{self.column}')" if mapped
+                         else f"column '{self.column}'")
+        if self.rows:
+            parts.append(format_rows(self.rows))
+        head = ", ".join(parts)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.values:
+            shown = ", ".join(repr(v) for v in self.values[:5])
+            text += f" (found {shown}{', …' if len(self.values) > 5 else ''})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class DataError(ValueError):
+    """An input table (or argument) that cannot be used, with every problem found.
+
+    Parameters
+    ----------
+    problems
+        One or more :class:`Problem` (or plain strings).
+    source
+        Where the data came from: a file name, or ``"DataFrame"``.
+
+    Examples
+    --------
+    >>> err = DataError([Problem("is 0 or negative", column="time", rows=(3, 17),
+    ...                          fix="times are months from surgery and must be > 0")],
+    ...                 source="cohort.csv")
+    >>> print(err)
+    cohort.csv: 1 problem, nothing was loaded:
+      - column 'time', rows 3, 17: is 0 or negative. Fix: times are months from surgery and must be > 0
+    """
+
+    def __init__(self, problems: Iterable[Problem | str] | Problem | str, *, source: str | None = None):
+        if isinstance(problems, (Problem, str)):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(
+            p if isinstance(p, Problem) else Problem(str(p)) for p in problems
+        )
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = self.source or "input"
+        if len(self.problems) == 1 and not (self.problems[0].column or self.problems[0].rows):
+            return f"{where}: {self.problems[0].describe()}"
+        n = len(self.problems)
+        head = f"{where}: {n} problem{'s' if n != 1 else ''}, nothing was loaded:"
+        return "\n".join([head, *(f"  - {p.describe()}" for p in self.problems)])
+
+    def one_line(self) -> str:
+        """The whole message on one line (for the command line)."""
+        where = self.source or "input"
+        return f"{where}: " + "; ".join(p.describe() for p in self.problems)
+
+
+class RecurrenceWarning(UserWarning):
+    """Base class of the warnings of :mod:`recurrence`."""
+
+
+class DataWarning(RecurrenceWarning):
+    """The data are usable but something should be looked at (e.g. missing covariates)."""
+
+
+class StatisticalWarning(RecurrenceWarning):
+    """An estimate exists but rests on a weak basis (no events, one study, boundary τ²…)."""
+
+
+class ConvergenceWarning(StatisticalWarning):
+    """An iterative estimator did not converge; the message says what was done instead."""

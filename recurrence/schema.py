@@ -1,0 +1,501 @@
+"""Canonical cohort and study tables: columns, coercion, validation with exact messages.
+
+The two tables are described in ``API.md``. This module turns whatever a user hands
+over (any column names, ``"yes"``/``"no"``, ``"12,5"`` with a decimal comma, numbers
+stored as text) into the canonical form, and collects *every* problem into one
+:class:`~recurrence.errors.DataError`.
+
+Why two steps. Parsing the usual spellings is ours (pandera coerces dtypes, but it
+does not know that ``"y"`` is true or that ``"1,5"`` is one and a half). The value
+rules after that (times > 0, codes in {0, 1, 2}, unique ids, events ≤ patients) are a
+declarative pandera schema validated lazily, whose ``failure_cases`` (column, check,
+value, row) become the "column, rows, what is wrong, fix" lines of the error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, DataWarning, Problem
+
+__all__ = [
+    "COHORT_COLUMNS",
+    "STUDY_COLUMNS",
+    "ColumnSpec",
+    "canonical_cohort",
+    "canonical_studies",
+]
+
+#: Times above this many months (100 years) cannot be follow-up after surgery.
+MAX_MONTHS = 1200.0
+#: Days per month used to turn dates into months (365.25 / 12).
+DAYS_PER_MONTH = 30.4375
+
+TRUE_SPELLINGS = {"1", "1.0", "yes", "y", "true", "t", "closed", "closure"}
+FALSE_SPELLINGS = {"0", "0.0", "no", "n", "false", "f", "not closed", "none"}
+EVENT_SPELLINGS = {
+    "0": 0, "0.0": 0, "censored": 0, "no": 0, "false": 0, "n": 0, "f": 0,
+    "1": 1, "1.0": 1, "reherniation": 1, "recurrence": 1, "yes": 1, "true": 1, "y": 1, "t": 1,
+    "2": 2, "2.0": 2, "competing": 2,
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One canonical column: its name, kind, unit, meaning."""
+
+    name: str
+    kind: str  # id | bool | time | event | number | integer | count | text
+    required: bool
+    meaning: str
+    unit: str = ""
+
+
+COHORT_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("patient_id", "id", True, "unique patient identifier"),
+    ColumnSpec("closure", "bool", True, "annulus closed after discectomy (suture or device)"),
+    ColumnSpec("time", "time", True, "index surgery to first event or censoring", "months"),
+    ColumnSpec("event", "event", True,
+               "0 censored, 1 reherniation (same level), 2 competing event"),
+    ColumnSpec("age", "number", False, "age at surgery", "years"),
+    ColumnSpec("sex", "text", False, "sex (F/M)"),
+    ColumnSpec("bmi", "number", False, "body-mass index", "kg/m²"),
+    ColumnSpec("smoker", "bool", False, "current smoker"),
+    ColumnSpec("diabetes", "bool", False, "diabetes mellitus"),
+    ColumnSpec("defect_width_mm", "number", False, "annular defect width", "mm"),
+    ColumnSpec("disc_height_mm", "number", False, "posterior disc height", "mm"),
+    ColumnSpec("level", "text", False, "operated level (L3/4, L4/5, L5/S1, …)"),
+    ColumnSpec("approach", "text", False, "surgical approach (open, MED, PELD, …)"),
+    ColumnSpec("site", "text", False, "hospital or surgeon site"),
+)
+
+STUDY_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("study", "id", True, "study label, unique"),
+    ColumnSpec("events_closure", "count", False, "reherniations in the closure arm", "patients"),
+    ColumnSpec("total_closure", "count", False, "patients in the closure arm", "patients"),
+    ColumnSpec("events_control", "count", False, "reherniations without closure", "patients"),
+    ColumnSpec("total_control", "count", False, "patients without closure", "patients"),
+    ColumnSpec("year", "integer", False, "publication year"),
+    ColumnSpec("design", "text", False, "RCT, prospective cohort, …"),
+    ColumnSpec("device", "text", False, "closure device or technique"),
+    ColumnSpec("approach", "text", False, "surgical approach"),
+    ColumnSpec("followup_months", "number", False, "follow-up of the outcome", "months"),
+    ColumnSpec("outcome", "text", False, "outcome definition"),
+    ColumnSpec("source", "text", False, "citation or address"),
+    ColumnSpec("trial", "text", False, "trial a report belongs to"),
+    ColumnSpec("count_basis", "text", False, "exact, or derived from a percentage"),
+)
+ARMS = (("events_closure", "total_closure"), ("events_control", "total_control"))
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _norm(name: object) -> str:
+    return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
+
+
+def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
+    """Rename user columns to canonical names. Returns (frame, {canonical: user_name})."""
+    columns = dict(columns or {})
+    problems: list[Problem] = []
+    present = [str(c) for c in frame.columns]
+    for user, canon in columns.items():
+        if user not in present:
+            near = difflib.get_close_matches(str(user), present, n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'?" if near else f"the columns are {present[:20]}"
+            problems.append(Problem(f"columns= maps '{user}' → '{canon}', but there is no column "
+                                    f"'{user}'", fix=hint))
+    targets = list(columns.values())
+    for canon in {t for t in targets if targets.count(t) > 1}:
+        users = [u for u, c in columns.items() if c == canon]
+        problems.append(Problem(f"columns= maps several columns to '{canon}': {users}",
+                                fix="map exactly one column to each canonical name"))
+    rename = {u: c for u, c in columns.items() if u in present}
+    canonical = {s.name for s in specs}
+    # Case, spaces and hyphens do not matter: " Patient ID" is patient_id.
+    for col in present:
+        if col in rename or col in canonical:
+            continue
+        norm = _norm(col)
+        if norm in canonical and norm not in rename.values() and norm not in present:
+            rename[col] = norm
+    out = frame.rename(columns={c: rename.get(str(c), str(c)) for c in frame.columns})
+    dupes = out.columns[out.columns.duplicated()].unique().tolist()
+    for d in dupes:
+        users = [c for c in present if rename.get(c, c) == d]
+        problems.append(Problem(f"several columns become '{d}': {users}",
+                                fix="keep one of them, or map the others to other names"))
+    required = [s.name for s in specs if s.required]
+    for name in required:
+        if name not in out.columns:
+            spec = next(s for s in specs if s.name == name)
+            unmapped = [c for c in out.columns if c not in canonical]
+            near = difflib.get_close_matches(name, unmapped, n=1, cutoff=0.5)
+            near = near or [c for c in unmapped if name in _norm(c) or _norm(c) in name][:1]
+            hint = (f"did you mean '{near[0]}'? Pass columns={{'{near[0]}': '{name}'}}" if near
+                    else f"add it, or map yours with columns={{'your_name': '{name}'}}")
+            problems.append(Problem(f"required column is missing ({spec.meaning})",
+                                    column=name, fix=hint))
+    if problems and len(present) == 1 and any(d in present[0] for d in ";,\t|"):
+        problems.append(Problem(f"the whole header '{present[0]}' was read as one column",
+                                fix="check the delimiter (comma, semicolon, tab)"))
+    if problems:
+        raise DataError(problems, source=source)
+    users = {rename.get(c, c): c for c in present}
+    return out, users
+
+
+# --------------------------------------------------------------------------- coercion
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: v if pd.isna(v) else str(v).strip().lower(), na_action=None)
+
+
+def coerce_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Usual spellings to a nullable boolean. Returns (values, bad mask)."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean"), pd.Series(False, index=series.index)
+    text = _as_text(series)
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(TRUE_SPELLINGS)] = True
+    out[text.isin(FALSE_SPELLINGS)] = False
+    bad = series.notna() & out.isna()
+    return out, bad
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers (also stored as text, with a decimal comma) to float. Returns (values, bad)."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(float), pd.Series(False, index=series.index)
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.astype("float64")
+        return values, pd.Series(False, index=series.index)
+    text = series.map(lambda v: v if pd.isna(v) else str(v).strip())
+    text = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) and _DECIMAL_COMMA.match(v)
+                    else v)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = series.notna() & values.isna() & ~text.isin(["nan", "NaN"])
+    return values, bad
+
+
+def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Event codes and their spellings to nullable integers. Returns (values, bad)."""
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("Int64"), pd.Series(False, index=series.index)
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.astype("float64")
+        whole = values.where(values == np.round(values))
+        out = whole.astype("Int64")
+        return out, values.notna() & whole.isna()
+    text = _as_text(series)
+    out = text.map(EVENT_SPELLINGS).astype("Int64")
+    numeric = pd.to_numeric(text, errors="coerce")
+    other = out.isna() & numeric.notna() & (numeric == np.round(numeric))
+    out[other] = numeric[other].astype("int64")
+    bad = series.notna() & out.isna()
+    return out, bad
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    sample = values.dropna().astype(str).head(20)
+    return len(sample) > 0 and bool(sample.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.5)
+
+
+def _values(series: pd.Series, mask: pd.Series) -> tuple:
+    return tuple(series[mask].head(6).tolist())
+
+
+def _rows(mask: pd.Series) -> tuple[int, ...]:
+    return tuple(int(i) + 1 for i in np.flatnonzero(np.asarray(mask, dtype=bool)))
+
+
+class _Collector:
+    def __init__(self, users: dict[str, str]):
+        self.users = users
+        self.problems: list[Problem] = []
+
+    def add(self, canon: str | None, mask, message: str, fix: str, raw: pd.Series | None = None):
+        mask = pd.Series(np.asarray(mask, dtype=bool))
+        if not mask.any():
+            return
+        vals = _values(raw.reset_index(drop=True), mask) if raw is not None else ()
+        self.problems.append(Problem(message, column=canon, rows=_rows(mask), fix=fix,
+                                     values=vals, user_column=self.users.get(canon)))
+
+
+# --------------------------------------------------------------------------- value rules
+
+
+def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Series],
+                      bag: _Collector) -> None:
+    """Validate ``frame`` against pandera checks built from ``rules`` (lazily)."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for col, checks in rules.items():
+        if col not in frame.columns:
+            continue
+        columns[col] = pa.Column(
+            checks=[pa.Check(fn, element_wise=False, error=key, ignore_na=True)
+                    for key, (fn, _m, _f) in checks.items() if key != "unique"],
+            nullable=True, unique="unique" in checks, coerce=False,
+        )
+    schema = pa.DataFrameSchema(columns, strict=False)
+    try:
+        schema.validate(frame, lazy=True)
+        return
+    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
+        cases = getattr(exc, "failure_cases", None)
+    if cases is None or len(cases) == 0:
+        return
+    for (col, check), grp in cases.groupby(["column", "check"], sort=False):
+        key = "unique" if check == "field_uniqueness" else check
+        _fn, message, fix = rules[col][key]
+        index = pd.to_numeric(grp["index"], errors="coerce").dropna().astype(int)
+        mask = pd.Series(False, index=range(len(frame)))
+        mask[index.to_numpy()] = True
+        if col in skip:
+            mask &= ~skip[col].reset_index(drop=True)
+        bag.add(col, mask, message, fix, frame[col])
+
+
+# --------------------------------------------------------------------------- cohort
+
+
+def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = None,
+                     time_from: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Map, coerce and validate a cohort table; return the canonical frame.
+
+    ``raw`` is never modified. Raises :class:`DataError` listing every problem.
+    """
+    if raw.shape[1] == 0:
+        raise DataError(Problem("has no columns", fix="export the table with its header"),
+                        source=source)
+    frame = raw.reset_index(drop=True)
+    if time_from is not None:
+        frame = _time_from_dates(frame, time_from, source)
+    frame, users = map_columns(frame, COHORT_COLUMNS, columns, source)
+    if len(frame) == 0:
+        raise DataError(Problem("has a header but no patient rows",
+                                fix="export the table again with its data"), source=source)
+    bag = _Collector(users)
+    out = pd.DataFrame(index=frame.index)
+    bad: dict[str, pd.Series] = {}
+
+    pid = frame["patient_id"]
+    out["patient_id"] = pid.map(lambda v: v if pd.isna(v) else _id_text(v)).astype(object)
+    bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
+
+    closure, bad["closure"] = coerce_bool(frame["closure"])
+    bag.add("closure", bad["closure"], "is not a yes/no value",
+            "use 1/0, yes/no or true/false", frame["closure"])
+    bag.add("closure", frame["closure"].isna(), "is empty", "say for every patient whether the "
+            "annulus was closed (1/0, yes/no)")
+    out["closure"] = closure
+
+    time, bad["time"] = coerce_number(frame["time"])
+    if bad["time"].any() and _looks_like_dates(frame["time"][bad["time"]]):
+        bag.add("time", bad["time"], "holds dates, not months",
+                "give months from surgery, or pass time_from=('surgery_date', 'end_date')",
+                frame["time"])
+    else:
+        bag.add("time", bad["time"], "is not a number",
+                "times are months from surgery to event or censoring", frame["time"])
+    bag.add("time", frame["time"].isna(), "is empty",
+            "give months from surgery to event or last follow-up")
+    out["time"] = time
+
+    event, bad["event"] = coerce_event(frame["event"])
+    bag.add("event", bad["event"], "is not an event code",
+            "use 0 censored, 1 reherniation, 2 competing event", frame["event"])
+    bag.add("event", frame["event"].isna(), "is empty",
+            "use 0 for patients without an event at last follow-up")
+    out["event"] = event
+
+    for spec in COHORT_COLUMNS[4:]:
+        if spec.name not in frame.columns:
+            continue
+        if spec.kind == "number":
+            values, bad[spec.name] = coerce_number(frame[spec.name])
+            bag.add(spec.name, bad[spec.name], "is not a number",
+                    f"give {spec.meaning} in {spec.unit}, or leave the cell empty",
+                    frame[spec.name])
+        elif spec.kind == "bool":
+            values, bad[spec.name] = coerce_bool(frame[spec.name])
+            bag.add(spec.name, bad[spec.name], "is not a yes/no value",
+                    "use 1/0, yes/no or true/false, or leave the cell empty", frame[spec.name])
+        else:
+            values = frame[spec.name]
+        out[spec.name] = values
+    for col in frame.columns:
+        if col not in out.columns:
+            out[col] = frame[col]
+
+    rules = {
+        "patient_id": {"unique": (None, "patient id appears more than once",
+                                  "each row is one patient: remove duplicates or fix the ids")},
+        "time": {
+            "finite": (lambda s: np.isfinite(s), "is not finite (inf)",
+                       "give a number of months"),
+            "positive": (lambda s: ~np.isfinite(s) | (s > 0), "is 0 or negative",
+                         "times are months from surgery and must be > 0"),
+            "plausible": (lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
+                          f"is over {MAX_MONTHS:.0f} months (100 years)",
+                          "times are months: check the unit (days? weeks?) and typos"),
+        },
+        "event": {"codes": (lambda s: s.isin([0, 1, 2]), "is not 0, 1 or 2",
+                            "use 0 censored, 1 reherniation, 2 competing event")},
+    }
+    for name in ("age", "bmi", "defect_width_mm", "disc_height_mm"):
+        rules[name] = {"range": (lambda s: s >= 0, "is negative", "check the sign and unit")}
+    _pandera_problems(out, rules, bad, bag)
+    if bag.problems:
+        raise DataError(bag.problems, source=source)
+
+    out = out.astype({"closure": bool, "time": "float64", "event": "int64"})
+    _warn_cohort(out, source)
+    out.attrs = {"source": source, "columns": users}
+    return out
+
+
+def _id_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], source: str) -> pd.DataFrame:
+    start, end = time_from
+    missing = [c for c in (start, end) if c not in frame.columns]
+    if missing:
+        raise DataError(Problem(f"time_from names columns that are not there: {missing}",
+                                fix=f"the columns are {list(frame.columns)[:20]}"), source=source)
+    if "time" in frame.columns:
+        raise DataError(Problem("has a 'time' column and time_from was also given",
+                                column="time", fix="use one or the other"), source=source)
+    problems = []
+    parsed = {}
+    for col in (start, end):
+        values = pd.to_datetime(frame[col], errors="coerce", format="mixed", dayfirst=False)
+        bad = frame[col].notna() & values.isna()
+        if bad.any():
+            problems.append(Problem("is not a date", column=col, rows=_rows(bad),
+                                    values=_values(frame[col], bad),
+                                    fix="use ISO dates such as 2021-03-31"))
+        parsed[col] = values
+    if problems:
+        raise DataError(problems, source=source)
+    out = frame.copy()
+    out["time"] = (parsed[end] - parsed[start]).dt.days / DAYS_PER_MONTH
+    return out
+
+
+def _warn_cohort(out: pd.DataFrame, source: str) -> None:
+    covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
+    missing = {c: int(out[c].isna().sum()) for c in covariates if out[c].isna().any()}
+    if missing:
+        listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
+        warnings.warn(f"{source}: missing covariate values ({listed}); kept as missing, and an "
+                      "analysis that uses one of them leaves those patients out and says so",
+                      DataWarning, stacklevel=3)
+    median = float(out["time"].median())
+    if median > 240:
+        warnings.warn(f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
+                      "times must be in months: were they given in days or weeks?",
+                      DataWarning, stacklevel=3)
+
+
+# --------------------------------------------------------------------------- studies
+
+
+def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = None) -> pd.DataFrame:
+    """Map, coerce and validate a study table; return the canonical frame."""
+    if raw.shape[1] == 0:
+        raise DataError(Problem("has no columns", fix="export the table with its header"),
+                        source=source)
+    frame, users = map_columns(raw.reset_index(drop=True), STUDY_COLUMNS, columns, source)
+    arm_cols = [c for pair in ARMS for c in pair]
+    if not any(c in frame.columns for c in arm_cols):
+        raise DataError(Problem(
+            "has no arm columns", fix="add events_closure/total_closure and/or "
+            "events_control/total_control (or map yours with columns=)"), source=source)
+    if len(frame) == 0:
+        raise DataError(Problem("has a header but no study rows",
+                                fix="export the table again with its data"), source=source)
+    bag = _Collector(users)
+    out = pd.DataFrame(index=frame.index)
+    out["study"] = frame["study"].map(lambda v: v if pd.isna(v) else _id_text(v)).astype(object)
+    bag.add("study", frame["study"].isna(), "study label is empty", "give every study a label")
+    bad: dict[str, pd.Series] = {}
+    for col in arm_cols:
+        if col not in frame.columns:
+            out[col] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            continue
+        values, bad[col] = coerce_number(frame[col])
+        bag.add(col, bad[col], "is not a number", "give a whole number of patients",
+                frame[col])
+        fractional = values.notna() & np.isfinite(values) & (values != np.round(values))
+        bag.add(col, fractional, "is not a whole number", "counts are numbers of patients; "
+                "if derived from a percentage, round and set count_basis='derived'", frame[col])
+        bad[col] = bad[col] | fractional
+        bag.add(col, values.notna() & ~np.isfinite(values), "is not finite",
+                "give a whole number of patients", frame[col])
+        clean = values.where(np.isfinite(values) & ~fractional)
+        out[col] = clean.round().astype("Int64")
+    for spec in STUDY_COLUMNS[5:]:
+        if spec.name not in frame.columns:
+            continue
+        if spec.kind in ("number", "integer"):
+            values, bad[spec.name] = coerce_number(frame[spec.name])
+            bag.add(spec.name, bad[spec.name], "is not a number",
+                    f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
+                    frame[spec.name])
+            out[spec.name] = values.round().astype("Int64") if spec.kind == "integer" else values
+        else:
+            out[spec.name] = frame[spec.name]
+    for col in frame.columns:
+        if col not in out.columns:
+            out[col] = frame[col]
+
+    for events, total in ARMS:
+        e, n = out[events], out[total]
+        arm = events.split("_")[1]
+        half = (e.isna() & ~bad.get(events, False)) != (n.isna() & ~bad.get(total, False))
+        bag.add(events if e.isna().any() else total, half & (e.isna() | n.isna()),
+                f"the {arm} arm has events without patients or patients without events",
+                f"give both {events} and {total}, or leave both empty")
+        over = (e > n).fillna(False)
+        bag.add(events, over, f"more events than patients ({events} > {total})",
+                "check the two counts (swapped? percentage?)",
+                out[events].astype(object) if over.any() else None)
+    neither = out[["total_closure", "total_control"]].isna().all(axis=1)
+    broken = pd.Series(False, index=out.index)
+    for col in bad:
+        if col in arm_cols:
+            broken |= bad[col]
+    bag.add(None, neither & ~broken, "a study with neither arm (no closure and no control counts)",
+            "give the counts of at least one arm, or remove the row")
+    rules = {"study": {"unique": (None, "study label appears more than once",
+                                  "labels must be unique: add the year or a suffix")}}
+    for col in arm_cols:
+        rules[col] = {"nonneg": (lambda s: s.astype("float64") >= 0, "is negative",
+                                 "counts cannot be negative")}
+    for col in ("total_closure", "total_control"):
+        rules[col]["nonzero"] = (lambda s: s.astype("float64") != 0, "is 0 patients",
+                                 "leave an arm without patients empty")
+    _pandera_problems(out, rules, bad, bag)
+    if bag.problems:
+        raise DataError(bag.problems, source=source)
+    out.attrs = {"source": source, "columns": users}
+    return out

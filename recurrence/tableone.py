@@ -1,0 +1,244 @@
+"""Table one: baseline characteristics by arm, with standardized mean differences.
+
+Continuous covariates are summarised by mean (SD), or median [Q1, Q3] when they are
+skewed (|skewness| > 1, or named in ``nonnormal``); yes/no and categorical covariates
+by count (%). Standardized mean differences (SMD) follow Austin (2009) for means and
+proportions and Yang & Dalton (2012) for categorical covariates with more than two
+levels; with more than two groups the largest pairwise SMD is shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, Problem
+from .results import ResultMixin, fmt
+
+__all__ = ["TableOne", "group_labels", "smd_categorical", "smd_continuous", "table_one"]
+
+CORE = ("patient_id", "closure", "time", "event")
+MAX_LEVELS = 20
+UNITS = {"age": "years", "bmi": "kg/m²", "defect_width_mm": "mm", "disc_height_mm": "mm"}
+
+
+def group_labels(values: pd.Series, by: str) -> pd.Series:
+    """Readable group labels: ``closure``/``no closure`` for the closure column."""
+    if by == "closure" and pd.api.types.is_bool_dtype(values):
+        return values.map({True: "closure", False: "no closure"})
+    return values.astype(str)
+
+
+def smd_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
+    """SMD of a continuous covariate: (m1 − m0) / √((s1² + s0²)/2).
+
+    Examples
+    --------
+    >>> round(smd_continuous(np.array([1., 2, 3]), np.array([2., 3, 4])), 6)
+    -1.0
+    """
+    x1, x0 = x1[~np.isnan(x1)], x0[~np.isnan(x0)]
+    if len(x1) < 2 or len(x0) < 2:
+        return float("nan")
+    pooled = np.sqrt((x1.var(ddof=1) + x0.var(ddof=1)) / 2)
+    return float((x1.mean() - x0.mean()) / pooled) if pooled > 0 else 0.0
+
+
+def smd_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
+    """SMD of a categorical covariate from level proportions (Yang & Dalton 2012).
+
+    With two levels this is the usual (p1 − p0)/√((p1(1−p1) + p0(1−p0))/2).
+
+    Examples
+    --------
+    >>> round(smd_categorical(np.array([0.5, 0.5]), np.array([0.3, 0.7])), 3)
+    -0.417
+    """
+    t, c = np.asarray(p1, float)[1:], np.asarray(p0, float)[1:]
+    cov = lambda p: np.diag(p) - np.outer(p, p)  # noqa: E731
+    s = (cov(t) + cov(c)) / 2
+    d = t - c
+    if not np.any(d):
+        return 0.0
+    value = float(d @ np.linalg.pinv(s) @ d)
+    sign = np.sign(d[0]) if len(d) == 1 else 1.0
+    return float(sign * np.sqrt(max(value, 0.0)))
+
+
+@dataclass(frozen=True, repr=False)
+class TableOne(ResultMixin):
+    """Baseline characteristics per group.
+
+    Attributes
+    ----------
+    table
+        Tidy, one row per variable × level × group: ``variable``, ``level``, ``group``,
+        ``n``, ``missing``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``count``,
+        ``percent``.
+    smd
+        Standardized mean difference per variable.
+    groups
+        Group label → number of patients.
+    """
+
+    table: pd.DataFrame
+    smd: pd.Series
+    groups: dict[str, int]
+    by: str | None
+    summaries: dict[str, str] = field(default_factory=dict)
+    remarks: tuple[str, ...] = ()
+
+    title = "Baseline characteristics"
+
+    def formatted(self) -> pd.DataFrame:
+        """The familiar wide table: one row per variable (and level), strings."""
+        rows = []
+        groups = list(self.groups)
+        for var, sub in self.table.groupby("variable", sort=False):
+            kind = self.summaries[var]
+            unit = f", {UNITS[var]}" if var in UNITS else ""
+            missing = str(int(sub.groupby("group")["missing"].first().sum()))
+            if kind in ("mean", "median"):
+                label = f"{var}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
+                row = {"characteristic": label}
+                for g in groups:
+                    r = sub[sub["group"] == g].iloc[0]
+                    row[g] = (f"{fmt(r['mean'])} ({fmt(r['sd'])})" if kind == "mean"
+                              else f"{fmt(r['median'])} [{fmt(r['q1'])}, {fmt(r['q3'])}]")
+                row["SMD"] = fmt(self.smd.get(var))
+                row["missing"] = missing
+                rows.append(row)
+                continue
+            levels = list(dict.fromkeys(sub["level"]))
+            if kind == "binary":
+                levels = [lv for lv in levels if lv == "yes"] or levels
+            for i, level in enumerate(levels):
+                label = f"{var}, n (%)" if kind == "binary" else (
+                    f"{var}, n (%): {level}" if i == 0 else f"    {level}")
+                row = {"characteristic": label}
+                for g in groups:
+                    r = sub[(sub["group"] == g) & (sub["level"] == level)].iloc[0]
+                    row[g] = f"{int(r['count'])} ({r['percent']:.1f})"
+                row["SMD"] = fmt(self.smd.get(var)) if i == 0 else ""
+                row["missing"] = missing if i == 0 else ""
+                rows.append(row)
+        header = {g: f"{g} (n={n})" for g, n in self.groups.items()}
+        frame = pd.DataFrame(rows, columns=["characteristic", *groups, "SMD", "missing"])
+        return frame.rename(columns=header).set_index("characteristic")
+
+    def summary_lines(self) -> list[str]:
+        return [", ".join(f"{g}: {n} patients" for g, n in self.groups.items())]
+
+    def summary(self) -> str:
+        notes = [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)]
+        return "\n".join([self.title, *self.summary_lines(), self.formatted().to_string(), *notes])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        notes = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
+        return (f"<div><strong>{self.title}</strong>"
+                + self.formatted().to_html(border=0, classes="recurrence-table")
+                + (f"<ol>{notes}</ol>" if notes else "") + "</div>")
+
+
+def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
+              variables: list[str] | None = None, nonnormal: list[str] | None = None) -> TableOne:
+    """Baseline characteristics per group, with SMDs and missing counts.
+
+    Parameters
+    ----------
+    cohort
+        A cohort table (see :func:`recurrence.load_cohort`).
+    by
+        Grouping column (default ``"closure"``); ``None`` for the whole cohort.
+    variables
+        Covariates to describe; default every column but ``patient_id``, ``closure``,
+        ``time``, ``event`` and free-text columns with more than 20 levels.
+    nonnormal
+        Continuous covariates summarised by median [IQR]; default: those with
+        |skewness| > 1.
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> t1 = table_one(load_cohort())
+    >>> t1.groups
+    {'no closure': 994, 'closure': 1006}
+    >>> float(t1.smd["age"]) < 0.1
+    True
+    """
+    if by is not None and by not in cohort.columns:
+        raise DataError(Problem(f"grouping column '{by}' is not in the cohort",
+                                fix=f"use one of {list(cohort.columns)}"))
+    groups = (group_labels(cohort[by], by) if by is not None
+              else pd.Series("all patients", index=cohort.index))
+    order = sorted(groups.dropna().unique(), key=lambda g: (g != "no closure", str(g)))
+    remarks = []
+    if variables is None:
+        variables = []
+        for col in cohort.columns:
+            if col in CORE or col == by:
+                continue
+            s = cohort[col]
+            if (not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+                    and s.nunique() > MAX_LEVELS):
+                remarks.append(f"'{col}' left out: {s.nunique()} distinct values "
+                               "(free text or an identifier?)")
+                continue
+            variables.append(col)
+    rows, smd, kinds = [], {}, {}
+    for var in variables:
+        s = cohort[var]
+        is_bool = pd.api.types.is_bool_dtype(s)
+        if pd.api.types.is_numeric_dtype(s) and not is_bool:
+            x = s.astype(float)
+            skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
+            kind = "median" if (nonnormal is not None and var in nonnormal) or (
+                nonnormal is None and abs(skew) > 1) else "mean"
+            if kind == "median" and nonnormal is None:
+                remarks.append(f"{var}: skewed (skewness {skew:.1f}), median [IQR] shown")
+            for g in order:
+                v = x[groups == g]
+                rows.append({"variable": var, "level": None, "group": g, "n": int(v.notna().sum()),
+                             "missing": int(v.isna().sum()), "mean": v.mean(), "sd": v.std(),
+                             "median": v.median(), "q1": v.quantile(0.25), "q3": v.quantile(0.75),
+                             "count": np.nan, "percent": np.nan})
+            smd[var] = _max_pairwise(order, lambda a, b, x=x: smd_continuous(
+                x[groups == a].to_numpy(), x[groups == b].to_numpy()))
+        else:
+            kind = "binary" if is_bool else "categorical"
+            values = s.map({True: "yes", False: "no"}) if is_bool else s.astype("string")
+            levels = ["no", "yes"] if is_bool else sorted(values.dropna().unique())
+            props = {}
+            for g in order:
+                v = values[groups == g]
+                counts = v.value_counts()
+                n = int(v.notna().sum())
+                props[g] = np.array([counts.get(lv, 0) / n if n else np.nan for lv in levels])
+                for lv in levels:
+                    c = int(counts.get(lv, 0))
+                    rows.append({"variable": var, "level": lv, "group": g, "n": n,
+                                 "missing": int(v.isna().sum()), "mean": np.nan, "sd": np.nan,
+                                 "median": np.nan, "q1": np.nan, "q3": np.nan,
+                                 "count": c, "percent": 100 * c / n if n else np.nan})
+            smd[var] = _max_pairwise(order, lambda a, b, p=props: smd_categorical(p[a], p[b]))
+        kinds[var] = kind
+    if len(order) > 2:
+        remarks.append("SMD: the largest over all pairs of groups")
+    table = pd.DataFrame(rows, columns=["variable", "level", "group", "n", "missing", "mean", "sd",
+                                        "median", "q1", "q3", "count", "percent"])
+    sizes = {g: int((groups == g).sum()) for g in order}
+    return TableOne(table=table, smd=pd.Series(smd, dtype=float, name="smd"), groups=sizes,
+                    by=by, summaries=kinds, remarks=tuple(remarks))
+
+
+def _max_pairwise(order, fn) -> float:
+    if len(order) < 2:
+        return float("nan")
+    if len(order) == 2:
+        return fn(order[1], order[0])
+    return max((abs(fn(a, b)) for a, b in itertools.combinations(order, 2)), default=float("nan"))

@@ -1,0 +1,49 @@
+"""The command line: help, describe, clean errors."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from recurrence.cli import main
+
+
+def test_help_lists_commands():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "describe" in result.output
+
+
+def test_describe_on_the_packaged_cohort():
+    result = CliRunner().invoke(main, ["describe"])
+    assert result.exit_code == 0, result.output
+    assert "synthetic cohort: 2,000 patients" in result.output
+    assert "reherniations" in result.output and "age, years, mean (SD)" in result.output
+    assert "P00001" not in result.output
+
+
+def test_bad_file_gives_one_line_and_status_2(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("patient_id,closure,time,event\na,1,-1,1\n")
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(path)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["recurrence: error: bad.csv: column 'time', row 1: is 0 or negative "
+                     "(found -1.0). Fix: times are months from surgery and must be > 0"]
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_and_mapping_file(tmp_path):
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "nope.csv: file not found" in result.stderr
+    data = tmp_path / "c.csv"
+    data.write_text("id,closure,months,event\na,1,5,1\nb,0,7,0\n")
+    mapping = tmp_path / "map.json"
+    mapping.write_text('{"id": "patient_id", "months": "time"}')
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(data), "--columns", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "c.csv: 2 patients" in result.output
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = CliRunner().invoke(main, ["--debug", "describe", "--cohort", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and result.exception is not None

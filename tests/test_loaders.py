@@ -1,0 +1,151 @@
+"""Every loader path: CSV variants, Excel, Parquet, DataFrame, column mapping, dates."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+import recurrence
+from recurrence import DataError, load_cohort, load_studies
+from recurrence.errors import DataWarning
+
+CSV = "patient_id,closure,time,event,age\nP1,yes,12.5,1,40\nP2,no,30,0,55\nP3,1,6,2,61\n"
+
+
+def expected() -> pd.DataFrame:
+    return pd.DataFrame({
+        "patient_id": ["P1", "P2", "P3"], "closure": [True, False, True],
+        "time": [12.5, 30.0, 6.0], "event": [1, 0, 2], "age": [40.0, 55.0, 61.0],
+    })
+
+
+def check(frame: pd.DataFrame) -> None:
+    pdt.assert_frame_equal(frame.reset_index(drop=True), expected(), check_index_type=False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "latin-1", "cp1252"])
+def test_csv_encodings(tmp_path, encoding):
+    path = tmp_path / "c.csv"
+    path.write_bytes(CSV.replace("P3", "Pé").encode(encoding))
+    frame = load_cohort(path)
+    assert frame["patient_id"].tolist() == ["P1", "P2", "Pé"]
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_csv_delimiters(tmp_path, sep):
+    path = tmp_path / "c.csv"
+    path.write_text(CSV.replace(",", sep))
+    check(load_cohort(path))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_csv_line_endings(tmp_path, newline):
+    path = tmp_path / "c.csv"
+    path.write_bytes(CSV.replace("\n", newline).encode())
+    check(load_cohort(path))
+
+
+def test_semicolon_csv_with_decimal_comma(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(CSV.replace(",", ";").replace("12.5", "12,5"))
+    check(load_cohort(path))
+
+
+def test_excel_and_parquet(tmp_path):
+    frame = pd.read_csv(__import__("io").StringIO(CSV), dtype=str)
+    frame.to_excel(tmp_path / "c.xlsx", index=False)
+    frame.to_parquet(tmp_path / "c.parquet")
+    check(load_cohort(tmp_path / "c.xlsx"))
+    check(load_cohort(tmp_path / "c.parquet"))
+
+
+def test_excel_with_several_sheets_needs_a_sheet(tmp_path):
+    frame = expected()
+    with pd.ExcelWriter(tmp_path / "two.xlsx") as writer:
+        frame.to_excel(writer, sheet_name="cohort", index=False)
+        frame.head(1).to_excel(writer, sheet_name="notes", index=False)
+    with pytest.raises(DataError, match=r"two.xlsx: has 2 sheets with data: \['cohort', 'notes'\]"):
+        load_cohort(tmp_path / "two.xlsx")
+    check(load_cohort(tmp_path / "two.xlsx", sheet="cohort"))
+
+
+def test_dataframe_and_mapping_and_spellings():
+    raw = pd.DataFrame({
+        "ID": ["P1", "P2", "P3"], "Closed": ["Yes", "no", "TRUE"],
+        "FU months": ["12.5", 30, 6], "Status": ["reherniation", "censored", "2"], "age": [40, 55, 61],
+    })
+    frame = load_cohort(raw, columns={"ID": "patient_id", "Closed": "closure",
+                                      "FU months": "time", "Status": "event"})
+    check(frame)
+    assert frame.attrs["columns"]["time"] == "FU months"
+
+
+def test_names_differing_only_by_case_and_spaces_are_matched():
+    raw = pd.DataFrame({" Patient ID": ["a"], "CLOSURE": [1], "Time": [3.0], "event": [0]})
+    assert list(load_cohort(raw).columns) == ["patient_id", "closure", "time", "event"]
+
+
+def test_time_from_dates():
+    raw = pd.DataFrame({"patient_id": ["a", "b"], "closure": [0, 1], "event": [1, 0],
+                        "surgery": ["2020-01-01", "2020-03-01"], "last": ["2021-01-01", "2020-03-31"]})
+    frame = load_cohort(raw, time_from=("surgery", "last"))
+    np.testing.assert_allclose(frame["time"], [366 / 30.4375, 30 / 30.4375])
+
+
+def test_default_cohort_is_the_simulator_at_its_default_seed():
+    frame = load_cohort()
+    sim = recurrence.simulate_cohort()
+    pdt.assert_series_equal(frame["time"], sim["time"])
+    assert frame.attrs["truth"]["hr"]["closure"] == 0.5
+
+
+def test_loading_never_modifies_the_input():
+    raw = pd.DataFrame({"id": ["a", "b", "b"], "closure": ["yes", "no", "maybe"],
+                        "time": ["1", "-2", "x"], "event": [1, 0, 7]})
+    before = raw.copy(deep=True)
+    with pytest.raises(DataError):
+        load_cohort(raw, columns={"id": "patient_id"})
+    pdt.assert_frame_equal(raw, before)
+    good = pd.DataFrame({"patient_id": ["a"], "closure": ["yes"], "time": ["1,5"], "event": [1]})
+    before = good.copy(deep=True)
+    load_cohort(good)
+    pdt.assert_frame_equal(good, before)
+
+
+def test_loading_a_file_never_modifies_it(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(CSV)
+    stat = path.stat()
+    load_cohort(path)
+    assert path.read_text() == CSV and path.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def test_missing_covariates_warn_with_counts():
+    raw = expected().astype({"age": object})
+    raw.loc[[0, 2], "age"] = None
+    with pytest.warns(DataWarning, match="missing covariate values \\(age 2 rows\\)"):
+        frame = load_cohort(raw)
+    assert frame["age"].isna().sum() == 2
+
+
+def test_studies_from_file_and_mapping(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("Study,ev_c,n_c,ev_0,n_0\nA,1,10,3,12\nB,0,20,,\n")
+    frame = load_studies(path, columns={"Study": "study", "ev_c": "events_closure", "n_c": "total_closure",
+                                        "ev_0": "events_control", "n_0": "total_control"})
+    assert frame["events_control"].isna().tolist() == [False, True]
+    assert str(frame["total_closure"].dtype) == "Int64"
+
+
+def test_studies_dataframe_untouched():
+    raw = pd.DataFrame({"study": ["A"], "events_closure": [1.0], "total_closure": [10],
+                        "events_control": ["2"], "total_control": ["9"]})
+    before = raw.copy(deep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_studies(raw)
+    pdt.assert_frame_equal(raw, before)

@@ -1,0 +1,70 @@
+"""Table one: summaries, SMDs, missing counts, display."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recurrence import load_cohort, table_one
+from recurrence.tableone import smd_categorical, smd_continuous
+
+
+def test_summaries_equal_pandas_by_hand():
+    cohort = load_cohort()
+    t1 = table_one(cohort)
+    tab = t1.table
+    ages = cohort.groupby("closure")["age"]
+    row = tab[(tab.variable == "age") & (tab.group == "closure")].iloc[0]
+    assert row["mean"] == pytest.approx(ages.mean()[True], rel=1e-12)
+    assert row["sd"] == pytest.approx(ages.std()[True], rel=1e-12)
+    smokers = tab[(tab.variable == "smoker") & (tab.level == "yes") & (tab.group == "no closure")]
+    assert smokers["count"].item() == int(cohort.loc[~cohort.closure, "smoker"].sum())
+    assert t1.groups == {"no closure": int((~cohort.closure).sum()), "closure": int(cohort.closure.sum())}
+
+
+def test_smd_formulas():
+    # Continuous: Austin 2009; binary reduces to (p1-p0)/sqrt((p1q1+p0q0)/2).
+    x1, x0 = np.array([1.0, 2, 3, 4]), np.array([2.0, 4, 6, 8])
+    expected = (2.5 - 5.0) / np.sqrt((x1.var(ddof=1) + x0.var(ddof=1)) / 2)
+    assert smd_continuous(x1, x0) == pytest.approx(expected)
+    p1, p0 = 0.3, 0.1
+    assert smd_categorical(np.array([1 - p1, p1]), np.array([1 - p0, p0])) == pytest.approx(
+        (p1 - p0) / np.sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2))
+
+
+def test_smd_sign_follows_closure_minus_no_closure():
+    cohort = pd.DataFrame({"patient_id": list("abcd"), "closure": [True, True, False, False],
+                           "time": 1.0, "event": 0, "smoker": [True, True, False, True],
+                           "age": [30.0, 32, 50, 52]})
+    t1 = table_one(load_cohort(cohort))
+    assert t1.smd["smoker"] > 0 and t1.smd["age"] < 0
+
+
+def test_missing_counts_and_skewed_variables():
+    cohort = load_cohort().copy()
+    cohort.loc[:9, "bmi"] = np.nan
+    cohort["crp"] = np.random.default_rng(0).lognormal(0, 1.2, len(cohort))
+    t1 = table_one(cohort)
+    assert t1.table.loc[t1.table.variable == "bmi", "missing"].sum() == 10
+    assert t1.summaries["crp"] == "median"
+    assert any("crp: skewed" in r for r in t1.remarks)
+    display = t1.formatted()
+    assert display.loc["bmi, kg/m², mean (SD)", "missing"] == "10"
+    assert "crp, median [IQR]" in display.index
+
+
+def test_free_text_and_ids_are_left_out():
+    cohort = load_cohort().assign(note=lambda d: "note " + d.patient_id)
+    t1 = table_one(cohort)
+    assert "note" not in set(t1.table.variable)
+    assert "'note' left out: 2000 distinct values" in t1.remarks[0]
+    assert "P00001" not in t1.summary() + t1._repr_html_()
+
+
+def test_whole_cohort_and_html():
+    t1 = table_one(load_cohort(), by=None)
+    assert t1.groups == {"all patients": 2000}
+    assert np.isnan(t1.smd["age"])
+    html = table_one(load_cohort())._repr_html_()
+    assert "<table" in html and "closure (n=" in html
