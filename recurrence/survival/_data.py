@@ -1,0 +1,149 @@
+"""Turning a cohort table into the arrays the survival estimators work on.
+
+One place for: checking the columns a survival function needs, group labels (the
+``closure`` column becomes ``"no closure"``/``"closure"``, the reference group first),
+dropping rows with a missing grouping value or covariate (and saying so), and building
+covariate matrices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, Problem
+from ..tableone import group_labels
+
+__all__ = ["SurvivalData", "prepare"]
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Arrays for one analysis, rows in the cohort's order (not sorted).
+
+    ``group`` holds integer codes into ``groups`` (labels, reference first); ``x`` the
+    covariate matrix (float, one column per entry of ``terms``), ``strata`` integer
+    codes or ``None``. ``dropped`` counts rows left out for missing values.
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    group: np.ndarray
+    groups: tuple[str, ...]
+    x: np.ndarray
+    terms: tuple[str, ...]
+    strata: np.ndarray | None = None
+    strata_labels: tuple[str, ...] = ()
+    cluster: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    dropped: int = 0
+    remarks: tuple[str, ...] = field(default=())
+
+    @property
+    def n(self) -> int:
+        return len(self.time)
+
+
+def _check_cohort(cohort: pd.DataFrame) -> None:
+    if not isinstance(cohort, pd.DataFrame):
+        raise DataError(Problem(f"expected a cohort DataFrame, got {type(cohort).__name__}",
+                                fix="load it with recurrence.load_cohort()"))
+    missing = [c for c in ("time", "event") if c not in cohort.columns]
+    if missing:
+        raise DataError(Problem(f"the cohort has no column(s) {missing}",
+                                fix="load it with recurrence.load_cohort(), which maps and checks "
+                                    "the columns"))
+    if len(cohort) == 0:
+        raise DataError(Problem("the cohort has no rows"))
+
+
+def design_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
+    """Numeric design matrix: numbers as given, yes/no as 0/1, categories as indicators
+    against their first (sorted) level, named ``column[level]``."""
+    parts, terms = [], []
+    for name in covariates:
+        if name not in cohort.columns:
+            raise DataError(Problem(f"covariate '{name}' is not in the cohort",
+                                    fix=f"use one of {list(cohort.columns)}"))
+        s = cohort[name]
+        if pd.api.types.is_bool_dtype(s):
+            parts.append(s.astype("Float64").astype(float).rename(name))
+            terms.append(name)
+        elif pd.api.types.is_numeric_dtype(s):
+            parts.append(s.astype(float).rename(name))
+            terms.append(name)
+        else:
+            levels = sorted(s.dropna().astype(str).unique())
+            for level in levels[1:]:
+                col = (s.astype(str) == level).astype(float).where(s.notna())
+                parts.append(col.rename(f"{name}[{level}]"))
+                terms.append(f"{name}[{level}]")
+    frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cohort.index)
+    return frame, terms
+
+
+def prepare(cohort: pd.DataFrame, by: str | None = "closure", *, covariates=(),
+            strata: str | None = None, cluster: str | None = None,
+            weights: str | np.ndarray | None = None) -> SurvivalData:
+    """Extract and check what a survival estimator needs from a cohort table.
+
+    Rows with a missing ``by``, covariate, stratum or cluster value are left out, and
+    a remark says how many.
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> d = prepare(load_cohort(), "closure")
+    >>> d.groups, d.n
+    (('no closure', 'closure'), 2000)
+    """
+    _check_cohort(cohort)
+    keep = pd.Series(True, index=cohort.index)
+    if by is not None:
+        if by not in cohort.columns:
+            raise DataError(Problem(f"grouping column '{by}' is not in the cohort",
+                                    fix=f"use one of {list(cohort.columns)}, or by=None"))
+        keep &= cohort[by].notna()
+    xframe, terms = design_matrix(cohort, list(covariates))
+    keep &= xframe.notna().all(axis=1)
+    for col in (strata, cluster):
+        if col is not None:
+            if col not in cohort.columns:
+                raise DataError(Problem(f"column '{col}' is not in the cohort",
+                                        fix=f"use one of {list(cohort.columns)}"))
+            keep &= cohort[col].notna()
+    w = None
+    if weights is not None:
+        w = (cohort[weights] if isinstance(weights, str) else pd.Series(np.asarray(weights, float),
+                                                                         index=cohort.index))
+        w = w.astype(float)
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            rows = tuple(int(i) + 1 for i in np.flatnonzero(bad.to_numpy()))
+            raise DataError(Problem("weights must be finite and ≥ 0", column="weights", rows=rows))
+    dropped = int((~keep).sum())
+    remarks = (f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values",
+               ) if dropped else ()
+    sub = cohort.loc[keep]
+    if len(sub) == 0:
+        raise DataError(Problem("no patient is left after leaving out missing values"))
+    if by is None:
+        codes, groups = np.zeros(len(sub), dtype=np.int64), ("all patients",)
+    else:
+        labels = group_labels(sub[by], by)
+        groups = tuple(sorted(labels.unique(), key=lambda g: (g != "no closure", str(g))))
+        codes = labels.map({g: i for i, g in enumerate(groups)}).to_numpy(np.int64)
+    st, st_labels = None, ()
+    if strata is not None:
+        cat = pd.Categorical(sub[strata].astype(str))
+        st, st_labels = cat.codes.astype(np.int64), tuple(cat.categories)
+    cl = None if cluster is None else pd.factorize(sub[cluster])[0].astype(np.int64)
+    return SurvivalData(
+        time=sub["time"].to_numpy(float), event=sub["event"].to_numpy(np.int64),
+        group=codes, groups=groups, x=xframe.loc[keep].to_numpy(float), terms=tuple(terms),
+        strata=st, strata_labels=st_labels, cluster=cl,
+        weights=None if w is None else w.loc[keep].to_numpy(float),
+        dropped=dropped, remarks=remarks,
+    )
