@@ -17,6 +17,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -33,16 +34,16 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 #: Spellings read as a missing value in text files.
 NA_STRINGS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "#N/A", "."]
 _REFUSED = {
-    ".json": "JSON",
-    ".pkl": "a Python pickle (never loaded: unpickling can run code)",
-    ".pickle": "a Python pickle (never loaded: unpickling can run code)",
-    ".zip": "a zip archive",
-    ".gz": "a compressed file",
-    ".xls": "an old Excel 97-2003 file",
-    ".sav": "an SPSS file",
-    ".dta": "a Stata file",
-    ".rds": "an R data file",
-    ".sas7bdat": "a SAS file",
+    ".json": "is JSON, which is not read",
+    ".pkl": "is a Python pickle: never loaded, because unpickling can run code",
+    ".pickle": "is a Python pickle: never loaded, because unpickling can run code",
+    ".zip": "is a zip archive, which is not read",
+    ".gz": "is a compressed file, which is not read",
+    ".xls": "is an old Excel 97-2003 file, which is not read",
+    ".sav": "is an SPSS file, which is not read",
+    ".dta": "is a Stata file, which is not read",
+    ".rds": "is an R data file, which is not read",
+    ".sas7bdat": "is a SAS file, which is not read",
 }
 
 
@@ -71,27 +72,35 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
                                 fix="check the file's permissions"), source=name)
     suffix = path.suffix.lower()
     if suffix in _REFUSED:
-        raise DataError(Problem(f"is {_REFUSED[suffix]}, which is not read",
+        raise DataError(Problem(_REFUSED[suffix],
                                 fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
         raise DataError(Problem(f"cannot be read ({exc.strerror or exc})"), source=name) from exc
-    if suffix in EXCEL_SUFFIXES:
-        frame = _read_excel(path, name, sheet)
-    elif suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
-        frame = _read_parquet(path, name)
-    elif head.startswith(b"PK\x03\x04"):
-        # A zip container: an .xlsx saved under another name, or a real archive.
-        raise DataError(Problem("is a zip archive or an Excel file with the wrong extension",
-                                fix="rename an Excel file to .xlsx, or unzip the archive"),
-                        source=name)
-    elif suffix in CSV_SUFFIXES or suffix == "":
-        frame = _read_csv(path, name)
-    else:
-        raise DataError(Problem(f"has an unknown file type '{suffix}'",
-                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
+    try:
+        if suffix in EXCEL_SUFFIXES:
+            frame = _read_excel(path, name, sheet)
+        elif suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+            frame = _read_parquet(path, name)
+        elif head.startswith(b"PK\x03\x04"):
+            # A zip container: an .xlsx saved under another name, or a real archive.
+            raise DataError(Problem("is a zip archive or an Excel file with the wrong extension",
+                                    fix="rename an Excel file to .xlsx, or unzip the archive"),
+                            source=name)
+        elif suffix in CSV_SUFFIXES or suffix == "":
+            frame = _read_csv(path, name)
+        else:
+            raise DataError(Problem(f"has an unknown file type '{suffix}'",
+                                    fix="save the table as CSV, Excel (.xlsx) or Parquet"),
+                            source=name)
+    except OSError as exc:  # permission, I/O error while reading
+        raise DataError(Problem(f"cannot be read ({exc.strerror or exc})"), source=name) from exc
+    except MemoryError as exc:
+        raise DataError(Problem("is too large to load in memory",
+                                fix="save it as Parquet, or load the columns you need"),
+                        source=name) from exc
     if frame.shape[1] == 0 or (frame.shape[0] == 0 and frame.shape[1] <= 1 and not len(frame.columns)):
         raise DataError(Problem("is empty (no header, no rows)",
                                 fix="export the table again with its header row"), source=name)
@@ -99,9 +108,6 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
 
 
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
-    if b"\x00" in raw[:65536]:
-        raise DataError(Problem("is not a text table (it contains binary data)",
-                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             return raw.decode(encoding), encoding
@@ -122,7 +128,17 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
-    raw = path.read_bytes()
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+        # Text tables have no NUL bytes; look before reading a large file whole.
+        if b"\x00" in head:
+            raise DataError(Problem("is not a text table (it contains binary data)",
+                                    fix="save the table as CSV, Excel (.xlsx) or Parquet"),
+                            source=name)
+        raw = head + fh.read()
+    if b"\x00" in raw:
+        raise DataError(Problem("is not a text table (it contains binary data)",
+                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
     text, encoding = _decode(raw, name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -154,6 +170,11 @@ def _check_header(header: list[str], name: str) -> None:
     if not any(cleaned):
         raise DataError(Problem("has no column names in its first row",
                                 fix="export the table again with its header row"), source=name)
+    numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", h)) for h in cleaned)
+    if numeric and numeric >= len(cleaned) / 2:
+        raise DataError(Problem(f"the first row looks like data, not column names ({header[:4]})",
+                                fix="add a header row (patient_id, closure, time, event, …)"),
+                        source=name)
     dupes = [h for h, c in Counter(cleaned).items() if c > 1 and h]
     if dupes:
         where = ", ".join(f"'{d}' (columns {', '.join(str(i + 1) for i, h in enumerate(cleaned) if h == d)})"
@@ -169,24 +190,48 @@ def _read_excel(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
         raise DataError(Problem(f"cannot be read as an Excel workbook ({_first_line(exc)})",
                                 fix="open it in Excel and save it again as .xlsx, or export CSV"),
                         source=name) from exc
-    non_empty = {k: v for k, v in sheets.items() if v.shape != (0, 0)}
+    names = list(sheets)
+    non_empty = [k for k, v in sheets.items() if v.shape != (0, 0)]
     if sheet is not None:
-        key = list(sheets)[sheet] if isinstance(sheet, int) and sheet < len(sheets) else sheet
+        key = names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(names) else sheet
         if key not in sheets:
-            raise DataError(Problem(f"has no sheet {sheet!r}; its sheets are {list(sheets)}",
+            raise DataError(Problem(f"has no sheet {sheet!r}; its sheets are {names}",
                                     fix="pass one of those sheet names"), source=name)
-        frame = sheets[key]
     elif len(non_empty) > 1:
-        raise DataError(Problem(f"has {len(non_empty)} sheets with data: {list(non_empty)}",
+        raise DataError(Problem(f"has {len(non_empty)} sheets with data: {non_empty}",
                                 fix="say which one to read (sheet=... or --sheet)"), source=name)
     elif non_empty:
-        frame = next(iter(non_empty.values()))
+        key = non_empty[0]
     else:
         raise DataError(Problem("is an empty workbook", fix="put the table on the first sheet"),
                         source=name)
+    frame = sheets[key]
     _check_header([str(c) for c in frame.columns if not str(c).startswith("Unnamed:")], name)
-    frame.attrs["sheet"] = sheet
+    _check_formulas(path, name, key)
+    frame.attrs["sheet"] = key
     return frame
+
+
+def _check_formulas(path: Path, name: str, sheet: str) -> None:
+    """Formulas whose value Excel never computed (files written by scripts) read as
+    empty cells: say so instead of reporting empty values."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws, cached = wb[sheet], values[sheet]
+    missing = []
+    for row, row_cached in zip(ws.iter_rows(), cached.iter_rows(), strict=False):
+        for cell, value in zip(row, row_cached, strict=False):
+            if isinstance(cell.value, str) and cell.value.startswith("=") and value.value is None:
+                missing.append(f"{cell.coordinate} {cell.value!r}")
+    wb.close()
+    values.close()
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise DataError(Problem(f"has formulas whose values were never computed: {shown}",
+                                fix="open and save the file in Excel, or paste values only"),
+                        source=name)
 
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:

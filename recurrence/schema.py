@@ -39,6 +39,7 @@ DAYS_PER_MONTH = 30.4375
 
 TRUE_SPELLINGS = {"1", "1.0", "yes", "y", "true", "t", "closed", "closure"}
 FALSE_SPELLINGS = {"0", "0.0", "no", "n", "false", "f", "not closed", "none"}
+YES_NO_EVENT = {"yes", "no", "true", "false", "y", "n", "t", "f"}
 EVENT_SPELLINGS = {
     "0": 0, "0.0": 0, "censored": 0, "no": 0, "false": 0, "n": 0, "f": 0,
     "1": 1, "1.0": 1, "reherniation": 1, "recurrence": 1, "yes": 1, "true": 1, "y": 1, "t": 1,
@@ -143,9 +144,13 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
                     else f"add it, or map yours with columns={{'your_name': '{name}'}}")
             problems.append(Problem(f"required column is missing ({spec.meaning})",
                                     column=name, fix=hint))
-    if problems and len(present) == 1 and any(d in present[0] for d in ";,\t|"):
+    if problems and len(present) == 1 and re.search(r"[^\w\s]", present[0]):
         problems.append(Problem(f"the whole header '{present[0]}' was read as one column",
-                                fix="check the delimiter (comma, semicolon, tab)"))
+                                fix="use a comma, semicolon, tab or | between columns"))
+    numeric_names = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", c.strip())) for c in present)
+    if problems and numeric_names >= max(1, len(present) // 2):
+        problems.append(Problem("the first row looks like data, not column names",
+                                fix="add a header row (patient_id, closure, time, event, …)"))
     if problems:
         raise DataError(problems, source=source)
     users = {rename.get(c, c): c for c in present}
@@ -204,6 +209,11 @@ def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     other = out.isna() & numeric.notna() & (numeric == np.round(numeric))
     out[other] = numeric[other].astype("int64")
     bad = series.notna() & out.isna()
+    # "yes" means "an event": 1 when only yes/no is used, ambiguous next to code 2.
+    yes_no = text.isin(YES_NO_EVENT)
+    if yes_no.any() and (out == 2).any():
+        bad |= yes_no
+        out[yes_no] = pd.NA
     return out, bad
 
 
@@ -317,7 +327,10 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     out["time"] = time
 
     event, bad["event"] = coerce_event(frame["event"])
-    bag.add("event", bad["event"], "is not an event code",
+    ambiguous = bad["event"] & _as_text(frame["event"]).isin(YES_NO_EVENT)
+    bag.add("event", ambiguous, "yes/no is ambiguous next to the competing-event code 2",
+            "use 1 for reherniation and 0 for no event", frame["event"])
+    bag.add("event", bad["event"] & ~ambiguous, "is not an event code",
             "use 0 censored, 1 reherniation, 2 competing event", frame["event"])
     bag.add("event", frame["event"].isna(), "is empty",
             "use 0 for patients without an event at last follow-up")

@@ -1,0 +1,111 @@
+"""Run the gallery of hostile inputs (tests/hostile/cases.py) through the loaders and
+the command line: each gets a DataError naming the file, column and rows (exit status 2
+and one line on the command line), never another exception, never a silent drop, and
+the input file is never modified."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from recurrence import DataError, load_cohort, load_studies
+from recurrence.cli import main
+from recurrence.errors import DataWarning
+
+from .cases import CASES, UNREADABLE, Case
+
+LOADERS = {"cohort": load_cohort, "studies": load_studies}
+
+
+def _digest(path) -> str | None:
+    if isinstance(path, Path) and path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    return None
+
+
+def _load(case: Case, source):
+    return LOADERS[case.table](source, **case.kwargs)
+
+
+def test_gallery_is_large_enough():
+    assert len(CASES) >= 60
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_loader(case: Case, tmp_path):
+    source = case.make(tmp_path)
+    before = _digest(source)
+    if case.loads:
+        if case.warns:
+            with pytest.warns(DataWarning, match=case.warns):
+                frame = _load(case, source)
+        else:
+            frame = _load(case, source)
+        assert isinstance(frame, pd.DataFrame) and case.check(frame)
+    else:
+        with pytest.raises(DataError) as info:
+            _load(case, source)
+        message = str(info.value)
+        for fragment in case.expect:
+            assert fragment in message, f"{fragment!r} not in:\n{message}"
+    assert _digest(source) == before, "the input file was modified"
+    assert not (tmp_path / "UNPICKLED").exists(), "a pickle was loaded"
+
+
+CLI_CASES = [c for c in CASES if c.cli and c.table == "cohort" and not c.loads]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
+def test_command_line(case: Case, tmp_path):
+    source = case.make(tmp_path)
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(source)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("recurrence: error: ")
+    for fragment in case.expect:
+        if "problems, nothing was loaded" not in fragment:
+            assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_file_by_permission(tmp_path, monkeypatch):
+    source = UNREADABLE.make(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == source else real_access(p, mode))
+    with pytest.raises(DataError, match=re.escape(UNREADABLE.expect[0])):
+        load_cohort(source)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files without read permission")
+def test_unreadable_file_for_real(tmp_path):
+    source = UNREADABLE.make(tmp_path)
+    source.chmod(0)
+    with pytest.raises(DataError, match=re.escape(UNREADABLE.expect[0])):
+        load_cohort(source)
+
+
+def test_readme_quotes_the_gallery_verbatim(root, tmp_path):
+    """Every message in the README's "Errors you may see" block is produced by a case."""
+    readme = (root / "README.md").read_text()
+    section = readme.split("## Errors you may see", 1)[1].split("\n## ", 1)[0]
+    quoted = re.findall(r"^```text\n(.*?)\n```", section, flags=re.S | re.M)
+    assert quoted, "the README has no quoted error messages"
+    produced = []
+    for case in CASES:
+        if case.loads:
+            continue
+        folder = tmp_path / case.id
+        folder.mkdir()
+        try:
+            _load(case, case.make(folder))
+        except DataError as exc:
+            produced.append(str(exc))
+    for block in quoted:
+        for line in block.splitlines():
+            assert any(line in message for message in produced), line
