@@ -34,6 +34,8 @@ __all__ = [
 
 #: Times above this many months (100 years) cannot be follow-up after surgery.
 MAX_MONTHS = 1200.0
+#: No study arm holds more patients than this; a larger count is a typo.
+MAX_COUNT = 10_000_000
 #: Days per month used to turn dates into months (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
 
@@ -464,7 +466,11 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
         bad[col] = bad[col] | fractional
         bag.add(col, values.notna() & ~np.isfinite(values), "is not finite",
                 "give a whole number of patients", frame[col])
-        clean = values.where(np.isfinite(values) & ~fractional)
+        huge = np.isfinite(values) & (values.abs() > MAX_COUNT)
+        bag.add(col, huge, f"is implausibly large (over {MAX_COUNT:,.0f} patients)",
+                "check the number (a misplaced digit or a pasted id?)", frame[col])
+        bad[col] = bad[col] | huge
+        clean = values.where(np.isfinite(values) & ~fractional & ~huge)
         out[col] = clean.round().astype("Int64")
     for spec in STUDY_COLUMNS[5:]:
         if spec.name not in frame.columns:
