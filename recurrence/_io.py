@@ -13,6 +13,7 @@ turned into something else.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -107,13 +108,29 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
     return frame.reset_index(drop=True)
 
 
-def _decode(raw: bytes, name: str) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+def _scan(path: Path, name: str) -> str:
+    """One pass over the file in blocks (no second copy in memory): refuse binary data
+    (NUL bytes), and pick the encoding: UTF-8 (with or without BOM) if the whole file
+    decodes, else Windows-1252, else Latin-1 (which decodes every byte)."""
+    candidates = {enc: codecs.getincrementaldecoder(enc)() for enc in ("utf-8-sig", "cp1252")}
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            if b"\x00" in block:
+                raise DataError(Problem("is not a text table (it contains binary data)",
+                                        fix="save the table as CSV, Excel (.xlsx) or Parquet"),
+                                source=name)
+            for enc in list(candidates):
+                try:
+                    candidates[enc].decode(block)
+                except UnicodeDecodeError:
+                    del candidates[enc]
+    for enc, decoder in candidates.items():
         try:
-            return raw.decode(encoding), encoding
+            decoder.decode(b"", final=True)
+            return enc
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
+    return "latin-1"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -128,35 +145,27 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, name: str) -> pd.DataFrame:
+    encoding = _scan(path, name)
     with path.open("rb") as fh:
         head = fh.read(65536)
-        # Text tables have no NUL bytes; look before reading a large file whole.
-        if b"\x00" in head:
-            raise DataError(Problem("is not a text table (it contains binary data)",
-                                    fix="save the table as CSV, Excel (.xlsx) or Parquet"),
-                            source=name)
-        raw = head + fh.read()
-    if b"\x00" in raw:
-        raise DataError(Problem("is not a text table (it contains binary data)",
-                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
-    text, encoding = _decode(raw, name)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = head.decode(encoding, errors="ignore").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DataError(Problem("is empty (no header, no rows)",
                                 fix="export the table again with its header row"), source=name)
-    stripped = text.lstrip()
-    if stripped[:1] in "{[":
+    if text.lstrip()[:1] in "{[":
         raise DataError(Problem("looks like JSON, not a table",
                                 fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
     delimiter = _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=delimiter))
     _check_header(header, name)
     try:
+        # Cells as text, stored by Arrow (a fraction of the memory of Python strings),
+        # so the schema, not pandas' type guessing, decides what a value means.
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            na_values=NA_STRINGS, skip_blank_lines=True, engine="c",
+            path, sep=delimiter, encoding=encoding, dtype="string[pyarrow]",
+            keep_default_na=False, na_values=NA_STRINGS, skip_blank_lines=True, engine="c",
         )
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataError(Problem(f"cannot be read as a table ({_first_line(exc)})",
                                 fix="check that every row has as many cells as the header"),
                         source=name) from exc

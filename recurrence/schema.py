@@ -129,7 +129,8 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
         norm = _norm(col)
         if norm in canonical and norm not in rename.values() and norm not in present:
             rename[col] = norm
-    out = frame.rename(columns={c: rename.get(str(c), str(c)) for c in frame.columns})
+    out = frame.copy(deep=False)  # new labels, shared data: the input keeps its names
+    out.columns = [rename.get(str(c), str(c)) for c in frame.columns]
     dupes = out.columns[out.columns.duplicated()].unique().tolist()
     for d in dupes:
         users = [c for c in present if rename.get(c, c) == d]
@@ -163,7 +164,8 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: v if pd.isna(v) else str(v).strip().lower(), na_action=None)
+    """Stripped, lower-case text (pandas string dtype, missing as <NA>), vectorized."""
+    return series.astype("string[pyarrow]").str.strip().str.lower()
 
 
 def coerce_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -172,13 +174,10 @@ def coerce_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return series.astype("boolean"), pd.Series(False, index=series.index)
     text = _as_text(series)
     out = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    out[text.isin(TRUE_SPELLINGS)] = True
-    out[text.isin(FALSE_SPELLINGS)] = False
+    out[text.isin(TRUE_SPELLINGS).fillna(False).to_numpy(bool)] = True
+    out[text.isin(FALSE_SPELLINGS).fillna(False).to_numpy(bool)] = False
     bad = series.notna() & out.isna()
     return out, bad
-
-
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
 
 
 def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -188,12 +187,16 @@ def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(series):
         values = series.astype("float64")
         return values, pd.Series(False, index=series.index)
-    text = series.map(lambda v: v if pd.isna(v) else str(v).strip())
-    text = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) and _DECIMAL_COMMA.match(v)
-                    else v)
+    text = series.astype("string[pyarrow]").str.strip()
     values = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = series.notna() & values.isna() & ~text.isin(["nan", "NaN"])
-    return values, bad
+    failed = (values.isna() & text.notna()).to_numpy(bool)
+    if failed.any():  # a decimal comma ("12,5"), only where plain parsing failed
+        sub = text[failed]
+        comma = sub.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).to_numpy(bool)
+        fixed = pd.to_numeric(sub[comma].str.replace(",", ".", regex=False), errors="coerce")
+        values.loc[sub.index[comma]] = fixed.astype("float64").to_numpy()
+    bad = (series.notna() & values.isna() & ~text.str.lower().isin(["nan"])).fillna(False)
+    return values, bad.astype(bool)
 
 
 def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -207,12 +210,12 @@ def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, values.notna() & whole.isna()
     text = _as_text(series)
     out = text.map(EVENT_SPELLINGS).astype("Int64")
-    numeric = pd.to_numeric(text, errors="coerce")
-    other = out.isna() & numeric.notna() & (numeric == np.round(numeric))
+    numeric = pd.to_numeric(text, errors="coerce").astype("float64")
+    other = (out.isna() & numeric.notna() & (numeric == np.round(numeric))).to_numpy(bool)
     out[other] = numeric[other].astype("int64")
     bad = series.notna() & out.isna()
     # "yes" means "an event": 1 when only yes/no is used, ambiguous next to code 2.
-    yes_no = text.isin(YES_NO_EVENT)
+    yes_no = text.isin(YES_NO_EVENT).fillna(False).to_numpy(bool)
     if yes_no.any() and (out == 2).any():
         bad |= yes_no
         out[yes_no] = pd.NA
@@ -294,7 +297,7 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     if raw.shape[1] == 0:
         raise DataError(Problem("has no columns", fix="export the table with its header"),
                         source=source)
-    frame = raw.reset_index(drop=True)
+    frame = _positional(raw)
     if time_from is not None:
         frame = _time_from_dates(frame, time_from, source)
     frame, users = map_columns(frame, COHORT_COLUMNS, columns, source)
@@ -306,7 +309,7 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     bad: dict[str, pd.Series] = {}
 
     pid = frame["patient_id"]
-    out["patient_id"] = pid.map(lambda v: v if pd.isna(v) else _id_text(v)).astype(object)
+    out["patient_id"] = _ids(pid)
     bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
 
     closure, bad["closure"] = coerce_bool(frame["closure"])
@@ -378,16 +381,28 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     if bag.problems:
         raise DataError(bag.problems, source=source)
 
-    out = out.astype({"closure": bool, "time": "float64", "event": "int64"})
+    out = _plain_text(out.astype({"closure": bool, "time": "float64", "event": "int64"}))
     _warn_cohort(out, source)
     out.attrs = {"source": source, "columns": users}
     return out
 
 
-def _id_text(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _positional(raw: pd.DataFrame) -> pd.DataFrame:
+    """A shallow view of ``raw`` indexed 0..n-1 (row i is the user's row i + 1), without
+    copying the data (``reset_index`` would) and without touching ``raw``."""
+    frame = raw.copy(deep=False)
+    frame.index = pd.RangeIndex(len(raw))
+    return frame
+
+
+def _ids(series: pd.Series) -> pd.Series:
+    """Identifiers as stripped Python strings (12.0 → "12"), missing kept missing."""
+    if pd.api.types.is_float_dtype(series):
+        whole = series.notna() & (series == np.round(series))
+        text = series.astype(object).where(~whole, series.round().astype("Int64").astype(str))
+        return text.where(series.notna(), None).map(lambda v: v if v is None else str(v))
+    text = series.astype("string[pyarrow]").str.strip()
+    return text.astype(object).where(text.notna(), None)
 
 
 def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], source: str) -> pd.DataFrame:
@@ -439,7 +454,7 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
     if raw.shape[1] == 0:
         raise DataError(Problem("has no columns", fix="export the table with its header"),
                         source=source)
-    frame, users = map_columns(raw.reset_index(drop=True), STUDY_COLUMNS, columns, source)
+    frame, users = map_columns(_positional(raw), STUDY_COLUMNS, columns, source)
     arm_cols = [c for pair in ARMS for c in pair]
     if not any(c in frame.columns for c in arm_cols):
         raise DataError(Problem(
@@ -450,7 +465,7 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
                                 fix="export the table again with its data"), source=source)
     bag = _Collector(users)
     out = pd.DataFrame(index=frame.index)
-    out["study"] = frame["study"].map(lambda v: v if pd.isna(v) else _id_text(v)).astype(object)
+    out["study"] = _ids(frame["study"])
     bag.add("study", frame["study"].isna(), "study label is empty", "give every study a label")
     bad: dict[str, pd.Series] = {}
     for col in arm_cols:
@@ -516,5 +531,19 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
     _pandera_problems(out, rules, bad, bag)
     if bag.problems:
         raise DataError(bag.problems, source=source)
+    out = _plain_text(out)
     out.attrs = {"source": source, "columns": users}
     return out
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text read from files (Arrow-backed strings) back to ordinary object columns, so
+    a table looks the same whether it came from a file or a DataFrame."""
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.StringDtype):
+            # Through factorize, equal values share one Python string: a column of a
+            # million "Site A"s costs a million pointers, not a million strings.
+            codes, uniques = pd.factorize(frame[col])
+            values = np.append(np.asarray(uniques, dtype=object), np.nan)
+            frame[col] = values[codes]  # code -1 (missing) picks the trailing NaN
+    return frame
