@@ -1,0 +1,1 @@
+"""Benchmarks of recurrence against R, lifelines and statsmodels: `python -m benchmarks`."""
