@@ -205,13 +205,13 @@ def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return series.astype("Int64"), pd.Series(False, index=series.index)
     if pd.api.types.is_numeric_dtype(series):
         values = series.astype("float64")
-        whole = values.where(values == np.round(values))
+        whole = values.where(np.isfinite(values) & (values == np.round(values)))
         out = whole.astype("Int64")
         return out, values.notna() & whole.isna()
     text = _as_text(series)
     out = text.map(EVENT_SPELLINGS).astype("Int64")
     numeric = pd.to_numeric(text, errors="coerce").astype("float64")
-    other = (out.isna() & numeric.notna() & (numeric == np.round(numeric))).to_numpy(bool)
+    other = (out.isna() & np.isfinite(numeric) & (numeric == np.round(numeric))).to_numpy(bool)
     out[other] = numeric[other].astype("int64")
     bad = series.notna() & out.isna()
     # "yes" means "an event": 1 when only yes/no is used, ambiguous next to code 2.

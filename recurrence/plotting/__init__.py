@@ -14,6 +14,7 @@ _LAZY = {
     # survival
     "plot_cumulative_incidence": "recurrence.plotting.survival",
     "plot_survival": "recurrence.plotting.survival",
+    "plot_reherniation_rates": "recurrence.plotting.survival",
     "plot_hazard_ratios": "recurrence.plotting.hazard",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",

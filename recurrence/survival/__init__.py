@@ -3,34 +3,24 @@
 
 Every function takes a cohort table (see :func:`recurrence.load_cohort`); ``by`` names
 a grouping column (default ``"closure"``, ``None`` for the whole cohort); times are in
-months. Submodules are imported on first use.
+months.
+
+The functions are imported here, eagerly, because three of them share their module's
+name (``cox``, ``logrank``, ``rmst``): a lazy import would let the submodule replace
+the function as the package attribute. ``import recurrence`` stays light: this package
+is imported only when used.
 """
 
 from __future__ import annotations
 
-import importlib
+from .competing import cumulative_incidence
+from .cox import cause_specific_cox, cox
+from .finegray import fine_gray
+from .iptw import iptw_weights
+from .km import kaplan_meier
+from .logrank import logrank
+from .rates import reherniation_rates
+from .rmst import rmst
 
-_LAZY = {
-    "kaplan_meier": "recurrence.survival.km",
-    "logrank": "recurrence.survival.logrank",
-    "cumulative_incidence": "recurrence.survival.competing",
-    "rmst": "recurrence.survival.rmst",
-    "reherniation_rates": "recurrence.survival.rates",
-    "cox": "recurrence.survival.cox",
-    "cause_specific_cox": "recurrence.survival.cox",
-    "fine_gray": "recurrence.survival.finegray",
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'recurrence.survival' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__all__ = ["cause_specific_cox", "cox", "cumulative_incidence", "fine_gray", "iptw_weights",
+           "kaplan_meier", "logrank", "reherniation_rates", "rmst"]

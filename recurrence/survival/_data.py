@@ -126,7 +126,9 @@ def prepare(cohort: pd.DataFrame, by: str | None = "closure", *, covariates=(),
     dropped = int((~keep).sum())
     remarks = (f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values",
                ) if dropped else ()
-    sub = cohort.loc[keep]
+    needed = ["time", "event", *([by] if by else []), *([strata] if strata else []),
+              *([cluster] if cluster else [])]
+    sub = cohort.loc[keep.to_numpy(), list(dict.fromkeys(needed))]  # only what is used
     if len(sub) == 0:
         raise DataError(Problem("no patient is left after leaving out missing values"))
     if by is None:

@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from recurrence import DataError, load_cohort, load_studies
 from recurrence.errors import RecurrenceWarning
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: CI runs the same examples every time (explore locally with more examples
+# by raising max_examples and dropping derandomize).
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 closure_spellings = st.sampled_from([True, False, 1, 0, "yes", "no", "Y", "n", "TRUE", "false", "1", "0"])
 valid_rows = st.lists(st.tuples(

@@ -1,0 +1,302 @@
+"""Survival and cumulative-incidence curves by arm, with interval bands, censoring ticks
+and an at-risk table under the x axis (survminer-style), and the headline rates.
+
+Each plot reads a result object only. The data of a plot is prepared by a pure function
+(:func:`curve_plot_data`, :func:`rates_plot_data`), tested on its own; the ``plot_*``
+functions only draw it. The at-risk table is drawn in the same Axes as annotations
+placed at the x ticks (data coordinates) and a fixed distance in points below the axis,
+so it stays aligned whatever the figure size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .style import color_for
+
+__all__ = [
+    "CurvePlotData",
+    "curve_plot_data",
+    "plot_cumulative_incidence",
+    "plot_reherniation_rates",
+    "plot_survival",
+    "rates_plot_data",
+]
+
+XLABEL = "Months since surgery"
+#: Gids of the drawn at-risk numbers (``"at_risk:<group>"``) and row labels.
+AT_RISK_GID = "at_risk"
+AT_RISK_LABEL_GID = "at_risk_label"
+_EVENT_WORDS = {1: "reherniation", 2: "competing events", "any": "reherniation or competing event"}
+
+
+@dataclass(frozen=True)
+class CurvePlotData:
+    """What a curve plot draws.
+
+    ``curves``: ``group``, ``time``, ``value``, ``ci_low``, ``ci_high`` as step points
+    (right-continuous, starting at time 0), in percent when ``percent``; ``censored``:
+    ``group``, ``time``, ``value`` of the censoring ticks; ``at_risk``: ``group``,
+    ``time``, ``at_risk`` at the x ticks; ``ticks``; axis labels.
+    """
+
+    curves: pd.DataFrame
+    censored: pd.DataFrame
+    at_risk: pd.DataFrame
+    ticks: np.ndarray
+    groups: tuple[str, ...]
+    xlabel: str
+    ylabel: str
+
+
+def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotData:
+    """The data of a Kaplan-Meier or cumulative-incidence plot (pure, no drawing).
+
+    Parameters
+    ----------
+    result
+        A :class:`~recurrence.survival.km.KaplanMeierResult` or
+        :class:`~recurrence.survival.competing.CumulativeIncidenceResult`.
+    times
+        The x ticks, where the at-risk table is counted; default readable ticks from 0.
+    percent
+        Values in percent (default) or as proportions.
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import kaplan_meier
+    >>> data = curve_plot_data(kaplan_meier(load_cohort()), times=[0, 24, 48])
+    >>> data.at_risk.query("group == 'closure'")["at_risk"].tolist()
+    [1006, 868, 785]
+    >>> data.ylabel
+    'Survival free of reherniation (%)'
+    """
+    from ..survival._np_core import check_times, default_ticks
+
+    value = result.value_columns[0]
+    scale = 100.0 if percent else 1.0
+    unit = " (%)" if percent else " (proportion)"
+    if value == "survival":
+        ylabel = f"Survival free of {_EVENT_WORDS[result.event]}{unit}"
+    else:
+        ylabel = f"Cumulative incidence of {_EVENT_WORDS[result.event]}{unit}"
+    ticks = (default_ticks(result.max_time) if times is None else np.sort(check_times(times)))
+    start = dict(zip(result.value_columns, result.start_values, strict=True))
+    curves, censored = [], []
+    table = result.table
+    for g in result.groups:
+        b = table[table["group"] == g]
+        t = np.concatenate(([0.0], b["time"].to_numpy()))
+        frame = {"group": g, "time": t}
+        for src, dst in ((value, "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high")):
+            frame[dst] = scale * np.concatenate(([start[src]], b[src].to_numpy()))
+        curves.append(pd.DataFrame(frame))
+        cens = b[b["censored"] > 0]
+        censored.append(pd.DataFrame({"group": g, "time": cens["time"].to_numpy(),
+                                      "value": scale * cens[value].to_numpy()}))
+    risk = result.at_risk(ticks)[["group", "time", "at_risk"]]
+    return CurvePlotData(curves=pd.concat(curves, ignore_index=True),
+                         censored=pd.concat(censored, ignore_index=True), at_risk=risk,
+                         ticks=ticks, groups=tuple(result.groups), xlabel=XLABEL, ylabel=ylabel)
+
+
+def plot_survival(result, ax=None, *, times=None, ci: bool = True, censor_ticks: bool = True,
+                  risk_table: bool = True, percent: bool = True, legend: bool = True):
+    """Kaplan-Meier curves per arm with log(−log) bands, censoring ticks and an
+    at-risk table under the x axis.
+
+    Parameters
+    ----------
+    result
+        From :func:`recurrence.survival.kaplan_meier`.
+    ax
+        Axes to draw in; a new figure when ``None``.
+    times
+        x ticks (months) where the at-risk numbers are shown.
+    ci, censor_ticks, risk_table, percent, legend
+        Draw the interval bands, the censoring ticks, the at-risk table; percent or
+        proportion; a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import kaplan_meier
+    >>> ax = plot_survival(kaplan_meier(load_cohort()))
+    >>> ax.get_xlabel()
+    'Months since surgery'
+    """
+    data = curve_plot_data(result, times=times, percent=percent)
+    return _draw_curves(data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table,
+                        legend=legend, top=100.0 if percent else 1.0)
+
+
+def plot_cumulative_incidence(result, ax=None, *, times=None, ci: bool = True,
+                              censor_ticks: bool = False, risk_table: bool = True,
+                              percent: bool = True, legend: bool = True):
+    """Aalen-Johansen cumulative incidence per arm with interval bands and an at-risk
+    table under the x axis.
+
+    Parameters are those of :func:`plot_survival` (censoring ticks off by default).
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import cumulative_incidence
+    >>> ax = plot_cumulative_incidence(cumulative_incidence(load_cohort()))
+    >>> ax.get_ylabel()
+    'Cumulative incidence of reherniation (%)'
+    """
+    data = curve_plot_data(result, times=times, percent=percent)
+    return _draw_curves(data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table,
+                        legend=legend, top=None)
+
+
+def _new_axes(n_rows: int):
+    import matplotlib.pyplot as plt
+
+    height = 3.6 + 0.18 * n_rows
+    fig, ax = plt.subplots(figsize=(6.0, height))
+    # room under the axis for tick labels, the x label and the at-risk rows
+    fig.subplots_adjust(bottom=(60 + 12 * n_rows) / (72 * height), left=0.22)
+    return ax
+
+
+def _draw_curves(data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legend, top):
+    if ax is None:
+        ax = _new_axes(len(data.groups) + 1 if risk_table else 0)
+    for i, g in enumerate(data.groups):
+        color = color_for(g, i)
+        cur = data.curves[data.curves["group"] == g]
+        ax.step(cur["time"], cur["value"], where="post", color=color, label=g, gid=f"curve:{g}")
+        if ci:
+            ax.fill_between(cur["time"], cur["ci_low"], cur["ci_high"], step="post",
+                            color=color, alpha=0.18, linewidth=0, gid=f"band:{g}")
+        if censor_ticks:
+            cen = data.censored[data.censored["group"] == g]
+            ax.plot(cen["time"], cen["value"], linestyle="none", marker="|", markersize=5,
+                    color=color, gid=f"censored:{g}")
+    ax.set_xlim(0, max(data.ticks[-1], data.curves["time"].max()) if len(data.ticks) else None)
+    ax.set_xticks(data.ticks)
+    ax.set_xlabel(XLABEL)
+    ax.set_ylabel(data.ylabel)
+    ax.set_ylim(0, top * 1.02 if top else None)
+    if legend:
+        ax.legend(loc="best")
+    if risk_table:
+        _draw_risk_table(ax, data)
+    return ax
+
+
+def _draw_risk_table(ax, data: CurvePlotData) -> None:
+    """Numbers at risk under the x axis: one row per group, numbers at the x ticks."""
+    first = 40.0   # points below the axis: tick labels and the x label come first
+    step = 11.0
+    widest = max((len(f"{int(n):,}") for n in data.at_risk["at_risk"]), default=1)
+    gap = 4.0 + 3.0 * widest   # clear of the (centred) number at the first tick
+    ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction",
+                xytext=(-gap, -first), textcoords="offset points", ha="left", va="top",
+                fontsize="small", fontweight="bold", annotation_clip=False,
+                gid=AT_RISK_LABEL_GID)
+    for i, g in enumerate(data.groups):
+        color = color_for(g, i)
+        y = -(first + step * (i + 1))
+        ax.annotate(g, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, y),
+                    textcoords="offset points", ha="right", va="top", fontsize="small",
+                    color=color, annotation_clip=False, gid=AT_RISK_LABEL_GID)
+        rows = data.at_risk[data.at_risk["group"] == g]
+        for t, n in zip(rows["time"], rows["at_risk"], strict=True):
+            ax.annotate(f"{int(n):,}", xy=(t, 0), xycoords=("data", "axes fraction"),
+                        xytext=(0, y), textcoords="offset points", ha="center", va="top",
+                        fontsize="small", color=color, annotation_clip=False,
+                        gid=f"{AT_RISK_GID}:{g}")
+
+
+# ---------------------------------------------------------------------------------------
+# headline rates
+# ---------------------------------------------------------------------------------------
+
+def rates_plot_data(result, *, percent: bool = True) -> pd.DataFrame:
+    """Points of :func:`plot_reherniation_rates`: one row per arm, horizon and estimator
+    (``"Aalen-Johansen"``, ``"1 − Kaplan-Meier"``) with ``x`` (position), ``value``,
+    ``ci_low``, ``ci_high`` (percent by default).
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import reherniation_rates
+    >>> pts = rates_plot_data(reherniation_rates(load_cohort(), at=[24]))
+    >>> pts[["group", "estimator", "value"]].round(1)
+            group         estimator  value
+    0  no closure    Aalen-Johansen   11.9
+    1  no closure  1 − Kaplan-Meier   12.1
+    2     closure    Aalen-Johansen    5.3
+    3     closure  1 − Kaplan-Meier    5.3
+    """
+    scale = 100.0 if percent else 1.0
+    tab = result.table
+    horizons = list(dict.fromkeys(tab["time"]))
+    groups = list(result.groups)
+    width = 0.8 / (2 * len(groups))
+    rows = []
+    for h_i, h in enumerate(horizons):
+        for g_i, g in enumerate(groups):
+            r = tab[(tab["time"] == h) & (tab["group"] == g)].iloc[0]
+            for e_i, (name, v, lo, hi) in enumerate((
+                    ("Aalen-Johansen", r["incidence"], r["ci_low"], r["ci_high"]),
+                    ("1 − Kaplan-Meier", r["one_minus_km"], r["km_ci_low"], r["km_ci_high"]))):
+                slot = 2 * g_i + e_i
+                rows.append({"group": g, "time": h, "estimator": name,
+                             "x": h_i - 0.4 + width * (slot + 0.5),
+                             "value": scale * v, "ci_low": scale * lo, "ci_high": scale * hi})
+    return pd.DataFrame(rows)
+
+
+def plot_reherniation_rates(result, ax=None, *, percent: bool = True):
+    """Cumulative incidence (filled) and 1 − Kaplan-Meier (open) per arm at each horizon,
+    with intervals.
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import reherniation_rates
+    >>> ax = plot_reherniation_rates(reherniation_rates(load_cohort()))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['12', '24', '60']
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    pts = rates_plot_data(result, percent=percent)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.0, 3.6))
+        fig.subplots_adjust(bottom=0.15)
+    for i, g in enumerate(result.groups):
+        color = color_for(g, i)
+        for name, face in (("Aalen-Johansen", color), ("1 − Kaplan-Meier", "white")):
+            sel = pts[(pts["group"] == g) & (pts["estimator"] == name)]
+            err = np.vstack([sel["value"] - sel["ci_low"], sel["ci_high"] - sel["value"]])
+            ax.errorbar(sel["x"], sel["value"], yerr=err, fmt="o" if face != "white" else "s",
+                        color=color, markerfacecolor=face, capsize=2, linewidth=1,
+                        gid=f"rates:{g}:{name}")
+    horizons = list(dict.fromkeys(result.table["time"]))
+    ax.set_xticks(range(len(horizons)))
+    ax.set_xticklabels([f"{h:g}" for h in horizons])
+    ax.set_xlabel(XLABEL)
+    ax.set_ylabel("Reherniation (%)" if percent else "Reherniation (proportion)")
+    ax.set_ylim(bottom=0)
+    handles = [Line2D([], [], color=color_for(g, i), marker="o", linestyle="none", label=g)
+               for i, g in enumerate(result.groups)]
+    handles += [Line2D([], [], color="0.3", marker="o", linestyle="none",
+                       label="Aalen-Johansen"),
+                Line2D([], [], color="0.3", marker="s", markerfacecolor="white",
+                       linestyle="none", label="1 − Kaplan-Meier")]
+    ax.legend(handles=handles, loc="upper left")
+    return ax

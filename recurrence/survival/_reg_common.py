@@ -1,0 +1,83 @@
+"""Pieces shared by the regression models (Cox, Fine-Gray): argument checks, the
+coefficient table, the names of left-out terms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ..errors import DataError, Problem
+
+__all__ = ["EVENT_NAMES", "MIN_EVENTS_PER_COEF", "as_list", "check_event", "check_level",
+           "coef_table", "term_groups", "why_aliased"]
+
+EVENT_NAMES = {1: "reherniation", 2: "competing event"}
+#: Fewer events per coefficient than this earns a remark.
+MIN_EVENTS_PER_COEF = 10
+
+
+def as_list(covariates) -> list[str]:
+    """Covariates as a list (one name may be given as a string)."""
+    if covariates is None:
+        return []
+    if isinstance(covariates, str):
+        return [covariates]
+    return list(covariates)
+
+
+def check_level(level) -> None:
+    """``level`` must be a confidence level strictly between 0 and 1."""
+    if isinstance(level, bool) or not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise DataError(Problem(f"level must be between 0 and 1, not {level!r}",
+                                fix="e.g. level=0.95 for 95% confidence intervals"))
+
+
+def check_event(event) -> int:
+    """A cause code ≥ 1."""
+    if not isinstance(event, (int, np.integer)) or isinstance(event, bool) or event < 1:
+        raise DataError(Problem(f"event must be a cause code ≥ 1 (1 reherniation, 2 competing "
+                                f"event), not {event!r}"))
+    return int(event)
+
+
+def coef_table(terms, kept, coef, se, inference_se, level, ratio: str) -> pd.DataFrame:
+    """Tidy table indexed by term: coef, <ratio>, se, ci_low, ci_high, pvalue; terms left
+    out of the model are NaN. Intervals and p-values use ``inference_se``."""
+    z = norm.ppf(0.5 + level / 2)
+    pos = {t: i for i, t in enumerate(terms)}
+    at = np.array([pos[t] for t in kept], dtype=int)
+    cols = {}
+    for name, values in (("coef", coef), ("se", se), ("inf", inference_se)):
+        full = np.full(len(terms), np.nan)
+        full[at] = values
+        cols[name] = full
+    b, s = cols["coef"], cols["inf"]
+    with np.errstate(over="ignore"):  # a diverging coefficient: an infinite bound is honest
+        data = {"coef": b, ratio: np.exp(b), "se": cols["se"], "ci_low": np.exp(b - z * s),
+                "ci_high": np.exp(b + z * s), "pvalue": 2 * norm.sf(np.abs(b / s))}
+    return pd.DataFrame(data, index=pd.Index(list(terms), name="term"))
+
+
+def term_groups(covariates, terms) -> dict[str, list[int]]:
+    """Covariate name → indices of its design columns (a category gives several)."""
+    out = {}
+    for c in covariates:
+        cols = [j for j, t in enumerate(terms) if t == c or t.startswith(f"{c}[")]
+        if cols:
+            out[c] = cols
+    return out
+
+
+def why_aliased(x, j, strata, terms, keep) -> str:
+    """Why design column ``j`` carries no information, in words."""
+    col = x[:, j]
+    if np.ptp(col) == 0:
+        return f"'{terms[j]}' is the same for every patient"
+    if strata is not None and all(np.ptp(col[strata == s]) == 0 for s in np.unique(strata)):
+        return f"'{terms[j]}' does not vary within any stratum"
+    if keep:
+        return (f"'{terms[j]}' carries no information beyond "
+                f"{', '.join(repr(terms[k]) for k in keep)} (collinear, or it varies only "
+                "among patients not at risk at any event time)")
+    return f"'{terms[j]}' does not vary among patients at risk at the event times"
