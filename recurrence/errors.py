@@ -102,6 +102,9 @@ class DataError(ValueError):
         One or more :class:`Problem` (or plain strings).
     source
         Where the data came from: a file name, or ``"DataFrame"``.
+    loading
+        Whether the error stops a table from loading (the message then says that
+        nothing was loaded); ``False`` for arguments of an analysis.
 
     Examples
     --------
@@ -113,13 +116,15 @@ class DataError(ValueError):
       - column 'time', rows 3, 17: is 0 or negative. Fix: times are months from surgery and must be > 0
     """
 
-    def __init__(self, problems: Iterable[Problem | str] | Problem | str, *, source: str | None = None):
+    def __init__(self, problems: Iterable[Problem | str] | Problem | str, *, source: str | None = None,
+                 loading: bool = True):
         if isinstance(problems, (Problem, str)):
             problems = [problems]
         self.problems: tuple[Problem, ...] = tuple(
             p if isinstance(p, Problem) else Problem(str(p)) for p in problems
         )
         self.source = source
+        self.loading = loading
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -127,7 +132,8 @@ class DataError(ValueError):
         if len(self.problems) == 1 and not (self.problems[0].column or self.problems[0].rows):
             return f"{where}: {self.problems[0].describe()}"
         n = len(self.problems)
-        head = f"{where}: {n} problem{'s' if n != 1 else ''}, nothing was loaded:"
+        head = (f"{where}: {n} problem{'s' if n != 1 else ''}"
+                + (", nothing was loaded:" if self.loading else ":"))
         return "\n".join([head, *(f"  - {p.describe()}" for p in self.problems)])
 
     def one_line(self) -> str:

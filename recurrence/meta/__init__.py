@@ -1,0 +1,56 @@
+"""Meta-analysis of published studies: pooled reherniation rates and the effect of
+annulus closure, heterogeneity, small-study effects, sensitivity, subgroups,
+meta-regression, and a hospital's own cohort as one more study.
+
+The public names of ``shared/API.md`` (:func:`proportions`, :func:`compare`,
+:func:`egger_test`, :func:`begg_test`, :func:`trim_and_fill`, :func:`leave_one_out`,
+:func:`regression`) and the conveniences around them are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    # pooling (API.md)
+    "proportions": "recurrence.meta.models",
+    "compare": "recurrence.meta.models",
+    # straight from a study table
+    "pool_arm": "recurrence.meta.tables",
+    "compare_studies": "recurrence.meta.tables",
+    # bias (API.md)
+    "egger_test": "recurrence.meta.bias",
+    "begg_test": "recurrence.meta.bias",
+    "trim_and_fill": "recurrence.meta.bias",
+    # sensitivity (leave_one_out: API.md)
+    "leave_one_out": "recurrence.meta.sensitivity",
+    "influence": "recurrence.meta.sensitivity",
+    "cumulative": "recurrence.meta.sensitivity",
+    # subgroups and meta-regression (regression: API.md)
+    "subgroups": "recurrence.meta.subgroup",
+    "regression": "recurrence.meta.metaregression",
+    # a cohort as one more study
+    "cohort_as_study": "recurrence.meta.cohort",
+    # many analyses at once, and the pieces
+    "pool_many": "recurrence.meta.pooling",
+    "MetaResult": "recurrence.meta.results",
+    "TrimFillResult": "recurrence.meta.results",
+    "SubgroupResult": "recurrence.meta.results",
+    "RegressionResult": "recurrence.meta.results",
+    "BiasTest": "recurrence.meta.results",
+    "InfluenceResult": "recurrence.meta.results",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'recurrence.meta' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
