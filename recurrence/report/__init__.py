@@ -1,0 +1,213 @@
+"""The PDF report: one document from a cohort table and a study table.
+
+:func:`build` loads the inputs (the packaged synthetic cohort and published studies by
+default), runs every analysis once (:mod:`.analyses`), draws the figures from the
+result objects (:mod:`.figures`), writes the words (:mod:`.content`), renders one HTML
+document (Jinja2 template ``templates/report.html.j2``) and turns it into a PDF with
+WeasyPrint. The same HTML previews in a notebook. Files are written whole or not at all.
+
+Examples
+--------
+>>> from recurrence import report
+>>> doc = report.build()                                  # doctest: +SKIP
+>>> doc.write("reherniation-report.pdf")                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html as _html
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from .._io import atomic_write
+from ..errors import DataError, Problem
+from .analyses import STEPS, Analyses, Options, run_analyses
+
+__all__ = ["Options", "Report", "build"]
+
+DEFAULT_TITLE = "Reherniation after lumbar discectomy, with and without annulus closure"
+BUILD_STEPS = ("loading", *STEPS, "figures", "document")
+
+
+@dataclass(frozen=True, repr=False)
+class Report:
+    """A built report: the HTML document, the analyses behind it, and its PDF."""
+
+    html: str = field(repr=False)
+    analyses: Analyses = field(repr=False)
+    title: str = DEFAULT_TITLE
+
+    def pdf(self) -> bytes:
+        """The report as PDF bytes (WeasyPrint)."""
+        from ._weasyprint import html_to_pdf
+
+        return html_to_pdf(self.html)
+
+    def write(self, path: str | os.PathLike) -> Path:
+        """Write the PDF (``.pdf``) or the HTML (``.html``), whole or not at all."""
+        path = Path(path)
+        if path.suffix.lower() in (".html", ".htm"):
+            with atomic_write(path, "w") as fh:
+                fh.write(self.html)
+        else:
+            data = self.pdf()  # rendered before the file is opened: a failure writes nothing
+            with atomic_write(path, "wb") as fh:
+                fh.write(data)
+        return path
+
+    def __repr__(self) -> str:
+        return f"<Report {self.title!r}: {self.analyses.n:,} patients>"
+
+    def _repr_html_(self) -> str:
+        # An iframe keeps the report's page CSS from restyling the notebook.
+        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" '
+                'style="width:100%;height:900px;border:1px solid #ccc"></iframe>')
+
+
+def _progress(progress) -> Callable[[str], None]:
+    if progress is None or progress is False:
+        return lambda step: None
+    if callable(progress):
+        return progress
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(BUILD_STEPS), desc="report", unit="step")
+
+    def tick(step: str) -> None:
+        bar.set_postfix_str(step)
+        bar.update(1)
+        if bar.n >= bar.total:
+            bar.close()
+
+    return tick
+
+
+def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
+          html: str | os.PathLike | None = None, horizon: float = 24.0, title: str | None = None,
+          columns: dict | None = None, study_columns: dict | None = None,
+          sheet: str | int | None = None, options: Options | None = None, progress=None,
+          command: str | None = None) -> Report:
+    """Build the report.
+
+    Parameters
+    ----------
+    cohort, studies
+        Paths (CSV, Excel, Parquet) or DataFrames; ``None`` for the packaged synthetic
+        cohort and the packaged published studies.
+    out, html
+        Write the PDF to ``out`` and/or the HTML to ``html`` (each whole or not at all).
+    horizon
+        Months of the headline rate, the RMST and the cohort-as-a-study row.
+    title
+        Title of the document.
+    columns, study_columns
+        Column mappings for the cohort and the study table (``{"their_name": "time"}``).
+    options
+        Every other analysis option (:class:`Options`); ``horizon`` overrides its horizon.
+    progress
+        ``True`` for a progress bar, a callable ``f(step)``, or ``None``.
+    command
+        The command line, for the reproducibility appendix.
+
+    Returns
+    -------
+    Report
+    """
+    from .. import load_cohort, load_studies
+    from .content import context
+    from .figures import figures
+    from .provenance import provenance
+
+    if not horizon > 0:
+        raise DataError(Problem(f"horizon must be > 0 months, got {horizon}"))
+    tick = _progress(progress)
+    tick("loading")
+    cohort_frame = load_cohort(cohort, columns=columns, sheet=sheet)
+    study_frame = load_studies(studies, columns=study_columns)
+    if study_frame.empty:
+        raise DataError(Problem("the study table has no study to analyse"),
+                        source=_name(studies, "studies"))
+    opts = options or Options()
+    opts = Options(**{**opts.__dict__, "horizon": float(horizon)})
+    cohort_name = _name(cohort, "packaged synthetic cohort")
+    studies_name = _name(studies, "packaged published studies")
+    analyses = run_analyses(cohort_frame, study_frame, opts, cohort_name=cohort_name,
+                            studies_name=studies_name, progress=tick)
+    tick("figures")
+    figs = figures(analyses)
+    tick("document")
+    truth = cohort_frame.attrs.get("truth") or {}
+    repro = provenance({"cohort": _path(cohort), "studies": _path(studies)},
+                       seed=truth.get("seed") if cohort is None else None,
+                       command=command or "recurrence.report.build()",
+                       options={"horizon (months)": f"{opts.horizon:g}",
+                                "rate times (months)": ", ".join(f"{t:g}" for t in opts.times),
+                                "confidence level": f"{opts.level:g}",
+                                "proportion transform": opts.transform,
+                                "tau² estimator": opts.method, "HKSJ": str(opts.hksj),
+                                "effect measure": opts.measure})
+    from .. import __version__
+
+    today = _dt.date.today().isoformat()
+    ctx = context(analyses, study_frame, figs, title=title or DEFAULT_TITLE,
+                  subtitle=f"{cohort_name} · {studies_name} · {today}",
+                  version=__version__, css=_read("report.css"), repro=repro)
+    document = _template().render(**ctx)
+    _no_identifiers(document, cohort_frame)
+    report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE)
+    if html is not None:
+        report.write(Path(html).with_suffix(".html") if Path(html).suffix == "" else html)
+    if out is not None:
+        report.write(out)
+    return report
+
+
+def _name(source, default: str) -> str:
+    if source is None:
+        return default
+    if isinstance(source, pd.DataFrame):
+        return "DataFrame"
+    return Path(source).name
+
+
+def _path(source):
+    return None if source is None else ("DataFrame" if isinstance(source, pd.DataFrame) else source)
+
+
+def _read(name: str) -> str:
+    return (resources.files("recurrence.report") / "templates" / name).read_text(encoding="utf-8")
+
+
+def _template():
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    return env.from_string(_read("report.html.j2"))
+
+
+_DATA_URI = re.compile(r'src="data:[^"]*"')
+
+
+def _no_identifiers(document: str, cohort: pd.DataFrame) -> None:
+    """Refuse to produce a report that prints a patient identifier.
+
+    Identifiers made only of digits cannot be told from counts, so only identifiers
+    with a non-digit character are checked (embedded figures are skipped: their text is
+    drawn as paths and their base64 would give false alarms).
+    """
+    if "patient_id" not in cohort.columns:
+        return
+    words = set(re.findall(r"[\w\-./]+", _DATA_URI.sub("", document)))
+    ids = cohort["patient_id"].dropna().astype(str)
+    leaked = ids[ids.isin(words) & ~ids.str.fullmatch(r"\d+")]
+    if len(leaked):
+        raise RuntimeError(f"the report would print {len(leaked)} patient identifier(s); "
+                           "nothing was written (please report this as a bug)")
