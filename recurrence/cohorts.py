@@ -18,6 +18,7 @@ def load_cohort(
     *,
     columns: dict[str, str] | None = None,
     time_from: tuple[str, str] | None = None,
+    date_format: str | None = None,
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Load a cohort table (one row per patient), validated and canonical.
@@ -34,6 +35,10 @@ def load_cohort(
     time_from
         ``(start_column, end_column)``: compute ``time`` in months from two date
         columns (surgery date, date of event or last follow-up), at 30.4375 days a month.
+    date_format
+        The format of those dates when they are not ISO 8601 (YYYY-MM-DD), e.g.
+        ``"%d.%m.%Y"`` for 31.03.2021. Without it, a date such as 01.02.2020 is refused
+        rather than guessed (day first or month first?).
     sheet
         The Excel sheet to read when the workbook has several.
 
@@ -70,7 +75,8 @@ def load_cohort(
         out.attrs["truth"] = truth
         return out
     if isinstance(source, pd.DataFrame):
-        out = canonical_cohort(source, source="DataFrame", columns=columns, time_from=time_from)
+        out = canonical_cohort(source, source="DataFrame", columns=columns, time_from=time_from,
+                               date_format=date_format)
         out.index = source.index
         if "truth" in source.attrs:
             out.attrs["truth"] = source.attrs["truth"]
@@ -79,6 +85,7 @@ def load_cohort(
         raise DataError(Problem(f"expected a file path or a DataFrame, got {type(source).__name__}",
                                 fix="pass a path to a CSV, Excel or Parquet file"))
     raw = read_table(source, sheet=sheet)
-    out = canonical_cohort(raw, source=source_name(source), columns=columns, time_from=time_from)
+    out = canonical_cohort(raw, source=source_name(source), columns=columns, time_from=time_from,
+                           date_format=date_format)
     out.attrs["path"] = os.fspath(source)
     return out

@@ -8,11 +8,15 @@ lists every problem found, so a user fixes a file once, not once per problem.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
     "ConvergenceWarning",
+    "warn",
     "DataError",
     "DataWarning",
     "Problem",
@@ -156,3 +160,16 @@ class StatisticalWarning(RecurrenceWarning):
 
 class ConvergenceWarning(StatisticalWarning):
     """An iterative estimator did not converge; the message says what was done instead."""
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first caller outside this package (so a
+    notebook shows the user's line, not ours, whatever the depth of the call)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2: the caller of warn()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

@@ -14,15 +14,15 @@ value, row) become the "column, rows, what is wrong, fix" lines of the error.
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, DataWarning, Problem
+from .errors import DataError, DataWarning, Problem, warn
 
 __all__ = [
     "COHORT_COLUMNS",
@@ -39,12 +39,13 @@ MAX_COUNT = 10_000_000
 #: Days per month used to turn dates into months (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
 
-TRUE_SPELLINGS = {"1", "1.0", "yes", "y", "true", "t", "closed", "closure"}
-FALSE_SPELLINGS = {"0", "0.0", "no", "n", "false", "f", "not closed", "none"}
-YES_NO_EVENT = {"yes", "no", "true", "false", "y", "n", "t", "f"}
+TRUE_SPELLINGS = {"1", "1.0", "yes", "y", "true", "t", "closed", "closure", "ja", "j"}
+FALSE_SPELLINGS = {"0", "0.0", "no", "n", "false", "f", "not closed", "none", "nein"}
+YES_NO_EVENT = {"yes", "no", "true", "false", "y", "n", "t", "f", "ja", "nein", "j"}
 EVENT_SPELLINGS = {
     "0": 0, "0.0": 0, "censored": 0, "no": 0, "false": 0, "n": 0, "f": 0,
     "1": 1, "1.0": 1, "reherniation": 1, "recurrence": 1, "yes": 1, "true": 1, "y": 1, "t": 1,
+    "ja": 1, "j": 1, "nein": 0,
     "2": 2, "2.0": 2, "competing": 2,
 }
 
@@ -289,7 +290,8 @@ def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Serie
 
 
 def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = None,
-                     time_from: tuple[str, str] | None = None) -> pd.DataFrame:
+                     time_from: tuple[str, str] | None = None,
+                     date_format: str | None = None) -> pd.DataFrame:
     """Map, coerce and validate a cohort table; return the canonical frame.
 
     ``raw`` is never modified. Raises :class:`DataError` listing every problem.
@@ -298,13 +300,17 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
         raise DataError(Problem("has no columns", fix="export the table with its header"),
                         source=source)
     frame = _positional(raw)
+    date_problems, date_bad = [], None
     if time_from is not None:
-        frame = _time_from_dates(frame, time_from, source)
+        frame, date_problems, date_bad = _time_from_dates(frame, time_from, date_format, source)
     frame, users = map_columns(frame, COHORT_COLUMNS, columns, source)
+    if time_from is not None:
+        users["time"] = f"{time_from[0]} → {time_from[1]}"
     if len(frame) == 0:
         raise DataError(Problem("has a header but no patient rows",
                                 fix="export the table again with its data"), source=source)
     bag = _Collector(users)
+    bag.problems.extend(date_problems)
     out = pd.DataFrame(index=frame.index)
     bad: dict[str, pd.Series] = {}
 
@@ -320,6 +326,8 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     out["closure"] = closure
 
     time, bad["time"] = coerce_number(frame["time"])
+    if date_bad is not None:  # reported on the date columns already
+        frame = frame.assign(time=frame["time"].where(~date_bad, 1.0))
     if bad["time"].any() and _looks_like_dates(frame["time"][bad["time"]]):
         bag.add("time", bad["time"], "holds dates, not months",
                 "give months from surgery, or pass time_from=('surgery_date', 'end_date')",
@@ -329,6 +337,8 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
                 "times are months from surgery to event or censoring", frame["time"])
     bag.add("time", frame["time"].isna(), "is empty",
             "give months from surgery to event or last follow-up")
+    if date_bad is not None:
+        bad["time"] = bad["time"] | date_bad
     out["time"] = time
 
     event, bad["event"] = coerce_event(frame["event"])
@@ -367,10 +377,15 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
             "finite": (lambda s: np.isfinite(s), "is not finite (inf)",
                        "give a number of months"),
             "positive": (lambda s: ~np.isfinite(s) | (s > 0), "is 0 or negative",
-                         "times are months from surgery and must be > 0"),
+                         "times are months from surgery and must be > 0") if time_from is None
+            else (lambda s: ~np.isfinite(s) | (s > 0), "ends on or before the surgery date",
+                  "check the two dates (swapped? a typo in the year?)"),
             "plausible": (lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
                           f"is over {MAX_MONTHS:.0f} months (100 years)",
-                          "times are months: check the unit (days? weeks?) and typos"),
+                          "times are months: check the unit (days? weeks?) and typos")
+            if time_from is None else
+            (lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
+             f"spans over {MAX_MONTHS:.0f} months (100 years)", "check the years of the two dates"),
         },
         "event": {"codes": (lambda s: s.isin([0, 1, 2]), "is not 0, 1 or 2",
                             "use 0 censored, 1 reherniation, 2 competing event")},
@@ -405,7 +420,25 @@ def _ids(series: pd.Series) -> pd.Series:
     return text.astype(object).where(text.notna(), None)
 
 
-def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], source: str) -> pd.DataFrame:
+_AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*$")
+
+
+def _parse_dates(series: pd.Series, date_format: str | None) -> pd.Series:
+    """Dates from a column: datetimes as they are; text in ``date_format``, or ISO 8601
+    (YYYY-MM-DD) when no format is given. Unparsable cells come back as NaT."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series
+    if series.map(lambda v: isinstance(v, (pd.Timestamp, _dt.date)), na_action="ignore").all():
+        return pd.to_datetime(series, errors="coerce")  # Excel cells are dates already
+    text = series.astype("string[pyarrow]").str.strip()
+    fmt = date_format or "ISO8601"
+    return pd.to_datetime(text, errors="coerce", format=fmt)
+
+
+def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], date_format: str | None,
+                     source: str) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+    """``time`` in months from two date columns. Returns the frame with ``time``, the
+    date problems (reported with every other problem) and the rows they concern."""
     start, end = time_from
     missing = [c for c in (start, end) if c not in frame.columns]
     if missing:
@@ -414,21 +447,31 @@ def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], source: st
     if "time" in frame.columns:
         raise DataError(Problem("has a 'time' column and time_from was also given",
                                 column="time", fix="use one or the other"), source=source)
-    problems = []
-    parsed = {}
+    problems, parsed = [], {}
+    bad = pd.Series(False, index=frame.index)
     for col in (start, end):
-        values = pd.to_datetime(frame[col], errors="coerce", format="mixed", dayfirst=False)
-        bad = frame[col].notna() & values.isna()
-        if bad.any():
-            problems.append(Problem("is not a date", column=col, rows=_rows(bad),
-                                    values=_values(frame[col], bad),
-                                    fix="use ISO dates such as 2021-03-31"))
+        values = _parse_dates(frame[col], date_format)
+        wrong = (frame[col].notna() & values.isna()).to_numpy(bool)
+        if wrong.any():
+            cells = frame[col][wrong].astype(str)
+            if date_format is None and cells.str.match(_AMBIGUOUS_DATE).any():
+                message = "is not an ISO date (YYYY-MM-DD), and day-first or month-first is ambiguous"
+                fix = ("pass the format of your export, e.g. date_format='%d.%m.%Y' for 31.03.2021 "
+                       "or '%m/%d/%Y' for 03/31/2021")
+            else:
+                message = "is not a date" + (f" in the format {date_format!r}" if date_format else "")
+                fix = "check the cell (a typo such as 31.04.?)"
+            problems.append(Problem(message, column=col, rows=_rows(wrong),
+                                    values=_values(frame[col], pd.Series(wrong)), fix=fix))
+        empty = frame[col].isna().to_numpy(bool)
+        if empty.any():
+            problems.append(Problem("date is empty", column=col, rows=_rows(empty),
+                                    fix="give the date for every patient"))
+        bad |= wrong | empty
         parsed[col] = values
-    if problems:
-        raise DataError(problems, source=source)
-    out = frame.copy()
+    out = frame.copy(deep=False)
     out["time"] = (parsed[end] - parsed[start]).dt.days / DAYS_PER_MONTH
-    return out
+    return out, problems, bad
 
 
 def _warn_cohort(out: pd.DataFrame, source: str) -> None:
@@ -436,14 +479,12 @@ def _warn_cohort(out: pd.DataFrame, source: str) -> None:
     missing = {c: int(out[c].isna().sum()) for c in covariates if out[c].isna().any()}
     if missing:
         listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
-        warnings.warn(f"{source}: missing covariate values ({listed}); kept as missing, and an "
-                      "analysis that uses one of them leaves those patients out and says so",
-                      DataWarning, stacklevel=3)
+        warn(f"{source}: missing covariate values ({listed}); kept as missing, and an "
+             "analysis that uses one of them leaves those patients out and says so", DataWarning)
     median = float(out["time"].median())
     if median > 240:
-        warnings.warn(f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
-                      "times must be in months: were they given in days or weeks?",
-                      DataWarning, stacklevel=3)
+        warn(f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
+             "times must be in months: were they given in days or weeks?", DataWarning)
 
 
 # --------------------------------------------------------------------------- studies

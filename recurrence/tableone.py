@@ -184,6 +184,9 @@ def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
             if col in CORE or col == by:
                 continue
             s = cohort[col]
+            if pd.api.types.is_datetime64_any_dtype(s):
+                remarks.append(f"'{col}' left out: dates are not baseline characteristics")
+                continue
             if (not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
                     and s.nunique() > MAX_LEVELS):
                 remarks.append(f"'{col}' left out: {s.nunique()} distinct values "

@@ -96,6 +96,31 @@ def test_time_from_dates():
     np.testing.assert_allclose(frame["time"], [366 / 30.4375, 30 / 30.4375])
 
 
+def test_day_first_dates_need_a_format_and_every_problem_is_reported_once():
+    raw = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "closure": ["ja", "nein", "ja", "x"],
+                        "event": [1, 0, 0, 1],
+                        "op": ["01.02.2020", "15.03.2021", "01.01.2020", "01.01.2020"],
+                        "last": ["01.03.2020", "31.04.2021", "01.01.2019", None]})
+    with pytest.raises(DataError) as info:  # 01.02.2020: 1 February or 2 January?
+        load_cohort(raw, time_from=("op", "last"))
+    assert "column 'op', rows 1, 2, 3, 4: is not an ISO date (YYYY-MM-DD), and day-first" in str(info.value)
+    assert "date_format='%d.%m.%Y'" in str(info.value)
+    with pytest.raises(DataError) as info:
+        load_cohort(raw, time_from=("op", "last"), date_format="%d.%m.%Y")
+    described = {(p.user_column or p.column, p.rows, p.message) for p in info.value.problems}
+    assert described == {
+        ("last", (2,), "is not a date in the format '%d.%m.%Y'"),   # 31 April
+        ("last", (4,), "date is empty"),
+        ("closure", (4,), "is not a yes/no value"),
+        ("op → last", (3,), "ends on or before the surgery date"),
+    }
+    fixed = raw.assign(closure=["ja", "nein", "ja", "nein"],
+                       last=["01.03.2020", "30.04.2021", "01.01.2021", "01.06.2020"])
+    frame = load_cohort(fixed, time_from=("op", "last"), date_format="%d.%m.%Y")
+    assert frame["closure"].tolist() == [True, False, True, False]
+    np.testing.assert_allclose(frame["time"].iloc[0], 29 / 30.4375)  # 1 Feb to 1 Mar 2020
+
+
 def test_default_cohort_is_the_simulator_at_its_default_seed():
     frame = load_cohort()
     sim = recurrence.simulate_cohort()
@@ -149,3 +174,11 @@ def test_studies_dataframe_untouched():
         warnings.simplefilter("error")
         load_studies(raw)
     pdt.assert_frame_equal(raw, before)
+
+
+def test_warnings_point_at_the_callers_line():
+    raw = expected().astype({"age": object})
+    raw.loc[0, "age"] = None
+    with pytest.warns(DataWarning) as caught:
+        load_cohort(raw)
+    assert caught[0].filename == __file__

@@ -85,7 +85,8 @@ def plot_range(checks, ax=None, *, low: float = 0.03, high: float = 0.27, title:
     right = max(35.0, float(np.nanmax(data[["estimate_pct", "ci_high_pct"]].to_numpy(), initial=0)) + 3)
     ax.set_xlim(0, right)
     ax.set_xlabel("Reherniation rate (%)")
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, borderaxespad=0.2)
+    # Below the axis label, so that it never covers a rate nor a title.
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=7, borderaxespad=0.0)
     if title:
         ax.set_title(title)
     return ax

@@ -51,6 +51,20 @@ class ReherniationRates(ResultMixin):
         return [f"Cumulative incidence (Aalen-Johansen) and 1 − Kaplan-Meier, "
                 f"{self.level:.0%} log(-log) intervals"]
 
+    def verdicts(self, low: float = 0.03, high: float = 0.27) -> pd.DataFrame:
+        """The table with each incidence held against the published range
+        (:func:`recurrence.checks.check_ranges`): ``position``, ``overlaps``, ``verdict``.
+
+        Examples
+        --------
+        >>> from recurrence import load_cohort
+        >>> reherniation_rates(load_cohort(), at=[24]).verdicts()["position"].tolist()
+        ['within', 'within']
+        """
+        from ..checks import check_ranges
+
+        return check_ranges(self.table, estimate="incidence", arm="group", low=low, high=high)
+
     def plot(self, ax=None, **kwargs):
         """Incidence and 1 − KM per arm and horizon; see
         :func:`recurrence.plotting.survival.plot_reherniation_rates`."""
