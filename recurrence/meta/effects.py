@@ -77,7 +77,7 @@ def check_counts(events, totals, *, events_name: str = "events",
     >>> check_counts([5], [3])
     Traceback (most recent call last):
     ...
-    recurrence.errors.DataError: counts: 1 problem, nothing was loaded:
+    recurrence.errors.DataError: counts: 1 problem:
       - column 'events', row 1: is larger than totals (found 5). Fix: events cannot ...
     """
     x = _as_array(events, events_name)
