@@ -32,9 +32,15 @@ _LAZY = {
     "ConvergenceWarning": "recurrence.errors",
 }
 _SUBPACKAGES = {"survival", "meta", "plotting", "report", "design", "checks", "errors",
-                "synthetic", "schema", "studies", "cohorts", "tableone", "results"}
+                "synthetic", "schema", "studies", "cohorts", "tableone", "results", "export"}
 
-__all__ = sorted([*_LAZY, *_SUBPACKAGES])
+__all__ = [  # noqa: RUF022 (grouped: functions, warnings, subpackages)
+    "check_range", "load_cohort", "load_studies", "published_studies", "simulate_cohort",
+    "simulate_studies", "table_one", "true_cumulative_incidence",
+    "ConvergenceWarning", "DataError", "DataWarning", "StatisticalWarning",
+    "checks", "cohorts", "design", "errors", "export", "meta", "plotting", "report", "results", "schema",
+    "studies", "survival", "synthetic", "tableone",
+]
 
 
 def __getattr__(name: str):

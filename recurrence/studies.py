@@ -20,16 +20,15 @@ percentages that are not valid 2×2 cells (Kienzler 2019) are left out.
 from __future__ import annotations
 
 import os
-import warnings
 from importlib import resources
 
 import pandas as pd
 
 from ._io import read_table, source_name
-from .errors import DataError, DataWarning, Problem
+from .errors import DataError, DataWarning, Problem, warn
 from .schema import canonical_studies
 
-__all__ = ["OUTCOMES", "load_studies", "one_per_trial", "published_studies"]
+__all__ = ["OUTCOMES", "load_studies", "published_studies"]
 
 #: Outcome codes of the packaged table, in the order one report per trial prefers them.
 OUTCOMES = ("symptomatic", "radiographic", "recurrence", "reoperation")
@@ -122,8 +121,8 @@ def load_studies(
         frame, more = _one_per_trial(frame)
         dropped += more
     if frame.empty:
-        warnings.warn(f"no study is left after the selection (outcome={outcome!r})",
-                      DataWarning, stacklevel=2)
+        warn(f"no study is left after the selection (outcome={outcome!r})",
+                      DataWarning)
     if source is None:
         frame = frame.reset_index(drop=True)
     frame.attrs["dropped"] = dropped

@@ -312,7 +312,7 @@ def test_subgroups_of_a_result_by_labels():
     res = meta.compare(*_two_arm(HETERO), method="DL")
     sub = meta.subgroups(res, ["a", "b", "a", "b", "a", "b", None])
     assert sub.table["k"].tolist() == [3, 3]
-    assert "1 studies without a subgroup left out of the subgroups" in sub.remarks
+    assert "1 study without a subgroup left out of the subgroups" in sub.remarks
     b = sub.table["estimate_model"].to_numpy()
     w = 1 / sub.table["se_model"].to_numpy() ** 2
     q = np.sum(w * (b - np.sum(w * b) / w.sum()) ** 2)

@@ -6,6 +6,7 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import ticker
 from matplotlib.patches import Polygon, Rectangle
@@ -150,3 +151,185 @@ def test_draws_into_a_given_axes(rr):
 def test_rejects_other_objects():
     with pytest.raises(TypeError, match="needs a meta-analysis result"):
         forest_data(object())
+
+
+# --- layout: what was drawn never overlaps -------------------------------------------
+
+def _studies_with_cohort():
+    from recurrence import load_cohort
+
+    row = meta.cohort_as_study(load_cohort(), horizon=24, label="This cohort")
+    return pd.concat([load_studies(), row], ignore_index=True)
+
+
+def _quiet(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        return fn()
+
+
+LONG = ["A very long study label from a multicentre registry, 2019–2023 ($1 follow-up)",
+        "Short", "Another study with a rather long name (extension cohort)"]
+
+
+def _cases():
+    return {
+        "rr": lambda: meta.compare(*HETERO, method="REML", hksj=True, labels=LABELS),
+        "or_mh": lambda: meta.compare(*HETERO, measure="OR", method="MH", labels=LABELS),
+        "rd": lambda: meta.compare(*HETERO, measure="RD", method="DL", labels=LABELS),
+        "proportion": lambda: meta.pool_arm(load_studies(), "closure"),
+        "cohort": lambda: _quiet(lambda: meta.compare_studies(_studies_with_cohort(),
+                                                              hksj=True)),
+        "subgroups": lambda: _quiet(lambda: meta.compare_studies(
+            load_studies(), subgroup="device", hksj=True)),
+        "trim_and_fill": lambda: meta.trim_and_fill(meta.compare(*HETERO, method="FE",
+                                                                 labels=LABELS)),
+        "long_labels_big_counts": lambda: meta.compare(
+            [1234, 20, 5], [98765, 400, 50], [2345, 30, 20], [99999, 410, 52], method="DL",
+            labels=LONG),
+    }
+
+
+def _rows_of_text(ax):
+    """Drawn texts of the rows (not the annotations under the axis), by their y."""
+    rows = {}
+    for t in ax.texts:
+        gid = t.get_gid() or ""
+        if gid.startswith("forest:") and gid not in ("forest:favours", "forest:note"):
+            rows.setdefault(round(t.get_position()[1], 6), []).append(t)
+    return rows
+
+
+def _assert_no_overlap(ax):
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    panel = ax.get_window_extent(renderer)
+    for y, texts in _rows_of_text(ax).items():
+        boxes = [(t, t.get_window_extent(renderer)) for t in texts]
+        for i, (a, box_a) in enumerate(boxes):
+            for b, box_b in boxes[i + 1:]:
+                assert box_a.x1 <= box_b.x0 or box_b.x1 <= box_a.x0, \
+                    f"row y={y}: {a.get_text()!r} overlaps {b.get_text()!r}"
+        spans = any(t.get_fontsize() < texts[0].get_fontsize() for t in texts) or len(texts) == 1
+        for t, box in boxes:
+            if len(texts) == 1 and t.get_gid() == "forest:label":
+                continue  # a heading or heterogeneity line may run into the empty panel
+            if t.get_gid() in ("forest:label", "forest:closure", "forest:control",
+                               "forest:events") and not spans:
+                assert box.x1 <= panel.x0, f"{t.get_text()!r} runs into the panel"
+            if t.get_gid() in ("forest:effect", "forest:weight_text"):
+                assert box.x0 >= panel.x1, f"{t.get_text()!r} runs into the panel"
+    return renderer
+
+
+@pytest.mark.parametrize("case", list(_cases()))
+def test_no_two_texts_of_a_row_overlap_and_the_figure_fits_the_report(case):
+    res = _quiet(_cases()[case])
+    ax = plot_forest(res)
+    fig = ax.figure
+    renderer = _assert_no_overlap(ax)
+    assert fig.get_figwidth() <= 7.0 + 1e-9  # the report's text width: never scaled down
+    assert min(t.get_fontsize() for t in ax.texts) >= 7.0
+    assert min(t.get_fontsize() for t in ax.get_xticklabels()) >= 7.0
+    whole = fig.bbox
+    for t in ax.texts:  # nothing drawn outside the figure
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= whole.x0 - 1 and box.x1 <= whole.x1 + 1, t.get_text()
+
+
+def test_columns_keep_apart_when_the_figure_is_resized():
+    # the report scales a wider figure down; the panel gives way, not the text columns
+    ax = plot_forest(meta.compare(*HETERO, method="REML", labels=LABELS))
+    w, h = ax.figure.get_size_inches()
+    ax.figure.set_size_inches(w * 0.85, h * 0.85)
+    _assert_no_overlap(ax)
+
+
+def test_columns_keep_apart_in_a_given_axes():
+    fig, ax = plt.subplots(figsize=(3, 3))
+    fig.subplots_adjust(left=0.3, right=0.7)
+    plot_forest(meta.compare(*HETERO, method="REML", labels=LABELS), ax=ax)
+    _assert_no_overlap(ax)
+
+
+def test_overlong_labels_are_shortened_not_the_font_below_7pt():
+    labels = [f"{label} " + "x" * 120 for label in LABELS]
+    ax = plot_forest(meta.compare(*HETERO, method="FE", labels=labels))
+    shown = _texts(ax, "forest:label")
+    assert all(s.endswith("…") and s.startswith(label)
+               for s, label in zip(shown[:7], LABELS, strict=True))
+    assert ax.figure.get_figwidth() <= 7.0 + 1e-9
+    assert min(t.get_fontsize() for t in ax.texts) >= 7.0
+    _assert_no_overlap(ax)
+
+
+def test_labels_are_not_mathtext():
+    ax = plot_forest(meta.compare(*HETERO, method="FE",
+                                  labels=["$a$ cost", *LABELS[1:]]))
+    assert "$a$ cost" in _texts(ax, "forest:label")
+    ax.figure.canvas.draw()  # would raise on bad mathtext
+
+
+def test_proportions_have_one_count_column():
+    ax = meta.pool_arm(load_studies(), "control").plot()
+    headers = _texts(ax, "forest:header")
+    assert headers == ["Study", "Events/Total", "Rate (%) [95% CI]", "Weight"]
+    assert not _texts(ax, "forest:closure") and not _texts(ax, "forest:control")
+
+
+def test_vertical_lines_stop_above_the_heterogeneity_line(rr):
+    ax = plot_forest(rr)
+    het = forest_data(rr).rows.query("kind == 'heterogeneity'")["y"].iloc[0]
+    for gid in ("forest:null", "forest:pooled_line"):
+        assert min(_gids(ax, gid)[0].get_ydata()) > het
+
+
+# --- one's own cohort is highlighted ----------------------------------------------------
+
+def test_own_cohort_row_is_found_from_the_study_table():
+    res = _quiet(lambda: meta.compare_studies(_studies_with_cohort()))
+    rows = forest_data(res).rows
+    assert rows.loc[rows["highlight"], "label"].tolist() == ["This cohort"]
+    assert not forest_data(res, highlight=False).rows["highlight"].any()
+
+
+def test_own_cohort_row_is_bold_with_the_cohort_colour():
+    from matplotlib.colors import to_rgba
+
+    from recurrence.plotting import PALETTE
+
+    res = _quiet(lambda: meta.compare_studies(_studies_with_cohort()))
+    ax = res.plot()
+    labels = {t.get_text(): t for t in ax.texts if t.get_gid() == "forest:label"}
+    assert labels["This cohort"].get_fontweight() == "bold"
+    assert labels["Thomé 2018"].get_fontweight() == "normal"
+    squares = _gids(ax, "forest:square")[0]
+    faces = squares.get_facecolors()
+    order = forest_data(res).rows.query("kind == 'study'")["label"].tolist()
+    i = order.index("This cohort")
+    assert tuple(faces[i]) == to_rgba(PALETTE["cohort"])
+    others = np.delete(faces, i, axis=0)
+    assert not any(tuple(f) == to_rgba(PALETTE["cohort"]) for f in others)
+    ci = [line for line in _gids(ax, "forest:ci")
+          if line.get_ydata()[0] == forest_data(res).rows.query("label == 'This cohort'")["y"]
+          .iloc[0]]
+    assert to_rgba(ci[0].get_color()) == to_rgba(PALETTE["cohort"])
+
+
+def test_own_cohort_is_highlighted_in_its_subgroup_and_pooled_arm():
+    both = _studies_with_cohort()
+    both.loc[both["study"] == "This cohort", "device"] = "annulus suture"
+    sub = _quiet(lambda: meta.compare_studies(both, subgroup="device"))
+    rows = forest_data(sub).rows
+    assert rows.loc[rows["highlight"], "label"].tolist() == ["This cohort"]
+    arm = meta.pool_arm(both, "closure")
+    assert forest_data(arm).rows["highlight"].sum() == 1
+
+
+def test_highlight_given_by_label(rr):
+    rows = forest_data(rr, highlight="X3").rows
+    assert rows.loc[rows["highlight"], "label"].tolist() == ["X3"]
+    assert not forest_data(rr).rows["highlight"].any()  # no study table: nothing to find
+    with pytest.raises(ValueError, match="names no study"):
+        forest_data(rr, highlight=["nope"])

@@ -58,3 +58,22 @@ def test_proportions_have_no_significance_contours():
     assert not _by_gid(ax, "funnel:contour:0.95")
     assert ax.get_legend() is None
     assert ax.get_xlabel() == "Proportion, logit scale"
+
+
+@pytest.mark.parametrize("width", [None, 4.2])  # 4.2 in: the report's funnel
+def test_legend_sits_outside_the_panel_and_covers_no_study(width):
+    ax = plot_funnel(meta.trim_and_fill(meta.compare(*BCG, method="FE")))
+    fig = ax.figure
+    if width is not None:
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(width, h * width / w)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    panel = ax.get_window_extent(renderer)
+    assert legend.x0 >= panel.x1  # right of the panel: not on the contours
+    assert legend.x1 <= fig.bbox.x1 + 1  # and inside the figure
+    for gid in ("funnel:study", "funnel:filled"):
+        points = ax.transData.transform(_by_gid(ax, gid)[0].get_offsets())
+        assert not legend.count_contains(points)
+    assert ax.get_legend().get_title().get_text() == "Study's own p-value"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError, Problem, StatisticalWarning
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from .effects import back_transform
 from .models import from_effects, iv_method
 from .results import BiasTest, MetaResult, TrimFillResult
@@ -76,14 +76,14 @@ def egger_test(result: MetaResult) -> BiasTest:
     if k < 3:
         msg = (f"Egger's test needs at least 3 studies (k = {k}): no test; statistic and "
                "p-value are NaN")
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         return BiasTest("Egger's regression test", float("nan"), float("nan"), k,
                         remarks=(msg,))
     beta, se, df = _egger_fit(yi, vi)
     if se[1] == 0 or not np.isfinite(se[1]):
         msg = ("Egger's regression fits the studies exactly (residual variance 0): the test "
                "statistic is undefined (NaN)")
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         return BiasTest("Egger's regression test", float("nan"), float("nan"), k, df=float(df),
                         remarks=(msg,))
     t = float(beta[1] / se[1])
@@ -126,7 +126,7 @@ def begg_test(result: MetaResult) -> BiasTest:
     k = yi.size
     if k < 3:
         msg = f"Begg's test needs at least 3 studies (k = {k}): no test; statistic and p-value NaN"
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         return BiasTest("Begg's rank correlation test", float("nan"), float("nan"), k,
                         remarks=(msg,))
     w = 1 / vi
@@ -238,7 +238,7 @@ def trim_and_fill(result: MetaResult, side: str | None = None, *,
     refit, alerts = from_effects(result, yi_all, vi_all, labels, n=n, method=method,
                                  extra_columns={**counts, "filled": filled})
     for message, category in alerts:
-        warnings.warn(message, category, stacklevel=2)
+        warn(message, category)
     remarks.append(f"{k0} stud{'y' if k0 == 1 else 'ies'} filled on the {side} (L0, "
                    f"SE {se_k0:.2f})")
     fields = {f.name: getattr(refit, f.name) for f in dataclasses.fields(refit)}

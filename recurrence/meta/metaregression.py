@@ -12,13 +12,11 @@ not vectorized), with the same safeguarded Newton-Fisher steps for ML and REML.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..errors import DataError, Problem, StatisticalWarning
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from .results import MetaResult, RegressionResult
 
 __all__ = ["design", "fit_regression", "regression"]
@@ -239,7 +237,7 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     if missing.any():
         msg = (f"{int(missing.sum())} studies with a missing moderator left out: "
                f"{', '.join(map(str, labels[missing]))}")
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
         mods, yi, vi = mods.loc[~missing].reset_index(drop=True), yi[~missing], vi[~missing]
     X, terms = design(mods)
@@ -253,7 +251,7 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     fit = fit_regression(yi, vi, X, terms, method=method, hksj=hksj, level=level)
     if not fit["converged"]:  # pragma: no cover - the safeguarded steps converge
         msg = f"{method} τ² of the meta-regression did not converge"
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
     tab = fit["table"]
     if result.measure in ("RR", "OR"):

@@ -15,13 +15,12 @@ the same model on subsets (:func:`refit`).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, Problem, StatisticalWarning
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from .effects import (
     ADD,
     MEASURES,
@@ -237,7 +236,7 @@ def _aligned(data, k):
 
 def _emit(alerts):
     for message, category in alerts:
-        warnings.warn(message, category, stacklevel=3)
+        warn(message, category)
 
 
 def refit(result: MetaResult, mask) -> tuple[MetaResult, tuple]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .tau2 import METHODS, estimate_tau2, q_profile
 
 __all__ = ["BatchPooled", "Pooled", "pool", "pool_many"]
@@ -128,9 +128,9 @@ def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float 
     fit = estimate_tau2(y, v, method, tol=tol, maxiter=maxiter)
     if not fit.converged.all():
         n_bad = int((~fit.converged).sum())
-        warnings.warn(f"{method} τ² did not converge in {maxiter} iterations in {n_bad} of {m} "
+        warn(f"{method} τ² did not converge in {maxiter} iterations in {n_bad} of {m} "
                       "analyses; the DerSimonian-Laird τ² was used for those "
-                      "(see .converged)", ConvergenceWarning, stacklevel=2)
+                      "(see .converged)", ConvergenceWarning)
     tau2 = fit.tau2
     w = 1.0 / (v + tau2[:, None])
     sw = w.sum(axis=1)

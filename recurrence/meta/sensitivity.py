@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .models import iv_method, refit
 from .pooling import pool
 from .results import InfluenceResult, MetaResult
@@ -45,8 +45,8 @@ def _refits(result: MetaResult, masks, labels):
                 stuck.append(label)
             remarks.append(f"{label}: {message}")
     if stuck:
-        warnings.warn(f"{result.method} τ² did not converge for {', '.join(map(str, stuck))}; "
-                      "the DerSimonian-Laird τ² was used there", ConvergenceWarning, stacklevel=3)
+        warn(f"{result.method} τ² did not converge for {', '.join(map(str, stuck))}; "
+             "the DerSimonian-Laird τ² was used there", ConvergenceWarning)
     return fits, list(dict.fromkeys(remarks))
 
 
@@ -87,7 +87,7 @@ def leave_one_out(result: MetaResult) -> pd.DataFrame:
     labels = result.table["study"].to_numpy(object)[idx]
     if idx.size < 2:
         msg = f"leave-one-out needs at least 2 studies (k = {idx.size}): nothing to leave out"
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         out = pd.DataFrame(columns=COLUMNS)
         out.attrs["remarks"] = [msg]
         return out

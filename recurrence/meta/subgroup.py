@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ConvergenceWarning, DataError, Problem
+from ..errors import ConvergenceWarning, DataError, Problem, warn
 from .metaregression import REG_METHODS, regression
 from .models import refit
 from .results import MetaResult, SubgroupResult
@@ -73,7 +73,8 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
     labels = values.where(present, None).map(lambda v: None if v is None else str(v))
     remarks = []
     if not present.all():
-        remarks.append(f"{int((~present).sum())} studies without a {name} left out of the "
+        missing = int((~present).sum())
+        remarks.append(f"{missing} stud{'y' if missing == 1 else 'ies'} without a {name} left out of the "
                        "subgroups")
     results, rows, stuck = {}, [], []
     for level in levels:
@@ -94,8 +95,8 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
                      "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue,
                      "estimate_model": res.extra["estimate_model"], "se_model": res.se})
     if stuck:
-        warnings.warn(f"{result.method} τ² did not converge in subgroups {', '.join(stuck)}; "
-                      "the DerSimonian-Laird τ² was used there", ConvergenceWarning, stacklevel=2)
+        warn(f"{result.method} τ² did not converge in subgroups {', '.join(stuck)}; "
+                      "the DerSimonian-Laird τ² was used there", ConvergenceWarning)
     table = pd.DataFrame(rows)
     g = len(rows)
     if g >= 2:

@@ -78,7 +78,8 @@ def pool_arm(studies: pd.DataFrame, arm: str = "control", *, transform: str = "l
     remarks = []
     if (~keep).any():
         left = studies.loc[~keep, "study"].astype(str).tolist()
-        remarks.append(f"{len(left)} studies without a {arm} arm left out: {', '.join(left)}")
+        remarks.append(f"{len(left)} stud{'y' if len(left) == 1 else 'ies'} without a {arm} arm "
+                       f"left out: {', '.join(left)}")
     if rows.empty:
         raise DataError(Problem(f"no study in the table reports the {arm} arm",
                                 column=events, fix="check the counts"))

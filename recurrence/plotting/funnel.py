@@ -43,7 +43,9 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
         on the model scale; for proportions the contours are left out, as a proportion
         has no "no effect").
     legend
-        Show the legend of the shades.
+        Show the legend of the shades. It sits outside the panel, right of it: every
+        corner of a contour-enhanced funnel is shaded and may hold a study, so no place
+        inside is free. A new figure leaves room for it (constrained layout).
     """
     import matplotlib.pyplot as plt
     from matplotlib import ticker
@@ -52,11 +54,12 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     from ..meta.bias import funnel_data
 
     data = funnel_data(result, contours=contours)
+    kind = getattr(result, "kind", "compare")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.5, 4.5))
+        width = 6.4 if legend and kind != "proportion" else 5.0
+        _, ax = plt.subplots(figsize=(width, 4.2), layout="constrained")
     se_max = data["se_max"]
     studies = data["studies"]
-    kind = getattr(result, "kind", "compare")
     handles = []
     if kind != "proportion":
         levels = data["levels"]
@@ -108,5 +111,7 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     else:
         ax.set_xlabel(f"Proportion, {getattr(result, 'scale', '')} scale")
     if legend and handles:
-        ax.legend(handles=handles, loc="lower right", fontsize="x-small", framealpha=0.9)
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, fontsize="small", title="Study's own p-value",
+                  title_fontsize="small", frameon=False)
     return ax

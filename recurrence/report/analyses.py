@@ -87,8 +87,15 @@ def run_analyses(cohort: pd.DataFrame, studies: pd.DataFrame, options: Options, 
                  progress: Callable[[str], None] | None = None) -> Analyses:
     """Run every analysis of the report. ``progress(step)`` is called before each step."""
     from .. import meta
-    from ..survival import (cox, cumulative_incidence, fine_gray, kaplan_meier, logrank,
-                            reherniation_rates, rmst)
+    from ..survival import (
+        cox,
+        cumulative_incidence,
+        fine_gray,
+        kaplan_meier,
+        logrank,
+        reherniation_rates,
+        rmst,
+    )
     from ..tableone import table_one
 
     tick = progress or (lambda step: None)

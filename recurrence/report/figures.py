@@ -80,5 +80,5 @@ def figures(a: Analyses) -> dict[str, Markup]:
             out[key] = svg_image(lambda r=result: r.plot(), alt=key.replace("_", " "))
     main = optional["forest_rr"]
     if main is not None and main.k >= 3:
-        out["funnel"] = svg_image(lambda: main.plot_funnel(), width=4.2, alt="funnel plot")
+        out["funnel"] = svg_image(lambda: main.plot_funnel(), width=5.6, alt="funnel plot")
     return out

@@ -19,7 +19,6 @@ Gray's test (rho = 0 by default) is cmprsk's ``crstm`` algorithm, vectorized
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import StatisticalWarning
+from ..errors import StatisticalWarning, warn
 from ..results import fmt
 from ._np_core import (
     EVENT_NAMES,
@@ -219,6 +218,6 @@ def _gray(data, rt, event: int, rho: float, remarks: list[str]) -> dict:
                    "reports -1 here): no test")
     if np.isnan(stat):
         remarks.append(message)
-        warnings.warn(message, StatisticalWarning, stacklevel=3)
+        warn(message, StatisticalWarning)
         return {"gray_statistic": stat, "gray_df": df, "gray_pvalue": float("nan")}
     return {"gray_statistic": stat, "gray_df": df, "gray_pvalue": float(stats.chi2.sf(stat, df))}

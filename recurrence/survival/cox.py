@@ -19,14 +19,13 @@ slower than ``coxph`` at 100k patients and its sandwich ignores ties; statsmodel
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
 from ._data import _check_cohort, prepare
@@ -241,7 +240,7 @@ def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, tie
             why_aliased(x, j, data.strata, terms, []) for j in range(len(terms)))))
     for j in np.flatnonzero(drop):
         msg = f"{why_aliased(x, j, data.strata, terms, keep)}: it was left out of the model"
-        warnings.warn(msg, StatisticalWarning, stacklevel=3)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
     kterms, xk = [terms[j] for j in keep], x[:, keep]
     if drop.any():
@@ -254,7 +253,7 @@ def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, tie
                else "the log-likelihood converged before the coefficients")
         msg += (f": {names} appears to be infinite (monotone likelihood, e.g. no {cause} in one "
                 "group or complete separation); its hazard ratio and interval are meaningless")
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        warn(msg, ConvergenceWarning)
         remarks.append(msg)
     non_integer = data.weights is not None and np.any(w != np.floor(w))
     robust = data.cluster is not None or iptw is not None or bool(non_integer)

@@ -15,14 +15,13 @@ forward-backward cumulative sums (Kawaguchi et al. 2021), O(n log n) instead of
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from . import _reg_finegray as core
 from ._data import prepare
@@ -166,7 +165,7 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
             why_aliased(x, j, None, terms, []) for j in range(len(terms)))))
     for j in np.flatnonzero(drop):
         msg = f"{why_aliased(x, j, None, terms, keep)}: it was left out of the model"
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
     kterms = [terms[j] for j in keep]
     if drop.any():
@@ -179,7 +178,7 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
                if not fit.converged else "the pseudo-likelihood converged before the coefficients")
         msg += (f": {names} appears to be infinite (e.g. no {cause} in one group or complete "
                 "separation); its SHR and interval are meaningless")
-        warnings.warn(msg, ConvergenceWarning, stacklevel=2)
+        warn(msg, ConvergenceWarning)
         remarks.append(msg)
     se = np.sqrt(np.diag(fit.var))
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")

@@ -12,13 +12,12 @@ variances (Austin & Stuart 2015). ``|SMD| < 0.1`` is the usual mark of balance.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, Problem, StatisticalWarning
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from ..tableone import smd_categorical
 from ._data import _check_cohort, design_matrix
@@ -205,7 +204,7 @@ def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure"
                "(separation); some propensities are 0 or 1 and the weights are unreliable. "
                "Leave that covariate out, or compare only patients who could have had either "
                "treatment")
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
     limit = EXTREME_WEIGHT if stabilized else EXTREME_WEIGHT * w.mean()
     extreme = w > limit
@@ -214,7 +213,7 @@ def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure"
                f"extreme weight (above {fmt(limit)}, largest {fmt(w.max())}): few patients "
                "carry the weighted comparison; check the overlap of propensities between arms "
                "or trim the weights")
-        warnings.warn(msg, StatisticalWarning, stacklevel=2)
+        warn(msg, StatisticalWarning)
         remarks.append(msg)
     rows = []
     for c in covariates:

@@ -10,7 +10,6 @@ events are censored (the cause-specific hazard is compared; Gray's test in
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import StatisticalWarning
+from ..errors import StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from ._np_core import (
     EVENT_NAMES,
@@ -156,4 +155,4 @@ def logrank(cohort: pd.DataFrame, by: str = "closure", strata: str | None = None
 
 def _warn(remarks: list[str], message: str) -> None:
     remarks.append(message)
-    warnings.warn(message, StatisticalWarning, stacklevel=3)
+    warn(message, StatisticalWarning)

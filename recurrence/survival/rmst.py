@@ -16,14 +16,13 @@ and two-sided p-value.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError, Problem, StatisticalWarning
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from ._np_core import (
     EVENT_NAMES,
@@ -140,7 +139,7 @@ def rmst(cohort: pd.DataFrame, horizon: float, by: str | None = "closure", *,
             message = (f"the horizon ({tau:g} months) is beyond the last follow-up of the "
                        f"{name} group ({last:g} months): its curve is extended flat, as R does")
             remarks.append(message)
-            warnings.warn(message, StatisticalWarning, stacklevel=2)
+            warn(message, StatisticalWarning)
     if event == 1 and int(rt.counts[..., 2].sum()):
         remarks.append("competing events are censored (reherniation-free time in a world "
                        "without them); event='any' counts them as ending event-free time")
