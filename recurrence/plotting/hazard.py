@@ -169,5 +169,6 @@ def plot_hazard_ratios(result_or_results, ax=None, *, labels=None, terms=None, l
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(_xlabel(models))
     if legend if legend is not None else len(models) > 1:
-        ax.legend(loc="best")
+        # Beside the panel: inside, "best" still lands on the reference line or an interval.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax

@@ -29,9 +29,9 @@ def range_plot_data(checks: Sequence[RangeCheck] | pd.DataFrame) -> pd.DataFrame
     if isinstance(checks, pd.DataFrame):
         frame = checks.copy()
     else:
-        frame = pd.concat([c.table for c in checks], ignore_index=True) if len(checks) else \
-            pd.DataFrame(columns=["label", "arm", "estimate", "ci_low", "ci_high", "low", "high",
-                                  "position", "overlaps"])
+        frame = pd.DataFrame([c.table.iloc[0].to_dict() for c in checks],
+                             columns=["label", "arm", "estimate", "ci_low", "ci_high", "low", "high",
+                                      "position", "overlaps"])
     if "label" not in frame.columns:
         frame["label"] = [f"rate {i + 1}" for i in range(len(frame))]
     if "arm" not in frame.columns:
@@ -70,9 +70,8 @@ def plot_range(checks, ax=None, *, low: float = 0.03, high: float = 0.27, title:
 
     data = range_plot_data(checks)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.45 * max(len(data), 2) + 1.2))
-    ax.axvspan(100 * low, 100 * high, color=PALETTE["range"], alpha=0.12, lw=0,
-               label=f"published range without closure ({100 * low:g}–{100 * high:g}%)")
+        _, ax = plt.subplots(figsize=(6.5, 0.27 * max(len(data), 2) + 1.0))
+    ax.axvspan(100 * low, 100 * high, color=PALETTE["range"], alpha=0.12, lw=0)
     for x in (100 * low, 100 * high):
         ax.axvline(x, color=PALETTE["range"], lw=0.8, ls="--")
     for _, row in data.iterrows():
@@ -85,8 +84,12 @@ def plot_range(checks, ax=None, *, low: float = 0.03, high: float = 0.27, title:
     right = max(35.0, float(np.nanmax(data[["estimate_pct", "ci_high_pct"]].to_numpy(), initial=0)) + 3)
     ax.set_xlim(0, right)
     ax.set_xlabel("Reherniation rate (%)")
-    # Below the axis label, so that it never covers a rate nor a title.
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), fontsize=7, borderaxespad=0.0)
+    # The band is named above the axis, where it never covers a rate (a legend inside
+    # would sit on some interval; one below would collide with the axis label).
+    ax.annotate(f"published range without closure, {100 * low:g}–{100 * high:g}%",
+                xy=(100 * (low + high) / 2, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                fontsize=7, color=PALETTE["range"])
     if title:
-        ax.set_title(title)
+        ax.set_title(title, pad=14)
     return ax

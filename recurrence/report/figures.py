@@ -67,7 +67,7 @@ def figures(a: Analyses) -> dict[str, Markup]:
         "cif": svg_image(lambda: a.incidence.plot(), alt="cumulative incidence by arm"),
         "km": svg_image(lambda: _zoomed_km(a), width=5.6, alt="Kaplan-Meier by arm"),
         "hr": svg_image(lambda: plot_hazard_ratios(_hazard_models(a), terms=["closure"]),
-                        width=5.6, alt="hazard ratios of closure"),
+                        width=PAGE_WIDTH, alt="hazard ratios of closure"),
         "range": svg_image(lambda: plot_range(list(a.ranges)), alt="rates against the range"),
     }
     optional = {
