@@ -172,5 +172,13 @@ def _events_table(cohort):
     return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in rows.items()})
 
 
+def _register() -> None:
+    from .design.cli import design  # imports only click: --help stays quick
+
+    main.add_command(design)
+
+
+_register()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

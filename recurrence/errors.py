@@ -90,7 +90,8 @@ class Problem:
         head = ", ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
         if self.values:
-            shown = ", ".join(repr(v) for v in self.values[:5])
+            shown = ", ".join(repr(round(v, 2) if isinstance(v, float) else v)
+                              for v in self.values[:5])
             text += f" (found {shown}{', …' if len(self.values) > 5 else ''})"
         if self.fix:
             text += f". Fix: {self.fix}"

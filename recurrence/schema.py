@@ -423,6 +423,26 @@ def _ids(series: pd.Series) -> pd.Series:
 _AMBIGUOUS_DATE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\s*$")
 
 
+def _date_format_hint(cells: pd.Series) -> str:
+    """Suggest the format from the cells that can only be read one way (a first number
+    over 12 is a day; a second number over 12 is a day)."""
+    parts = cells.str.extract(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{2,4})\s*$").dropna()
+    if len(parts):
+        sep = parts[1].mode().iloc[0]
+        year = "%Y" if parts[3].str.len().max() == 4 else "%y"
+        first, second = parts[0].astype(int), parts[2].astype(int)
+        if (first > 12).any() and not (second > 12).any():
+            example = cells[(first > 12).reindex(cells.index, fill_value=False)].iloc[0]
+            return (f"cells such as {example!r} are day first: pass "
+                    f"date_format='%d{sep}%m{sep}{year}'")
+        if (second > 12).any() and not (first > 12).any():
+            example = cells[(second > 12).reindex(cells.index, fill_value=False)].iloc[0]
+            return (f"cells such as {example!r} are month first: pass "
+                    f"date_format='%m{sep}%d{sep}{year}'")
+    return ("pass the format of your export, e.g. date_format='%d.%m.%Y' for 31.03.2021 "
+            "or '%m/%d/%Y' for 03/31/2021")
+
+
 def _parse_dates(series: pd.Series, date_format: str | None) -> pd.Series:
     """Dates from a column: datetimes as they are; text in ``date_format``, or ISO 8601
     (YYYY-MM-DD) when no format is given. Unparsable cells come back as NaT."""
@@ -456,8 +476,7 @@ def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], date_forma
             cells = frame[col][wrong].astype(str)
             if date_format is None and cells.str.match(_AMBIGUOUS_DATE).any():
                 message = "is not an ISO date (YYYY-MM-DD), and day-first or month-first is ambiguous"
-                fix = ("pass the format of your export, e.g. date_format='%d.%m.%Y' for 31.03.2021 "
-                       "or '%m/%d/%Y' for 03/31/2021")
+                fix = _date_format_hint(cells)
             else:
                 message = "is not a date" + (f" in the format {date_format!r}" if date_format else "")
                 fix = "check the cell (a typo such as 31.04.?)"
@@ -471,6 +490,8 @@ def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], date_forma
         parsed[col] = values
     out = frame.copy(deep=False)
     out["time"] = (parsed[end] - parsed[start]).dt.days / DAYS_PER_MONTH
+    for col in (start, end):  # kept, as the dates they are
+        out[col] = parsed[col]
     return out, problems, bad
 
 

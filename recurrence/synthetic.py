@@ -92,7 +92,7 @@ DEFAULT_HR = {
 def simulate_cohort(
     n: int = 2000,
     *,
-    seed: int | None = DEFAULT_SEED,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = DEFAULT_SEED,
     population: str = "general",
     confounded: bool = False,
     hr_closure: float = 0.5,
@@ -111,7 +111,8 @@ def simulate_cohort(
     n
         Number of patients.
     seed
-        Seed of :func:`numpy.random.default_rng`; the default gives the packaged cohort.
+        Seed of :func:`numpy.random.default_rng` (an int, a SeedSequence or a Generator);
+        the default gives the packaged cohort.
     population
         ``"general"`` (mixed defect sizes, ≈10% reherniation at 2 years without closure)
         or ``"large_defect"`` (all defects 6–10 mm, ≈25% at 2 years without closure).
@@ -124,7 +125,7 @@ def simulate_cohort(
     hr
         Other true hazard ratios, overriding :data:`DEFAULT_HR` keys.
     competing_rate, loss_rate
-        Monthly hazards of a competing event and of loss to follow-up.
+        Monthly hazards of a competing event and of loss to follow-up (0 for none).
     accrual_months, study_months
         Patients enter uniformly over the accrual period; the study ends at
         ``study_months``, which sets administrative censoring.
@@ -187,8 +188,8 @@ def simulate_cohort(
         t_early = np.where(e1 < 1.0, s * (-np.log1p(-e1)) ** (1.0 / k), np.inf)
     t_late = rng.exponential(size=n) / (b * risk)
     t_rehern = np.minimum(t_early, t_late)
-    t_comp = rng.exponential(1.0 / competing_rate, n)
-    t_loss = rng.exponential(1.0 / loss_rate, n)
+    t_comp = _exponential(rng, competing_rate, n)
+    t_loss = _exponential(rng, loss_rate, n)
     t_admin = study_months - rng.uniform(0.0, accrual_months, n)
 
     t_event = np.minimum(t_rehern, t_comp)
@@ -223,6 +224,15 @@ def simulate_cohort(
         "propensity": propensity, "p_closure": None if confounded else p_closure,
     }
     return df
+
+
+def _exponential(rng: np.random.Generator, rate: float, n: int) -> np.ndarray:
+    """Exponential times with a monthly ``rate``; a rate of 0 means never (inf). The
+    random draws are taken either way, so a rate of 0 does not shift the stream."""
+    if rate < 0:
+        raise ValueError(f"rates must be ≥ 0, not {rate}")
+    draws = rng.exponential(size=n)
+    return draws / rate if rate > 0 else np.full(n, np.inf)
 
 
 def _risk(df: pd.DataFrame, truth: dict, closure: bool | None) -> np.ndarray:

@@ -104,7 +104,7 @@ def test_day_first_dates_need_a_format_and_every_problem_is_reported_once():
     with pytest.raises(DataError) as info:  # 01.02.2020: 1 February or 2 January?
         load_cohort(raw, time_from=("op", "last"))
     assert "column 'op', rows 1, 2, 3, 4: is not an ISO date (YYYY-MM-DD), and day-first" in str(info.value)
-    assert "date_format='%d.%m.%Y'" in str(info.value)
+    assert "cells such as '15.03.2021' are day first: pass date_format='%d.%m.%Y'" in str(info.value)
     with pytest.raises(DataError) as info:
         load_cohort(raw, time_from=("op", "last"), date_format="%d.%m.%Y")
     described = {(p.user_column or p.column, p.rows, p.message) for p in info.value.problems}
@@ -119,6 +119,7 @@ def test_day_first_dates_need_a_format_and_every_problem_is_reported_once():
     frame = load_cohort(fixed, time_from=("op", "last"), date_format="%d.%m.%Y")
     assert frame["closure"].tolist() == [True, False, True, False]
     np.testing.assert_allclose(frame["time"].iloc[0], 29 / 30.4375)  # 1 Feb to 1 Mar 2020
+    assert pd.api.types.is_datetime64_any_dtype(frame["op"])
 
 
 def test_default_cohort_is_the_simulator_at_its_default_seed():

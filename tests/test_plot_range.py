@@ -36,3 +36,16 @@ def test_what_is_drawn():
     assert any("published range without closure, 3–27%" in t.get_text() for t in ax.texts)
     assert ax.get_xlim()[1] >= 34  # the 31% estimate fits
     plt.close(ax.figure)
+
+
+def test_a_rates_table_plots_directly():
+    from recurrence import load_cohort
+    from recurrence.survival import reherniation_rates
+
+    rates = reherniation_rates(load_cohort(), at=(12, 24))
+    data = range_plot_data(rates.verdicts())
+    assert data["label"].tolist() == ["no closure, 12 months", "no closure, 24 months",
+                                      "closure, 12 months", "closure, 24 months"]
+    np.testing.assert_allclose(data["estimate_pct"], 100 * rates.table["incidence"])
+    assert data["color"].iloc[0] == PALETTE["no closure"]
+    plt.close(plot_range(rates.table).figure)

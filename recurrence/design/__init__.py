@@ -9,6 +9,10 @@ _LAZY = {
     "sample_size_survival": "recurrence.design.analytic",
     "events_for_hazard_ratio": "recurrence.design.analytic",
     "simulate_power": "recurrence.design.power",
+    "analytic_power": "recurrence.design.power",
+    "power_curve_data": "recurrence.design.power",
+    "PowerResult": "recurrence.design.power",
+    "SampleSize": "recurrence.design.analytic",
 }
 
 __all__ = sorted(_LAZY)

@@ -16,8 +16,10 @@ __all__ = ["plot_range", "range_plot_data"]
 def range_plot_data(checks: Sequence[RangeCheck] | pd.DataFrame) -> pd.DataFrame:
     """One row per rate, top to bottom: label, arm, percentages, colour, position.
 
-    Accepts :class:`~recurrence.checks.RangeCheck` objects or a table from
-    :func:`~recurrence.checks.check_ranges` (with ``label``/``arm`` columns if any).
+    Accepts :class:`~recurrence.checks.RangeCheck` objects, a table from
+    :func:`~recurrence.checks.check_ranges` (with ``label``/``arm`` columns if any), or a
+    rates table (``ReherniationRates.table`` or ``.verdicts()``: ``group``, ``time``,
+    ``incidence``, ``ci_low``, ``ci_high``).
 
     Examples
     --------
@@ -28,6 +30,18 @@ def range_plot_data(checks: Sequence[RangeCheck] | pd.DataFrame) -> pd.DataFrame
     """
     if isinstance(checks, pd.DataFrame):
         frame = checks.copy()
+        if "estimate" not in frame.columns and "incidence" in frame.columns:
+            # a rates table (ReherniationRates.table or .verdicts()): one row per arm × time
+            frame = frame.rename(columns={"incidence": "estimate"})
+            if "label" not in frame.columns and {"group", "time"} <= set(frame.columns):
+                frame["label"] = [f"{g}, {t:g} months" for g, t in zip(frame["group"], frame["time"],
+                                                                         strict=True)]
+        if "arm" not in frame.columns and "group" in frame.columns:
+            frame["arm"] = frame["group"]
+        if "position" not in frame.columns:
+            from ..checks import check_ranges
+
+            frame = check_ranges(frame)
     else:
         frame = pd.DataFrame([c.table.iloc[0].to_dict() for c in checks],
                              columns=["label", "arm", "estimate", "ci_low", "ci_high", "low", "high",
