@@ -43,17 +43,19 @@ def median_time(fn, repeat: int) -> float:
     return float(np.median(times))
 
 
-def record(task: str, n: str, ours: float | None, refs: dict[str, float | str | None], note: str = ""):
-    row = {"task": task, "n": n, "recurrence (s)": ours}
-    for name, value in refs.items():
-        row[f"{name} (s)"] = value
-        if isinstance(value, (int, float)) and ours:
-            row[f"× faster than {name}"] = value / ours
-    row["note"] = note
-    ROWS.append(row)
-    shown = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
-                      for k, v in row.items() if k not in ("task", "n"))
-    print(f"  {task:<38} n={n:<10} {shown}", flush=True)
+def record(task: str, n: str, ours: float | None, refs: dict[str, float | str | None], note: str = "",
+           unit: str = "s"):
+    """One row per reference (or one row without): medians, and how many times faster
+    recurrence is (reference time / recurrence time)."""
+    for name, value in (refs or {"–": None}).items():
+        faster = value / ours if isinstance(value, (int, float)) and ours else None
+        ROWS.append({"task": task, "n": n, "recurrence": ours, "reference": name,
+                     "reference value": value, "recurrence faster ×": faster, "unit": unit,
+                     "note": note})
+        shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+        ratio = f" ({faster:.2f}×)" if faster else ""
+        print(f"  {task:<40} n={n:<10} recurrence {ours if ours is None else f'{ours:.3g}'} {unit}"
+              f" | {name} {shown}{ratio}", flush=True)
 
 
 def have_r() -> bool:
@@ -194,17 +196,24 @@ def other_suite(repeat):
                median_time(lambda: report.build(out=out), repeat), {})
 
 
+# Peak memory is read from /proc/self/status (VmHWM: this process's own high-water
+# mark). ru_maxrss would not do: after fork + exec it includes the parent's resident
+# size at the fork, and the parent has just built a 1M-row cohort.
 MEMORY_SCRIPT = """
-import resource, sys, time, warnings
-import numpy as np
+import sys, time
 from recurrence import load_cohort
 from recurrence.survival import cox, cumulative_incidence, fine_gray, kaplan_meier, logrank
+
+def peak_kb():
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+
 t = time.perf_counter()
 c = load_cohort(sys.argv[1])
-load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+load_peak = peak_kb()
 covs = ["closure", "age", "smoker", "diabetes", "defect_width_mm"]
 kaplan_meier(c); logrank(c); cumulative_incidence(c); cox(c, covs); fine_gray(c, covs)
-print(load_peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t)
+print(load_peak, peak_kb(), time.perf_counter() - t)
 """
 
 
@@ -218,10 +227,11 @@ def memory_suite(n):
         out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True,
                              text=True, check=True)
         load_kb, peak_kb, seconds = out.stdout.split()
-    record("load a CSV cohort: peak RSS (MiB)", f"{n:,}", None,
-           {"peak": round(int(load_kb) / 1024)}, "peak resident memory of the process after loading")
-    record("load + KM + log-rank + AJ/Gray + Cox + Fine-Gray: peak RSS (MiB)", f"{n:,}",
-           float(seconds), {"peak": round(int(peak_kb) / 1024)}, "recurrence column: wall time (s)")
+    record("peak memory: load a CSV cohort", f"{n:,}", round(int(load_kb) / 1024), {},
+           "resident set size of a fresh process that imported the survival engine", unit="MiB")
+    record("peak memory: load + KM + log-rank + AJ/Gray + Cox + Fine-Gray", f"{n:,}",
+           round(int(peak_kb) / 1024), {}, f"whole pipeline took {float(seconds):.1f} s",
+           unit="MiB")
 
 
 def to_markdown(rows: list[dict]) -> str:
@@ -230,8 +240,8 @@ def to_markdown(rows: list[dict]) -> str:
     def cell(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return "–"
-        if isinstance(v, float):
-            return f"{v:.3g}" if v < 100 else f"{v:,.0f}"
+        if isinstance(v, (float, int)) and not isinstance(v, bool):
+            return f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
         return str(v)
 
     cols = list(frame.columns)

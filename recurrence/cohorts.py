@@ -6,7 +6,7 @@ import os
 
 import pandas as pd
 
-from ._io import read_table, source_name
+from ._io import arrow_memory, read_table, source_name
 from .errors import DataError, Problem
 from .schema import canonical_cohort
 
@@ -84,8 +84,10 @@ def load_cohort(
     if not isinstance(source, (str, os.PathLike)):
         raise DataError(Problem(f"expected a file path or a DataFrame, got {type(source).__name__}",
                                 fix="pass a path to a CSV, Excel or Parquet file"))
-    raw = read_table(source, sheet=sheet)
-    out = canonical_cohort(raw, source=source_name(source), columns=columns, time_from=time_from,
-                           date_format=date_format)
+    # The frame read from the file is this call's alone: the schema consumes it.
+    with arrow_memory():
+        out = canonical_cohort(read_table(source, sheet=sheet), source=source_name(source),
+                               columns=columns, time_from=time_from, date_format=date_format,
+                               owned=True)
     out.attrs["path"] = os.fspath(source)
     return out

@@ -105,8 +105,10 @@ def _norm(name: object) -> str:
     return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
 
 
-def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
-    """Rename user columns to canonical names. Returns (frame, {canonical: user_name})."""
+def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str, *,
+                inplace: bool = False):
+    """Rename user columns to canonical names. Returns (frame, {canonical: user_name});
+    ``inplace`` relabels ``frame`` itself instead of a shallow copy."""
     columns = dict(columns or {})
     problems: list[Problem] = []
     present = [str(c) for c in frame.columns]
@@ -130,7 +132,7 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str):
         norm = _norm(col)
         if norm in canonical and norm not in rename.values() and norm not in present:
             rename[col] = norm
-    out = frame.copy(deep=False)  # new labels, shared data: the input keeps its names
+    out = frame if inplace else frame.copy(deep=False)  # shared data: the input keeps its names
     out.columns = [rename.get(str(c), str(c)) for c in frame.columns]
     dupes = out.columns[out.columns.duplicated()].unique().tolist()
     for d in dupes:
@@ -189,7 +191,7 @@ def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values = series.astype("float64")
         return values, pd.Series(False, index=series.index)
     text = series.astype("string[pyarrow]").str.strip()
-    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    values = _to_float(text)
     failed = (values.isna() & text.notna()).to_numpy(bool)
     if failed.any():  # a decimal comma ("12,5"), only where plain parsing failed
         sub = text[failed]
@@ -198,6 +200,28 @@ def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         values.loc[sub.index[comma]] = fixed.astype("float64").to_numpy()
     bad = (series.notna() & values.isna() & ~text.str.lower().isin(["nan"])).fillna(False)
     return values, bad.astype(bool)
+
+
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def _to_float(text: pd.Series) -> pd.Series:
+    """Arrow-backed text to float64, NaN where it is not a number.
+
+    Plain decimal numbers are cast by Arrow compute, in its buffers; only the rest (inf,
+    "1,5", words) goes through pandas, which would otherwise turn a whole column into
+    Python objects (80 MB more per million rows, measured)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array(text.array._pa_array)
+    plain = pc.match_substring_regex(arr, _PLAIN_NUMBER)
+    values = pc.cast(pc.if_else(plain, arr, pa.scalar(None, pa.string())), pa.float64())
+    out = pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+    rest = (~plain.fill_null(True).to_numpy(zero_copy_only=False)) & text.notna().to_numpy(bool)
+    if rest.any():
+        out[rest] = pd.to_numeric(text[rest].astype(object), errors="coerce").astype("float64")
+    return out
 
 
 def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -211,7 +235,7 @@ def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         return out, values.notna() & whole.isna()
     text = _as_text(series)
     out = text.map(EVENT_SPELLINGS).astype("Int64")
-    numeric = pd.to_numeric(text, errors="coerce").astype("float64")
+    numeric = _to_float(text)
     other = (out.isna() & np.isfinite(numeric) & (numeric == np.round(numeric))).to_numpy(bool)
     out[other] = numeric[other].astype("int64")
     bad = series.notna() & out.isna()
@@ -269,7 +293,7 @@ def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Serie
         )
     schema = pa.DataFrameSchema(columns, strict=False)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # no copy: nothing is coerced
         return
     except (pa.errors.SchemaErrors, pa.errors.SchemaError) as exc:
         cases = getattr(exc, "failure_cases", None)
@@ -291,19 +315,26 @@ def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Serie
 
 def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = None,
                      time_from: tuple[str, str] | None = None,
-                     date_format: str | None = None) -> pd.DataFrame:
+                     date_format: str | None = None, owned: bool = False) -> pd.DataFrame:
     """Map, coerce and validate a cohort table; return the canonical frame.
 
-    ``raw`` is never modified. Raises :class:`DataError` listing every problem.
+    ``raw`` is never modified, unless ``owned``: a frame read from a file for this call
+    alone is consumed column by column, so that a large table is not held twice.
+    Raises :class:`DataError` listing every problem.
     """
     if raw.shape[1] == 0:
         raise DataError(Problem("has no columns", fix="export the table with its header"),
                         source=source)
-    frame = _positional(raw)
+    if owned:
+        frame = raw
+        frame.index = pd.RangeIndex(len(frame))
+    else:
+        frame = _positional(raw)
+    del raw
     date_problems, date_bad = [], None
     if time_from is not None:
         frame, date_problems, date_bad = _time_from_dates(frame, time_from, date_format, source)
-    frame, users = map_columns(frame, COHORT_COLUMNS, columns, source)
+    frame, users = map_columns(frame, COHORT_COLUMNS, columns, source, inplace=owned)
     if time_from is not None:
         users["time"] = f"{time_from[0]} → {time_from[1]}"
     if len(frame) == 0:
@@ -314,61 +345,64 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     out = pd.DataFrame(index=frame.index)
     bad: dict[str, pd.Series] = {}
 
-    pid = frame["patient_id"]
+    # Each column is taken out of ``frame`` as it is converted (see ``owned``).
+    pid = frame.pop("patient_id")
     out["patient_id"] = _ids(pid)
     bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
 
-    closure, bad["closure"] = coerce_bool(frame["closure"])
+    col = frame.pop("closure")
+    closure, bad["closure"] = coerce_bool(col)
     bag.add("closure", bad["closure"], "is not a yes/no value",
-            "use 1/0, yes/no or true/false", frame["closure"])
-    bag.add("closure", frame["closure"].isna(), "is empty", "say for every patient whether the "
+            "use 1/0, yes/no or true/false", col)
+    bag.add("closure", col.isna(), "is empty", "say for every patient whether the "
             "annulus was closed (1/0, yes/no)")
     out["closure"] = closure
 
-    time, bad["time"] = coerce_number(frame["time"])
+    col = frame.pop("time")
+    time, bad["time"] = coerce_number(col)
     if date_bad is not None:  # reported on the date columns already
-        frame = frame.assign(time=frame["time"].where(~date_bad, 1.0))
-    if bad["time"].any() and _looks_like_dates(frame["time"][bad["time"]]):
+        col = col.where(~date_bad, 1.0)
+    if bad["time"].any() and _looks_like_dates(col[bad["time"]]):
         bag.add("time", bad["time"], "holds dates, not months",
-                "give months from surgery, or pass time_from=('surgery_date', 'end_date')",
-                frame["time"])
+                "give months from surgery, or pass time_from=('surgery_date', 'end_date')", col)
     else:
         bag.add("time", bad["time"], "is not a number",
-                "times are months from surgery to event or censoring", frame["time"])
-    bag.add("time", frame["time"].isna(), "is empty",
+                "times are months from surgery to event or censoring", col)
+    bag.add("time", col.isna(), "is empty",
             "give months from surgery to event or last follow-up")
     if date_bad is not None:
         bad["time"] = bad["time"] | date_bad
     out["time"] = time
 
-    event, bad["event"] = coerce_event(frame["event"])
-    ambiguous = bad["event"] & _as_text(frame["event"]).isin(YES_NO_EVENT)
+    col = frame.pop("event")
+    event, bad["event"] = coerce_event(col)
+    ambiguous = bad["event"] & _as_text(col).isin(YES_NO_EVENT)
     bag.add("event", ambiguous, "yes/no is ambiguous next to the competing-event code 2",
-            "use 1 for reherniation and 0 for no event", frame["event"])
+            "use 1 for reherniation and 0 for no event", col)
     bag.add("event", bad["event"] & ~ambiguous, "is not an event code",
-            "use 0 censored, 1 reherniation, 2 competing event", frame["event"])
-    bag.add("event", frame["event"].isna(), "is empty",
+            "use 0 censored, 1 reherniation, 2 competing event", col)
+    bag.add("event", col.isna(), "is empty",
             "use 0 for patients without an event at last follow-up")
     out["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
         if spec.name not in frame.columns:
             continue
+        col = frame.pop(spec.name)
         if spec.kind == "number":
-            values, bad[spec.name] = coerce_number(frame[spec.name])
+            values, bad[spec.name] = coerce_number(col)
             bag.add(spec.name, bad[spec.name], "is not a number",
-                    f"give {spec.meaning} in {spec.unit}, or leave the cell empty",
-                    frame[spec.name])
+                    f"give {spec.meaning} in {spec.unit}, or leave the cell empty", col)
         elif spec.kind == "bool":
-            values, bad[spec.name] = coerce_bool(frame[spec.name])
+            values, bad[spec.name] = coerce_bool(col)
             bag.add(spec.name, bad[spec.name], "is not a yes/no value",
-                    "use 1/0, yes/no or true/false, or leave the cell empty", frame[spec.name])
+                    "use 1/0, yes/no or true/false, or leave the cell empty", col)
         else:
-            values = frame[spec.name]
+            values = col
         out[spec.name] = values
-    for col in frame.columns:
-        if col not in out.columns:
-            out[col] = frame[col]
+    for name in list(frame.columns):
+        out[name] = frame.pop(name)
+    del col
 
     rules = {
         "patient_id": {"unique": (None, "patient id appears more than once",
