@@ -122,10 +122,12 @@ def describe(cohort_path: str | None, columns_path: str | None, sheet: str | Non
 @click.option("--title", default=None, help="Title of the report.")
 @click.option("--html", "html_path", type=click.Path(), default=None,
               help="Also write the HTML version here.")
+@click.option("--tables", "tables_path", type=click.Path(file_okay=False), default=None,
+              help="Also write the report's tables as CSV files into this folder.")
 @click.option("--out", "out_path", type=click.Path(), required=True, help="The PDF to write.")
 @_friendly
 def report(cohort_path, studies_path, columns_path, study_columns_path, sheet, horizon, title,
-           html_path, out_path) -> None:
+           html_path, tables_path, out_path) -> None:
     """Build the full PDF report (on the packaged data when no input is given)."""
     import shlex
 
@@ -145,10 +147,12 @@ def report(cohort_path, studies_path, columns_path, study_columns_path, sheet, h
         def tick(step: str) -> None:
             bar.update(task, advance=1, step=step)
 
-        build(cohort_path, studies_path, out=out_path, html=html_path, horizon=horizon,
+        build(cohort_path, studies_path, out=out_path, html=html_path, tables=tables_path,
+              horizon=horizon,
               title=title, columns=_mapping(columns_path), study_columns=_mapping(study_columns_path),
               sheet=sheet, progress=tick, command=command)
-    click.echo(f"wrote {out_path}" + (f" and {html_path}" if html_path else ""))
+    click.echo(f"wrote {out_path}" + (f", {html_path}" if html_path else "")
+               + (f" and the tables in {tables_path}" if tables_path else ""))
 
 
 def _events_table(cohort):

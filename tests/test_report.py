@@ -94,6 +94,23 @@ def test_free_text_columns_are_not_printed(tmp_path):
     assert "Columns not shown in table one" in html and "surgeon_note" in html
 
 
+def test_tables_are_exported_safely(built, tmp_path):
+    doc, _, _ = built
+    written = doc.write_tables(tmp_path / "tables")
+    names = sorted(p.name for p in written)
+    assert "rates.csv" in names and "models.csv" in names and "studies_risk_ratio.csv" in names
+    rates = pd.read_csv(tmp_path / "tables" / "rates.csv")
+    assert rates["incidence"].tolist() == pytest.approx(doc.analyses.rates.table["incidence"].tolist())
+    models = pd.read_csv(tmp_path / "tables" / "models.csv")
+    assert set(models["model"]) == {"cox", "cox_adjusted", "fine_gray", "fine_gray_adjusted"}
+    # a study label that a spreadsheet would run as a formula is written as text
+    studies = load_studies().assign(study=lambda d: d["study"].where(d.index != 0, "=HYPERLINK(1)"))
+    risky = report.build(studies=studies, tables=tmp_path / "risky")
+    assert risky is not None
+    text = (tmp_path / "risky" / "studies_risk_ratio.csv").read_text()
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+
+
 def test_the_identifier_guard_refuses_to_print_ids():
     from recurrence.report import _no_identifiers
 

@@ -62,6 +62,36 @@ class Report:
                 fh.write(data)
         return path
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables, unrounded, for a spreadsheet."""
+        a = self.analyses
+        out = {"rates": a.rates.verdicts(), "table_one": a.table_one.table,
+               "rmst": a.rmst.table, "range_checks": pd.concat([c.table for c in a.ranges],
+                                                               ignore_index=True)}
+        models = {"cox": a.cox, "cox_adjusted": a.cox_adjusted, "fine_gray": a.fine_gray,
+                  "fine_gray_adjusted": a.fine_gray_adjusted}
+        out["models"] = pd.concat([m.table.assign(model=name) for name, m in models.items()
+                                   if m is not None]).rename_axis("term").reset_index()
+        for name, res in (("pooled_rate_without_closure", a.pooled_control),
+                          ("pooled_rate_with_closure", a.pooled_closure),
+                          ("risk_ratio", a.effect_rr), ("odds_ratio", a.effect_or),
+                          ("with_this_cohort", a.with_cohort)):
+            if res is not None:
+                out[f"studies_{name}"] = res.table
+        return out
+
+    def write_tables(self, folder: str | os.PathLike) -> list[Path]:
+        """Write :meth:`tables` as CSV files into ``folder``: each file whole or not at
+        all, cells that a spreadsheet would run as formulas neutralized."""
+        from ..export import to_csv
+
+        folder = Path(folder)
+        written = []
+        for name, frame in self.tables().items():
+            to_csv(frame, folder / f"{name}.csv")
+            written.append(folder / f"{name}.csv")
+        return written
+
     def __repr__(self) -> str:
         return f"<Report {self.title!r}: {self.analyses.n:,} patients>"
 
@@ -90,7 +120,8 @@ def _progress(progress) -> Callable[[str], None]:
 
 
 def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
-          html: str | os.PathLike | None = None, horizon: float = 24.0, title: str | None = None,
+          html: str | os.PathLike | None = None, tables: str | os.PathLike | None = None,
+          horizon: float = 24.0, title: str | None = None,
           columns: dict | None = None, study_columns: dict | None = None,
           sheet: str | int | None = None, options: Options | None = None, progress=None,
           command: str | None = None) -> Report:
@@ -103,6 +134,8 @@ def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
         cohort and the packaged published studies.
     out, html
         Write the PDF to ``out`` and/or the HTML to ``html`` (each whole or not at all).
+    tables
+        A folder to write the report's tables to, as CSV (see :meth:`Report.write_tables`).
     horizon
         Months of the headline rate, the RMST and the cohort-as-a-study row.
     title
@@ -162,6 +195,8 @@ def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
     document = _template().render(**ctx)
     _no_identifiers(document, cohort_frame)
     report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE)
+    if tables is not None:
+        report.write_tables(tables)
     if html is not None:
         report.write(Path(html).with_suffix(".html") if Path(html).suffix == "" else html)
     if out is not None:
