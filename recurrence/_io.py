@@ -226,16 +226,20 @@ def _check_formulas(path: Path, name: str, sheet: str) -> None:
     empty cells: say so instead of reporting empty values."""
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    ws, cached = wb[sheet], values[sheet]
     missing = []
-    for row, row_cached in zip(ws.iter_rows(), cached.iter_rows(), strict=False):
-        for cell, value in zip(row, row_cached, strict=False):
-            if isinstance(cell.value, str) and cell.value.startswith("=") and value.value is None:
-                missing.append(f"{cell.coordinate} {cell.value!r}")
-    wb.close()
-    values.close()
+    # The files are opened here, not by openpyxl: its read-only workbooks (≤ 3.1.2) leave
+    # their file open after close().
+    with path.open("rb") as formulas_fh, path.open("rb") as values_fh:
+        wb = openpyxl.load_workbook(formulas_fh, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(values_fh, read_only=True, data_only=True)
+        ws, cached = wb[sheet], values[sheet]
+        for row, row_cached in zip(ws.iter_rows(), cached.iter_rows(), strict=False):
+            for cell, value in zip(row, row_cached, strict=False):
+                if (isinstance(cell.value, str) and cell.value.startswith("=")
+                        and value.value is None):
+                    missing.append(f"{cell.coordinate} {cell.value!r}")
+        wb.close()
+        values.close()
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise DataError(Problem(f"has formulas whose values were never computed: {shown}",

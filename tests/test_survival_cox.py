@@ -269,3 +269,22 @@ def test_bad_arguments(cohort):
         cox(cohort, ["closure"], propensity=["age"])
     with pytest.raises(DataError, match="column 'nope' is not in the cohort"):
         cox(cohort, ["closure"], strata="nope")
+
+
+def test_singular_information_gives_nan_se_and_a_named_warning():
+    # Found by the property tests (tests/hostile/test_estimator_properties.py): one event,
+    # every time tied, two covariates. The information matrix is numerically singular;
+    # the standard errors must be NaN with a StatisticalWarning, not a numpy warning.
+    import warnings
+
+    from recurrence.errors import RecurrenceWarning
+
+    c = pd.DataFrame({"patient_id": [f"p{i}" for i in range(6)],
+                      "closure": [True, False, False, True, False, False], "time": 1.0,
+                      "event": [0, 0, 0, 1, 0, 0], "age": [78.0, 18, 18, 82, 18, 18]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = cox(c, ["closure", "age"])
+    assert all(issubclass(w.category, RecurrenceWarning) for w in caught), caught
+    assert any("cannot be estimated" in str(w.message) for w in caught)
+    assert res.table["se"].isna().any()

@@ -141,6 +141,8 @@ def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float 
     sw0 = w0.sum(axis=1)
     mu0 = (w0 * y).sum(axis=1) / sw0
     q = np.maximum(((w0 * (y - mu0[:, None]) ** 2).sum(axis=1)), 0.0)
+    if k == 1:  # one study is its own mean: Q is 0 exactly, not a rounding residue
+        q = np.zeros_like(q)
     dfq = k - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         i2 = np.where(q > 0, np.maximum(0.0, (q - dfq) / q) * 100, 0.0) if dfq > 0 \

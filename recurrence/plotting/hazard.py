@@ -155,7 +155,7 @@ def plot_hazard_ratios(result_or_results, ax=None, *, labels=None, terms=None, l
         lo = np.where(sub["open_low"], lo_edge, sub["ci_low"])
         hi = np.where(sub["open_high"], hi_edge, sub["ci_high"])
         est = sub["estimate"].to_numpy()
-        ax.errorbar(est, sub["y"], xerr=[est - lo, hi - est], fmt=sub["marker"].iloc[0],
+        ax.errorbar(est, sub["y"], xerr=np.vstack([est - lo, hi - est]), fmt=sub["marker"].iloc[0],
                     color=sub["color"].iloc[0], markersize=5, capsize=2.5, linewidth=1.2,
                     label=label, gid=f"model:{label}")
     ticks = data.drop_duplicates("term")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..errors import DataError, Problem
+from ..errors import DataError, Problem, StatisticalWarning, warn
 
 __all__ = ["EVENT_NAMES", "MIN_EVENTS_PER_COEF", "as_list", "check_event", "check_level",
            "coef_table", "term_groups", "why_aliased"]
@@ -41,6 +41,21 @@ def check_event(event) -> int:
     return int(event)
 
 
+def standard_errors(var: np.ndarray, terms: list[str], remarks: list[str]) -> np.ndarray:
+    """Square roots of the variances; a variance that is not positive (a numerically
+    singular information matrix, e.g. after divergence) gives NaN, named in a warning."""
+    diag = np.diag(np.asarray(var, dtype=float))
+    bad = ~(diag >= 0)
+    se = np.sqrt(np.where(bad, np.nan, diag))
+    if bad.any():
+        names = ", ".join(f"'{terms[j]}'" for j in np.flatnonzero(bad))
+        msg = (f"the standard error of {names} cannot be estimated (the information matrix is "
+               "singular: too few events for the covariates)")
+        warn(msg, StatisticalWarning)
+        remarks.append(msg)
+    return se
+
+
 def coef_table(terms, kept, coef, se, inference_se, level, ratio: str) -> pd.DataFrame:
     """Tidy table indexed by term: coef, <ratio>, se, ci_low, ci_high, pvalue; terms left
     out of the model are NaN. Intervals and p-values use ``inference_se``."""
@@ -53,6 +68,7 @@ def coef_table(terms, kept, coef, se, inference_se, level, ratio: str) -> pd.Dat
         full[at] = values
         cols[name] = full
     b, s = cols["coef"], cols["inf"]
+    s = np.where(s > 0, s, np.nan)  # a zero SE (degenerate fit) supports no inference
     with np.errstate(over="ignore"):  # a diverging coefficient: an infinite bound is honest
         data = {"coef": b, ratio: np.exp(b), "se": cols["se"], "ci_low": np.exp(b - z * s),
                 "ci_high": np.exp(b + z * s), "pvalue": 2 * norm.sf(np.abs(b / s))}

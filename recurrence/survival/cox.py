@@ -36,6 +36,7 @@ from ._reg_common import (
     check_event,
     check_level,
     coef_table,
+    standard_errors,
     term_groups,
     why_aliased,
 )
@@ -258,11 +259,11 @@ def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, tie
     non_integer = data.weights is not None and np.any(w != np.floor(w))
     robust = data.cluster is not None or iptw is not None or bool(non_integer)
     var = fit.var
-    se = np.sqrt(np.diag(var))
+    se = standard_errors(var, kterms, remarks)
     inf_se = se
     if robust:
         var = core.robust_variance(st, fit.coef, var, w, data.cluster, data.n, fit.sums)
-        inf_se = np.sqrt(np.diag(var))
+        inf_se = standard_errors(var, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, inf_se, level, "hr")
     if robust:
         table["robust_se"] = np.nan

@@ -32,6 +32,7 @@ from ._reg_common import (
     check_event,
     check_level,
     coef_table,
+    standard_errors,
     why_aliased,
 )
 from ._reg_cox import aliased_from_info
@@ -180,7 +181,7 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
                 "separation); its SHR and interval are meaningless")
         warn(msg, ConvergenceWarning)
         remarks.append(msg)
-    se = np.sqrt(np.diag(fit.var))
+    se = standard_errors(fit.var, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")
     events, competing = int(c1.sum()), int(((status != 0) & ~c1).sum())
     remarks.append(f"subdistribution hazard of {cause}: patients with a competing event stay in "
