@@ -43,32 +43,56 @@ def median_time(fn, repeat: int) -> float:
     return float(np.median(times))
 
 
-def record(task: str, n: str, ours: float | None, refs: dict[str, float | str | None], note: str = "",
-           unit: str = "s"):
+def record(
+    task: str,
+    n: str,
+    ours: float | None,
+    refs: dict[str, float | str | None],
+    note: str = "",
+    unit: str = "s",
+):
     """One row per reference (or one row without): medians, and how many times faster
     recurrence is (reference time / recurrence time)."""
     for name, value in (refs or {"–": None}).items():
         faster = value / ours if isinstance(value, (int, float)) and ours else None
-        ROWS.append({"task": task, "n": n, "recurrence": ours, "reference": name,
-                     "reference value": value, "recurrence faster ×": faster, "unit": unit,
-                     "note": note})
+        ROWS.append(
+            {
+                "task": task,
+                "n": n,
+                "recurrence": ours,
+                "reference": name,
+                "reference value": value,
+                "recurrence faster ×": faster,
+                "unit": unit,
+                "note": note,
+            }
+        )
         shown = f"{value:.3g}" if isinstance(value, float) else str(value)
         ratio = f" ({faster:.2f}×)" if faster else ""
-        print(f"  {task:<40} n={n:<10} recurrence {ours if ours is None else f'{ours:.3g}'} {unit}"
-              f" | {name} {shown}{ratio}", flush=True)
+        print(
+            f"  {task:<40} n={n:<10} recurrence {ours if ours is None else f'{ours:.3g}'} {unit}"
+            f" | {name} {shown}{ratio}",
+            flush=True,
+        )
 
 
 def have_r() -> bool:
     if shutil.which("Rscript") is None:
         return False
-    probe = subprocess.run(["Rscript", "-e", "library(survival); library(cmprsk); library(metafor)"],
-                           capture_output=True)
+    probe = subprocess.run(
+        ["Rscript", "-e", "library(survival); library(cmprsk); library(metafor)"],
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
 def run_r(script: str, *args) -> dict:
-    out = subprocess.run(["Rscript", str(HERE / "r" / script), *map(str, args)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["Rscript", str(HERE / "r" / script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -110,36 +134,62 @@ def survival_suite(sizes, repeat, r_ok, lifelines_max, crr_sizes):
             a, b = df[df.closure == 1], df[df.closure == 0]
             logrank_test(a["time"], b["time"], a["event"] == 1, b["event"] == 1)
 
-        record("Kaplan-Meier (2 arms)", label, median_time(lambda: kaplan_meier(tied), repeat),
-               {"R survfit": r.get("km"), "lifelines": median_time(lifelines_km, repeat)})
-        record("log-rank", label, median_time(lambda: logrank(tied), repeat),
-               {"R survdiff": r.get("logrank"), "lifelines": median_time(lifelines_lr, repeat)})
+        record(
+            "Kaplan-Meier (2 arms)",
+            label,
+            median_time(lambda t=tied: kaplan_meier(t), repeat),
+            {"R survfit": r.get("km"), "lifelines": median_time(lifelines_km, repeat)},
+        )
+        record(
+            "log-rank",
+            label,
+            median_time(lambda t=tied: logrank(t), repeat),
+            {"R survdiff": r.get("logrank"), "lifelines": median_time(lifelines_lr, repeat)},
+        )
         ll_cox = None
         if n <= lifelines_max:
             design = cont[["time", *COVARIATES]].assign(event=(cont["event"] == 1).astype(int))
-            ll_cox = median_time(lambda d=design: lifelines.CoxPHFitter().fit(d, "time", "event"),
-                                 repeat)
-        record("Cox (Efron, 5 covariates, continuous)", label,
-               median_time(lambda: cox(cont, COVARIATES), repeat),
-               {"R coxph": r.get("cox"), "lifelines": ll_cox if ll_cox else "skipped"},
-               "" if ll_cox else f"lifelines skipped above {lifelines_max:,} (> 1 min)")
-        record("Aalen-Johansen + Gray's test", label,
-               median_time(lambda: cumulative_incidence(tied), repeat),
-               {"R cuminc": r.get("cuminc")}, "lifelines' Aalen-Johansen jitters ties: not comparable")
+            ll_cox = median_time(
+                lambda d=design: lifelines.CoxPHFitter().fit(d, "time", "event"), repeat
+            )
+        record(
+            "Cox (Efron, 5 covariates, continuous)",
+            label,
+            median_time(lambda c=cont: cox(c, COVARIATES), repeat),
+            {"R coxph": r.get("cox"), "lifelines": ll_cox if ll_cox else "skipped"},
+            "" if ll_cox else f"lifelines skipped above {lifelines_max:,} (> 1 min)",
+        )
+        record(
+            "Aalen-Johansen + Gray's test",
+            label,
+            median_time(lambda t=tied: cumulative_incidence(t), repeat),
+            {"R cuminc": r.get("cuminc")},
+            "lifelines' Aalen-Johansen jitters ties: not comparable",
+        )
         fg_repeat = repeat if n <= 200_000 else max(1, min(repeat, 3))
-        record("Fine-Gray (5 covariates)", label,
-               median_time(lambda: fine_gray(cont, COVARIATES), fg_repeat), {},
-               "cmprsk::crr at this size: see the crr rows")
+        record(
+            "Fine-Gray (5 covariates)",
+            label,
+            median_time(lambda c=cont: fine_gray(c, COVARIATES), fg_repeat),
+            {},
+            "cmprsk::crr at this size: see the crr rows",
+        )
     for n in crr_sizes:
         cont = cohort(n, continuous=True)
         ref = None
         if r_ok:
             with tempfile.TemporaryDirectory() as tmp:
                 cont.to_csv(Path(tmp) / "cont.csv", index=False)
-                ref = run_r("survival.R", Path(tmp) / "cont.csv", 1 if n > 5000 else repeat, "crr")["crr"]
-        record("Fine-Gray vs cmprsk::crr", f"{n:,}",
-               median_time(lambda c=cont: fine_gray(c, COVARIATES), repeat), {"R crr": ref},
-               "crr timed once above 5,000 (it grows with n²)" if n > 5000 else "")
+                ref = run_r("survival.R", Path(tmp) / "cont.csv", 1 if n > 5000 else repeat, "crr")[
+                    "crr"
+                ]
+        record(
+            "Fine-Gray vs cmprsk::crr",
+            f"{n:,}",
+            median_time(lambda c=cont: fine_gray(c, COVARIATES), repeat),
+            {"R crr": ref},
+            "crr timed once above 5,000 (it grows with n²)" if n > 5000 else "",
+        )
 
 
 def meta_suite(m, repeat, r_ok, ref_m):
@@ -167,16 +217,28 @@ def meta_suite(m, repeat, r_ok, ref_m):
         ref = None
         if r_ok:
             with tempfile.TemporaryDirectory() as tmp:
-                frame = pd.DataFrame({"analysis": np.repeat(np.arange(sub), k),
-                                      "yi": yi[:sub].ravel(), "vi": vi[:sub].ravel()})
+                frame = pd.DataFrame(
+                    {
+                        "analysis": np.repeat(np.arange(sub), k),
+                        "yi": yi[:sub].ravel(),
+                        "vi": vi[:sub].ravel(),
+                    }
+                )
                 frame.to_csv(Path(tmp) / "e.csv", index=False)
                 ref = run_r("meta.R", Path(tmp) / "e.csv", repeat, method)["seconds"] * m / sub
-        note = (f"references timed on {sub:,} analyses and scaled ×{m / sub:g}"
-                if sub < m else "")
-        note += ("; statsmodels' 'iterated' is Paule-Mandel, its closest to REML"
-                 if method == "REML" else "")
-        record(f"{m:,} random-effects meta-analyses ({method})", f"k={k}", ours,
-               {"metafor": ref, "statsmodels": sm}, note.strip("; "))
+        note = f"references timed on {sub:,} analyses and scaled ×{m / sub:g}" if sub < m else ""
+        note += (
+            "; statsmodels' 'iterated' is Paule-Mandel, its closest to REML"
+            if method == "REML"
+            else ""
+        )
+        record(
+            f"{m:,} random-effects meta-analyses ({method})",
+            f"k={k}",
+            ours,
+            {"metafor": ref, "statsmodels": sm},
+            note.strip("; "),
+        )
 
 
 def other_suite(repeat):
@@ -192,8 +254,12 @@ def other_suite(repeat):
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.pdf"
-        record("report on the default data (PDF)", "2,000",
-               median_time(lambda: report.build(out=out), repeat), {})
+        record(
+            "report on the default data (PDF)",
+            "2,000",
+            median_time(lambda: report.build(out=out), repeat),
+            {},
+        )
 
 
 # Peak memory is read from /proc/self/status (VmHWM: this process's own high-water
@@ -225,16 +291,36 @@ def memory_suite(n):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cohort.csv"
         simulate_cohort(n, seed=3).to_csv(path, index=False)
-        out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         load_kb, peak_kb, seconds, load_seconds = out.stdout.split()
-    record("load a CSV cohort (validated, canonical)", f"{n:,}", float(load_seconds), {},
-           "one run, in a fresh process")
-    record("peak memory: load a CSV cohort", f"{n:,}", round(int(load_kb) / 1024), {},
-           "resident set size of a fresh process that imported the survival engine", unit="MiB")
-    record("peak memory: load + KM + log-rank + AJ/Gray + Cox + Fine-Gray", f"{n:,}",
-           round(int(peak_kb) / 1024), {}, f"whole pipeline took {float(seconds):.1f} s",
-           unit="MiB")
+    record(
+        "load a CSV cohort (validated, canonical)",
+        f"{n:,}",
+        float(load_seconds),
+        {},
+        "one run, in a fresh process",
+    )
+    record(
+        "peak memory: load a CSV cohort",
+        f"{n:,}",
+        round(int(load_kb) / 1024),
+        {},
+        "resident set size of a fresh process that imported the survival engine",
+        unit="MiB",
+    )
+    record(
+        "peak memory: load + KM + log-rank + AJ/Gray + Cox + Fine-Gray",
+        f"{n:,}",
+        round(int(peak_kb) / 1024),
+        {},
+        f"whole pipeline took {float(seconds):.1f} s",
+        unit="MiB",
+    )
 
 
 def to_markdown(rows: list[dict]) -> str:
@@ -249,30 +335,49 @@ def to_markdown(rows: list[dict]) -> str:
 
     cols = list(frame.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--quick", action="store_true", help="20k patients, 1,000 meta-analyses")
     parser.add_argument("--sizes", default=None, help="comma-separated cohort sizes")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=["survival", "meta", "other", "memory"], action="append")
-    parser.add_argument("--crr", default="5000", help="sizes for the cmprsk::crr rows ('' for none)")
+    parser.add_argument(
+        "--crr", default="5000", help="sizes for the cmprsk::crr rows ('' for none)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args(argv)
-    sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes
-             else [20_000] if args.quick else [20_000, 200_000, 1_000_000])
+    sizes = (
+        [int(s) for s in args.sizes.split(",")]
+        if args.sizes
+        else [20_000]
+        if args.quick
+        else [20_000, 200_000, 1_000_000]
+    )
     suites = set(args.only or ["survival", "meta", "other", "memory"])
     r_ok = have_r()
-    print(f"R: {'found' if r_ok else 'not found: R rows skipped'}; repeats: {args.repeat}; "
-          f"cores: {os.cpu_count()}", flush=True)
+    print(
+        f"R: {'found' if r_ok else 'not found: R rows skipped'}; repeats: {args.repeat}; "
+        f"cores: {os.cpu_count()}",
+        flush=True,
+    )
     warnings.simplefilter("ignore")
     if "survival" in suites:
         crr = [int(s) for s in args.crr.split(",") if s]
-        survival_suite(sizes, args.repeat, r_ok, lifelines_max=200_000 if not args.quick else 20_000,
-                       crr_sizes=crr)
+        survival_suite(
+            sizes,
+            args.repeat,
+            r_ok,
+            lifelines_max=200_000 if not args.quick else 20_000,
+            crr_sizes=crr,
+        )
     if "meta" in suites:
         meta_suite(1_000 if args.quick else 10_000, args.repeat, r_ok, ref_m=1_000)
     if "other" in suites:
@@ -283,8 +388,9 @@ def main(argv=None) -> None:
     print()
     print(table)
     if args.out:
-        args.out.write_text(f"Command: `uv run python -m benchmarks {' '.join(argv or sys.argv[1:])}`"
-                            f"\n\n{table}\n")
+        args.out.write_text(
+            f"Command: `uv run python -m benchmarks {' '.join(argv or sys.argv[1:])}`\n\n{table}\n"
+        )
 
 
 if __name__ == "__main__":

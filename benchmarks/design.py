@@ -26,14 +26,21 @@ ANALYSES = ["logrank", "cox", "gray", "finegray"]
 
 
 def _job(replicates: int) -> dict:
-    return {"n_per_arm": [100, 200], "hr": 0.5, "replicates": replicates, "seed": 20261124,
-            "analysis": ANALYSES, "population": "large_defect"}
+    return {
+        "n_per_arm": [100, 200],
+        "hr": 0.5,
+        "replicates": replicates,
+        "seed": 20261124,
+        "analysis": ANALYSES,
+        "population": "large_defect",
+    }
 
 
 def main(argv=None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=1000,
-                        help="trials per scenario (2 scenarios)")
+    parser.add_argument(
+        "--replicates", type=int, default=1000, help="trials per scenario (2 scenarios)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes / Dask workers")
     args = parser.parse_args(argv)
 
@@ -48,8 +55,15 @@ def main(argv=None) -> pd.DataFrame:
 
     def record(name, workers, startup, result):
         seconds = result.execution.seconds
-        rows.append({"backend": name, "workers": workers, "startup (s)": startup,
-                     "run (s)": seconds, "trials/s": trials / seconds})
+        rows.append(
+            {
+                "backend": name,
+                "workers": workers,
+                "startup (s)": startup,
+                "run (s)": seconds,
+                "trials/s": trials / seconds,
+            }
+        )
         tables[name] = result.table
 
     result = simulate_power(**job, backend="serial", progress=False)
@@ -57,8 +71,15 @@ def main(argv=None) -> pd.DataFrame:
 
     def warm_up(**where):
         """A tiny job: starts the workers and imports recurrence in each (start-up)."""
-        simulate_power(50, replicates=4 * args.workers, hazard="exponential", seed=1,
-                       chunk_size=1, progress=False, **where)
+        simulate_power(
+            50,
+            replicates=4 * args.workers,
+            hazard="exponential",
+            seed=1,
+            chunk_size=1,
+            progress=False,
+            **where,
+        )
 
     start = time.perf_counter()
     warm_up(backend="processes", n_jobs=args.workers)
@@ -78,8 +99,10 @@ def main(argv=None) -> pd.DataFrame:
     frame["speed-up"] = frame["trials/s"] / frame["trials/s"].iloc[0]
     base = tables["in-process"]
     frame["identical"] = [tables[name].equals(base) for name in frame["backend"]]
-    print(f"simulate_power: 2 scenarios (n_per_arm 100, 200; large_defect; HR 0.5) × "
-          f"{args.replicates:,} trials, each analysed by {', '.join(ANALYSES)}")
+    print(
+        f"simulate_power: 2 scenarios (n_per_arm 100, 200; large_defect; HR 0.5) × "
+        f"{args.replicates:,} trials, each analysed by {', '.join(ANALYSES)}"
+    )
     print(f"{platform.python_version()} on {os.cpu_count()} cores, {platform.machine()}")
     print(frame.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     return frame

@@ -66,15 +66,20 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
     if not path.exists():
         raise DataError(Problem("file not found", fix=f"check the path ({path})"), source=name)
     if path.is_dir():
-        raise DataError(Problem("is a directory, not a file", fix="give the path of a table file"),
-                        source=name)
+        raise DataError(
+            Problem("is a directory, not a file", fix="give the path of a table file"), source=name
+        )
     if not os.access(path, os.R_OK):
-        raise DataError(Problem("cannot be read (permission denied)",
-                                fix="check the file's permissions"), source=name)
+        raise DataError(
+            Problem("cannot be read (permission denied)", fix="check the file's permissions"),
+            source=name,
+        )
     suffix = path.suffix.lower()
     if suffix in _REFUSED:
-        raise DataError(Problem(_REFUSED[suffix],
-                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
+        raise DataError(
+            Problem(_REFUSED[suffix], fix="save the table as CSV, Excel (.xlsx) or Parquet"),
+            source=name,
+        )
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -87,24 +92,42 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
             frame = _read_parquet(path, name)
         elif head.startswith(b"PK\x03\x04"):
             # A zip container: an .xlsx saved under another name, or a real archive.
-            raise DataError(Problem("is a zip archive or an Excel file with the wrong extension",
-                                    fix="rename an Excel file to .xlsx, or unzip the archive"),
-                            source=name)
+            raise DataError(
+                Problem(
+                    "is a zip archive or an Excel file with the wrong extension",
+                    fix="rename an Excel file to .xlsx, or unzip the archive",
+                ),
+                source=name,
+            )
         elif suffix in CSV_SUFFIXES or suffix == "":
             frame = _read_csv(path, name)
         else:
-            raise DataError(Problem(f"has an unknown file type '{suffix}'",
-                                    fix="save the table as CSV, Excel (.xlsx) or Parquet"),
-                            source=name)
+            raise DataError(
+                Problem(
+                    f"has an unknown file type '{suffix}'",
+                    fix="save the table as CSV, Excel (.xlsx) or Parquet",
+                ),
+                source=name,
+            )
     except OSError as exc:  # permission, I/O error while reading
         raise DataError(Problem(f"cannot be read ({exc.strerror or exc})"), source=name) from exc
     except MemoryError as exc:
-        raise DataError(Problem("is too large to load in memory",
-                                fix="save it as Parquet, or load the columns you need"),
-                        source=name) from exc
-    if frame.shape[1] == 0 or (frame.shape[0] == 0 and frame.shape[1] <= 1 and not len(frame.columns)):
-        raise DataError(Problem("is empty (no header, no rows)",
-                                fix="export the table again with its header row"), source=name)
+        raise DataError(
+            Problem(
+                "is too large to load in memory",
+                fix="save it as Parquet, or load the columns you need",
+            ),
+            source=name,
+        ) from exc
+    if frame.shape[1] == 0 or (
+        frame.shape[0] == 0 and frame.shape[1] <= 1 and not len(frame.columns)
+    ):
+        raise DataError(
+            Problem(
+                "is empty (no header, no rows)", fix="export the table again with its header row"
+            ),
+            source=name,
+        )
     return frame.reset_index(drop=True)
 
 
@@ -116,9 +139,13 @@ def _scan(path: Path, name: str) -> str:
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
             if b"\x00" in block:
-                raise DataError(Problem("is not a text table (it contains binary data)",
-                                        fix="save the table as CSV, Excel (.xlsx) or Parquet"),
-                                source=name)
+                raise DataError(
+                    Problem(
+                        "is not a text table (it contains binary data)",
+                        fix="save the table as CSV, Excel (.xlsx) or Parquet",
+                    ),
+                    source=name,
+                )
             for enc in list(candidates):
                 try:
                     candidates[enc].decode(block)
@@ -150,11 +177,20 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
         head = fh.read(65536)
     text = head.decode(encoding, errors="ignore").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise DataError(Problem("is empty (no header, no rows)",
-                                fix="export the table again with its header row"), source=name)
+        raise DataError(
+            Problem(
+                "is empty (no header, no rows)", fix="export the table again with its header row"
+            ),
+            source=name,
+        )
     if text.lstrip()[:1] in "{[":
-        raise DataError(Problem("looks like JSON, not a table",
-                                fix="save the table as CSV, Excel (.xlsx) or Parquet"), source=name)
+        raise DataError(
+            Problem(
+                "looks like JSON, not a table",
+                fix="save the table as CSV, Excel (.xlsx) or Parquet",
+            ),
+            source=name,
+        )
     delimiter = _sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=delimiter))
     _check_header(header, name)
@@ -162,13 +198,23 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
         # Cells as text, stored by Arrow (a fraction of the memory of Python strings),
         # so the schema, not pandas' type guessing, decides what a value means.
         frame = pd.read_csv(
-            path, sep=delimiter, encoding=encoding, dtype="string[pyarrow]",
-            keep_default_na=False, na_values=NA_STRINGS, skip_blank_lines=True, engine="c",
+            path,
+            sep=delimiter,
+            encoding=encoding,
+            dtype="string[pyarrow]",
+            keep_default_na=False,
+            na_values=NA_STRINGS,
+            skip_blank_lines=True,
+            engine="c",
         )
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        raise DataError(Problem(f"cannot be read as a table ({_first_line(exc)})",
-                                fix="check that every row has as many cells as the header"),
-                        source=name) from exc
+        raise DataError(
+            Problem(
+                f"cannot be read as a table ({_first_line(exc)})",
+                fix="check that every row has as many cells as the header",
+            ),
+            source=name,
+        ) from exc
     frame.attrs["encoding"] = encoding
     frame.attrs["delimiter"] = delimiter
     return frame
@@ -177,43 +223,73 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
 def _check_header(header: list[str], name: str) -> None:
     cleaned = [h.strip() for h in header]
     if not any(cleaned):
-        raise DataError(Problem("has no column names in its first row",
-                                fix="export the table again with its header row"), source=name)
+        raise DataError(
+            Problem(
+                "has no column names in its first row",
+                fix="export the table again with its header row",
+            ),
+            source=name,
+        )
     numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", h)) for h in cleaned)
     if numeric and numeric >= len(cleaned) / 2:
-        raise DataError(Problem(f"the first row looks like data, not column names ({header[:4]})",
-                                fix="add a header row (patient_id, closure, time, event, …)"),
-                        source=name)
+        raise DataError(
+            Problem(
+                f"the first row looks like data, not column names ({header[:4]})",
+                fix="add a header row (patient_id, closure, time, event, …)",
+            ),
+            source=name,
+        )
     dupes = [h for h, c in Counter(cleaned).items() if c > 1 and h]
     if dupes:
-        where = ", ".join(f"'{d}' (columns {', '.join(str(i + 1) for i, h in enumerate(cleaned) if h == d)})"
-                          for d in dupes)
-        raise DataError(Problem(f"has duplicated column names: {where}",
-                                fix="give every column a distinct name"), source=name)
+        where = ", ".join(
+            f"'{d}' (columns {', '.join(str(i + 1) for i, h in enumerate(cleaned) if h == d)})"
+            for d in dupes
+        )
+        raise DataError(
+            Problem(
+                f"has duplicated column names: {where}", fix="give every column a distinct name"
+            ),
+            source=name,
+        )
 
 
 def _read_excel(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
     try:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=object)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise DataError(Problem(f"cannot be read as an Excel workbook ({_first_line(exc)})",
-                                fix="open it in Excel and save it again as .xlsx, or export CSV"),
-                        source=name) from exc
+        raise DataError(
+            Problem(
+                f"cannot be read as an Excel workbook ({_first_line(exc)})",
+                fix="open it in Excel and save it again as .xlsx, or export CSV",
+            ),
+            source=name,
+        ) from exc
     names = list(sheets)
     non_empty = [k for k, v in sheets.items() if v.shape != (0, 0)]
     if sheet is not None:
         key = names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(names) else sheet
         if key not in sheets:
-            raise DataError(Problem(f"has no sheet {sheet!r}; its sheets are {names}",
-                                    fix="pass one of those sheet names"), source=name)
+            raise DataError(
+                Problem(
+                    f"has no sheet {sheet!r}; its sheets are {names}",
+                    fix="pass one of those sheet names",
+                ),
+                source=name,
+            )
     elif len(non_empty) > 1:
-        raise DataError(Problem(f"has {len(non_empty)} sheets with data: {non_empty}",
-                                fix="say which one to read (sheet=... or --sheet)"), source=name)
+        raise DataError(
+            Problem(
+                f"has {len(non_empty)} sheets with data: {non_empty}",
+                fix="say which one to read (sheet=... or --sheet)",
+            ),
+            source=name,
+        )
     elif non_empty:
         key = non_empty[0]
     else:
-        raise DataError(Problem("is an empty workbook", fix="put the table on the first sheet"),
-                        source=name)
+        raise DataError(
+            Problem("is an empty workbook", fix="put the table on the first sheet"), source=name
+        )
     frame = sheets[key]
     _check_header([str(c) for c in frame.columns if not str(c).startswith("Unnamed:")], name)
     _check_formulas(path, name, key)
@@ -235,24 +311,38 @@ def _check_formulas(path: Path, name: str, sheet: str) -> None:
         ws, cached = wb[sheet], values[sheet]
         for row, row_cached in zip(ws.iter_rows(), cached.iter_rows(), strict=False):
             for cell, value in zip(row, row_cached, strict=False):
-                if (isinstance(cell.value, str) and cell.value.startswith("=")
-                        and value.value is None):
+                if (
+                    isinstance(cell.value, str)
+                    and cell.value.startswith("=")
+                    and value.value is None
+                ):
                     missing.append(f"{cell.coordinate} {cell.value!r}")
         wb.close()
         values.close()
     if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise DataError(Problem(f"has formulas whose values were never computed: {shown}",
-                                fix="open and save the file in Excel, or paste values only"),
-                        source=name)
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise DataError(
+            Problem(
+                f"has formulas whose values were never computed: {shown}",
+                fix="open and save the file in Excel, or paste values only",
+            ),
+            source=name,
+        )
 
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-        raise DataError(Problem(f"cannot be read as Parquet ({_first_line(exc)})",
-                                fix="write the file again, or export CSV"), source=name) from exc
+        raise DataError(
+            Problem(
+                f"cannot be read as Parquet ({_first_line(exc)})",
+                fix="write the file again, or export CSV",
+            ),
+            source=name,
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:

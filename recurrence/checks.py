@@ -15,8 +15,11 @@ Examples
 --------
 >>> check_range(0.12).position
 'within'
->>> print(check_range(0.021, ci_low=0.008, ci_high=0.05, arm="closure").sentence)
-2.1% (95% CI 0.8% to 5.0%) is below the published 3–27% range of reherniation without closure, and its interval overlaps the range; for a closure arm a rate below the range is what closure aims for.
+>>> import textwrap
+>>> print(textwrap.fill(check_range(0.021, ci_low=0.008, ci_high=0.05, arm="closure").sentence))
+2.1% (95% CI 0.8% to 5.0%) is below the published 3–27% range of
+reherniation without closure, and its interval overlaps the range; for a
+closure arm a rate below the range is what closure aims for.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ __all__ = ["LITERATURE_RANGE", "RangeCheck", "check_range", "check_ranges"]
 
 #: Published reherniation without closure (Bouma 2013; Carragee 2003).
 LITERATURE_RANGE = (0.03, 0.27)
-RANGE_SOURCES = ("Bouma 2013, PMC3657060: 2–18%, up to 27% with large annular defects; "
-                 "Carragee 2003, JBJS Am 85:102–108: 27% with fragment-defect morphology")
+RANGE_SOURCES = (
+    "Bouma 2013, PMC3657060: 2–18%, up to 27% with large annular defects; "
+    "Carragee 2003, JBJS Am 85:102–108: 27% with fragment-defect morphology"
+)
 _RATIO_MEASURES = {"RR", "OR", "RD", "HR", "SHR"}
 
 
@@ -79,11 +84,21 @@ class RangeCheck(ResultMixin):
 
     @property
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "label": self.label, "arm": self.arm, "estimate": self.estimate,
-            "ci_low": self.ci_low, "ci_high": self.ci_high, "low": self.low, "high": self.high,
-            "position": self.position, "overlaps": self.overlaps,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "label": self.label,
+                    "arm": self.arm,
+                    "estimate": self.estimate,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "low": self.low,
+                    "high": self.high,
+                    "position": self.position,
+                    "overlaps": self.overlaps,
+                }
+            ]
+        )
 
     def summary_lines(self) -> list[str]:
         return [self.sentence]
@@ -103,14 +118,26 @@ def _number(x, name: str) -> float | None:
     if math.isnan(value):
         return None
     if not 0.0 <= value <= 1.0:
-        raise DataError(Problem(f"{name} = {value} is not a proportion",
-                                fix="give rates as proportions between 0 and 1 (12% is 0.12)"))
+        raise DataError(
+            Problem(
+                f"{name} = {value} is not a proportion",
+                fix="give rates as proportions between 0 and 1 (12% is 0.12)",
+            )
+        )
     return value
 
 
-def check_range(x, low: float = LITERATURE_RANGE[0], high: float = LITERATURE_RANGE[1], *,
-                ci_low: float | None = None, ci_high: float | None = None,
-                arm: str | None = None, label: str | None = None, level: float = 0.95) -> RangeCheck:
+def check_range(
+    x,
+    low: float = LITERATURE_RANGE[0],
+    high: float = LITERATURE_RANGE[1],
+    *,
+    ci_low: float | None = None,
+    ci_high: float | None = None,
+    arm: str | None = None,
+    label: str | None = None,
+    level: float = 0.95,
+) -> RangeCheck:
     """Hold a reherniation rate against the published range (3–27% without closure).
 
     Parameters
@@ -143,8 +170,12 @@ def check_range(x, low: float = LITERATURE_RANGE[0], high: float = LITERATURE_RA
         raise DataError(Problem(f"the range must satisfy 0 ≤ low < high ≤ 1, got {low}, {high}"))
     measure = getattr(x, "measure", None)
     if isinstance(measure, str) and measure.upper() in _RATIO_MEASURES:
-        raise DataError(Problem(f"check_range holds rates, not a {measure}",
-                                fix="pass a pooled proportion or a cumulative incidence"))
+        raise DataError(
+            Problem(
+                f"check_range holds rates, not a {measure}",
+                fix="pass a pooled proportion or a cumulative incidence",
+            )
+        )
     if hasattr(x, "estimate"):
         ci_low, ci_high = getattr(x, "ci_low", None), getattr(x, "ci_high", None)
         level = getattr(x, "level", level)
@@ -152,8 +183,9 @@ def check_range(x, low: float = LITERATURE_RANGE[0], high: float = LITERATURE_RA
         x = x.estimate
     estimate = _number(x, "the estimate")
     if estimate is None:
-        raise DataError(Problem("the estimate is missing (NaN)",
-                                fix="check that the rate could be estimated"))
+        raise DataError(
+            Problem("the estimate is missing (NaN)", fix="check that the rate could be estimated")
+        )
     lo, hi = _number(ci_low, "ci_low"), _number(ci_high, "ci_high")
     if (lo is None) != (hi is None):
         raise DataError(Problem("give both ends of the interval, or neither"))
@@ -176,31 +208,54 @@ def check_range(x, low: float = LITERATURE_RANGE[0], high: float = LITERATURE_RA
     else:
         sentence = f"{text} is {position} the published {rng} range of reherniation without closure"
         if overlaps is not None:
-            sentence += (", and its interval overlaps the range" if overlaps
-                         else ", and so is its whole interval")
+            sentence += (
+                ", and its interval overlaps the range"
+                if overlaps
+                else ", and so is its whole interval"
+            )
         sentence += "; " + _reading(position, arm, overlaps)
-    return RangeCheck(estimate=estimate, ci_low=lo, ci_high=hi, low=low, high=high,
-                      position=position, overlaps=overlaps, arm=arm, label=label,
-                      sentence=sentence)
+    return RangeCheck(
+        estimate=estimate,
+        ci_low=lo,
+        ci_high=hi,
+        low=low,
+        high=high,
+        position=position,
+        overlaps=overlaps,
+        arm=arm,
+        label=label,
+        sentence=sentence,
+    )
 
 
 def _reading(position: str, arm: str | None, overlaps: bool | None) -> str:
     if arm == "closure" and position == "below":
         return "for a closure arm a rate below the range is what closure aims for."
     if arm == "closure":
-        return ("a closure arm above the range of no closure deserves a look at the "
-                "population and the outcome definition.")
-    question = ("check the outcome definition (symptomatic, radiographic, reoperation), the "
-                "follow-up and the population" + (" (e.g. large annular defects)"
-                                                  if position == "above" else ""))
+        return (
+            "a closure arm above the range of no closure deserves a look at the "
+            "population and the outcome definition."
+        )
+    question = (
+        "check the outcome definition (symptomatic, radiographic, reoperation), the "
+        "follow-up and the population"
+        + (" (e.g. large annular defects)" if position == "above" else "")
+    )
     if arm == "no closure":
         return f"for discectomy without closure this is a question to raise: {question}."
     return f"if this is a rate without closure, {question}."
 
 
-def check_ranges(table: pd.DataFrame, *, estimate: str = "estimate", ci_low: str = "ci_low",
-                 ci_high: str = "ci_high", arm: str | None = None, low: float = LITERATURE_RANGE[0],
-                 high: float = LITERATURE_RANGE[1]) -> pd.DataFrame:
+def check_ranges(
+    table: pd.DataFrame,
+    *,
+    estimate: str = "estimate",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
+    arm: str | None = None,
+    low: float = LITERATURE_RANGE[0],
+    high: float = LITERATURE_RANGE[1],
+) -> pd.DataFrame:
     """Add ``position``, ``overlaps`` and ``verdict`` columns to a table of rates.
 
     ``arm`` names a column holding ``"closure"``/``"no closure"`` per row (or is None).
@@ -212,10 +267,17 @@ def check_ranges(table: pd.DataFrame, *, estimate: str = "estimate", ci_low: str
     >>> check_ranges(t, arm="group")["position"].tolist()
     ['within', 'below']
     """
-    checks = [check_range(row[estimate], low, high, ci_low=row.get(ci_low),
-                          ci_high=row.get(ci_high),
-                          arm=row[arm] if arm and row[arm] in ("closure", "no closure") else None)
-              for _, row in table.iterrows()]
+    checks = [
+        check_range(
+            row[estimate],
+            low,
+            high,
+            ci_low=row.get(ci_low),
+            ci_high=row.get(ci_high),
+            arm=row[arm] if arm and row[arm] in ("closure", "no closure") else None,
+        )
+        for _, row in table.iterrows()
+    ]
     out = table.copy()
     out["position"] = [c.position for c in checks]
     out["overlaps"] = [c.overlaps for c in checks]

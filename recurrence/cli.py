@@ -58,12 +58,18 @@ def _mapping(path: str | None) -> dict | None:
             mapping = {k.strip(): v.strip() for k, v in mapping.items()}
             mapping.pop("their_name", None)
     except (ValueError, json.JSONDecodeError) as exc:
-        raise DataError(Problem(f"is not a column mapping ({exc})",
-                                fix='use JSON {"their_name": "time", ...} or a CSV of two columns'),
-                        source=Path(path).name) from exc
+        raise DataError(
+            Problem(
+                f"is not a column mapping ({exc})",
+                fix='use JSON {"their_name": "time", ...} or a CSV of two columns',
+            ),
+            source=Path(path).name,
+        ) from exc
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise DataError(Problem("is not a column mapping",
-                                fix='use JSON {"their_name": "time", ...}'), source=Path(path).name)
+        raise DataError(
+            Problem("is not a column mapping", fix='use JSON {"their_name": "time", ...}'),
+            source=Path(path).name,
+        )
     return mapping
 
 
@@ -81,10 +87,20 @@ def main(debug: bool) -> None:
 
 
 @main.command()
-@click.option("--cohort", "cohort_path", type=click.Path(dir_okay=True), default=None,
-              help="Cohort table (CSV, .xlsx, .parquet). Default: the packaged synthetic cohort.")
-@click.option("--columns", "columns_path", type=click.Path(), default=None,
-              help="Column mapping file (JSON {\"their_name\": \"canonical\"}).")
+@click.option(
+    "--cohort",
+    "cohort_path",
+    type=click.Path(dir_okay=True),
+    default=None,
+    help="Cohort table (CSV, .xlsx, .parquet). Default: the packaged synthetic cohort.",
+)
+@click.option(
+    "--columns",
+    "columns_path",
+    type=click.Path(),
+    default=None,
+    help='Column mapping file (JSON {"their_name": "canonical"}).',
+)
 @click.option("--sheet", default=None, help="Excel sheet to read.")
 @_friendly
 def describe(cohort_path: str | None, columns_path: str | None, sheet: str | None) -> None:
@@ -108,26 +124,67 @@ def describe(cohort_path: str | None, columns_path: str | None, sheet: str | Non
 
 
 @main.command()
-@click.option("--cohort", "cohort_path", type=click.Path(), default=None,
-              help="Cohort table (CSV, .xlsx, .parquet). Default: the packaged synthetic cohort.")
-@click.option("--studies", "studies_path", type=click.Path(), default=None,
-              help="Study table. Default: the packaged published studies.")
-@click.option("--columns", "columns_path", type=click.Path(), default=None,
-              help="Column mapping of the cohort (JSON {\"their_name\": \"canonical\"}).")
-@click.option("--study-columns", "study_columns_path", type=click.Path(), default=None,
-              help="Column mapping of the study table.")
+@click.option(
+    "--cohort",
+    "cohort_path",
+    type=click.Path(),
+    default=None,
+    help="Cohort table (CSV, .xlsx, .parquet). Default: the packaged synthetic cohort.",
+)
+@click.option(
+    "--studies",
+    "studies_path",
+    type=click.Path(),
+    default=None,
+    help="Study table. Default: the packaged published studies.",
+)
+@click.option(
+    "--columns",
+    "columns_path",
+    type=click.Path(),
+    default=None,
+    help='Column mapping of the cohort (JSON {"their_name": "canonical"}).',
+)
+@click.option(
+    "--study-columns",
+    "study_columns_path",
+    type=click.Path(),
+    default=None,
+    help="Column mapping of the study table.",
+)
 @click.option("--sheet", default=None, help="Excel sheet of the cohort to read.")
-@click.option("--horizon", type=click.FloatRange(min=0, min_open=True), default=24.0,
-              show_default=True, help="Months of the headline rate, RMST and cohort-as-study row.")
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=24.0,
+    show_default=True,
+    help="Months of the headline rate, RMST and cohort-as-study row.",
+)
 @click.option("--title", default=None, help="Title of the report.")
-@click.option("--html", "html_path", type=click.Path(), default=None,
-              help="Also write the HTML version here.")
-@click.option("--tables", "tables_path", type=click.Path(file_okay=False), default=None,
-              help="Also write the report's tables as CSV files into this folder.")
+@click.option(
+    "--html", "html_path", type=click.Path(), default=None, help="Also write the HTML version here."
+)
+@click.option(
+    "--tables",
+    "tables_path",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write the report's tables as CSV files into this folder.",
+)
 @click.option("--out", "out_path", type=click.Path(), required=True, help="The PDF to write.")
 @_friendly
-def report(cohort_path, studies_path, columns_path, study_columns_path, sheet, horizon, title,
-           html_path, tables_path, out_path) -> None:
+def report(
+    cohort_path,
+    studies_path,
+    columns_path,
+    study_columns_path,
+    sheet,
+    horizon,
+    title,
+    html_path,
+    tables_path,
+    out_path,
+) -> None:
     """Build the full PDF report (on the packaged data when no input is given)."""
     import shlex
 
@@ -136,23 +193,46 @@ def report(cohort_path, studies_path, columns_path, study_columns_path, sheet, h
     from .report import BUILD_STEPS, build
 
     ctx = click.get_current_context()
-    given = [(p, ctx.params[p.name]) for p in ctx.command.params
-             if ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE]
-    command = " ".join(["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}"
-                                               for p, v in given)])
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[step]}"),
-                  TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty()) as bar:
+    given = [
+        (p, ctx.params[p.name])
+        for p in ctx.command.params
+        if ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    command = " ".join(
+        ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
         task = bar.add_task("report", total=len(BUILD_STEPS), step="")
 
         def tick(step: str) -> None:
             bar.update(task, advance=1, step=step)
 
-        build(cohort_path, studies_path, out=out_path, html=html_path, tables=tables_path,
-              horizon=horizon,
-              title=title, columns=_mapping(columns_path), study_columns=_mapping(study_columns_path),
-              sheet=sheet, progress=tick, command=command)
-    click.echo(f"wrote {out_path}" + (f", {html_path}" if html_path else "")
-               + (f" and the tables in {tables_path}" if tables_path else ""))
+        build(
+            cohort_path,
+            studies_path,
+            out=out_path,
+            html=html_path,
+            tables=tables_path,
+            horizon=horizon,
+            title=title,
+            columns=_mapping(columns_path),
+            study_columns=_mapping(study_columns_path),
+            sheet=sheet,
+            progress=tick,
+            command=command,
+        )
+    click.echo(
+        f"wrote {out_path}"
+        + (f", {html_path}" if html_path else "")
+        + (f" and the tables in {tables_path}" if tables_path else "")
+    )
 
 
 def _events_table(cohort):

@@ -75,19 +75,33 @@ def load_cohort(
         out.attrs["truth"] = truth
         return out
     if isinstance(source, pd.DataFrame):
-        out = canonical_cohort(source, source="DataFrame", columns=columns, time_from=time_from,
-                               date_format=date_format)
+        out = canonical_cohort(
+            source,
+            source="DataFrame",
+            columns=columns,
+            time_from=time_from,
+            date_format=date_format,
+        )
         out.index = source.index
         if "truth" in source.attrs:
             out.attrs["truth"] = source.attrs["truth"]
         return out
     if not isinstance(source, (str, os.PathLike)):
-        raise DataError(Problem(f"expected a file path or a DataFrame, got {type(source).__name__}",
-                                fix="pass a path to a CSV, Excel or Parquet file"))
+        raise DataError(
+            Problem(
+                f"expected a file path or a DataFrame, got {type(source).__name__}",
+                fix="pass a path to a CSV, Excel or Parquet file",
+            )
+        )
     # The frame read from the file is this call's alone: the schema consumes it.
     with arrow_memory():
-        out = canonical_cohort(read_table(source, sheet=sheet), source=source_name(source),
-                               columns=columns, time_from=time_from, date_format=date_format,
-                               owned=True)
+        out = canonical_cohort(
+            read_table(source, sheet=sheet),
+            source=source_name(source),
+            columns=columns,
+            time_from=time_from,
+            date_format=date_format,
+            owned=True,
+        )
     out.attrs["path"] = os.fspath(source)
     return out

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ConvergenceWarning",
-    "warn",
     "DataError",
     "DataWarning",
     "Problem",
     "RecurrenceWarning",
     "StatisticalWarning",
     "format_rows",
+    "warn",
 ]
 
 #: How many row numbers a message shows before it says "and N more".
@@ -83,15 +83,19 @@ class Problem:
         parts = []
         if self.column is not None:
             mapped = self.user_column not in (None, self.column)
-            parts.append(f"column '{self.user_column}' (mapped to '{self.column}')" if mapped
-                         else f"column '{self.column}'")
+            parts.append(
+                f"column '{self.user_column}' (mapped to '{self.column}')"
+                if mapped
+                else f"column '{self.column}'"
+            )
         if self.rows:
             parts.append(format_rows(self.rows))
         head = ", ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
         if self.values:
-            shown = ", ".join(repr(round(v, 2) if isinstance(v, float) else v)
-                              for v in self.values[:5])
+            shown = ", ".join(
+                repr(round(v, 2) if isinstance(v, float) else v) for v in self.values[:5]
+            )
             text += f" (found {shown}{', …' if len(self.values) > 5 else ''})"
         if self.fix:
             text += f". Fix: {self.fix}"
@@ -114,15 +118,20 @@ class DataError(ValueError):
     Examples
     --------
     >>> err = DataError([Problem("is 0 or negative", column="time", rows=(3, 17),
-    ...                          fix="times are months from surgery and must be > 0")],
+    ...                          fix="times are months and must be > 0")],
     ...                 source="cohort.csv")
     >>> print(err)
     cohort.csv: 1 problem, nothing was loaded:
-      - column 'time', rows 3, 17: is 0 or negative. Fix: times are months from surgery and must be > 0
+      - column 'time', rows 3, 17: is 0 or negative. Fix: times are months and must be > 0
     """
 
-    def __init__(self, problems: Iterable[Problem | str] | Problem | str, *, source: str | None = None,
-                 loading: bool = True):
+    def __init__(
+        self,
+        problems: Iterable[Problem | str] | Problem | str,
+        *,
+        source: str | None = None,
+        loading: bool = True,
+    ):
         if isinstance(problems, (Problem, str)):
             problems = [problems]
         self.problems: tuple[Problem, ...] = tuple(
@@ -137,8 +146,9 @@ class DataError(ValueError):
         if len(self.problems) == 1 and not (self.problems[0].column or self.problems[0].rows):
             return f"{where}: {self.problems[0].describe()}"
         n = len(self.problems)
-        head = (f"{where}: {n} problem{'s' if n != 1 else ''}"
-                + (", nothing was loaded:" if self.loading else ":"))
+        head = f"{where}: {n} problem{'s' if n != 1 else ''}" + (
+            ", nothing was loaded:" if self.loading else ":"
+        )
         return "\n".join([head, *(f"  - {p.describe()}" for p in self.problems)])
 
     def one_line(self) -> str:

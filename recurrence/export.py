@@ -47,8 +47,9 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False)
         neutralize(frame).to_csv(fh, index=index, lineterminator="\n")
 
 
-def to_excel(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False,
-             sheet: str = "table") -> None:
+def to_excel(
+    frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False, sheet: str = "table"
+) -> None:
     """Write an .xlsx safely (neutralized, atomic)."""
     with atomic_write(path, "wb") as fh:
         neutralize(frame).to_excel(fh, index=index, sheet_name=sheet, engine="openpyxl")

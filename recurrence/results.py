@@ -73,8 +73,9 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
 
 def html_table(frame: pd.DataFrame, index: bool = True) -> str:
     """A DataFrame as an HTML table with display rounding."""
-    return _display(frame).to_html(index=index, border=0, classes="recurrence-table",
-                                   na_rep="–", escape=True)
+    return _display(frame).to_html(
+        index=index, border=0, classes="recurrence-table", na_rep="–", escape=True
+    )
 
 
 class ResultMixin:
@@ -115,6 +116,13 @@ class ResultMixin:
         table = getattr(self, "table", None)
         body = html_table(table) if isinstance(table, pd.DataFrame) and not table.empty else ""
         remarks = getattr(self, "remarks", ())
-        notes = ("<ol class='remarks'>" + "".join(f"<li>{html.escape(r)}</li>" for r in remarks)
-                 + "</ol>") if remarks else ""
+        notes = (
+            (
+                "<ol class='remarks'>"
+                + "".join(f"<li>{html.escape(r)}</li>" for r in remarks)
+                + "</ol>"
+            )
+            if remarks
+            else ""
+        )
         return f"<div><strong>{html.escape(self.title)}</strong>{lines}{body}{notes}</div>"

@@ -14,7 +14,7 @@ value, row) become the "column, rows, what is wrong, fix" lines of the error.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
@@ -43,10 +43,27 @@ TRUE_SPELLINGS = {"1", "1.0", "yes", "y", "true", "t", "closed", "closure", "ja"
 FALSE_SPELLINGS = {"0", "0.0", "no", "n", "false", "f", "not closed", "none", "nein"}
 YES_NO_EVENT = {"yes", "no", "true", "false", "y", "n", "t", "f", "ja", "nein", "j"}
 EVENT_SPELLINGS = {
-    "0": 0, "0.0": 0, "censored": 0, "no": 0, "false": 0, "n": 0, "f": 0,
-    "1": 1, "1.0": 1, "reherniation": 1, "recurrence": 1, "yes": 1, "true": 1, "y": 1, "t": 1,
-    "ja": 1, "j": 1, "nein": 0,
-    "2": 2, "2.0": 2, "competing": 2,
+    "0": 0,
+    "0.0": 0,
+    "censored": 0,
+    "no": 0,
+    "false": 0,
+    "n": 0,
+    "f": 0,
+    "1": 1,
+    "1.0": 1,
+    "reherniation": 1,
+    "recurrence": 1,
+    "yes": 1,
+    "true": 1,
+    "y": 1,
+    "t": 1,
+    "ja": 1,
+    "j": 1,
+    "nein": 0,
+    "2": 2,
+    "2.0": 2,
+    "competing": 2,
 }
 
 
@@ -65,8 +82,9 @@ COHORT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("patient_id", "id", True, "unique patient identifier"),
     ColumnSpec("closure", "bool", True, "annulus closed after discectomy (suture or device)"),
     ColumnSpec("time", "time", True, "index surgery to first event or censoring", "months"),
-    ColumnSpec("event", "event", True,
-               "0 censored, 1 reherniation (same level), 2 competing event"),
+    ColumnSpec(
+        "event", "event", True, "0 censored, 1 reherniation (same level), 2 competing event"
+    ),
     ColumnSpec("age", "number", False, "age at surgery", "years"),
     ColumnSpec("sex", "text", False, "sex (F/M)"),
     ColumnSpec("bmi", "number", False, "body-mass index", "kg/m²"),
@@ -105,8 +123,9 @@ def _norm(name: object) -> str:
     return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
 
 
-def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str, *,
-                inplace: bool = False):
+def map_columns(
+    frame: pd.DataFrame, specs, columns: dict | None, source: str, *, inplace: bool = False
+):
     """Rename user columns to canonical names. Returns (frame, {canonical: user_name});
     ``inplace`` relabels ``frame`` itself instead of a shallow copy."""
     columns = dict(columns or {})
@@ -116,13 +135,20 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str, *
         if user not in present:
             near = difflib.get_close_matches(str(user), present, n=1, cutoff=0.6)
             hint = f"did you mean '{near[0]}'?" if near else f"the columns are {present[:20]}"
-            problems.append(Problem(f"columns= maps '{user}' → '{canon}', but there is no column "
-                                    f"'{user}'", fix=hint))
+            problems.append(
+                Problem(
+                    f"columns= maps '{user}' → '{canon}', but there is no column '{user}'", fix=hint
+                )
+            )
     targets = list(columns.values())
     for canon in {t for t in targets if targets.count(t) > 1}:
         users = [u for u, c in columns.items() if c == canon]
-        problems.append(Problem(f"columns= maps several columns to '{canon}': {users}",
-                                fix="map exactly one column to each canonical name"))
+        problems.append(
+            Problem(
+                f"columns= maps several columns to '{canon}': {users}",
+                fix="map exactly one column to each canonical name",
+            )
+        )
     rename = {u: c for u, c in columns.items() if u in present}
     canonical = {s.name for s in specs}
     # Case, spaces and hyphens do not matter: " Patient ID" is patient_id.
@@ -137,8 +163,12 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str, *
     dupes = out.columns[out.columns.duplicated()].unique().tolist()
     for d in dupes:
         users = [c for c in present if rename.get(c, c) == d]
-        problems.append(Problem(f"several columns become '{d}': {users}",
-                                fix="keep one of them, or map the others to other names"))
+        problems.append(
+            Problem(
+                f"several columns become '{d}': {users}",
+                fix="keep one of them, or map the others to other names",
+            )
+        )
     required = [s.name for s in specs if s.required]
     for name in required:
         if name not in out.columns:
@@ -146,17 +176,29 @@ def map_columns(frame: pd.DataFrame, specs, columns: dict | None, source: str, *
             unmapped = [c for c in out.columns if c not in canonical]
             near = difflib.get_close_matches(name, unmapped, n=1, cutoff=0.5)
             near = near or [c for c in unmapped if name in _norm(c) or _norm(c) in name][:1]
-            hint = (f"did you mean '{near[0]}'? Pass columns={{'{near[0]}': '{name}'}}" if near
-                    else f"add it, or map yours with columns={{'your_name': '{name}'}}")
-            problems.append(Problem(f"required column is missing ({spec.meaning})",
-                                    column=name, fix=hint))
+            hint = (
+                f"did you mean '{near[0]}'? Pass columns={{'{near[0]}': '{name}'}}"
+                if near
+                else f"add it, or map yours with columns={{'your_name': '{name}'}}"
+            )
+            problems.append(
+                Problem(f"required column is missing ({spec.meaning})", column=name, fix=hint)
+            )
     if problems and len(present) == 1 and re.search(r"[^\w\s]", present[0]):
-        problems.append(Problem(f"the whole header '{present[0]}' was read as one column",
-                                fix="use a comma, semicolon, tab or | between columns"))
+        problems.append(
+            Problem(
+                f"the whole header '{present[0]}' was read as one column",
+                fix="use a comma, semicolon, tab or | between columns",
+            )
+        )
     numeric_names = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", c.strip())) for c in present)
     if problems and numeric_names >= max(1, len(present) // 2):
-        problems.append(Problem("the first row looks like data, not column names",
-                                fix="add a header row (patient_id, closure, time, event, …)"))
+        problems.append(
+            Problem(
+                "the first row looks like data, not column names",
+                fix="add a header row (patient_id, closure, time, event, …)",
+            )
+        )
     if problems:
         raise DataError(problems, source=source)
     users = {rename.get(c, c): c for c in present}
@@ -249,7 +291,9 @@ def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _looks_like_dates(values: pd.Series) -> bool:
     sample = values.dropna().astype(str).head(20)
-    return len(sample) > 0 and bool(sample.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.5)
+    return len(sample) > 0 and bool(
+        sample.str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.5
+    )
 
 
 def _values(series: pd.Series, mask: pd.Series) -> tuple:
@@ -270,15 +314,24 @@ class _Collector:
         if not mask.any():
             return
         vals = _values(raw.reset_index(drop=True), mask) if raw is not None else ()
-        self.problems.append(Problem(message, column=canon, rows=_rows(mask), fix=fix,
-                                     values=vals, user_column=self.users.get(canon)))
+        self.problems.append(
+            Problem(
+                message,
+                column=canon,
+                rows=_rows(mask),
+                fix=fix,
+                values=vals,
+                user_column=self.users.get(canon),
+            )
+        )
 
 
 # --------------------------------------------------------------------------- value rules
 
 
-def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Series],
-                      bag: _Collector) -> None:
+def _pandera_problems(
+    frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Series], bag: _Collector
+) -> None:
     """Validate ``frame`` against pandera checks built from ``rules`` (lazily)."""
     import pandera.pandas as pa
 
@@ -287,9 +340,14 @@ def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Serie
         if col not in frame.columns:
             continue
         columns[col] = pa.Column(
-            checks=[pa.Check(fn, element_wise=False, error=key, ignore_na=True)
-                    for key, (fn, _m, _f) in checks.items() if key != "unique"],
-            nullable=True, unique="unique" in checks, coerce=False,
+            checks=[
+                pa.Check(fn, element_wise=False, error=key, ignore_na=True)
+                for key, (fn, _m, _f) in checks.items()
+                if key != "unique"
+            ],
+            nullable=True,
+            unique="unique" in checks,
+            coerce=False,
         )
     schema = pa.DataFrameSchema(columns, strict=False)
     try:
@@ -313,9 +371,15 @@ def _pandera_problems(frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Serie
 # --------------------------------------------------------------------------- cohort
 
 
-def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = None,
-                     time_from: tuple[str, str] | None = None,
-                     date_format: str | None = None, owned: bool = False) -> pd.DataFrame:
+def canonical_cohort(
+    raw: pd.DataFrame,
+    *,
+    source: str,
+    columns: dict | None = None,
+    time_from: tuple[str, str] | None = None,
+    date_format: str | None = None,
+    owned: bool = False,
+) -> pd.DataFrame:
     """Map, coerce and validate a cohort table; return the canonical frame.
 
     ``raw`` is never modified, unless ``owned``: a frame read from a file for this call
@@ -323,8 +387,9 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     Raises :class:`DataError` listing every problem.
     """
     if raw.shape[1] == 0:
-        raise DataError(Problem("has no columns", fix="export the table with its header"),
-                        source=source)
+        raise DataError(
+            Problem("has no columns", fix="export the table with its header"), source=source
+        )
     if owned:
         frame = raw
         frame.index = pd.RangeIndex(len(frame))
@@ -338,8 +403,10 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     if time_from is not None:
         users["time"] = f"{time_from[0]} → {time_from[1]}"
     if len(frame) == 0:
-        raise DataError(Problem("has a header but no patient rows",
-                                fix="export the table again with its data"), source=source)
+        raise DataError(
+            Problem("has a header but no patient rows", fix="export the table again with its data"),
+            source=source,
+        )
     bag = _Collector(users)
     bag.problems.extend(date_problems)
     out = pd.DataFrame(index=frame.index)
@@ -352,10 +419,15 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
 
     col = frame.pop("closure")
     closure, bad["closure"] = coerce_bool(col)
-    bag.add("closure", bad["closure"], "is not a yes/no value",
-            "use 1/0, yes/no or true/false", col)
-    bag.add("closure", col.isna(), "is empty", "say for every patient whether the "
-            "annulus was closed (1/0, yes/no)")
+    bag.add(
+        "closure", bad["closure"], "is not a yes/no value", "use 1/0, yes/no or true/false", col
+    )
+    bag.add(
+        "closure",
+        col.isna(),
+        "is empty",
+        "say for every patient whether the annulus was closed (1/0, yes/no)",
+    )
     out["closure"] = closure
 
     col = frame.pop("time")
@@ -363,13 +435,22 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     if date_bad is not None:  # reported on the date columns already
         col = col.where(~date_bad, 1.0)
     if bad["time"].any() and _looks_like_dates(col[bad["time"]]):
-        bag.add("time", bad["time"], "holds dates, not months",
-                "give months from surgery, or pass time_from=('surgery_date', 'end_date')", col)
+        bag.add(
+            "time",
+            bad["time"],
+            "holds dates, not months",
+            "give months from surgery, or pass time_from=('surgery_date', 'end_date')",
+            col,
+        )
     else:
-        bag.add("time", bad["time"], "is not a number",
-                "times are months from surgery to event or censoring", col)
-    bag.add("time", col.isna(), "is empty",
-            "give months from surgery to event or last follow-up")
+        bag.add(
+            "time",
+            bad["time"],
+            "is not a number",
+            "times are months from surgery to event or censoring",
+            col,
+        )
+    bag.add("time", col.isna(), "is empty", "give months from surgery to event or last follow-up")
     if date_bad is not None:
         bad["time"] = bad["time"] | date_bad
     out["time"] = time
@@ -377,12 +458,23 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     col = frame.pop("event")
     event, bad["event"] = coerce_event(col)
     ambiguous = bad["event"] & _as_text(col).isin(YES_NO_EVENT)
-    bag.add("event", ambiguous, "yes/no is ambiguous next to the competing-event code 2",
-            "use 1 for reherniation and 0 for no event", col)
-    bag.add("event", bad["event"] & ~ambiguous, "is not an event code",
-            "use 0 censored, 1 reherniation, 2 competing event", col)
-    bag.add("event", col.isna(), "is empty",
-            "use 0 for patients without an event at last follow-up")
+    bag.add(
+        "event",
+        ambiguous,
+        "yes/no is ambiguous next to the competing-event code 2",
+        "use 1 for reherniation and 0 for no event",
+        col,
+    )
+    bag.add(
+        "event",
+        bad["event"] & ~ambiguous,
+        "is not an event code",
+        "use 0 censored, 1 reherniation, 2 competing event",
+        col,
+    )
+    bag.add(
+        "event", col.isna(), "is empty", "use 0 for patients without an event at last follow-up"
+    )
     out["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
@@ -391,12 +483,22 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
         col = frame.pop(spec.name)
         if spec.kind == "number":
             values, bad[spec.name] = coerce_number(col)
-            bag.add(spec.name, bad[spec.name], "is not a number",
-                    f"give {spec.meaning} in {spec.unit}, or leave the cell empty", col)
+            bag.add(
+                spec.name,
+                bad[spec.name],
+                "is not a number",
+                f"give {spec.meaning} in {spec.unit}, or leave the cell empty",
+                col,
+            )
         elif spec.kind == "bool":
             values, bad[spec.name] = coerce_bool(col)
-            bag.add(spec.name, bad[spec.name], "is not a yes/no value",
-                    "use 1/0, yes/no or true/false, or leave the cell empty", col)
+            bag.add(
+                spec.name,
+                bad[spec.name],
+                "is not a yes/no value",
+                "use 1/0, yes/no or true/false, or leave the cell empty",
+                col,
+            )
         else:
             values = col
         out[spec.name] = values
@@ -405,24 +507,45 @@ def canonical_cohort(raw: pd.DataFrame, *, source: str, columns: dict | None = N
     del col
 
     rules = {
-        "patient_id": {"unique": (None, "patient id appears more than once",
-                                  "each row is one patient: remove duplicates or fix the ids")},
-        "time": {
-            "finite": (lambda s: np.isfinite(s), "is not finite (inf)",
-                       "give a number of months"),
-            "positive": (lambda s: ~np.isfinite(s) | (s > 0), "is 0 or negative",
-                         "times are months from surgery and must be > 0") if time_from is None
-            else (lambda s: ~np.isfinite(s) | (s > 0), "ends on or before the surgery date",
-                  "check the two dates (swapped? a typo in the year?)"),
-            "plausible": (lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
-                          f"is over {MAX_MONTHS:.0f} months (100 years)",
-                          "times are months: check the unit (days? weeks?) and typos")
-            if time_from is None else
-            (lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
-             f"spans over {MAX_MONTHS:.0f} months (100 years)", "check the years of the two dates"),
+        "patient_id": {
+            "unique": (
+                None,
+                "patient id appears more than once",
+                "each row is one patient: remove duplicates or fix the ids",
+            )
         },
-        "event": {"codes": (lambda s: s.isin([0, 1, 2]), "is not 0, 1 or 2",
-                            "use 0 censored, 1 reherniation, 2 competing event")},
+        "time": {
+            "finite": (lambda s: np.isfinite(s), "is not finite (inf)", "give a number of months"),
+            "positive": (
+                lambda s: ~np.isfinite(s) | (s > 0),
+                "is 0 or negative",
+                "times are months from surgery and must be > 0",
+            )
+            if time_from is None
+            else (
+                lambda s: ~np.isfinite(s) | (s > 0),
+                "ends on or before the surgery date",
+                "check the two dates (swapped? a typo in the year?)",
+            ),
+            "plausible": (
+                lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
+                f"is over {MAX_MONTHS:.0f} months (100 years)",
+                "times are months: check the unit (days? weeks?) and typos",
+            )
+            if time_from is None
+            else (
+                lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
+                f"spans over {MAX_MONTHS:.0f} months (100 years)",
+                "check the years of the two dates",
+            ),
+        },
+        "event": {
+            "codes": (
+                lambda s: s.isin([0, 1, 2]),
+                "is not 0, 1 or 2",
+                "use 0 censored, 1 reherniation, 2 competing event",
+            )
+        },
     }
     for name in ("age", "bmi", "defect_width_mm", "disc_height_mm"):
         rules[name] = {"range": (lambda s: s >= 0, "is negative", "check the sign and unit")}
@@ -467,14 +590,19 @@ def _date_format_hint(cells: pd.Series) -> str:
         first, second = parts[0].astype(int), parts[2].astype(int)
         if (first > 12).any() and not (second > 12).any():
             example = cells[(first > 12).reindex(cells.index, fill_value=False)].iloc[0]
-            return (f"cells such as {example!r} are day first: pass "
-                    f"date_format='%d{sep}%m{sep}{year}'")
+            return (
+                f"cells such as {example!r} are day first: pass date_format='%d{sep}%m{sep}{year}'"
+            )
         if (second > 12).any() and not (first > 12).any():
             example = cells[(second > 12).reindex(cells.index, fill_value=False)].iloc[0]
-            return (f"cells such as {example!r} are month first: pass "
-                    f"date_format='%m{sep}%d{sep}{year}'")
-    return ("pass the format of your export, e.g. date_format='%d.%m.%Y' for 31.03.2021 "
-            "or '%m/%d/%Y' for 03/31/2021")
+            return (
+                f"cells such as {example!r} are month first: pass "
+                f"date_format='%m{sep}%d{sep}{year}'"
+            )
+    return (
+        "pass the format of your export, e.g. date_format='%d.%m.%Y' for 31.03.2021 "
+        "or '%m/%d/%Y' for 03/31/2021"
+    )
 
 
 def _parse_dates(series: pd.Series, date_format: str | None) -> pd.Series:
@@ -482,25 +610,37 @@ def _parse_dates(series: pd.Series, date_format: str | None) -> pd.Series:
     (YYYY-MM-DD) when no format is given. Unparsable cells come back as NaT."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return series
-    if series.map(lambda v: isinstance(v, (pd.Timestamp, _dt.date)), na_action="ignore").all():
+    if series.map(lambda v: isinstance(v, (pd.Timestamp, dt.date)), na_action="ignore").all():
         return pd.to_datetime(series, errors="coerce")  # Excel cells are dates already
     text = series.astype("string[pyarrow]").str.strip()
     fmt = date_format or "ISO8601"
     return pd.to_datetime(text, errors="coerce", format=fmt)
 
 
-def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], date_format: str | None,
-                     source: str) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
+def _time_from_dates(
+    frame: pd.DataFrame, time_from: tuple[str, str], date_format: str | None, source: str
+) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
     """``time`` in months from two date columns. Returns the frame with ``time``, the
     date problems (reported with every other problem) and the rows they concern."""
     start, end = time_from
     missing = [c for c in (start, end) if c not in frame.columns]
     if missing:
-        raise DataError(Problem(f"time_from names columns that are not there: {missing}",
-                                fix=f"the columns are {list(frame.columns)[:20]}"), source=source)
+        raise DataError(
+            Problem(
+                f"time_from names columns that are not there: {missing}",
+                fix=f"the columns are {list(frame.columns)[:20]}",
+            ),
+            source=source,
+        )
     if "time" in frame.columns:
-        raise DataError(Problem("has a 'time' column and time_from was also given",
-                                column="time", fix="use one or the other"), source=source)
+        raise DataError(
+            Problem(
+                "has a 'time' column and time_from was also given",
+                column="time",
+                fix="use one or the other",
+            ),
+            source=source,
+        )
     problems, parsed = [], {}
     bad = pd.Series(False, index=frame.index)
     for col in (start, end):
@@ -509,17 +649,34 @@ def _time_from_dates(frame: pd.DataFrame, time_from: tuple[str, str], date_forma
         if wrong.any():
             cells = frame[col][wrong].astype(str)
             if date_format is None and cells.str.match(_AMBIGUOUS_DATE).any():
-                message = "is not an ISO date (YYYY-MM-DD), and day-first or month-first is ambiguous"
+                message = (
+                    "is not an ISO date (YYYY-MM-DD), and day-first or month-first is ambiguous"
+                )
                 fix = _date_format_hint(cells)
             else:
-                message = "is not a date" + (f" in the format {date_format!r}" if date_format else "")
+                message = "is not a date" + (
+                    f" in the format {date_format!r}" if date_format else ""
+                )
                 fix = "check the cell (a typo such as 31.04.?)"
-            problems.append(Problem(message, column=col, rows=_rows(wrong),
-                                    values=_values(frame[col], pd.Series(wrong)), fix=fix))
+            problems.append(
+                Problem(
+                    message,
+                    column=col,
+                    rows=_rows(wrong),
+                    values=_values(frame[col], pd.Series(wrong)),
+                    fix=fix,
+                )
+            )
         empty = frame[col].isna().to_numpy(bool)
         if empty.any():
-            problems.append(Problem("date is empty", column=col, rows=_rows(empty),
-                                    fix="give the date for every patient"))
+            problems.append(
+                Problem(
+                    "date is empty",
+                    column=col,
+                    rows=_rows(empty),
+                    fix="give the date for every patient",
+                )
+            )
         bad |= wrong | empty
         parsed[col] = values
     out = frame.copy(deep=False)
@@ -534,31 +691,47 @@ def _warn_cohort(out: pd.DataFrame, source: str) -> None:
     missing = {c: int(out[c].isna().sum()) for c in covariates if out[c].isna().any()}
     if missing:
         listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
-        warn(f"{source}: missing covariate values ({listed}); kept as missing, and an "
-             "analysis that uses one of them leaves those patients out and says so", DataWarning)
+        warn(
+            f"{source}: missing covariate values ({listed}); kept as missing, and an "
+            "analysis that uses one of them leaves those patients out and says so",
+            DataWarning,
+        )
     median = float(out["time"].median())
     if median > 240:
-        warn(f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
-             "times must be in months: were they given in days or weeks?", DataWarning)
+        warn(
+            f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
+            "times must be in months: were they given in days or weeks?",
+            DataWarning,
+        )
 
 
 # --------------------------------------------------------------------------- studies
 
 
-def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = None) -> pd.DataFrame:
+def canonical_studies(
+    raw: pd.DataFrame, *, source: str, columns: dict | None = None
+) -> pd.DataFrame:
     """Map, coerce and validate a study table; return the canonical frame."""
     if raw.shape[1] == 0:
-        raise DataError(Problem("has no columns", fix="export the table with its header"),
-                        source=source)
+        raise DataError(
+            Problem("has no columns", fix="export the table with its header"), source=source
+        )
     frame, users = map_columns(_positional(raw), STUDY_COLUMNS, columns, source)
     arm_cols = [c for pair in ARMS for c in pair]
     if not any(c in frame.columns for c in arm_cols):
-        raise DataError(Problem(
-            "has no arm columns", fix="add events_closure/total_closure and/or "
-            "events_control/total_control (or map yours with columns=)"), source=source)
+        raise DataError(
+            Problem(
+                "has no arm columns",
+                fix="add events_closure/total_closure and/or "
+                "events_control/total_control (or map yours with columns=)",
+            ),
+            source=source,
+        )
     if len(frame) == 0:
-        raise DataError(Problem("has a header but no study rows",
-                                fix="export the table again with its data"), source=source)
+        raise DataError(
+            Problem("has a header but no study rows", fix="export the table again with its data"),
+            source=source,
+        )
     bag = _Collector(users)
     out = pd.DataFrame(index=frame.index)
     out["study"] = _ids(frame["study"])
@@ -569,17 +742,32 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
             out[col] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             continue
         values, bad[col] = coerce_number(frame[col])
-        bag.add(col, bad[col], "is not a number", "give a whole number of patients",
-                frame[col])
+        bag.add(col, bad[col], "is not a number", "give a whole number of patients", frame[col])
         fractional = values.notna() & np.isfinite(values) & (values != np.round(values))
-        bag.add(col, fractional, "is not a whole number", "counts are numbers of patients; "
-                "if derived from a percentage, round and set count_basis='derived'", frame[col])
+        bag.add(
+            col,
+            fractional,
+            "is not a whole number",
+            "counts are numbers of patients; "
+            "if derived from a percentage, round and set count_basis='derived'",
+            frame[col],
+        )
         bad[col] = bad[col] | fractional
-        bag.add(col, values.notna() & ~np.isfinite(values), "is not finite",
-                "give a whole number of patients", frame[col])
+        bag.add(
+            col,
+            values.notna() & ~np.isfinite(values),
+            "is not finite",
+            "give a whole number of patients",
+            frame[col],
+        )
         huge = np.isfinite(values) & (values.abs() > MAX_COUNT)
-        bag.add(col, huge, f"is implausibly large (over {MAX_COUNT:,.0f} patients)",
-                "check the number (a misplaced digit or a pasted id?)", frame[col])
+        bag.add(
+            col,
+            huge,
+            f"is implausibly large (over {MAX_COUNT:,.0f} patients)",
+            "check the number (a misplaced digit or a pasted id?)",
+            frame[col],
+        )
         bad[col] = bad[col] | huge
         clean = values.where(np.isfinite(values) & ~fractional & ~huge)
         out[col] = clean.round().astype("Int64")
@@ -588,9 +776,13 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
             continue
         if spec.kind in ("number", "integer"):
             values, bad[spec.name] = coerce_number(frame[spec.name])
-            bag.add(spec.name, bad[spec.name], "is not a number",
-                    f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
-                    frame[spec.name])
+            bag.add(
+                spec.name,
+                bad[spec.name],
+                "is not a number",
+                f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
+                frame[spec.name],
+            )
             out[spec.name] = values.round().astype("Int64") if spec.kind == "integer" else values
         else:
             out[spec.name] = frame[spec.name]
@@ -602,28 +794,54 @@ def canonical_studies(raw: pd.DataFrame, *, source: str, columns: dict | None = 
         e, n = out[events], out[total]
         arm = events.split("_")[1]
         half = (e.isna() & ~bad.get(events, False)) != (n.isna() & ~bad.get(total, False))
-        bag.add(events if e.isna().any() else total, half & (e.isna() | n.isna()),
-                f"the {arm} arm has events without patients or patients without events",
-                f"give both {events} and {total}, or leave both empty")
+        bag.add(
+            events if e.isna().any() else total,
+            half & (e.isna() | n.isna()),
+            f"the {arm} arm has events without patients or patients without events",
+            f"give both {events} and {total}, or leave both empty",
+        )
         over = (e > n).fillna(False)
-        bag.add(events, over, f"more events than patients ({events} > {total})",
-                "check the two counts (swapped? percentage?)",
-                out[events].astype(object) if over.any() else None)
+        bag.add(
+            events,
+            over,
+            f"more events than patients ({events} > {total})",
+            "check the two counts (swapped? percentage?)",
+            out[events].astype(object) if over.any() else None,
+        )
     neither = out[["total_closure", "total_control"]].isna().all(axis=1)
     broken = pd.Series(False, index=out.index)
     for col in bad:
         if col in arm_cols:
             broken |= bad[col]
-    bag.add(None, neither & ~broken, "a study with neither arm (no closure and no control counts)",
-            "give the counts of at least one arm, or remove the row")
-    rules = {"study": {"unique": (None, "study label appears more than once",
-                                  "labels must be unique: add the year or a suffix")}}
+    bag.add(
+        None,
+        neither & ~broken,
+        "a study with neither arm (no closure and no control counts)",
+        "give the counts of at least one arm, or remove the row",
+    )
+    rules = {
+        "study": {
+            "unique": (
+                None,
+                "study label appears more than once",
+                "labels must be unique: add the year or a suffix",
+            )
+        }
+    }
     for col in arm_cols:
-        rules[col] = {"nonneg": (lambda s: s.astype("float64") >= 0, "is negative",
-                                 "counts cannot be negative")}
+        rules[col] = {
+            "nonneg": (
+                lambda s: s.astype("float64") >= 0,
+                "is negative",
+                "counts cannot be negative",
+            )
+        }
     for col in ("total_closure", "total_control"):
-        rules[col]["nonzero"] = (lambda s: s.astype("float64") != 0, "is 0 patients",
-                                 "leave an arm without patients empty")
+        rules[col]["nonzero"] = (
+            lambda s: s.astype("float64") != 0,
+            "is 0 patients",
+            "leave an arm without patients empty",
+        )
     _pandera_problems(out, rules, bad, bag)
     if bag.problems:
         raise DataError(bag.problems, source=source)

@@ -91,8 +91,9 @@ def load_studies(
     >>> studies = load_studies()
     >>> studies["trial"].is_unique
     True
-    >>> studies.loc[studies.study == "Cho 2019", ["events_closure", "total_closure"]].values.tolist()
-    [[1, 30]]
+    >>> cho = studies.set_index("study").loc["Cho 2019"]
+    >>> int(cho.events_closure), int(cho.total_closure)
+    (1, 30)
     """
     if source is None:
         frame = published_studies()
@@ -109,11 +110,16 @@ def load_studies(
     if outcome is not None:
         wanted = _outcomes(outcome)
         if "outcome" not in frame.columns:
-            raise DataError(Problem("outcome= was given but the table has no 'outcome' column",
-                                    fix="add an outcome column or leave outcome=None"),
-                            source=frame.attrs.get("source"))
+            raise DataError(
+                Problem(
+                    "outcome= was given but the table has no 'outcome' column",
+                    fix="add an outcome column or leave outcome=None",
+                ),
+                source=frame.attrs.get("source"),
+            )
         keep = frame["outcome"].isin(wanted)
-        dropped += [(s, f"outcome {o!r}") for s, o in frame.loc[~keep, ["study", "outcome"]].values]
+        left = frame.loc[~keep, ["study", "outcome"]].to_numpy()
+        dropped += [(s, f"outcome {o!r}") for s, o in left]
         frame = frame[keep]
     if one_per_trial is None:
         one_per_trial = "trial" in frame.columns
@@ -121,8 +127,7 @@ def load_studies(
         frame, more = _one_per_trial(frame)
         dropped += more
     if frame.empty:
-        warn(f"no study is left after the selection (outcome={outcome!r})",
-                      DataWarning)
+        warn(f"no study is left after the selection (outcome={outcome!r})", DataWarning)
     if source is None:
         frame = frame.reset_index(drop=True)
     frame.attrs["dropped"] = dropped
@@ -137,23 +142,35 @@ def _outcomes(outcome) -> tuple[str, ...]:
 
 def _one_per_trial(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     if "trial" not in frame.columns:
-        raise DataError(Problem("one_per_trial=True needs a 'trial' column",
-                                fix="add one (the same value for reports of one trial)"),
-                        source=frame.attrs.get("source"))
+        raise DataError(
+            Problem(
+                "one_per_trial=True needs a 'trial' column",
+                fix="add one (the same value for reports of one trial)",
+            ),
+            source=frame.attrs.get("source"),
+        )
     trial = frame["trial"].fillna(frame["study"])
-    rank = pd.DataFrame({
-        "trial": trial,
-        "two_arm": frame[["total_closure", "total_control"]].notna().all(axis=1).astype(int),
-        "outcome": -frame.get("outcome", pd.Series("", index=frame.index))
-        .map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES)),
-        "followup": frame.get("followup_months", pd.Series(0.0, index=frame.index)).fillna(0),
-        "exact": (frame.get("count_basis", pd.Series("exact", index=frame.index)) == "exact")
-        .astype(int),
-    }, index=frame.index)
-    order = rank.sort_values(["two_arm", "outcome", "followup", "exact"], ascending=False,
-                             kind="stable")
+    rank = pd.DataFrame(
+        {
+            "trial": trial,
+            "two_arm": frame[["total_closure", "total_control"]].notna().all(axis=1).astype(int),
+            "outcome": -frame.get("outcome", pd.Series("", index=frame.index))
+            .map({o: i for i, o in enumerate(OUTCOMES)})
+            .fillna(len(OUTCOMES)),
+            "followup": frame.get("followup_months", pd.Series(0.0, index=frame.index)).fillna(0),
+            "exact": (
+                frame.get("count_basis", pd.Series("exact", index=frame.index)) == "exact"
+            ).astype(int),
+        },
+        index=frame.index,
+    )
+    order = rank.sort_values(
+        ["two_arm", "outcome", "followup", "exact"], ascending=False, kind="stable"
+    )
     keep = ~order["trial"].duplicated()
     chosen = {t: frame.at[i, "study"] for i, t in order.loc[keep, "trial"].items()}
-    dropped = [(frame.at[i, "study"], f"same trial as {chosen[t]}")
-               for i, t in order.loc[~keep, "trial"].items()]
+    dropped = [
+        (frame.at[i, "study"], f"same trial as {chosen[t]}")
+        for i, t in order.loc[~keep, "trial"].items()
+    ]
     return frame.loc[frame.index.isin(order.index[keep])], dropped

@@ -84,8 +84,13 @@ BASELINE = {"A": 0.0635, "s": 17.63, "k": 0.880, "b": 0.0001}
 LARGE_DEFECT_MULTIPLIER = 1.78
 SITES = ("Site A", "Site B", "Site C", "Site D", "Site E", "Site F")
 DEFAULT_HR = {
-    "closure": 0.5, "large_defect": 2.5, "smoker": 2.0, "diabetes": 1.4,
-    "age_per_10y": 1.0, "male": 1.0, "bmi_per_5": 1.0,
+    "closure": 0.5,
+    "large_defect": 2.5,
+    "smoker": 2.0,
+    "diabetes": 1.4,
+    "age_per_10y": 1.0,
+    "male": 1.0,
+    "bmi_per_5": 1.0,
 }
 
 
@@ -167,16 +172,26 @@ def simulate_cohort(
     propensity = None
     if confounded:
         propensity = {"intercept": -1.0, "large_defect": 1.5, "smoker": 0.5, "age_per_10y": -0.3}
-        logit = (propensity["intercept"] + propensity["large_defect"] * large
-                 + propensity["smoker"] * smoker + propensity["age_per_10y"] * (age - 45) / 10)
+        logit = (
+            propensity["intercept"]
+            + propensity["large_defect"] * large
+            + propensity["smoker"] * smoker
+            + propensity["age_per_10y"] * (age - 45) / 10
+        )
         closure = rng.random(n) < 1 / (1 + np.exp(-logit))
     else:
         closure = rng.random(n) < p_closure
 
-    lp = (np.log(hrs["closure"]) * closure + np.log(hrs["large_defect"]) * large
-          + np.log(hrs["smoker"]) * smoker + np.log(hrs["diabetes"]) * diabetes
-          + np.log(hrs["age_per_10y"]) * (age - 45) / 10 + np.log(hrs["male"]) * male
-          + np.log(hrs["bmi_per_5"]) * (bmi - 26.5) / 5 + site_effect[site_index])
+    lp = (
+        np.log(hrs["closure"]) * closure
+        + np.log(hrs["large_defect"]) * large
+        + np.log(hrs["smoker"]) * smoker
+        + np.log(hrs["diabetes"]) * diabetes
+        + np.log(hrs["age_per_10y"]) * (age - 45) / 10
+        + np.log(hrs["male"]) * male
+        + np.log(hrs["bmi_per_5"]) * (bmi - 26.5) / 5
+        + site_effect[site_index]
+    )
     mult = LARGE_DEFECT_MULTIPLIER if population == "large_defect" else 1.0
     risk = mult * np.exp(lp)
 
@@ -199,29 +214,39 @@ def simulate_cohort(
     days = np.maximum(np.ceil(time * DAYS_PER_MONTH), 1.0)
 
     width_digits = len(str(n))
-    df = pd.DataFrame({
-        "patient_id": [f"P{i:0{max(width_digits, 5)}d}" for i in range(1, n + 1)],
-        "closure": closure,
-        "time": days / DAYS_PER_MONTH,
-        "event": event.astype("int64"),
-        "age": age,
-        "sex": np.where(male, "M", "F"),
-        "bmi": bmi,
-        "smoker": smoker,
-        "diabetes": diabetes,
-        "defect_width_mm": width,
-        "disc_height_mm": height,
-        "level": level,
-        "approach": approach,
-        "site": np.asarray(SITES)[site_index],
-    })
+    df = pd.DataFrame(
+        {
+            "patient_id": [f"P{i:0{max(width_digits, 5)}d}" for i in range(1, n + 1)],
+            "closure": closure,
+            "time": days / DAYS_PER_MONTH,
+            "event": event.astype("int64"),
+            "age": age,
+            "sex": np.where(male, "M", "F"),
+            "bmi": bmi,
+            "smoker": smoker,
+            "diabetes": diabetes,
+            "defect_width_mm": width,
+            "disc_height_mm": height,
+            "level": level,
+            "approach": approach,
+            "site": np.asarray(SITES)[site_index],
+        }
+    )
     df.attrs["truth"] = {
-        "n": n, "seed": seed, "population": population, "confounded": confounded,
-        "hr": hrs, "baseline": dict(BASELINE), "hazard_multiplier": mult,
-        "competing_rate": competing_rate, "loss_rate": loss_rate,
-        "accrual_months": accrual_months, "study_months": study_months,
+        "n": n,
+        "seed": seed,
+        "population": population,
+        "confounded": confounded,
+        "hr": hrs,
+        "baseline": dict(BASELINE),
+        "hazard_multiplier": mult,
+        "competing_rate": competing_rate,
+        "loss_rate": loss_rate,
+        "accrual_months": accrual_months,
+        "study_months": study_months,
         "site_effects": dict(zip(SITES, site_effect.round(6).tolist(), strict=True)),
-        "propensity": propensity, "p_closure": None if confounded else p_closure,
+        "propensity": propensity,
+        "p_closure": None if confounded else p_closure,
     }
     return df
 
@@ -238,19 +263,22 @@ def _exponential(rng: np.random.Generator, rate: float, n: int) -> np.ndarray:
 def _risk(df: pd.DataFrame, truth: dict, closure: bool | None) -> np.ndarray:
     hrs = truth["hr"]
     c = df["closure"].to_numpy(bool) if closure is None else np.full(len(df), closure)
-    lp = (np.log(hrs["closure"]) * c
-          + np.log(hrs["large_defect"]) * (df["defect_width_mm"].to_numpy(float) >= 6.0)
-          + np.log(hrs["smoker"]) * df["smoker"].to_numpy(bool)
-          + np.log(hrs["diabetes"]) * df["diabetes"].to_numpy(bool)
-          + np.log(hrs["age_per_10y"]) * (df["age"].to_numpy(float) - 45) / 10
-          + np.log(hrs["male"]) * (df["sex"].to_numpy() == "M")
-          + np.log(hrs["bmi_per_5"]) * (df["bmi"].to_numpy(float) - 26.5) / 5
-          + df["site"].map(truth["site_effects"]).to_numpy(float))
+    lp = (
+        np.log(hrs["closure"]) * c
+        + np.log(hrs["large_defect"]) * (df["defect_width_mm"].to_numpy(float) >= 6.0)
+        + np.log(hrs["smoker"]) * df["smoker"].to_numpy(bool)
+        + np.log(hrs["diabetes"]) * df["diabetes"].to_numpy(bool)
+        + np.log(hrs["age_per_10y"]) * (df["age"].to_numpy(float) - 45) / 10
+        + np.log(hrs["male"]) * (df["sex"].to_numpy() == "M")
+        + np.log(hrs["bmi_per_5"]) * (df["bmi"].to_numpy(float) - 26.5) / 5
+        + df["site"].map(truth["site_effects"]).to_numpy(float)
+    )
     return truth["hazard_multiplier"] * np.exp(lp)
 
 
-def true_cumulative_incidence(df: pd.DataFrame, times, *, closure: bool | None = None,
-                              truth: dict | None = None) -> np.ndarray:
+def true_cumulative_incidence(
+    df: pd.DataFrame, times, *, closure: bool | None = None, truth: dict | None = None
+) -> np.ndarray:
     """True population-average cumulative incidence of reherniation at ``times``.
 
     The average, over the patients of ``df``, of each patient's true cumulative
@@ -279,8 +307,9 @@ def true_cumulative_incidence(df: pd.DataFrame, times, *, closure: bool | None =
     # Integrate from 0 (the density is integrable at 0 though infinite for k < 1):
     # the first interval uses the exact Weibull-part mass A·(1-exp(-(g/s)^k)) averaged.
     first = np.mean(1 - np.exp(-risk * (A * -np.expm1(-((grid[0] / s) ** k)) + b * grid[0])))
-    cumulative = first + np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2
-                                                          * np.diff(grid))])
+    cumulative = first + np.concatenate(
+        [[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(grid))]
+    )
     return np.interp(times, grid, cumulative)
 
 
@@ -323,23 +352,31 @@ def simulate_studies(
     e_control = rng.binomial(n_control, p_control)
     single = rng.random(k) < p_single_arm
     year = rng.integers(2010, 2026, k)
-    df = pd.DataFrame({
-        "study": [f"Sim {i:02d}" for i in range(1, k + 1)],
-        "events_closure": pd.array(e_closure, dtype="Int64"),
-        "total_closure": pd.array(n_closure, dtype="Int64"),
-        "events_control": pd.array(np.where(single, 0, e_control), dtype="Int64"),
-        "total_control": pd.array(n_control, dtype="Int64"),
-        "year": pd.array(year, dtype="Int64"),
-        "design": rng.choice(["RCT", "prospective cohort", "retrospective cohort"], k),
-        "device": rng.choice(["Barricaid", "suture"], k),
-        "approach": rng.choice(["open", "MED", "PELD"], k),
-        "followup_months": 24.0,
-        "outcome": "symptomatic",
-        "source": "simulated",
-    })
+    df = pd.DataFrame(
+        {
+            "study": [f"Sim {i:02d}" for i in range(1, k + 1)],
+            "events_closure": pd.array(e_closure, dtype="Int64"),
+            "total_closure": pd.array(n_closure, dtype="Int64"),
+            "events_control": pd.array(np.where(single, 0, e_control), dtype="Int64"),
+            "total_control": pd.array(n_control, dtype="Int64"),
+            "year": pd.array(year, dtype="Int64"),
+            "design": rng.choice(["RCT", "prospective cohort", "retrospective cohort"], k),
+            "device": rng.choice(["Barricaid", "suture"], k),
+            "approach": rng.choice(["open", "MED", "PELD"], k),
+            "followup_months": 24.0,
+            "outcome": "symptomatic",
+            "source": "simulated",
+        }
+    )
     df.loc[single, ["events_control", "total_control"]] = pd.NA
-    df.attrs["truth"] = {"k": k, "seed": seed, "rr": rr, "tau2": tau2,
-                         "control_rate": control_rate, "log_rr": log_rr.round(6).tolist()}
+    df.attrs["truth"] = {
+        "k": k,
+        "seed": seed,
+        "rr": rr,
+        "tau2": tau2,
+        "control_rate": control_rate,
+        "log_rr": log_rr.round(6).tolist(),
+    }
     return df
 
 

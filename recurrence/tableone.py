@@ -106,8 +106,11 @@ class TableOne(ResultMixin):
                 row = {"characteristic": label}
                 for g in groups:
                     r = sub[sub["group"] == g].iloc[0]
-                    row[g] = (f"{fmt(r['mean'])} ({fmt(r['sd'])})" if kind == "mean"
-                              else f"{fmt(r['median'])} [{fmt(r['q1'])}, {fmt(r['q3'])}]")
+                    row[g] = (
+                        f"{fmt(r['mean'])} ({fmt(r['sd'])})"
+                        if kind == "mean"
+                        else f"{fmt(r['median'])} [{fmt(r['q1'])}, {fmt(r['q3'])}]"
+                    )
                 row["SMD"] = fmt(self.smd.get(var))
                 row["missing"] = missing
                 rows.append(row)
@@ -116,8 +119,11 @@ class TableOne(ResultMixin):
             if kind == "binary":
                 levels = [lv for lv in levels if lv == "yes"] or levels
             for i, level in enumerate(levels):
-                label = f"{var}, n (%)" if kind == "binary" else (
-                    f"{var}, n (%): {level}" if i == 0 else f"    {level}")
+                label = (
+                    f"{var}, n (%)"
+                    if kind == "binary"
+                    else (f"{var}, n (%): {level}" if i == 0 else f"    {level}")
+                )
                 row = {"characteristic": label}
                 for g in groups:
                     r = sub[(sub["group"] == g) & (sub["level"] == level)].iloc[0]
@@ -140,13 +146,21 @@ class TableOne(ResultMixin):
         import html
 
         notes = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
-        return (f"<div><strong>{self.title}</strong>"
-                + self.formatted().to_html(border=0, classes="recurrence-table")
-                + (f"<ol>{notes}</ol>" if notes else "") + "</div>")
+        return (
+            f"<div><strong>{self.title}</strong>"
+            + self.formatted().to_html(border=0, classes="recurrence-table")
+            + (f"<ol>{notes}</ol>" if notes else "")
+            + "</div>"
+        )
 
 
-def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
-              variables: list[str] | None = None, nonnormal: list[str] | None = None) -> TableOne:
+def table_one(
+    cohort: pd.DataFrame,
+    by: str | None = "closure",
+    *,
+    variables: list[str] | None = None,
+    nonnormal: list[str] | None = None,
+) -> TableOne:
     """Baseline characteristics per group, with SMDs and missing counts.
 
     Parameters
@@ -172,10 +186,17 @@ def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
     True
     """
     if by is not None and by not in cohort.columns:
-        raise DataError(Problem(f"grouping column '{by}' is not in the cohort",
-                                fix=f"use one of {list(cohort.columns)}"))
-    groups = (group_labels(cohort[by], by) if by is not None
-              else pd.Series("all patients", index=cohort.index))
+        raise DataError(
+            Problem(
+                f"grouping column '{by}' is not in the cohort",
+                fix=f"use one of {list(cohort.columns)}",
+            )
+        )
+    groups = (
+        group_labels(cohort[by], by)
+        if by is not None
+        else pd.Series("all patients", index=cohort.index)
+    )
     order = sorted(groups.dropna().unique(), key=lambda g: (g != "no closure", str(g)))
     remarks = []
     if variables is None:
@@ -187,10 +208,14 @@ def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
             if pd.api.types.is_datetime64_any_dtype(s):
                 remarks.append(f"'{col}' left out: dates are not baseline characteristics")
                 continue
-            if (not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-                    and s.nunique() > MAX_LEVELS):
-                remarks.append(f"'{col}' left out: {s.nunique()} distinct values "
-                               "(free text or an identifier?)")
+            if (
+                not pd.api.types.is_numeric_dtype(s)
+                and not pd.api.types.is_bool_dtype(s)
+                and s.nunique() > MAX_LEVELS
+            ):
+                remarks.append(
+                    f"'{col}' left out: {s.nunique()} distinct values (free text or an identifier?)"
+                )
                 continue
             variables.append(col)
     rows, smd, kinds = [], {}, {}
@@ -200,18 +225,38 @@ def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
         if pd.api.types.is_numeric_dtype(s) and not is_bool:
             x = s.astype(float)
             skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
-            kind = "median" if (nonnormal is not None and var in nonnormal) or (
-                nonnormal is None and abs(skew) > 1) else "mean"
+            kind = (
+                "median"
+                if (nonnormal is not None and var in nonnormal)
+                or (nonnormal is None and abs(skew) > 1)
+                else "mean"
+            )
             if kind == "median" and nonnormal is None:
                 remarks.append(f"{var}: skewed (skewness {skew:.1f}), median [IQR] shown")
             for g in order:
                 v = x[groups == g]
-                rows.append({"variable": var, "level": None, "group": g, "n": int(v.notna().sum()),
-                             "missing": int(v.isna().sum()), "mean": v.mean(), "sd": v.std(),
-                             "median": v.median(), "q1": v.quantile(0.25), "q3": v.quantile(0.75),
-                             "count": np.nan, "percent": np.nan})
-            smd[var] = _max_pairwise(order, lambda a, b, x=x: smd_continuous(
-                x[groups == a].to_numpy(), x[groups == b].to_numpy()))
+                rows.append(
+                    {
+                        "variable": var,
+                        "level": None,
+                        "group": g,
+                        "n": int(v.notna().sum()),
+                        "missing": int(v.isna().sum()),
+                        "mean": v.mean(),
+                        "sd": v.std(),
+                        "median": v.median(),
+                        "q1": v.quantile(0.25),
+                        "q3": v.quantile(0.75),
+                        "count": np.nan,
+                        "percent": np.nan,
+                    }
+                )
+            smd[var] = _max_pairwise(
+                order,
+                lambda a, b, x=x: smd_continuous(
+                    x[groups == a].to_numpy(), x[groups == b].to_numpy()
+                ),
+            )
         else:
             kind = "binary" if is_bool else "categorical"
             values = s.map({True: "yes", False: "no"}) if is_bool else s.astype("string")
@@ -224,19 +269,52 @@ def table_one(cohort: pd.DataFrame, by: str | None = "closure", *,
                 props[g] = np.array([counts.get(lv, 0) / n if n else np.nan for lv in levels])
                 for lv in levels:
                     c = int(counts.get(lv, 0))
-                    rows.append({"variable": var, "level": lv, "group": g, "n": n,
-                                 "missing": int(v.isna().sum()), "mean": np.nan, "sd": np.nan,
-                                 "median": np.nan, "q1": np.nan, "q3": np.nan,
-                                 "count": c, "percent": 100 * c / n if n else np.nan})
+                    rows.append(
+                        {
+                            "variable": var,
+                            "level": lv,
+                            "group": g,
+                            "n": n,
+                            "missing": int(v.isna().sum()),
+                            "mean": np.nan,
+                            "sd": np.nan,
+                            "median": np.nan,
+                            "q1": np.nan,
+                            "q3": np.nan,
+                            "count": c,
+                            "percent": 100 * c / n if n else np.nan,
+                        }
+                    )
             smd[var] = _max_pairwise(order, lambda a, b, p=props: smd_categorical(p[a], p[b]))
         kinds[var] = kind
     if len(order) > 2:
         remarks.append("SMD: the largest over all pairs of groups")
-    table = pd.DataFrame(rows, columns=["variable", "level", "group", "n", "missing", "mean", "sd",
-                                        "median", "q1", "q3", "count", "percent"])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "variable",
+            "level",
+            "group",
+            "n",
+            "missing",
+            "mean",
+            "sd",
+            "median",
+            "q1",
+            "q3",
+            "count",
+            "percent",
+        ],
+    )
     sizes = {g: int((groups == g).sum()) for g in order}
-    return TableOne(table=table, smd=pd.Series(smd, dtype=float, name="smd"), groups=sizes,
-                    by=by, summaries=kinds, remarks=tuple(remarks))
+    return TableOne(
+        table=table,
+        smd=pd.Series(smd, dtype=float, name="smd"),
+        groups=sizes,
+        by=by,
+        summaries=kinds,
+        remarks=tuple(remarks),
+    )
 
 
 def _max_pairwise(order, fn) -> float:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
+import matplotlib as mpl
 import pandas as pd
 import pytest
 
-matplotlib.use("Agg")
+mpl.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 R_FIXTURES = ROOT / "tests" / "data" / "r"
@@ -27,9 +27,11 @@ def r_reference(name: str) -> dict:
 
 @pytest.fixture()
 def tiny_cohort() -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": ["a", "b", "c", "d"],
-        "closure": [True, False, True, False],
-        "time": [3.0, 12.5, 24.0, 6.0],
-        "event": [1, 0, 2, 1],
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d"],
+            "closure": [True, False, True, False],
+            "time": [3.0, 12.5, 24.0, 6.0],
+            "event": [1, 0, 2, 1],
+        }
+    )

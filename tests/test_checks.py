@@ -11,16 +11,29 @@ from recurrence import DataError, check_range
 from recurrence.checks import check_ranges
 
 
-@pytest.mark.parametrize(("x", "position"), [
-    (0.02, "below"), (0.03, "within"), (0.15, "within"), (0.27, "within"), (0.30, "above"),
-])
+@pytest.mark.parametrize(
+    ("x", "position"),
+    [
+        (0.02, "below"),
+        (0.03, "within"),
+        (0.15, "within"),
+        (0.27, "within"),
+        (0.30, "above"),
+    ],
+)
 def test_position_of_the_point_estimate(x, position):
     assert check_range(x).position == position
 
 
-@pytest.mark.parametrize(("ci", "overlaps"), [
-    ((0.01, 0.025), False), ((0.01, 0.05), True), ((0.26, 0.40), True), ((0.28, 0.40), False),
-])
+@pytest.mark.parametrize(
+    ("ci", "overlaps"),
+    [
+        ((0.01, 0.025), False),
+        ((0.01, 0.05), True),
+        ((0.26, 0.40), True),
+        ((0.28, 0.40), False),
+    ],
+)
 def test_interval_overlap(ci, overlaps):
     estimate = sum(ci) / 2
     assert check_range(estimate, ci_low=ci[0], ci_high=ci[1]).overlaps is overlaps
@@ -49,14 +62,17 @@ def test_custom_range_and_table():
     assert t.loc[0, "position"] == "above" and not t.loc[0, "overlaps"]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"x": 12.0}, "is not a proportion"),
-    ({"x": float("nan")}, "the estimate is missing"),
-    ({"x": 0.1, "ci_low": 0.05}, "give both ends"),
-    ({"x": 0.1, "ci_low": 0.15, "ci_high": 0.2}, "does not contain the estimate"),
-    ({"x": 0.1, "low": 0.3, "high": 0.2}, "0 ≤ low < high ≤ 1"),
-    ({"x": SimpleNamespace(estimate=0.4, ci_low=0.2, ci_high=0.8, measure="RR")}, "not a RR"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"x": 12.0}, "is not a proportion"),
+        ({"x": float("nan")}, "the estimate is missing"),
+        ({"x": 0.1, "ci_low": 0.05}, "give both ends"),
+        ({"x": 0.1, "ci_low": 0.15, "ci_high": 0.2}, "does not contain the estimate"),
+        ({"x": 0.1, "low": 0.3, "high": 0.2}, "0 ≤ low < high ≤ 1"),
+        ({"x": SimpleNamespace(estimate=0.4, ci_low=0.2, ci_high=0.8, measure="RR")}, "not a RR"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(DataError, match=message):
         check_range(**kwargs)

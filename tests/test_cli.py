@@ -27,8 +27,10 @@ def test_bad_file_gives_one_line_and_status_2(tmp_path):
     result = CliRunner().invoke(main, ["describe", "--cohort", str(path)])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["recurrence: error: bad.csv: column 'time', row 1: is 0 or negative "
-                     "(found -1.0). Fix: times are months from surgery and must be > 0"]
+    assert lines == [
+        "recurrence: error: bad.csv: column 'time', row 1: is 0 or negative "
+        "(found -1.0). Fix: times are months from surgery and must be > 0"
+    ]
     assert "Traceback" not in result.output
 
 
@@ -39,7 +41,9 @@ def test_missing_file_and_mapping_file(tmp_path):
     data.write_text("id,closure,months,event\na,1,5,1\nb,0,7,0\n")
     mapping = tmp_path / "map.json"
     mapping.write_text('{"id": "patient_id", "months": "time"}')
-    result = CliRunner().invoke(main, ["describe", "--cohort", str(data), "--columns", str(mapping)])
+    result = CliRunner().invoke(
+        main, ["describe", "--cohort", str(data), "--columns", str(mapping)]
+    )
     assert result.exit_code == 0, result.output
     assert "c.csv: 2 patients" in result.output
 

@@ -24,17 +24,22 @@ def test_freedman_and_allocation():
     # Freedman 1:1: (z+z)^2 (1+HR)^2 / (1-HR)^2 = 7.849 * 2.25 / 0.25 = 70.6 -> 71.
     assert math.ceil(events_for_hazard_ratio(0.5, method="freedman")) == 71
     # Schoenfeld with 2:1 allocation needs 9/8 of the 1:1 events (p(1-p) = 2/9 vs 1/4).
-    assert events_for_hazard_ratio(0.5, ratio=2) == pytest.approx(events_for_hazard_ratio(0.5) * 9 / 8)
+    assert events_for_hazard_ratio(0.5, ratio=2) == pytest.approx(
+        events_for_hazard_ratio(0.5) * 9 / 8
+    )
     # One-sided alpha 0.05 uses z_0.95 = 1.645.
     assert events_for_hazard_ratio(0.5, sides=1) == pytest.approx(
-        4 * (1.644854 + 0.841621) ** 2 / math.log(0.5) ** 2, rel=1e-6)
+        4 * (1.644854 + 0.841621) ** 2 / math.log(0.5) ** 2, rel=1e-6
+    )
 
 
 def test_two_proportions_fleiss():
     # Fleiss, Levin & Paik eq. 4.14 by hand for 25% vs 12.5%:
     # [1.96 sqrt(2 * .1875 * .8125) + .8416 sqrt(.125 * .875 + .25 * .75)]^2 / .125^2 = 151.9
-    n = (1.959964 * math.sqrt(2 * 0.1875 * 0.8125)
-         + 0.841621 * math.sqrt(0.125 * 0.875 + 0.25 * 0.75)) ** 2 / 0.125 ** 2
+    n = (
+        1.959964 * math.sqrt(2 * 0.1875 * 0.8125)
+        + 0.841621 * math.sqrt(0.125 * 0.875 + 0.25 * 0.75)
+    ) ** 2 / 0.125**2
     result = sample_size_proportions(0.25, 0.125)
     assert result.n_control == math.ceil(n) == 152 and result.n_total == 304
     # Continuity correction (Fleiss, Tytun & Ury 1980): n/4 (1 + sqrt(1 + 4/(n d)))^2.
@@ -45,7 +50,12 @@ def test_two_proportions_fleiss():
 def test_probability_of_observing_the_event_by_integration():
     lam, other, a, f = 0.012, 0.004, 24.0, 12.0
     # Entry uniform on [0, a]; follow-up to a + f, so time at risk is uniform on [f, a + f].
-    p = integrate.quad(lambda t: lam / (lam + other) * (1 - np.exp(-(lam + other) * t)), f, a + f)[0] / a
+    p = (
+        integrate.quad(lambda t: lam / (lam + other) * (1 - np.exp(-(lam + other) * t)), f, a + f)[
+            0
+        ]
+        / a
+    )
     assert _p_event(lam, other, a, f) == pytest.approx(p, rel=1e-10)
 
 
@@ -61,14 +71,17 @@ def test_survival_design_and_curve():
     assert loss.n_total > s.n_total
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: events_for_hazard_ratio(1.0), "hr must be > 0 and not 1"),
-    (lambda: events_for_hazard_ratio(0.5, alpha=1.5), "alpha and power"),
-    (lambda: sample_size_proportions(0.2), "give p_closure or rr"),
-    (lambda: sample_size_proportions(0.2, 0.2), "no difference"),
-    (lambda: sample_size_survival(0.5, control_incidence=1.2), "control_incidence"),
-    (lambda: events_for_hazard_ratio(0.5, method="lachin"), "schoenfeld"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: events_for_hazard_ratio(1.0), "hr must be > 0 and not 1"),
+        (lambda: events_for_hazard_ratio(0.5, alpha=1.5), "alpha and power"),
+        (lambda: sample_size_proportions(0.2), "give p_closure or rr"),
+        (lambda: sample_size_proportions(0.2, 0.2), "no difference"),
+        (lambda: sample_size_survival(0.5, control_incidence=1.2), "control_incidence"),
+        (lambda: events_for_hazard_ratio(0.5, method="lachin"), "schoenfeld"),
+    ],
+)
 def test_bad_arguments(call, message):
     with pytest.raises(DataError, match=message):
         call()

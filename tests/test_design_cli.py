@@ -19,8 +19,10 @@ def run(*args):
 def test_analytic_time_to_event_by_default():
     result = run()
     assert result.exit_code == 0, result.output
-    assert "time to event (Schoenfeld): 242 patients (121 closure, 121 no closure), " \
-           "66 reherniations" in result.output
+    assert (
+        "time to event (Schoenfeld): 242 patients (121 closure, 121 no closure), "
+        "66 reherniations" in result.output
+    )
     assert "  n_total            242" in result.output
     freedman = run("--method", "freedman", "--hr", "0.5")
     assert "71 reherniations" in freedman.output
@@ -36,9 +38,23 @@ def test_analytic_proportions():
 
 
 def test_simulation_prints_a_reproducible_table():
-    args = ("--simulate", "--hazard", "exponential", "--replicates", "40", "--seed", "3",
-            "--analysis", "logrank", "--analysis", "cox", "--n-per-arm", "60",
-            "--n-per-arm", "121")
+    args = (
+        "--simulate",
+        "--hazard",
+        "exponential",
+        "--replicates",
+        "40",
+        "--seed",
+        "3",
+        "--analysis",
+        "logrank",
+        "--analysis",
+        "cox",
+        "--n-per-arm",
+        "60",
+        "--n-per-arm",
+        "121",
+    )
     first, second = run(*args), run(*args)
     assert first.exit_code == 0, first.output
     assert "Simulated power of the planned analysis" in first.output
@@ -52,21 +68,26 @@ def test_simulation_prints_a_reproducible_table():
 def test_simulation_defaults_to_the_formula_answer():
     result = run("--simulate", "--hazard", "exponential", "--replicates", "20", "--seed", "1")
     assert result.exit_code == 0, result.output
-    assert "n_per_arm 121" in result.output     # the analytic n per arm, simulated
+    assert "n_per_arm 121" in result.output  # the analytic n per arm, simulated
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--alpha", "2"], "Invalid value for '--alpha': 2.0 is not in the range 0<x<1."),
-    (["--hr", "1"], "hr must be > 0 and not 1, got 1.0"),
-    (["--bogus"], "--bogus"),  # click 8.2 and 8.3 word this error differently
-    (["--replicates", "10"], "--replicates only applies with --simulate"),
-    (["--hr", "0.5", "--p-closure", "0.1"], "give --hr (time to event) or --p-closure/--rr"),
-    (["--simulate", "--rr", "0.5"], "--simulate simulates time-to-event trials"),
-    (["--p-closure", "0.1", "--rr", "0.5"], "give p_closure or rr, not both or neither"),
-    (["--simulate", "--replicates", "2", "--backend", "serial", "--scheduler", "tcp://x:1"],
-     "client=/scheduler= run on Dask"),
-    (["--simulate", "--analysis", "wald"], "Invalid value for '--analysis'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--alpha", "2"], "Invalid value for '--alpha': 2.0 is not in the range 0<x<1."),
+        (["--hr", "1"], "hr must be > 0 and not 1, got 1.0"),
+        (["--bogus"], "--bogus"),  # click 8.2 and 8.3 word this error differently
+        (["--replicates", "10"], "--replicates only applies with --simulate"),
+        (["--hr", "0.5", "--p-closure", "0.1"], "give --hr (time to event) or --p-closure/--rr"),
+        (["--simulate", "--rr", "0.5"], "--simulate simulates time-to-event trials"),
+        (["--p-closure", "0.1", "--rr", "0.5"], "give p_closure or rr, not both or neither"),
+        (
+            ["--simulate", "--replicates", "2", "--backend", "serial", "--scheduler", "tcp://x:1"],
+            "client=/scheduler= run on Dask",
+        ),
+        (["--simulate", "--analysis", "wald"], "Invalid value for '--analysis'"),
+    ],
+)
 def test_bad_arguments_give_one_line_and_status_2(args, message):
     result = run(*args)
     assert result.exit_code == 2
@@ -95,7 +116,8 @@ def test_under_a_group_errors_stay_one_line_and_debug_shows_the_traceback():
 
 def test_the_command_module_imports_no_statistics():
     heavy = "('numpy', 'pandas', 'scipy', 'distributed')"
-    code = ("import sys, recurrence.design.cli; "
-            f"print(sorted(m for m in {heavy} if m in sys.modules))")
+    code = (
+        f"import sys, recurrence.design.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

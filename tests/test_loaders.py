@@ -17,10 +17,15 @@ CSV = "patient_id,closure,time,event,age\nP1,yes,12.5,1,40\nP2,no,30,0,55\nP3,1,
 
 
 def expected() -> pd.DataFrame:
-    return pd.DataFrame({
-        "patient_id": ["P1", "P2", "P3"], "closure": [True, False, True],
-        "time": [12.5, 30.0, 6.0], "event": [1, 0, 2], "age": [40.0, 55.0, 61.0],
-    })
+    return pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P3"],
+            "closure": [True, False, True],
+            "time": [12.5, 30.0, 6.0],
+            "event": [1, 0, 2],
+            "age": [40.0, 55.0, 61.0],
+        }
+    )
 
 
 def check(frame: pd.DataFrame) -> None:
@@ -74,12 +79,19 @@ def test_excel_with_several_sheets_needs_a_sheet(tmp_path):
 
 
 def test_dataframe_and_mapping_and_spellings():
-    raw = pd.DataFrame({
-        "ID": ["P1", "P2", "P3"], "Closed": ["Yes", "no", "TRUE"],
-        "FU months": ["12.5", 30, 6], "Status": ["reherniation", "censored", "2"], "age": [40, 55, 61],
-    })
-    frame = load_cohort(raw, columns={"ID": "patient_id", "Closed": "closure",
-                                      "FU months": "time", "Status": "event"})
+    raw = pd.DataFrame(
+        {
+            "ID": ["P1", "P2", "P3"],
+            "Closed": ["Yes", "no", "TRUE"],
+            "FU months": ["12.5", 30, 6],
+            "Status": ["reherniation", "censored", "2"],
+            "age": [40, 55, 61],
+        }
+    )
+    frame = load_cohort(
+        raw,
+        columns={"ID": "patient_id", "Closed": "closure", "FU months": "time", "Status": "event"},
+    )
     check(frame)
     assert frame.attrs["columns"]["time"] == "FU months"
 
@@ -90,32 +102,50 @@ def test_names_differing_only_by_case_and_spaces_are_matched():
 
 
 def test_time_from_dates():
-    raw = pd.DataFrame({"patient_id": ["a", "b"], "closure": [0, 1], "event": [1, 0],
-                        "surgery": ["2020-01-01", "2020-03-01"], "last": ["2021-01-01", "2020-03-31"]})
+    raw = pd.DataFrame(
+        {
+            "patient_id": ["a", "b"],
+            "closure": [0, 1],
+            "event": [1, 0],
+            "surgery": ["2020-01-01", "2020-03-01"],
+            "last": ["2021-01-01", "2020-03-31"],
+        }
+    )
     frame = load_cohort(raw, time_from=("surgery", "last"))
     np.testing.assert_allclose(frame["time"], [366 / 30.4375, 30 / 30.4375])
 
 
 def test_day_first_dates_need_a_format_and_every_problem_is_reported_once():
-    raw = pd.DataFrame({"patient_id": ["a", "b", "c", "d"], "closure": ["ja", "nein", "ja", "x"],
-                        "event": [1, 0, 0, 1],
-                        "op": ["01.02.2020", "15.03.2021", "01.01.2020", "01.01.2020"],
-                        "last": ["01.03.2020", "31.04.2021", "01.01.2019", None]})
+    raw = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d"],
+            "closure": ["ja", "nein", "ja", "x"],
+            "event": [1, 0, 0, 1],
+            "op": ["01.02.2020", "15.03.2021", "01.01.2020", "01.01.2020"],
+            "last": ["01.03.2020", "31.04.2021", "01.01.2019", None],
+        }
+    )
     with pytest.raises(DataError) as info:  # 01.02.2020: 1 February or 2 January?
         load_cohort(raw, time_from=("op", "last"))
-    assert "column 'op', rows 1, 2, 3, 4: is not an ISO date (YYYY-MM-DD), and day-first" in str(info.value)
-    assert "cells such as '15.03.2021' are day first: pass date_format='%d.%m.%Y'" in str(info.value)
+    assert "column 'op', rows 1, 2, 3, 4: is not an ISO date (YYYY-MM-DD), and day-first" in str(
+        info.value
+    )
+    assert "cells such as '15.03.2021' are day first: pass date_format='%d.%m.%Y'" in str(
+        info.value
+    )
     with pytest.raises(DataError) as info:
         load_cohort(raw, time_from=("op", "last"), date_format="%d.%m.%Y")
     described = {(p.user_column or p.column, p.rows, p.message) for p in info.value.problems}
     assert described == {
-        ("last", (2,), "is not a date in the format '%d.%m.%Y'"),   # 31 April
+        ("last", (2,), "is not a date in the format '%d.%m.%Y'"),  # 31 April
         ("last", (4,), "date is empty"),
         ("closure", (4,), "is not a yes/no value"),
         ("op → last", (3,), "ends on or before the surgery date"),
     }
-    fixed = raw.assign(closure=["ja", "nein", "ja", "nein"],
-                       last=["01.03.2020", "30.04.2021", "01.01.2021", "01.06.2020"])
+    fixed = raw.assign(
+        closure=["ja", "nein", "ja", "nein"],
+        last=["01.03.2020", "30.04.2021", "01.01.2021", "01.06.2020"],
+    )
     frame = load_cohort(fixed, time_from=("op", "last"), date_format="%d.%m.%Y")
     assert frame["closure"].tolist() == [True, False, True, False]
     np.testing.assert_allclose(frame["time"].iloc[0], 29 / 30.4375)  # 1 Feb to 1 Mar 2020
@@ -130,8 +160,14 @@ def test_default_cohort_is_the_simulator_at_its_default_seed():
 
 
 def test_loading_never_modifies_the_input():
-    raw = pd.DataFrame({"id": ["a", "b", "b"], "closure": ["yes", "no", "maybe"],
-                        "time": ["1", "-2", "x"], "event": [1, 0, 7]})
+    raw = pd.DataFrame(
+        {
+            "id": ["a", "b", "b"],
+            "closure": ["yes", "no", "maybe"],
+            "time": ["1", "-2", "x"],
+            "event": [1, 0, 7],
+        }
+    )
     before = raw.copy(deep=True)
     with pytest.raises(DataError):
         load_cohort(raw, columns={"id": "patient_id"})
@@ -161,15 +197,30 @@ def test_missing_covariates_warn_with_counts():
 def test_studies_from_file_and_mapping(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("Study,ev_c,n_c,ev_0,n_0\nA,1,10,3,12\nB,0,20,,\n")
-    frame = load_studies(path, columns={"Study": "study", "ev_c": "events_closure", "n_c": "total_closure",
-                                        "ev_0": "events_control", "n_0": "total_control"})
+    frame = load_studies(
+        path,
+        columns={
+            "Study": "study",
+            "ev_c": "events_closure",
+            "n_c": "total_closure",
+            "ev_0": "events_control",
+            "n_0": "total_control",
+        },
+    )
     assert frame["events_control"].isna().tolist() == [False, True]
     assert str(frame["total_closure"].dtype) == "Int64"
 
 
 def test_studies_dataframe_untouched():
-    raw = pd.DataFrame({"study": ["A"], "events_closure": [1.0], "total_closure": [10],
-                        "events_control": ["2"], "total_control": ["9"]})
+    raw = pd.DataFrame(
+        {
+            "study": ["A"],
+            "events_closure": [1.0],
+            "total_closure": [10],
+            "events_control": ["2"],
+            "total_control": ["9"],
+        }
+    )
     before = raw.copy(deep=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

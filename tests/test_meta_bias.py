@@ -10,12 +10,13 @@ import pytest
 
 from recurrence import DataError, StatisticalWarning, meta
 from recurrence.meta.bias import funnel_data
+from recurrence.meta.datasets import bcg
 from recurrence.meta.results import TrimFillResult
 
-BCG = ([4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-       [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-       [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-       [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854])
+BCG = tuple(
+    bcg()[c].tolist()
+    for c in ("events_closure", "total_closure", "events_control", "total_control")
+)  # metafor's dat.bcg
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +27,22 @@ def bcg():
 def test_egger_is_the_weighted_regression_on_the_standard_error(bcg):
     test = meta.egger_test(bcg)
     X = np.column_stack([np.ones(bcg.k), np.sqrt(bcg.vi)])
-    beta, *_ = np.linalg.lstsq(X * np.sqrt(1 / bcg.vi)[:, None], bcg.yi * np.sqrt(1 / bcg.vi),
-                               rcond=None)
+    beta, *_ = np.linalg.lstsq(
+        X * np.sqrt(1 / bcg.vi)[:, None], bcg.yi * np.sqrt(1 / bcg.vi), rcond=None
+    )
     assert test.table.loc["sei", "coef"] == pytest.approx(beta[1])
     assert test.estimate == pytest.approx(np.exp(beta[0]))  # limit effect, natural scale
     assert test.df == bcg.k - 2 and test.statistic == test.table.loc["sei", "statistic"]
 
 
 def test_begg_ties_use_the_normal_approximation_and_say_so():
-    res = meta.compare([5, 5, 10, 2, 8], [50, 50, 60, 40, 70], [10, 10, 12, 6, 9],
-                       [50, 50, 60, 40, 70], method="FE")  # studies 1 and 2 are tied
+    res = meta.compare(
+        [5, 5, 10, 2, 8],
+        [50, 50, 60, 40, 70],
+        [10, 10, 12, 6, 9],
+        [50, 50, 60, 40, 70],
+        method="FE",
+    )  # studies 1 and 2 are tied
     test = meta.begg_test(res)
     assert "ties: p-value from the normal approximation" in test.remarks
     assert "only 5 studies" in test.remarks[-1]
@@ -51,8 +58,7 @@ def test_tests_with_two_studies_warn_and_return_nan(fn):
 
 def test_egger_with_an_exact_fit_warns():
     # three studies on a line in (sei, yi): residual variance 0
-    res = meta.compare([10, 20, 40], [100, 200, 400], [10, 20, 40], [100, 200, 400],
-                       method="FE")
+    res = meta.compare([10, 20, 40], [100, 200, 400], [10, 20, 40], [100, 200, 400], method="FE")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(StatisticalWarning, match="fits the studies exactly"):

@@ -27,8 +27,14 @@ def _cohort(censor_early: bool, seed: int = 3) -> pd.DataFrame:
     if censor_early:
         lost = (event == 0) & (rng.random(n) < 0.3)
         time[lost] = rng.uniform(2, 20, lost.sum())
-    return pd.DataFrame({"patient_id": [f"p{i}" for i in range(n)], "closure": closure,
-                         "time": time, "event": event})
+    return pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(n)],
+            "closure": closure,
+            "time": time,
+            "event": event,
+        }
+    )
 
 
 def test_complete_follow_up_gives_the_observed_counts():

@@ -19,16 +19,19 @@ from recurrence.meta.effects import (
 )
 
 
-@pytest.mark.parametrize(("counts", "odds_ratio", "risk_ratio"), [
-    # shared/evidence/clinical-evidence.md, section 1C (Wald intervals, 0.5 added to all
-    # cells of a table with a zero cell); the table prints three decimals
-    ((24, 272, 45, 278), (0.501, 0.296, 0.848), (0.545, 0.342, 0.869)),
-    ((4, 276, 18, 278), (0.212, 0.071, 0.636), (0.224, 0.077, 0.653)),
-    ((1, 30, 6, 30), (0.138, 0.016, 1.226), (0.167, 0.021, 1.302)),
-    ((0, 30, 3, 46), (0.204, 0.010, 4.089), (0.217, 0.012, 4.049)),
-    ((1, 12, 6, 41), (0.530, 0.057, 4.896), (0.569, 0.076, 4.280)),
-    ((0, 40, 3, 42), (0.139, 0.007, 2.786), (0.150, 0.008, 2.812)),
-])
+@pytest.mark.parametrize(
+    ("counts", "odds_ratio", "risk_ratio"),
+    [
+        # shared/evidence/clinical-evidence.md, section 1C (Wald intervals, 0.5 added to all
+        # cells of a table with a zero cell); the table prints three decimals
+        ((24, 272, 45, 278), (0.501, 0.296, 0.848), (0.545, 0.342, 0.869)),
+        ((4, 276, 18, 278), (0.212, 0.071, 0.636), (0.224, 0.077, 0.653)),
+        ((1, 30, 6, 30), (0.138, 0.016, 1.226), (0.167, 0.021, 1.302)),
+        ((0, 30, 3, 46), (0.204, 0.010, 4.089), (0.217, 0.012, 4.049)),
+        ((1, 12, 6, 41), (0.530, 0.057, 4.896), (0.569, 0.076, 4.280)),
+        ((0, 40, 3, 42), (0.139, 0.007, 2.786), (0.150, 0.008, 2.812)),
+    ],
+)
 def test_two_by_two_effects_reproduce_the_evidence_table(counts, odds_ratio, risk_ratio):
     for measure, expected in (("OR", odds_ratio), ("RR", risk_ratio)):
         eff = two_arm_effects(*([c] for c in counts), measure=measure)
@@ -117,15 +120,18 @@ def test_exact_and_wilson_intervals_match_scipy():
         assert (wlo[i], whi[i]) == pytest.approx((ref.low, ref.high), abs=1e-12)
 
 
-@pytest.mark.parametrize(("events", "totals", "message"), [
-    ([1, 2], [10], "has 2 values but totals has 1"),
-    ([1.5], [10], "is not a whole number"),
-    ([-1], [10], "is negative"),
-    ([3], [0], "is 0"),
-    ([11], [10], "is larger than totals"),
-    ([np.nan], [10], "is missing"),
-    ([], [], "no studies were given"),
-])
+@pytest.mark.parametrize(
+    ("events", "totals", "message"),
+    [
+        ([1, 2], [10], "has 2 values but totals has 1"),
+        ([1.5], [10], "is not a whole number"),
+        ([-1], [10], "is negative"),
+        ([3], [0], "is 0"),
+        ([11], [10], "is larger than totals"),
+        ([np.nan], [10], "is missing"),
+        ([], [], "no studies were given"),
+    ],
+)
 def test_bad_counts_are_named(events, totals, message):
     with pytest.raises(DataError, match=message):
         check_counts(events, totals)

@@ -14,13 +14,27 @@ from scipy import stats
 
 from recurrence import ConvergenceWarning, DataError, StatisticalWarning, load_studies, meta
 
-API_ATTRIBUTES = ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "q",
-                  "q_pvalue", "pvalue", "k", "table")
+API_ATTRIBUTES = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "tau2",
+    "i2",
+    "q",
+    "q_pvalue",
+    "pvalue",
+    "k",
+    "table",
+)
 
-HETERO = dict(events_closure=[1, 30, 5, 60, 2, 40, 15],
-              totals_closure=[100, 100, 50, 80, 200, 60, 150],
-              events_control=[20, 10, 25, 20, 30, 10, 5],
-              totals_control=[100, 100, 50, 80, 200, 60, 150])
+HETERO = dict(
+    events_closure=[1, 30, 5, 60, 2, 40, 15],
+    totals_closure=[100, 100, 50, 80, 200, 60, 150],
+    events_control=[20, 10, 25, 20, 30, 10, 5],
+    totals_control=[100, 100, 50, 80, 200, 60, 150],
+)
 
 
 def _two_arm(d):
@@ -31,14 +45,41 @@ def test_every_api_name_exists():
     import importlib
 
     # importing every submodule must not shadow a public function of the same name
-    for module in ("models", "metaregression", "subgroup", "sensitivity", "bias", "tables",
-                   "cohort", "pooling", "glmm", "mh"):
+    for module in (
+        "models",
+        "metaregression",
+        "subgroup",
+        "sensitivity",
+        "bias",
+        "tables",
+        "cohort",
+        "pooling",
+        "glmm",
+        "mh",
+    ):
         importlib.import_module(f"recurrence.meta.{module}")
-    for name in ("proportions", "compare", "egger_test", "begg_test", "trim_and_fill",
-                 "leave_one_out", "regression", "subgroups", "influence", "cumulative"):
+    for name in (
+        "proportions",
+        "compare",
+        "egger_test",
+        "begg_test",
+        "trim_and_fill",
+        "leave_one_out",
+        "regression",
+        "subgroups",
+        "influence",
+        "cumulative",
+    ):
         assert callable(getattr(meta, name)) and not isinstance(getattr(meta, name), type(meta))
-    assert set(dir(meta)) >= {"pool_arm", "compare_studies", "subgroups", "influence",
-                              "cumulative", "cohort_as_study", "pool_many"}
+    assert set(dir(meta)) >= {
+        "pool_arm",
+        "compare_studies",
+        "subgroups",
+        "influence",
+        "cumulative",
+        "cohort_as_study",
+        "pool_many",
+    }
 
 
 @pytest.mark.parametrize("transform", ["logit", "ft", "arcsine", "raw", "glmm"])
@@ -48,8 +89,14 @@ def test_proportions_returns_the_api_attributes_on_the_natural_scale(transform):
         assert hasattr(res, name), name
     assert 0 < res.ci_low < res.estimate < res.ci_high < 1
     assert res.pi_low <= res.ci_low and res.pi_high >= res.ci_high
-    assert list(res.table.columns[:6]) == ["study", "events", "total", "estimate", "ci_low",
-                                           "ci_high"]
+    assert list(res.table.columns[:6]) == [
+        "study",
+        "events",
+        "total",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    ]
     assert res.table["weight"].sum() == pytest.approx(100)
     assert res.k == 4 and res.q_pvalue is not None
 
@@ -69,8 +116,17 @@ def test_compare_returns_the_api_attributes(measure, method):
         assert -1 < res.estimate < 1
     else:
         assert res.estimate > 0
-    assert {"study", "events_closure", "total_closure", "events_control", "total_control",
-            "estimate", "ci_low", "ci_high", "weight"} <= set(res.table.columns)
+    assert {
+        "study",
+        "events_closure",
+        "total_closure",
+        "events_control",
+        "total_control",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "weight",
+    } <= set(res.table.columns)
 
 
 def test_peto_is_for_odds_ratios_only():
@@ -101,15 +157,15 @@ def test_hksj_changes_only_the_interval_of_the_mean():
 
 
 def test_remarks_name_corrected_and_double_zero_studies():
-    res = meta.compare([0, 0, 3], [20, 25, 30], [0, 2, 6], [20, 25, 30], method="FE",
-                       labels=["T7", "T8", "T9"])
+    res = meta.compare(
+        [0, 0, 3], [20, 25, 30], [0, 2, 6], [20, 25, 30], method="FE", labels=["T7", "T8", "T9"]
+    )
     assert res.remarks[0] == "1 study with a zero cell: 0.5 added to all its cells (T8)"
     assert res.remarks[1] == "double-zero study T7 left out of RR"
     assert res.k == 2
     row = res.table.set_index("study").loc["T7"]
     assert not row["included"] and row["weight"] == 0 and np.isnan(row["estimate"])
-    rd = meta.compare([0, 0, 3], [20, 25, 30], [0, 2, 6], [20, 25, 30], measure="RD",
-                      method="FE")
+    rd = meta.compare([0, 0, 3], [20, 25, 30], [0, 2, 6], [20, 25, 30], measure="RD", method="FE")
     assert rd.k == 3  # double zeros stay in RD
 
 
@@ -127,13 +183,16 @@ def test_inputs_are_not_modified():
     assert events.tolist() == [1, 0, 4] and totals.tolist() == [10, 12, 20]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(transform="probit"), "transform='probit' is not known"),
-    (dict(method="MH"), "Mantel-Haenszel and Peto are for compare"),
-    (dict(level=95), "level=95 must lie between 0 and 1"),
-    (dict(study_ci="bootstrap"), "study_ci='bootstrap' is not known"),
-    (dict(labels=["a"]), "1 labels for 2 studies"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(transform="probit"), "transform='probit' is not known"),
+        (dict(method="MH"), "Mantel-Haenszel and Peto are for compare"),
+        (dict(level=95), "level=95 must lie between 0 and 1"),
+        (dict(study_ci="bootstrap"), "study_ci='bootstrap' is not known"),
+        (dict(labels=["a"]), "1 labels for 2 studies"),
+    ],
+)
 def test_bad_arguments_say_what_to_do(kwargs, message):
     with pytest.raises(DataError, match=message):
         meta.proportions([1, 2], [10, 10], **kwargs)
@@ -141,8 +200,9 @@ def test_bad_arguments_say_what_to_do(kwargs, message):
 
 # --------------------------------------------------------------- edge cases ---
 def test_one_study_gives_its_own_estimate_with_a_warning():
-    with pytest.warns(StatisticalWarning, match="only one study: the pooled estimate is that "
-                                                "study's own"):
+    with pytest.warns(
+        StatisticalWarning, match="only one study: the pooled estimate is that study's own"
+    ):
         res = meta.compare([4], [276], [18], [278], method="REML")
     assert res.k == 1 and res.tau2 == 0 and res.pi_low is None
     assert res.estimate == pytest.approx((4 / 276) / (18 / 278))
@@ -214,13 +274,17 @@ def test_no_events_in_one_arm_of_every_study():
     counts = ([0, 0, 0, 0], [30, 40, 25, 50], [3, 0, 5, 2], [30, 40, 25, 50])
     with pytest.warns(StatisticalWarning) as record:
         rr = meta.compare(*counts, method="DL")
-    assert "no events in the closure arm of any study: every study's RR rests on the 0.5" \
+    assert (
+        "no events in the closure arm of any study: every study's RR rests on the 0.5"
         in _messages(record)
+    )
     assert rr.k == 3 and np.isfinite(rr.estimate) and rr.estimate < 1
     with pytest.warns(StatisticalWarning) as record:
         mh = meta.compare(*counts, method="MH")
-    assert "the Mantel-Haenszel RR has no finite logarithm; 0.5 was added to every cell of the " \
+    assert (
+        "the Mantel-Haenszel RR has no finite logarithm; 0.5 was added to every cell of the "
         "3 studies with a zero cell" in _messages(record)
+    )
     assert np.isfinite(mh.estimate) and mh.estimate < 1
 
 
@@ -243,10 +307,13 @@ def test_an_arm_with_no_events_anywhere():
     assert ft.estimate == 0 and ft.ci_low == 0 and ft.ci_high > 0
     with pytest.warns(StatisticalWarning) as record:
         glmm = meta.proportions([0, 0, 0], [30, 40, 22], transform="glmm")
-    assert "GLMM: no events in every study, so its ML estimate is at the boundary" \
+    assert "GLMM: no events in every study, so its ML estimate is at the boundary" in _messages(
+        record
+    )
+    assert (
+        "inverse-variance logit model (0.5 added to each arm, ML τ²) was used instead"
         in _messages(record)
-    assert "inverse-variance logit model (0.5 added to each arm, ML τ²) was used instead" \
-        in _messages(record)
+    )
     assert glmm.method.startswith("IV-logit")
 
 
@@ -267,9 +334,11 @@ def test_glmm_fit_failure_falls_back_with_a_convergence_warning(monkeypatch):
         x = 0.0
 
     original = optimize.minimize_scalar
-    monkeypatch.setattr(glmm.optimize, "minimize_scalar",
-                        lambda *a, **k: Failed() if k.get("method") == "bounded"
-                        else original(*a, **k))
+    monkeypatch.setattr(
+        glmm.optimize,
+        "minimize_scalar",
+        lambda *a, **k: Failed() if k.get("method") == "bounded" else original(*a, **k),
+    )
     with pytest.warns(ConvergenceWarning, match="did not converge; the inverse-variance logit"):
         res = meta.proportions([3, 10, 30, 5], [100, 100, 100, 50], transform="glmm")
     assert res.method == "IV-logit (GLMM fallback)" and np.isfinite(res.estimate)
@@ -289,8 +358,11 @@ def test_compare_studies_by_subgroup_returns_subgroups():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         sub = meta.compare_studies(load_studies(), measure="RR", subgroup="device")
-    assert sub.table["subgroup"].tolist() == ["annulus suture", "annulus suture device",
-                                              "Barricaid"]
+    assert sub.table["subgroup"].tolist() == [
+        "annulus suture",
+        "annulus suture device",
+        "Barricaid",
+    ]
     assert sub.table["k"].tolist() == [2, 1, 4] and sub.overall.k == 7
     assert sub.df_between == 2 and 0 < sub.pvalue_between < 1
     assert "single-arm studies left out" in sub.remarks[0]
@@ -302,8 +374,10 @@ def test_study_table_errors_say_what_is_missing():
         meta.pool_arm(load_studies(), arm="both")
     with pytest.raises(DataError, match=r"no column\(s\) \['events_closure'"):
         meta.compare_studies(pd.DataFrame({"study": ["a"]}))
-    with warnings.catch_warnings(), pytest.raises(DataError, match="subgroup='country' names "
-                                                                   "no column"):
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(DataError, match="subgroup='country' names no column"),
+    ):
         warnings.simplefilter("ignore", StatisticalWarning)
         meta.compare_studies(load_studies(), subgroup="country")
 

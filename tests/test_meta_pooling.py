@@ -30,10 +30,25 @@ def test_each_row_of_a_batch_equals_its_single_analysis(batch, method, hksj):
     assert many.converged.all()
     for i in (0, 7, 123, 299):
         one = pool_many(yi[i], vi[i], method=method, hksj=hksj)
-        for key in ("estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "q",
-                    "i2", "pvalue"):
-            np.testing.assert_allclose(getattr(many, key)[i], getattr(one, key)[0], rtol=1e-12,
-                                       atol=1e-15, err_msg=f"{method} {key} row {i}")
+        for key in (
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "pi_low",
+            "pi_high",
+            "tau2",
+            "q",
+            "i2",
+            "pvalue",
+        ):
+            np.testing.assert_allclose(
+                getattr(many, key)[i],
+                getattr(one, key)[0],
+                rtol=1e-12,
+                atol=1e-15,
+                err_msg=f"{method} {key} row {i}",
+            )
 
 
 def test_ml_and_reml_solve_their_score_equations(batch):
@@ -80,8 +95,11 @@ def test_fisher_scoring_that_oscillates_still_converges():
 
 def test_non_convergence_falls_back_to_dl_with_one_warning(batch):
     yi, vi = batch
-    with pytest.warns(ConvergenceWarning, match=r"REML τ² did not converge in 1 iterations in "
-                                                r"\d+ of 300 analyses; the DerSimonian-Laird"):
+    with pytest.warns(
+        ConvergenceWarning,
+        match=r"REML τ² did not converge in 1 iterations in "
+        r"\d+ of 300 analyses; the DerSimonian-Laird",
+    ):
         res = pool_many(yi, vi, method="REML", maxiter=1)
     stuck = ~res.converged
     assert stuck.any()
@@ -92,12 +110,12 @@ def test_non_convergence_falls_back_to_dl_with_one_warning(batch):
 def test_single_pool_warns_on_non_convergence_naming_the_fallback():
     from recurrence.meta.pooling import pool as pool_one
 
-    res = pool_one([0.1, 0.9, 0.3, -0.4, 1.2], [0.01, 0.2, 0.05, 0.1, 0.3], method="ML",
-                   maxiter=1)
+    res = pool_one([0.1, 0.9, 0.3, -0.4, 1.2], [0.01, 0.2, 0.05, 0.1, 0.3], method="ML", maxiter=1)
     messages = [m for m, _ in res.alerts]
     assert not res.converged
-    assert any("ML τ² did not converge in 1 iterations; the DerSimonian-Laird τ²" in m
-               for m in messages)
+    assert any(
+        "ML τ² did not converge in 1 iterations; the DerSimonian-Laird τ²" in m for m in messages
+    )
 
 
 @pytest.mark.parametrize("method", ["DL", "PM"])

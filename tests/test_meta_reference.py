@@ -71,8 +71,13 @@ def assert_close(ours, theirs, rtol, atol, what, call):
         assert ours is None or (isinstance(ours, float) and np.isnan(ours)), (what, ours, call)
         return
     assert ours is not None, (what, "None", theirs, call)
-    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(theirs, float), rtol=rtol,
-                               atol=atol, err_msg=f"{what}; R: {call}")
+    np.testing.assert_allclose(
+        np.asarray(ours, float),
+        np.asarray(theirs, float),
+        rtol=rtol,
+        atol=atol,
+        err_msg=f"{what}; R: {call}",
+    )
 
 
 def fit_case(case, method=None, hksj=None):
@@ -83,13 +88,29 @@ def fit_case(case, method=None, hksj=None):
         x, n = d[f"events_{case['arm']}"], d[f"total_{case['arm']}"]
         keep = x.notna() & n.notna()
         scale = case["scale"]
-        return _quiet(meta.proportions, x[keep], n[keep], transform=scale,
-                      method="REML" if scale == "glmm" else method, hksj=hksj,
-                      labels=d["study"][keep], data=d[keep])
+        return _quiet(
+            meta.proportions,
+            x[keep],
+            n[keep],
+            transform=scale,
+            method="REML" if scale == "glmm" else method,
+            hksj=hksj,
+            labels=d["study"][keep],
+            data=d[keep],
+        )
     two = d[d["total_closure"].notna() & d["total_control"].notna()]
-    return _quiet(meta.compare, two["events_closure"], two["total_closure"],
-                  two["events_control"], two["total_control"], measure=case["measure"],
-                  method=method, hksj=hksj, labels=two["study"], data=two)
+    return _quiet(
+        meta.compare,
+        two["events_closure"],
+        two["total_closure"],
+        two["events_control"],
+        two["total_control"],
+        measure=case["measure"],
+        method=method,
+        hksj=hksj,
+        labels=two["study"],
+        data=two,
+    )
 
 
 # ------------------------------------------------------------------ pooling ---
@@ -112,8 +133,19 @@ def test_pooling_matches_metafor(case):
     rtol = ITERATIVE if case["method"] in ITERATIVE_METHODS else CLOSED
     atol = 1e-9 if case["method"] in ITERATIVE_METHODS else 1e-12
     assert res.k == v["k"], case["call"]
-    for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "pvalue", "tau2", "q",
-                "q_pvalue", "i2", "h2"):
+    for key in (
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "pi_low",
+        "pi_high",
+        "pvalue",
+        "tau2",
+        "q",
+        "q_pvalue",
+        "i2",
+        "h2",
+    ):
         if key in v:
             assert_close(getattr(res, key), v[key], rtol, atol, key, case["call"])
     assert_close(res.se, v["se"], rtol, atol, "se", case["call"])
@@ -150,8 +182,7 @@ def _bias_id(case):
     return f"{case['dataset']}-{case.get('arm', '')}-{scale}-{case['test']}-{method}"
 
 
-@pytest.mark.parametrize("case", [c for c in BIAS if c["test"] in ("egger", "begg")],
-                         ids=_bias_id)
+@pytest.mark.parametrize("case", [c for c in BIAS if c["test"] in ("egger", "begg")], ids=_bias_id)
 def test_egger_and_begg_match_metafor(case):
     """regtest(model = "lm") and ranktest(): closed forms."""
     res = fit_case(case, method="FE", hksj=False)
@@ -179,10 +210,8 @@ def test_trim_and_fill_matches_metafor(case):
     assert_close(tf.extra["estimate_model"], v["beta"], rtol, 1e-9, "beta", case["call"])
     if tf.k0:
         filled = tf.table[tf.table["filled"]]
-        assert_close(filled["yi"].to_numpy(), v["yi_filled"], rtol, 1e-9, "yi filled",
-                     case["call"])
-        assert_close(filled["vi"].to_numpy(), v["vi_filled"], CLOSED, 0, "vi filled",
-                     case["call"])
+        assert_close(filled["yi"].to_numpy(), v["yi_filled"], rtol, 1e-9, "yi filled", case["call"])
+        assert_close(filled["vi"].to_numpy(), v["vi_filled"], CLOSED, 0, "vi filled", case["call"])
 
 
 # ------------------------------------------------------------------ sensitivity ---
@@ -200,25 +229,39 @@ def _by_study(frame, ref, keys, rtol, atol, call, what):
     for key in keys:
         ours = frame[key].to_numpy(float)
         theirs = np.array([np.nan if x is None else x for x in ref[key]], float)
-        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol,
-                                   err_msg=f"{what} {key}; R: {call}")
+        np.testing.assert_allclose(
+            ours, theirs, rtol=rtol, atol=atol, err_msg=f"{what} {key}; R: {call}"
+        )
 
 
 @pytest.mark.parametrize("case", SENSITIVITY, ids=_sens_id)
 def test_leave_one_out_matches_leave1out(case):
     res = fit_case(case)
     loo = _quiet(leave_one_out, res)
-    _by_study(loo, case["leave1out"], ["estimate", "ci_low", "ci_high", "tau2", "q", "i2",
-                                       "pvalue"], ITERATIVE, 1e-9, case["call"], "leave1out")
+    _by_study(
+        loo,
+        case["leave1out"],
+        ["estimate", "ci_low", "ci_high", "tau2", "q", "i2", "pvalue"],
+        ITERATIVE,
+        1e-9,
+        case["call"],
+        "leave1out",
+    )
 
 
 @pytest.mark.parametrize("case", SENSITIVITY, ids=_sens_id)
 def test_influence_matches_metafor(case):
     res = fit_case(case)
     inf = _quiet(influence, res).table
-    _by_study(inf, case["influence"], ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del",
-                                       "q_del", "hat", "weight", "dfbetas"],
-              ITERATIVE, 1e-9, case["call"], "influence")
+    _by_study(
+        inf,
+        case["influence"],
+        ["rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "hat", "weight", "dfbetas"],
+        ITERATIVE,
+        1e-9,
+        case["call"],
+        "influence",
+    )
     assert inf["influential"].tolist() == case["influence"]["influential"], case["call"]
 
 
@@ -227,24 +270,43 @@ def test_cumulative_matches_cumul(case):
     """cumul(res, order = year): ties keep the input order, missing years last."""
     res = fit_case(case)
     cum = _quiet(cumulative, res, order="year")
-    _by_study(cum, case["cumulative"], ["estimate", "ci_low", "ci_high", "tau2", "q",
-                                        "pvalue"], ITERATIVE, 1e-9, case["call"], "cumul")
+    _by_study(
+        cum,
+        case["cumulative"],
+        ["estimate", "ci_low", "ci_high", "tau2", "q", "pvalue"],
+        ITERATIVE,
+        1e-9,
+        case["call"],
+        "cumul",
+    )
 
 
 # ------------------------------------------------------------------ regression ---
 REGRESSION = r_reference("meta_regression")
 
 
-@pytest.mark.parametrize("case", REGRESSION, ids=lambda c: f"{c['dataset']}-{c['measure']}-"
-                         f"{'+'.join(c['moderators'])}-{c['method']}{'-hksj' * c['hksj']}")
+@pytest.mark.parametrize(
+    "case",
+    REGRESSION,
+    ids=lambda c: (
+        f"{c['dataset']}-{c['measure']}-"
+        f"{'+'.join(c['moderators'])}-{c['method']}{'-hksj' * c['hksj']}"
+    ),
+)
 def test_regression_matches_rma_with_moderators(case):
     d = dataset(case["dataset"])
     two = d[d["total_closure"].notna() & d["total_control"].notna()]
-    res = _quiet(meta.compare, two["events_closure"], two["total_closure"],
-                 two["events_control"], two["total_control"], measure=case["measure"],
-                 labels=two["study"], data=two)
-    reg = _quiet(meta.regression, res, case["moderators"], method=case["method"],
-                 hksj=case["hksj"])
+    res = _quiet(
+        meta.compare,
+        two["events_closure"],
+        two["total_closure"],
+        two["events_control"],
+        two["total_control"],
+        measure=case["measure"],
+        labels=two["study"],
+        data=two,
+    )
+    reg = _quiet(meta.regression, res, case["moderators"], method=case["method"], hksj=case["hksj"])
     v = case["values"]
     rtol = ITERATIVE if case["method"] in ITERATIVE_METHODS else CLOSED
     assert len(reg.table) == len(v["terms"]) and reg.table.index[0] == "intercept"
@@ -262,15 +324,23 @@ SUBGROUPS = r_reference("meta_subgroups")
 @pytest.mark.parametrize("case", SUBGROUPS, ids=lambda c: f"{c['dataset']}-{c['by']}")
 def test_subgroups_match_metafor(case):
     d = dataset(case["dataset"])
-    sub = _quiet(meta.compare_studies, d, measure=case["measure"], method="REML",
-                 subgroup=case["by"])
+    sub = _quiet(
+        meta.compare_studies, d, measure=case["measure"], method="REML", subgroup=case["by"]
+    )
     v = case["values"]
     assert sub.table["subgroup"].tolist() == [g["subgroup"] for g in v["groups"]]
     for key in ("k", "estimate", "ci_low", "ci_high", "tau2", "q"):
-        assert_close(sub.table[key].to_numpy(), [g[key] for g in v["groups"]], ITERATIVE,
-                     1e-9, key, case["call"])
+        assert_close(
+            sub.table[key].to_numpy(),
+            [g[key] for g in v["groups"]],
+            ITERATIVE,
+            1e-9,
+            key,
+            case["call"],
+        )
     assert_close(sub.q_between, v["q_between"], ITERATIVE, 1e-9, "Q between", case["call"])
-    assert_close(sub.pvalue_between, v["pvalue_between"], ITERATIVE, 1e-9, "p between",
-                 case["call"])
+    assert_close(
+        sub.pvalue_between, v["pvalue_between"], ITERATIVE, 1e-9, "p between", case["call"]
+    )
     qm = sub.tests.set_index("test")["statistic"].iloc[1]
     assert_close(qm, v["qm"], ITERATIVE, 1e-9, "QM (common tau2)", case["call"])

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 
 from recurrence import DataError, StatisticalWarning, load_studies, meta
+from recurrence.meta.datasets import bcg
 from recurrence.meta.metaregression import design
 
-BCG = ([4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-       [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-       [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-       [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854])
-ABLAT = [44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33]
+BCG = tuple(
+    bcg()[c].tolist()
+    for c in ("events_closure", "total_closure", "events_control", "total_control")
+)  # metafor's dat.bcg
+ABLAT = bcg()["ablat"].tolist()
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,11 @@ def test_intercept_only_regression_is_the_pooled_model(bcg):
 
 
 def test_categories_become_indicators_against_the_first_level():
-    X, terms = design(pd.DataFrame({"device": ["suture", "Barricaid", "suture", None],
-                                    "rct": [True, False, True, True]}))
+    X, terms = design(
+        pd.DataFrame(
+            {"device": ["suture", "Barricaid", "suture", None], "rct": [True, False, True, True]}
+        )
+    )
     assert terms == ["intercept", "device[suture]", "rct"]
     assert X[:, 1].tolist() == [1.0, 0.0, 1.0, 0.0]
 
@@ -54,8 +58,10 @@ def test_moderators_by_column_name_and_missing_values_left_out():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", StatisticalWarning)
         res = meta.compare_studies(load_studies(), method="REML")
-    with pytest.warns(StatisticalWarning, match="2 studies with a missing moderator left out: "
-                                                "Swiss ACD cohort, Korean annuloplasty"):
+    with pytest.warns(
+        StatisticalWarning,
+        match="2 studies with a missing moderator left out: Swiss ACD cohort, Korean annuloplasty",
+    ):
         reg = meta.regression(res, ["year"])
     assert reg.k == 5
 
@@ -68,8 +74,10 @@ def test_regression_input_errors(bcg):
     with pytest.raises(DataError, match="collinear"):
         meta.regression(bcg, pd.DataFrame({"a": ABLAT, "b": np.array(ABLAT) * 2.0}))
     with pytest.raises(DataError, match="need more than"):
-        meta.regression(meta.compare(*(x[:3] for x in BCG), method="FE"),
-                        pd.DataFrame({"a": [1.0, 2, 3], "b": [3.0, 1, 2]}))
+        meta.regression(
+            meta.compare(*(x[:3] for x in BCG), method="FE"),
+            pd.DataFrame({"a": [1.0, 2, 3], "b": [3.0, 1, 2]}),
+        )
     with pytest.raises(DataError, match="not available for meta-regression"):
         meta.regression(bcg, pd.DataFrame({"ablat": ABLAT}), method="MH")
 

@@ -11,8 +11,12 @@ import pytest
 
 from recurrence import DataError, StatisticalWarning, load_studies, meta
 
-HETERO = ([1, 30, 5, 60, 2, 40, 15], [100, 100, 50, 80, 200, 60, 150],
-          [20, 10, 25, 20, 30, 10, 5], [100, 100, 50, 80, 200, 60, 150])
+HETERO = (
+    [1, 30, 5, 60, 2, 40, 15],
+    [100, 100, 50, 80, 200, 60, 150],
+    [20, 10, 25, 20, 30, 10, 5],
+    [100, 100, 50, 80, 200, 60, 150],
+)
 
 
 def test_leave_one_out_has_the_api_columns_and_refits_the_same_model():
@@ -45,8 +49,14 @@ def test_leave_one_out_of_one_study_warns():
 
 
 def test_leave_one_out_skips_studies_left_out_of_the_analysis():
-    res = meta.compare([0, 1, 2, 3], [20, 20, 20, 20], [0, 5, 6, 7], [20, 20, 20, 20],
-                       method="FE", labels=["DZ", "B", "C", "D"])
+    res = meta.compare(
+        [0, 1, 2, 3],
+        [20, 20, 20, 20],
+        [0, 5, 6, 7],
+        [20, 20, 20, 20],
+        method="FE",
+        labels=["DZ", "B", "C", "D"],
+    )
     loo = meta.leave_one_out(res)
     assert loo["study"].tolist() == ["B", "C", "D"]
 
@@ -76,8 +86,14 @@ def test_cumulative_order_errors():
 
 
 def test_influence_flags_the_study_that_dominates():
-    res = meta.compare([33, 1, 0, 1], [272, 30, 30, 12], [64, 6, 3, 6], [253, 30, 46, 41],
-                       method="FE", labels=["big", "b", "c", "d"])
+    res = meta.compare(
+        [33, 1, 0, 1],
+        [272, 30, 30, 12],
+        [64, 6, 3, 6],
+        [253, 30, 46, 41],
+        method="FE",
+        labels=["big", "b", "c", "d"],
+    )
     inf = meta.influence(res)
     table = inf.table.set_index("study")
     assert table.loc["big", "influential"] and table["influential"].sum() == 1

@@ -41,9 +41,10 @@ def test_committed_without_outputs_or_execution_counts(path):
             dirty.append(f"cell {i}: {len(cell['outputs'])} outputs")
         if cell.get("execution_count") is not None:
             dirty.append(f"cell {i}: execution count {cell['execution_count']}")
-    assert not dirty, (f"{_where(path)} was saved after running it ({'; '.join(dirty[:5])}"
-                       f"{' …' if len(dirty) > 5 else ''}). Fix: "
-                       + STRIP.format(path=_where(path)))
+    assert not dirty, (
+        f"{_where(path)} was saved after running it ({'; '.join(dirty[:5])}"
+        f"{' …' if len(dirty) > 5 else ''}). Fix: " + STRIP.format(path=_where(path))
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -51,15 +52,18 @@ def test_no_saved_widget_state(path):
     # ipywidgets saves the state of every widget shown in the notebook metadata: outputs too
     assert "widgets" not in _load(path).get("metadata", {}), (
         f"{_where(path)} holds saved widget state. Fix: in Jupyter, Settings → Save Widget "
-        "State Automatically off, then clear the outputs and save")
+        "State Automatically off, then clear the outputs and save"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_has_a_kernelspec(path):
     spec = _load(path).get("metadata", {}).get("kernelspec", {})
-    assert spec.get("name"), (f"{_where(path)} has no kernel spec, so nbmake cannot tell which "
-                              "kernel runs it. Fix: open it in Jupyter, pick the Python 3 "
-                              "kernel and save")
+    assert spec.get("name"), (
+        f"{_where(path)} has no kernel spec, so nbmake cannot tell which "
+        "kernel runs it. Fix: open it in Jupyter, pick the Python 3 "
+        "kernel and save"
+    )
     assert spec.get("language", "python") == "python", f"{_where(path)}: {spec}"
 
 
@@ -69,10 +73,11 @@ def test_the_strip_command_clears_what_the_check_looks_for():
     preprocessors = pytest.importorskip("nbconvert.preprocessors")
 
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=3,
-                                     outputs=[nbformat.v4.new_output(
-                                         "execute_result", {"text/plain": "2"},
-                                         execution_count=3)])
+    cell = nbformat.v4.new_code_cell(
+        "1 + 1",
+        execution_count=3,
+        outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=3)],
+    )
     nb.cells = [cell]
     cleaned, _ = preprocessors.ClearOutputPreprocessor().preprocess(nb, {})
     assert cleaned.cells[0].outputs == []

@@ -15,8 +15,12 @@ from recurrence import StatisticalWarning, load_studies, meta
 from recurrence.plotting import plot_forest
 from recurrence.plotting.forest import forest_data
 
-HETERO = ([1, 30, 5, 60, 2, 40, 15], [100, 100, 50, 80, 200, 60, 150],
-          [20, 10, 25, 20, 30, 10, 5], [100, 100, 50, 80, 200, 60, 150])
+HETERO = (
+    [1, 30, 5, 60, 2, 40, 15],
+    [100, 100, 50, 80, 200, 60, 150],
+    [20, 10, 25, 20, 30, 10, 5],
+    [100, 100, 50, 80, 200, 60, 150],
+)
 LABELS = ["X1", "X2", "X3", "X4", "X5", "X6", "X7"]
 
 
@@ -36,15 +40,18 @@ def _texts(ax, gid):
 
 
 def _gids(ax, kind):
-    return [a for a in [*ax.patches, *ax.collections, *ax.lines, *ax.texts]
-            if a.get_gid() == kind]
+    return [a for a in [*ax.patches, *ax.collections, *ax.lines, *ax.texts] if a.get_gid() == kind]
 
 
 def test_data_rows_text_columns_and_axis(rr):
     data = forest_data(rr)
     rows = data.rows
-    assert rows["kind"].tolist() == ["study"] * 7 + ["common", "random", "prediction",
-                                                     "heterogeneity"]
+    assert rows["kind"].tolist() == ["study"] * 7 + [
+        "common",
+        "random",
+        "prediction",
+        "heterogeneity",
+    ]
     assert rows["y"].is_monotonic_decreasing
     first = rows.iloc[0]
     assert (first["closure"], first["control"]) == ("1/100", "20/100")
@@ -77,8 +84,9 @@ def test_proportions_are_in_percent_without_favours_labels():
 
 
 def test_double_zero_study_is_listed_as_not_estimable():
-    res = meta.compare([0, 2, 3], [20, 20, 20], [0, 5, 6], [20, 20, 20], method="FE",
-                       labels=["dz", "b", "c"])
+    res = meta.compare(
+        [0, 2, 3], [20, 20, 20], [0, 5, 6], [20, 20, 20], method="FE", labels=["dz", "b", "c"]
+    )
     row = forest_data(res).rows.iloc[0]
     assert row["effect"] == "not estimable" and np.isnan(row["estimate"])
     assert row["closure"] == "0/20"
@@ -91,19 +99,22 @@ def test_drawn_squares_diamonds_prediction_bar_and_text(rr):
     sizes = squares[0].get_sizes()
     assert sizes.argmax() == int(rr.table["weight"].to_numpy().argmax())  # area ∝ weight
     diamonds = [p for p in ax.patches if isinstance(p, Polygon)]
-    assert sorted(p.get_gid() for p in diamonds) == ["forest:diamond:common",
-                                                     "forest:diamond:random"]
+    assert sorted(p.get_gid() for p in diamonds) == [
+        "forest:diamond:common",
+        "forest:diamond:random",
+    ]
     random = next(p for p in diamonds if p.get_gid() == "forest:diamond:random")
     xs = random.get_xy()[:, 0]
     assert xs.min() == pytest.approx(rr.ci_low) and xs.max() == pytest.approx(rr.ci_high)
-    bar = [p for p in ax.patches if isinstance(p, Rectangle) and
-           p.get_gid() == "forest:prediction"]
+    bar = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "forest:prediction"]
     assert len(bar) == 1
     assert "20/100" in _texts(ax, "forest:control")
     assert "X4" in _texts(ax, "forest:label")
     assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in _gids(ax, "forest:favours")] == ["← Favours closure",
-                                                                   "Favours no closure →"]
+    assert [t.get_text() for t in _gids(ax, "forest:favours")] == [
+        "← Favours closure",
+        "Favours no closure →",
+    ]
     assert _gids(ax, "forest:null")[0].get_xdata()[0] == 1.0
 
 
@@ -121,8 +132,11 @@ def test_subgroups_get_headers_and_their_own_diamonds():
         sub = meta.compare_studies(load_studies(), measure="RR", subgroup="device")
     data = forest_data(sub)
     headers = data.rows.loc[data.rows["kind"] == "header", "label"].tolist()
-    assert headers == ["device: annulus suture", "device: annulus suture device",
-                       "device: Barricaid"]
+    assert headers == [
+        "device: annulus suture",
+        "device: annulus suture device",
+        "device: Barricaid",
+    ]
     assert data.rows["label"].iloc[-1].startswith("Test for subgroup differences: χ² = ")
     ax = sub.plot()
     diamonds = [p for p in ax.patches if isinstance(p, Polygon)]
@@ -155,6 +169,7 @@ def test_rejects_other_objects():
 
 # --- layout: what was drawn never overlaps -------------------------------------------
 
+
 def _studies_with_cohort():
     from recurrence import load_cohort
 
@@ -168,8 +183,11 @@ def _quiet(fn):
         return fn()
 
 
-LONG = ["A very long study label from a multicentre registry, 2019–2023 ($1 follow-up)",
-        "Short", "Another study with a rather long name (extension cohort)"]
+LONG = [
+    "A very long study label from a multicentre registry, 2019–2023 ($1 follow-up)",
+    "Short",
+    "Another study with a rather long name (extension cohort)",
+]
 
 
 def _cases():
@@ -178,15 +196,21 @@ def _cases():
         "or_mh": lambda: meta.compare(*HETERO, measure="OR", method="MH", labels=LABELS),
         "rd": lambda: meta.compare(*HETERO, measure="RD", method="DL", labels=LABELS),
         "proportion": lambda: meta.pool_arm(load_studies(), "closure"),
-        "cohort": lambda: _quiet(lambda: meta.compare_studies(_studies_with_cohort(),
-                                                              hksj=True)),
-        "subgroups": lambda: _quiet(lambda: meta.compare_studies(
-            load_studies(), subgroup="device", hksj=True)),
-        "trim_and_fill": lambda: meta.trim_and_fill(meta.compare(*HETERO, method="FE",
-                                                                 labels=LABELS)),
+        "cohort": lambda: _quiet(lambda: meta.compare_studies(_studies_with_cohort(), hksj=True)),
+        "subgroups": lambda: _quiet(
+            lambda: meta.compare_studies(load_studies(), subgroup="device", hksj=True)
+        ),
+        "trim_and_fill": lambda: meta.trim_and_fill(
+            meta.compare(*HETERO, method="FE", labels=LABELS)
+        ),
         "long_labels_big_counts": lambda: meta.compare(
-            [1234, 20, 5], [98765, 400, 50], [2345, 30, 20], [99999, 410, 52], method="DL",
-            labels=LONG),
+            [1234, 20, 5],
+            [98765, 400, 50],
+            [2345, 30, 20],
+            [99999, 410, 52],
+            method="DL",
+            labels=LONG,
+        ),
     }
 
 
@@ -208,15 +232,18 @@ def _assert_no_overlap(ax):
     for y, texts in _rows_of_text(ax).items():
         boxes = [(t, t.get_window_extent(renderer)) for t in texts]
         for i, (a, box_a) in enumerate(boxes):
-            for b, box_b in boxes[i + 1:]:
-                assert box_a.x1 <= box_b.x0 or box_b.x1 <= box_a.x0, \
+            for b, box_b in boxes[i + 1 :]:
+                assert box_a.x1 <= box_b.x0 or box_b.x1 <= box_a.x0, (
                     f"row y={y}: {a.get_text()!r} overlaps {b.get_text()!r}"
+                )
         spans = any(t.get_fontsize() < texts[0].get_fontsize() for t in texts) or len(texts) == 1
         for t, box in boxes:
             if len(texts) == 1 and t.get_gid() == "forest:label":
                 continue  # a heading or heterogeneity line may run into the empty panel
-            if t.get_gid() in ("forest:label", "forest:closure", "forest:control",
-                               "forest:events") and not spans:
+            if (
+                t.get_gid() in ("forest:label", "forest:closure", "forest:control", "forest:events")
+                and not spans
+            ):
                 assert box.x1 <= panel.x0, f"{t.get_text()!r} runs into the panel"
             if t.get_gid() in ("forest:effect", "forest:weight_text"):
                 assert box.x0 >= panel.x1, f"{t.get_text()!r} runs into the panel"
@@ -257,16 +284,16 @@ def test_overlong_labels_are_shortened_not_the_font_below_7pt():
     labels = [f"{label} " + "x" * 120 for label in LABELS]
     ax = plot_forest(meta.compare(*HETERO, method="FE", labels=labels))
     shown = _texts(ax, "forest:label")
-    assert all(s.endswith("…") and s.startswith(label)
-               for s, label in zip(shown[:7], LABELS, strict=True))
+    assert all(
+        s.endswith("…") and s.startswith(label) for s, label in zip(shown[:7], LABELS, strict=True)
+    )
     assert ax.figure.get_figwidth() <= 7.0 + 1e-9
     assert min(t.get_fontsize() for t in ax.texts) >= 7.0
     _assert_no_overlap(ax)
 
 
 def test_labels_are_not_mathtext():
-    ax = plot_forest(meta.compare(*HETERO, method="FE",
-                                  labels=["$a$ cost", *LABELS[1:]]))
+    ax = plot_forest(meta.compare(*HETERO, method="FE", labels=["$a$ cost", *LABELS[1:]]))
     assert "$a$ cost" in _texts(ax, "forest:label")
     ax.figure.canvas.draw()  # would raise on bad mathtext
 
@@ -286,6 +313,7 @@ def test_vertical_lines_stop_above_the_heterogeneity_line(rr):
 
 
 # --- one's own cohort is highlighted ----------------------------------------------------
+
 
 def test_own_cohort_row_is_found_from_the_study_table():
     res = _quiet(lambda: meta.compare_studies(_studies_with_cohort()))
@@ -311,9 +339,11 @@ def test_own_cohort_row_is_bold_with_the_cohort_colour():
     assert tuple(faces[i]) == to_rgba(PALETTE["cohort"])
     others = np.delete(faces, i, axis=0)
     assert not any(tuple(f) == to_rgba(PALETTE["cohort"]) for f in others)
-    ci = [line for line in _gids(ax, "forest:ci")
-          if line.get_ydata()[0] == forest_data(res).rows.query("label == 'This cohort'")["y"]
-          .iloc[0]]
+    ci = [
+        line
+        for line in _gids(ax, "forest:ci")
+        if line.get_ydata()[0] == forest_data(res).rows.query("label == 'This cohort'")["y"].iloc[0]
+    ]
     assert to_rgba(ci[0].get_color()) == to_rgba(PALETTE["cohort"])
 
 

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from recurrence import meta
+from recurrence.meta.datasets import bcg
 from recurrence.plotting import plot_funnel
 
-BCG = ([4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-       [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-       [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-       [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854])
+BCG = tuple(
+    bcg()[c].tolist()
+    for c in ("events_closure", "total_closure", "events_control", "total_control")
+)  # metafor's dat.bcg
 
 
 @pytest.fixture(autouse=True)

@@ -45,8 +45,9 @@ def test_curve_data_is_the_step_function_in_percent(cohort):
     np.testing.assert_allclose(cur["ci_low"].iloc[1:], 100 * tab["ci_low"])
     cens = data.censored[data.censored["group"] == "closure"]
     assert len(cens) == (tab["censored"] > 0).sum()
-    pd.testing.assert_frame_equal(data.at_risk.reset_index(drop=True),
-                                  km.at_risk([0, 12, 24])[["group", "time", "at_risk"]])
+    pd.testing.assert_frame_equal(
+        data.at_risk.reset_index(drop=True), km.at_risk([0, 12, 24])[["group", "time", "at_risk"]]
+    )
     assert data.xlabel == "Months since surgery"
     assert data.ylabel == "Survival free of reherniation (%)"
 
@@ -77,9 +78,9 @@ def test_at_risk_numbers_sit_at_the_ticks_under_the_axis(cohort):
     ax = plot_survival(kaplan_meier(cohort), times=[0, 24, 48])
     nums = [t for t in ax.texts if t.get_gid() == "at_risk:closure"]
     assert [t.xy[0] for t in nums] == [0, 24, 48]
-    assert all(t.xy[1] == 0 and t.xyann[1] < -30 for t in nums)   # points below the axis
+    assert all(t.xy[1] == 0 and t.xyann[1] < -30 for t in nums)  # points below the axis
     rows = {t.xyann[1] for t in ax.texts if str(t.get_gid()).startswith("at_risk:")}
-    assert len(rows) == 2                                         # one row per group
+    assert len(rows) == 2  # one row per group
 
 
 def test_plot_cumulative_incidence_in_a_given_axes(cohort):
@@ -110,12 +111,13 @@ def test_rates_plot_points_and_drawing(cohort):
     pts = rates_plot_data(rates)
     assert len(pts) == 2 * len(rates.table)
     aj = pts[pts["estimator"] == "Aalen-Johansen"]
-    np.testing.assert_allclose(aj["value"], 100 * rates.table["incidence"].to_numpy()[
-        [0, 3, 1, 4, 2, 5]])
+    np.testing.assert_allclose(
+        aj["value"], 100 * rates.table["incidence"].to_numpy()[[0, 3, 1, 4, 2, 5]]
+    )
     ax = plot_reherniation_rates(rates)
     assert ax.get_xlabel() == "Months since surgery" and ax.get_ylabel() == "Reherniation (%)"
     drawn = [c for c in ax.containers]
-    assert len(drawn) == 4   # 2 arms × 2 estimators, each with 3 horizons
+    assert len(drawn) == 4  # 2 arms × 2 estimators, each with 3 horizons
     first = drawn[0].lines[0]
     sel = pts[(pts["group"] == "no closure") & (pts["estimator"] == "Aalen-Johansen")]
     np.testing.assert_allclose(np.asarray(first.get_ydata(), float), sel["value"].to_numpy())

@@ -17,9 +17,17 @@ from recurrence.cli import main
 from recurrence.report.content import pct, ratio
 from recurrence.survival import cox, fine_gray, reherniation_rates
 
-SECTIONS = ["Summary", "1. Data", "2. Reherniation over time", "3. Effect of closure",
-            "4. The published evidence", "5. Every rate against the published range",
-            "6. Methods", "7. Caveats", "Appendix: reproducibility"]
+SECTIONS = [
+    "Summary",
+    "1. Data",
+    "2. Reherniation over time",
+    "3. Effect of closure",
+    "4. The published evidence",
+    "5. Every rate against the published range",
+    "6. Methods",
+    "7. Caveats",
+    "Appendix: reproducibility",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +43,9 @@ def test_sections_and_pages(built):
     _, reader, text = built
     assert len(reader.pages) >= 8
     positions = [text.find(s) for s in SECTIONS]
-    assert all(p >= 0 for p in positions), [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
+    assert all(p >= 0 for p in positions), [
+        s for s, p in zip(SECTIONS, positions, strict=True) if p < 0
+    ]
     assert positions == sorted(positions), "sections out of order"
     assert f"Page 1 of {len(reader.pages)}" in text
 
@@ -55,10 +65,18 @@ def test_hazard_ratios_equal_the_api(built):
     cohort = load_cohort()
     hr = cox(cohort, ["closure"]).table.loc["closure"]
     shr = fine_gray(cohort, ["closure"]).table.loc["closure"]
-    assert f"hazard ratio of closure was {ratio(hr['hr'])} ({ratio(hr['ci_low'])} to {ratio(hr['ci_high'])}" in text
+    assert (
+        f"hazard ratio of closure was {ratio(hr['hr'])} ({ratio(hr['ci_low'])} to {ratio(hr['ci_high'])}"
+        in text
+    )
     assert f"subdistribution hazard ratio {ratio(shr['shr'])}" in text
-    adjusted = cox(cohort, ["closure", "age", "smoker", "diabetes", "defect_width_mm"]).table.loc["closure"]
-    assert f"Cox, adjusted {ratio(adjusted['hr'])} {ratio(adjusted['ci_low'])} to {ratio(adjusted['ci_high'])}" in text
+    adjusted = cox(cohort, ["closure", "age", "smoker", "diabetes", "defect_width_mm"]).table.loc[
+        "closure"
+    ]
+    assert (
+        f"Cox, adjusted {ratio(adjusted['hr'])} {ratio(adjusted['ci_low'])} to {ratio(adjusted['ci_high'])}"
+        in text
+    )
 
 
 def test_pooled_estimates_equal_the_api(built):
@@ -67,7 +85,10 @@ def test_pooled_estimates_equal_the_api(built):
     with warnings.catch_warnings():  # τ² = 0 here, which the meta-analysis says loudly
         warnings.simplefilter("ignore", StatisticalWarning)
         rr = meta.compare_studies(studies, "RR", method="REML", hksj=True)
-    assert f"pooled RR of reherniation with closure was {ratio(rr.estimate)} ({ratio(rr.ci_low)} to {ratio(rr.ci_high)}" in text
+    assert (
+        f"pooled RR of reherniation with closure was {ratio(rr.estimate)} ({ratio(rr.ci_low)} to {ratio(rr.ci_high)}"
+        in text
+    )
     control = meta.pool_arm(studies, arm="control", transform="logit", method="REML")
     assert f"Pooled reherniation without closure was {pct(control.estimate)}" in text
 
@@ -88,7 +109,7 @@ def test_no_patient_identifier_anywhere(built):
 
 def test_free_text_columns_are_not_printed(tmp_path):
     cohort = load_cohort().assign(surgeon_note=lambda d: "seen as " + d["patient_id"])
-    doc = report.build(cohort=cohort, html=tmp_path / "r.html")
+    report.build(cohort=cohort, html=tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text()
     assert "seen as" not in html and "P00001" not in html
     assert "Columns not shown in table one" in html and "surgeon_note" in html
@@ -100,7 +121,9 @@ def test_tables_are_exported_safely(built, tmp_path):
     names = sorted(p.name for p in written)
     assert "rates.csv" in names and "models.csv" in names and "studies_risk_ratio.csv" in names
     rates = pd.read_csv(tmp_path / "tables" / "rates.csv")
-    assert rates["incidence"].tolist() == pytest.approx(doc.analyses.rates.table["incidence"].tolist())
+    assert rates["incidence"].tolist() == pytest.approx(
+        doc.analyses.rates.table["incidence"].tolist()
+    )
     models = pd.read_csv(tmp_path / "tables" / "models.csv")
     assert set(models["model"]) == {"cox", "cox_adjusted", "fine_gray", "fine_gray_adjusted"}
     # a study label that a spreadsheet would run as a formula is written as text
@@ -136,15 +159,20 @@ def test_pdf_written_whole_or_not_at_all(tmp_path, monkeypatch):
 
 def test_command_line(tmp_path):
     out = tmp_path / "r.pdf"
-    result = CliRunner().invoke(main, ["report", "--out", str(out), "--horizon", "12",
-                                       "--title", "Our spine unit"])
+    result = CliRunner().invoke(
+        main, ["report", "--out", str(out), "--horizon", "12", "--title", "Our spine unit"]
+    )
     assert result.exit_code == 0, result.output
     text = " ".join(p.extract_text() for p in PdfReader(out).pages)
     assert "Our spine unit" in re.sub(r"\s+", " ", text)
-    assert "recurrence report --horizon 12.0 --title 'Our spine unit' --out" in re.sub(r"\s+", " ", text)
+    assert "recurrence report --horizon 12.0 --title 'Our spine unit' --out" in re.sub(
+        r"\s+", " ", text
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("patient_id,closure,time,event\na,1,-1,1\n")
-    result = CliRunner().invoke(main, ["report", "--cohort", str(bad), "--out", str(tmp_path / "x.pdf")])
+    result = CliRunner().invoke(
+        main, ["report", "--cohort", str(bad), "--out", str(tmp_path / "x.pdf")]
+    )
     assert result.exit_code == 2 and "bad.csv: column 'time', row 1" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
 

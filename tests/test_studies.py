@@ -32,15 +32,21 @@ def test_every_row_has_a_source_address_and_a_count_basis(reports):
 def test_exact_counts_quoted_in_the_evidence(reports):
     # Exact counts from shared/evidence/clinical-evidence.md, sections 1A and 1B.
     exact = {
-        "Kienzler 2021": (4, 276, 18, 278), "Klassen 2018": (24, 272, 45, 278),
-        "Cho 2019": (1, 30, 6, 30), "Parker 2016": (0, 30, 3, 46),
-        "Swiss ACD cohort": (1, 12, 6, 41), "Front Surg 2022 AFS": (0, 40, 3, 42),
+        "Kienzler 2021": (4, 276, 18, 278),
+        "Klassen 2018": (24, 272, 45, 278),
+        "Cho 2019": (1, 30, 6, 30),
+        "Parker 2016": (0, 30, 3, 46),
+        "Swiss ACD cohort": (1, 12, 6, 41),
+        "Front Surg 2022 AFS": (0, 40, 3, 42),
         # Stated exactly in the abstracts (checked; the evidence file gave 3.5% of 171):
-        "Kuršumović registry": (6, 171, None, None), "Tubular ACD series 2018": (2, 60, None, None),
+        "Kuršumović registry": (6, 171, None, None),
+        "Tubular ACD series 2018": (2, 60, None, None),
     }
     table = reports.set_index("study")
     for study, counts in exact.items():
-        row = table.loc[study, ["events_closure", "total_closure", "events_control", "total_control"]]
+        row = table.loc[
+            study, ["events_closure", "total_closure", "events_control", "total_control"]
+        ]
         assert tuple(None if pd.isna(v) else int(v) for v in row) == counts, study
         assert table.loc[study, "count_basis"] == "exact"
     assert tuple(table.loc["Martens 2018", ["events_control", "total_control"]]) == (64, 253)
@@ -48,10 +54,16 @@ def test_exact_counts_quoted_in_the_evidence(reports):
 
 def test_derived_counts_reproduce_their_percentages(reports):
     # A derived count is round(percentage × denominator): check it is within one patient.
-    derived = {("van den Brink 2019", "closure"): 8.4, ("van den Brink 2019", "control"): 17.3,
-               ("Thomé 2018", "closure"): 12.0, ("Nanda 2019", "closure"): 14.4,
-               ("Nanda 2019", "control"): 21.1, ("Chinese FE suture 2024", "control"): 8.51,
-               ("Korean annuloplasty", "control"): 5.0, ("Bouma 2013", "closure"): 1.4}
+    derived = {
+        ("van den Brink 2019", "closure"): 8.4,
+        ("van den Brink 2019", "control"): 17.3,
+        ("Thomé 2018", "closure"): 12.0,
+        ("Nanda 2019", "closure"): 14.4,
+        ("Nanda 2019", "control"): 21.1,
+        ("Chinese FE suture 2024", "control"): 8.51,
+        ("Korean annuloplasty", "control"): 5.0,
+        ("Bouma 2013", "closure"): 1.4,
+    }
     table = reports.set_index("study")
     for (study, arm), pct in derived.items():
         e, n = table.loc[study, f"events_{arm}"], table.loc[study, f"total_{arm}"]
@@ -81,6 +93,8 @@ def test_reoperation_analysis_set_prefers_the_longest_follow_up():
 
 def test_user_table_without_trial_column_is_not_reduced(tmp_path):
     path = tmp_path / "s.csv"
-    path.write_text("study,events_closure,total_closure,events_control,total_control\n"
-                    "A,1,10,2,10\nB,1,10,2,10\n")
+    path.write_text(
+        "study,events_closure,total_closure,events_control,total_control\n"
+        "A,1,10,2,10\nB,1,10,2,10\n"
+    )
     assert len(load_studies(path)) == 2

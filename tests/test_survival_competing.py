@@ -81,15 +81,18 @@ def test_cause_two_matches_cuminc(ref, cohorts):
 
 
 @pytest.mark.r_reference
-@pytest.mark.parametrize(("name", "key", "by", "strata"), [
-    ("small", "cuminc", "closure", None),            # cuminc(time, event, group)$Tests
-    ("small", "cuminc_strata", "closure", "site"),   # cuminc(..., strata = site)$Tests
-    ("mgus2", "cuminc", "sex", None),
-    ("mgus2", "cuminc_strata", "sex", "age70"),
-    ("synthetic", "cuminc", "closure", None),
-    ("synthetic", "cuminc_strata", "closure", "site"),
-    ("synthetic", "cuminc_approach", "approach", None),   # three groups, 2 df
-])
+@pytest.mark.parametrize(
+    ("name", "key", "by", "strata"),
+    [
+        ("small", "cuminc", "closure", None),  # cuminc(time, event, group)$Tests
+        ("small", "cuminc_strata", "closure", "site"),  # cuminc(..., strata = site)$Tests
+        ("mgus2", "cuminc", "sex", None),
+        ("mgus2", "cuminc_strata", "sex", "age70"),
+        ("synthetic", "cuminc", "closure", None),
+        ("synthetic", "cuminc_strata", "closure", "site"),
+        ("synthetic", "cuminc_approach", "approach", None),  # three groups, 2 df
+    ],
+)
 def test_gray_test_identical_to_cuminc(ref, cohorts, name, key, by, strata):
     cohort = cohorts[name][0]
     r = ref[name][key]["gray"]
@@ -121,7 +124,7 @@ def test_ties_across_causes_exact_where_lifelines_jitters(ref, cohorts):
     cohort, by = cohorts["mgus2"]
     r = ref["mgus2"]["cuminc"]
     t120 = r["times"].index(120)
-    expected = r["est"][0][t120]                         # cuminc, sex F, 120 months
+    expected = r["est"][0][t120]  # cuminc, sex F, 120 months
     ours = cumulative_incidence(cohort, by=by)
     assert ours.at([120])["incidence"].iloc[0] == pytest.approx(expected, rel=REL)
     assert ours.overview["tied_times"].sum() > 10
@@ -130,9 +133,10 @@ def test_ties_across_causes_exact_where_lifelines_jitters(ref, cohorts):
     values = []
     for seed in (1, 2):
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # lifelines warns that it jitters the ties
-            fit = AalenJohansenFitter(seed=seed).fit(women["time"], women["event"],
-                                                     event_of_interest=1)
+            warnings.simplefilter("ignore")  # lifelines warns that it jitters the ties
+            fit = AalenJohansenFitter(seed=seed).fit(
+                women["time"], women["event"], event_of_interest=1
+            )
         values.append(fit.cumulative_density_.iloc[:, 0].asof(120))
     assert values[0] != values[1]
     assert all(abs(v - expected) > 1e-5 for v in values)
@@ -158,7 +162,7 @@ def test_synthetic_headline_and_display():
 
 
 def test_group_without_events_has_zero_incidence_and_a_test(tiny_cohort):
-    cohort = tiny_cohort.assign(event=[2, 1, 0, 1])   # closure arm: no reherniation
+    cohort = tiny_cohort.assign(event=[2, 1, 0, 1])  # closure arm: no reherniation
     ci = cumulative_incidence(cohort)
     closure = ci.at([20]).query("group == 'closure'")
     assert closure["incidence"].item() == 0 and closure["ci_high"].item() == 0
@@ -167,8 +171,9 @@ def test_group_without_events_has_zero_incidence_and_a_test(tiny_cohort):
 
 
 def test_everyone_censored_warns_for_gray():
-    cohort = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": 0,
-                           "closure": [True, False, True, False]})
+    cohort = pd.DataFrame(
+        {"time": [1.0, 2, 3, 4], "event": 0, "closure": [True, False, True, False]}
+    )
     with pytest.warns(StatisticalWarning, match="Gray's test is not possible"):
         ci = cumulative_incidence(cohort)
     assert (ci.table["incidence"] == 0).all()
@@ -221,9 +226,17 @@ def test_tie_heavy_random_cohorts_match_cuminc(cohort, case):
     # R: fit <- cuminc(time, event, group, cencode = 0); timepoints(fit, 1:6);
     #    fit$Tests["1", "stat"]. Every time is tied, risk sets empty out: the edge branches.
     with warnings.catch_warnings():
-        warnings.simplefilter("error")   # no RuntimeWarning from 0/0 may leak
+        warnings.simplefilter("error")  # no RuntimeWarning from 0/0 may leak
         result = cumulative_incidence(cohort, by="arm")
     assert result.groups == tuple(case["groups"])
-    _compare_at(result, {"times": list(range(1, 7)), "groups": case["groups"],
-                         "est": case["est"], "var": case["var"]}, with_ci=False)
+    _compare_at(
+        result,
+        {
+            "times": list(range(1, 7)),
+            "groups": case["groups"],
+            "est": case["est"],
+            "var": case["var"],
+        },
+        with_ci=False,
+    )
     assert result.gray_statistic == pytest.approx(case["gray"], rel=REL)

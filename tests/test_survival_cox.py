@@ -189,6 +189,7 @@ def test_missing_covariates_are_left_out_and_said(cohort):
 
 # ---- degenerate inputs ----------------------------------------------------------------
 
+
 def test_no_events_is_a_data_error(cohort):
     with pytest.raises(DataError, match="no patient has event 1 \\(reherniation\\)"):
         cox(cohort.assign(event=0), ["closure"])
@@ -211,8 +212,9 @@ def test_collinear_covariate_is_left_out(cohort):
 
 def test_monotone_likelihood_warns_and_names_the_term(cohort):
     """No reherniation among closed annuli: the closure coefficient runs to −∞."""
-    d = cohort.assign(event=np.where(cohort["closure"] & (cohort["event"] == 1), 0,
-                                     cohort["event"]))
+    d = cohort.assign(
+        event=np.where(cohort["closure"] & (cohort["event"] == 1), 0, cohort["event"])
+    )
     with pytest.warns(ConvergenceWarning, match="'closure' appears to be infinite"):
         fit = cox(d, ["closure", "age"])
     assert not fit.converged and fit.table.loc["closure", "coef"] < -5
@@ -224,8 +226,14 @@ def test_perfect_ordering_by_a_continuous_covariate():
     ConvergenceWarning, no numpy warning, finite estimates for the other term."""
     rng = np.random.default_rng(0)
     t = np.arange(1.0, 201.0)
-    d = pd.DataFrame({"time": t, "event": (rng.random(200) < 0.5).astype(int), "x": -10 * t,
-                      "z": rng.normal(size=200)})
+    d = pd.DataFrame(
+        {
+            "time": t,
+            "event": (rng.random(200) < 0.5).astype(int),
+            "x": -10 * t,
+            "z": rng.normal(size=200),
+        }
+    )
     with pytest.warns(ConvergenceWarning, match="did not converge in .*: 'x' appears to be"):
         fit = cox(d, ["x", "z"])
     assert np.isfinite(fit.table.loc["z", "coef"])
@@ -234,8 +242,13 @@ def test_perfect_ordering_by_a_continuous_covariate():
 def test_single_patient_and_single_patient_at_risk():
     with pytest.raises(DataError, match="at least 2 patients"):
         cox(pd.DataFrame({"time": [1.0], "event": [1], "x": [0.5]}), ["x"])
-    d = pd.DataFrame({"time": [1.0, 2, 3, 4, 5, 6], "event": [1, 0, 1, 1, 0, 1],
-                      "x": [0.2, 1.0, 0.5, 0.1, 0.9, 0.4]})
+    d = pd.DataFrame(
+        {
+            "time": [1.0, 2, 3, 4, 5, 6],
+            "event": [1, 0, 1, 1, 0, 1],
+            "x": [0.2, 1.0, 0.5, 0.1, 0.9, 0.4],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = cox(d, ["x"])  # the last event has one patient at risk: no information, no harm
@@ -279,9 +292,15 @@ def test_singular_information_gives_nan_se_and_a_named_warning():
 
     from recurrence.errors import RecurrenceWarning
 
-    c = pd.DataFrame({"patient_id": [f"p{i}" for i in range(6)],
-                      "closure": [True, False, False, True, False, False], "time": 1.0,
-                      "event": [0, 0, 0, 1, 0, 0], "age": [78.0, 18, 18, 82, 18, 18]})
+    c = pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(6)],
+            "closure": [True, False, False, True, False, False],
+            "time": 1.0,
+            "event": [0, 0, 0, 1, 0, 0],
+            "age": [78.0, 18, 18, 82, 18, 18],
+        }
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = cox(c, ["closure", "age"])

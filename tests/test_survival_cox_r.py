@@ -86,17 +86,36 @@ def fits(mgus2, small, synthetic, confounded):
         "synthetic_site_approach": lambda: cox(synthetic, SYN, strata="approach", cluster="site"),
         "synthetic_level": lambda: cox(synthetic, ["closure", "level"]),
         "iptw_stab": lambda: cox(confounded, ["closure"], weights="iptw", propensity=ps),
-        "iptw_ate": lambda: cox(confounded, ["closure"], weights="iptw", propensity=ps,
-                                stabilized=False),
-        "iptw_stab_site": lambda: cox(confounded, ["closure"], weights="iptw", propensity=ps,
-                                      cluster="site"),
+        "iptw_ate": lambda: cox(
+            confounded, ["closure"], weights="iptw", propensity=ps, stabilized=False
+        ),
+        "iptw_stab_site": lambda: cox(
+            confounded, ["closure"], weights="iptw", propensity=ps, cluster="site"
+        ),
     }
 
 
-CASES = ["mgus2_efron", "mgus2_breslow", "mgus2_cluster", "mgus2_event2", "small_efron",
-         "small_breslow", "small_cluster", "small_strata", "small_strata_cluster", "small_wint",
-         "small_w", "small_w_cluster", "small_all_tied", "synthetic", "synthetic_site_approach",
-         "synthetic_level", "iptw_stab", "iptw_ate", "iptw_stab_site"]
+CASES = [
+    "mgus2_efron",
+    "mgus2_breslow",
+    "mgus2_cluster",
+    "mgus2_event2",
+    "small_efron",
+    "small_breslow",
+    "small_cluster",
+    "small_strata",
+    "small_strata_cluster",
+    "small_wint",
+    "small_w",
+    "small_w_cluster",
+    "small_all_tied",
+    "synthetic",
+    "synthetic_site_approach",
+    "synthetic_level",
+    "iptw_stab",
+    "iptw_ate",
+    "iptw_stab_site",
+]
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +145,9 @@ def test_coefficients_and_standard_errors(case, ref, results):
 @pytest.mark.parametrize("case", CASES)
 def test_loglik_and_concordance(case, ref, results):
     r, fit = ref[case], results[case]
-    np.testing.assert_allclose([fit.loglik_null, fit.loglik], vec(r["loglik"]), rtol=REL,
-                               err_msg=r["call"])
+    np.testing.assert_allclose(
+        [fit.loglik_null, fit.loglik], vec(r["loglik"]), rtol=REL, err_msg=r["call"]
+    )
     assert fit.concordance == pytest.approx(r["concordance"], rel=REL), r["call"]
 
 

@@ -68,8 +68,9 @@ def test_every_r_case_is_tested(ref):
 
 
 @pytest.mark.r_reference
-@pytest.mark.parametrize("case", ["mgus2", "mgus2_event2", "small", "synthetic",
-                                  "small_no_competing"])
+@pytest.mark.parametrize(
+    "case", ["mgus2", "mgus2_event2", "small", "synthetic", "small_no_competing"]
+)
 def test_matches_crr(case, ref, mgus2, small, synthetic):
     r = ref[case]
     fit = _case(case, mgus2, small, synthetic)
@@ -138,6 +139,7 @@ def test_input_not_modified(small):
 
 # ---- degenerate inputs ----------------------------------------------------------------
 
+
 def test_no_event_of_the_cause_is_a_data_error(small):
     with pytest.raises(DataError, match="no patient has event 1"):
         fine_gray(small.assign(event=small["event"].replace(1, 0)), ["x1"])
@@ -161,16 +163,22 @@ def test_monotone_likelihood_warns(small):
 def test_perfect_ordering_by_a_continuous_covariate():
     rng = np.random.default_rng(0)
     t = np.arange(1.0, 201.0)
-    d = pd.DataFrame({"time": t, "event": rng.choice([0, 1], 200), "x": -10 * t,
-                      "z": rng.normal(size=200)})
+    d = pd.DataFrame(
+        {"time": t, "event": rng.choice([0, 1], 200), "x": -10 * t, "z": rng.normal(size=200)}
+    )
     with pytest.warns(ConvergenceWarning, match="'x' appears to be infinite"):
         fit = fine_gray(d, ["x", "z"])
     assert not fit.converged and np.isfinite(fit.table.loc["z", "coef"])
 
 
 def test_all_failures_tied_and_single_patient_at_risk():
-    d = pd.DataFrame({"time": [5.0, 5, 5, 5, 7, 8, 9, 10], "event": [1, 1, 1, 2, 0, 1, 0, 2],
-                      "x": [0.1, 1.2, 0.3, 0.5, 2.0, 1.0, 0.7, 0.2]})
+    d = pd.DataFrame(
+        {
+            "time": [5.0, 5, 5, 5, 7, 8, 9, 10],
+            "event": [1, 1, 1, 2, 0, 1, 0, 2],
+            "x": [0.1, 1.2, 0.3, 0.5, 2.0, 1.0, 0.7, 0.2],
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = fine_gray(d, ["x"])

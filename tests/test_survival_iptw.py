@@ -26,8 +26,9 @@ PS = ["age", "smoker", "defect_width_mm"]
 
 @pytest.fixture(scope="module")
 def confounded():
-    return pd.read_csv(ROOT / "tests" / "data" / "surv_models_confounded.csv",
-                       float_precision="round_trip")
+    return pd.read_csv(
+        ROOT / "tests" / "data" / "surv_models_confounded.csv", float_precision="round_trip"
+    )
 
 
 @pytest.fixture(scope="module")

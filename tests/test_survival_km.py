@@ -77,8 +77,7 @@ def test_at_times_matches_survfit_summary(ref, cohorts, name):
     np.testing.assert_allclose(b["se"], _num(b["se_r"]), rtol=REL, atol=1e-15)
     ok = b["ci_low_r"].notna()
     np.testing.assert_allclose(b.loc[ok, "ci_low"], b.loc[ok, "ci_low_r"].astype(float), rtol=REL)
-    np.testing.assert_allclose(b.loc[ok, "ci_high"], b.loc[ok, "ci_high_r"].astype(float),
-                               rtol=REL)
+    np.testing.assert_allclose(b.loc[ok, "ci_high"], b.loc[ok, "ci_high_r"].astype(float), rtol=REL)
     np.testing.assert_array_equal(b["at_risk"], b["at_risk_r"])
     # NaN only after the group's last follow-up time
     for group, sub in both.groupby("group"):
@@ -149,11 +148,11 @@ def test_by_none_and_display():
     text = repr(km)
     assert "Kaplan-Meier estimate" in text and "all patients" in text
     assert "<table" in km._repr_html_()
-    assert len(text.splitlines()) < 10   # the overview, not the long curve table
+    assert len(text.splitlines()) < 10  # the overview, not the long curve table
 
 
 def test_group_without_events_stays_at_one(tiny_cohort):
-    cohort = tiny_cohort.assign(event=[0, 1, 2, 1])   # no reherniation with closure
+    cohort = tiny_cohort.assign(event=[0, 1, 2, 1])  # no reherniation with closure
     km = kaplan_meier(cohort)
     closure = km.table[km.table["group"] == "closure"]
     assert (closure["survival"] == 1).all()
@@ -161,8 +160,9 @@ def test_group_without_events_stays_at_one(tiny_cohort):
 
 
 def test_everyone_censored():
-    cohort = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": 0,
-                           "closure": [True, False, True, False]})
+    cohort = pd.DataFrame(
+        {"time": [1.0, 2, 3, 4], "event": 0, "closure": [True, False, True, False]}
+    )
     km = kaplan_meier(cohort)
     assert (km.table["survival"] == 1).all()
     assert any("no reherniation in any group" in r for r in km.remarks)
@@ -184,11 +184,14 @@ def test_all_events_tied():
     assert km.at([4, 5])["survival"].tolist() == [1.0, 0.25]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"level": 1.5}, "level must be between 0 and 1"),
-    ({"event": 3}, "event must be one of"),
-    ({"by": "nope"}, "grouping column 'nope' is not in the cohort"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"level": 1.5}, "level must be between 0 and 1"),
+        ({"event": 3}, "event must be one of"),
+        ({"by": "nope"}, "grouping column 'nope' is not in the cohort"),
+    ],
+)
 def test_bad_arguments_raise_data_error(kwargs, message):
     with pytest.raises(DataError, match=message):
         kaplan_meier(load_cohort(), **kwargs)
@@ -227,6 +230,7 @@ def test_tie_heavy_random_cohorts_match_survfit(cohort, r):
     ref = pd.DataFrame(r).rename(columns={"surv": "survival_r", "se": "se_r"})
     both = at.merge(ref, on=["group", "time"]).dropna(subset=["survival"])
     assert len(both) > 0
-    np.testing.assert_allclose(both["survival"], both["survival_r"].astype(float), rtol=REL,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        both["survival"], both["survival_r"].astype(float), rtol=REL, atol=1e-15
+    )
     np.testing.assert_allclose(both["se"], _num(both["se_r"]), rtol=REL, atol=1e-15)

@@ -40,11 +40,11 @@ def cohorts():
 
 CASES = [
     # (data set, fixture key, by, strata); R calls, with group = closure arm or sex:
-    ("small", "survdiff", "closure", None),            # survdiff(Surv(time, event == 1) ~ group)
-    ("small", "survdiff_strata", "closure", "site"),    # ... ~ group + strata(site)
-    ("small", "survdiff_approach", "approach", None),   # ... ~ approach (3 groups)
+    ("small", "survdiff", "closure", None),  # survdiff(Surv(time, event == 1) ~ group)
+    ("small", "survdiff_strata", "closure", "site"),  # ... ~ group + strata(site)
+    ("small", "survdiff_approach", "approach", None),  # ... ~ approach (3 groups)
     ("mgus2", "survdiff", "sex", None),
-    ("mgus2", "survdiff_strata", "sex", "age70"),      # ... ~ group + strata(age70)
+    ("mgus2", "survdiff_strata", "sex", "age70"),  # ... ~ group + strata(age70)
     ("synthetic", "survdiff", "closure", None),
     ("synthetic", "survdiff_strata", "closure", "site"),
     ("synthetic", "survdiff_approach", "approach", None),
@@ -63,8 +63,9 @@ def test_matches_survdiff(ref, cohorts, name, key, by, strata):
     np.testing.assert_array_equal(mine["observed"], r["observed"])
     np.testing.assert_allclose(mine["expected"], r["expected"], rtol=REL)
     order = [lr.groups.index(g) for g in r["groups"]]
-    np.testing.assert_allclose(lr.variance[np.ix_(order, order)], np.array(r["var"]), rtol=REL,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        lr.variance[np.ix_(order, order)], np.array(r["var"]), rtol=REL, atol=1e-12
+    )
 
 
 def test_statistic_by_hand_for_two_groups():
@@ -84,15 +85,16 @@ def test_one_group_is_a_clear_error(tiny_cohort):
 
 
 def test_no_events_warns_and_gives_nan():
-    cohort = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": [0, 0, 2, 0],
-                           "closure": [True, False, True, False]})
+    cohort = pd.DataFrame(
+        {"time": [1.0, 2, 3, 4], "event": [0, 0, 2, 0], "closure": [True, False, True, False]}
+    )
     with pytest.warns(StatisticalWarning, match="no reherniation in any group"):
         lr = logrank(cohort)
     assert np.isnan(lr.statistic) and np.isnan(lr.pvalue)
 
 
 def test_group_without_events_still_tested(tiny_cohort):
-    cohort = tiny_cohort.assign(event=[0, 1, 0, 1])   # no reherniation with closure
+    cohort = tiny_cohort.assign(event=[0, 1, 0, 1])  # no reherniation with closure
     lr = logrank(cohort)
     assert np.isfinite(lr.statistic)
     assert any("no reherniation in the closure group" in r for r in lr.remarks)
@@ -107,8 +109,9 @@ def test_all_events_tied_with_everyone_failing_warns():
 
 
 def test_single_patient_at_risk_contributes_no_variance():
-    cohort = pd.DataFrame({"time": [1.0, 2, 3, 4], "event": [1, 1, 0, 1],
-                           "closure": [True, False, True, False]})
+    cohort = pd.DataFrame(
+        {"time": [1.0, 2, 3, 4], "event": [1, 1, 0, 1], "closure": [True, False, True, False]}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         lr = logrank(cohort)

@@ -15,8 +15,17 @@ def test_table_reads_the_two_estimators():
     cohort = load_cohort()
     rates = reherniation_rates(cohort)
     tab = rates.table
-    assert list(tab.columns[:9]) == ["group", "time", "incidence", "ci_low", "ci_high",
-                                     "one_minus_km", "km_ci_low", "km_ci_high", "at_risk"]
+    assert list(tab.columns[:9]) == [
+        "group",
+        "time",
+        "incidence",
+        "ci_low",
+        "ci_high",
+        "one_minus_km",
+        "km_ci_low",
+        "km_ci_high",
+        "at_risk",
+    ]
     assert len(tab) == 6 and tab["time"].tolist() == [12, 24, 60] * 2
     ci = cumulative_incidence(cohort).at([12, 24, 60])
     km = kaplan_meier(cohort).at([12, 24, 60])
@@ -39,8 +48,9 @@ def test_event_counts_up_to_each_horizon():
 
 
 def test_horizon_beyond_follow_up_is_not_estimable():
-    cohort = pd.DataFrame({"time": [1.0, 2, 3, 30], "event": [1, 0, 1, 0],
-                           "closure": [False, False, True, True]})
+    cohort = pd.DataFrame(
+        {"time": [1.0, 2, 3, 30], "event": [1, 0, 1, 0], "closure": [False, False, True, True]}
+    )
     rates = reherniation_rates(cohort, at=[1, 12])
     row = rates.table.query("group == 'no closure' and time == 12")
     assert row["incidence"].isna().item() and row["at_risk"].item() == 0

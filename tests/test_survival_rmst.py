@@ -35,9 +35,11 @@ def small():
 @pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["small", "mgus2", "synthetic"])
 def test_rmst_and_se_match_survfit_rmean(ref, name):
-    cohort = {"small": lambda: load_cohort(ROOT / "tests" / "data" / "surv_small.csv"),
-              "mgus2": lambda: pd.read_csv(ROOT / "tests" / "data" / "surv_mgus2.csv"),
-              "synthetic": lambda: load_cohort(ROOT / "data" / "synthetic" / "cohort.csv")}[name]()
+    cohort = {
+        "small": lambda: load_cohort(ROOT / "tests" / "data" / "surv_small.csv"),
+        "mgus2": lambda: pd.read_csv(ROOT / "tests" / "data" / "surv_mgus2.csv"),
+        "synthetic": lambda: load_cohort(ROOT / "data" / "synthetic" / "cohort.csv"),
+    }[name]()
     by = "sex" if name == "mgus2" else "closure"
     r = ref[name]["km"]["rmst"]
     res = rmst(cohort, r["tau"], by=by).table.set_index("group")
@@ -92,6 +94,7 @@ def test_difference_is_closure_minus_no_closure():
     z = d["difference"] / d["se"]
     assert d["ci_low"] == pytest.approx(d["difference"] - 1.959963984540054 * d["se"])
     from scipy import stats
+
     assert d["pvalue"] == pytest.approx(2 * stats.norm.sf(abs(z)))
     assert "closure − no closure" in repr(res)
 

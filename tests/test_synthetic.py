@@ -14,9 +14,15 @@ from recurrence.synthetic import true_cumulative_incidence
 def test_same_seed_same_cohort_and_truth_travels():
     a, b = simulate_cohort(300, seed=9), simulate_cohort(300, seed=9)
     pdt.assert_frame_equal(a, b)
-    assert a.attrs["truth"]["hr"] == {"closure": 0.5, "large_defect": 2.5, "smoker": 2.0,
-                                      "diabetes": 1.4, "age_per_10y": 1.0, "male": 1.0,
-                                      "bmi_per_5": 1.0}
+    assert a.attrs["truth"]["hr"] == {
+        "closure": 0.5,
+        "large_defect": 2.5,
+        "smoker": 2.0,
+        "diabetes": 1.4,
+        "age_per_10y": 1.0,
+        "male": 1.0,
+        "bmi_per_5": 1.0,
+    }
     assert not simulate_cohort(300, seed=10)["time"].equals(a["time"])
 
 
@@ -62,9 +68,9 @@ def test_simulated_two_year_incidence_and_closure_hr_land_on_target():
     control = ci.loc[ci["group"] == "no closure", "incidence"].iloc[0]
     assert control == pytest.approx(truth, abs=3 * 0.0021)
     assert truth == pytest.approx(0.10, abs=0.005)
-    design = cohort.assign(large_defect=cohort.defect_width_mm >= 6,
-                           reherniation=cohort.event == 1)[
-        ["time", "reherniation", "closure", "large_defect", "smoker", "diabetes"]].astype(float)
+    design = cohort.assign(
+        large_defect=cohort.defect_width_mm >= 6, reherniation=cohort.event == 1
+    )[["time", "reherniation", "closure", "large_defect", "smoker", "diabetes"]].astype(float)
     fit = CoxPHFitter().fit(design, "time", "reherniation")
     assert np.log(fit.hazard_ratios_["closure"]) == pytest.approx(np.log(0.5), abs=3 * 0.035)
 
@@ -94,8 +100,9 @@ def test_packaged_files_match_the_simulator(root):
     cohort = load_cohort(root / "data/synthetic/cohort.csv")
     pdt.assert_frame_equal(cohort, load_cohort(), check_exact=False, rtol=1e-12)
     studies = load_studies(root / "data/synthetic/studies.csv")
-    pdt.assert_frame_equal(studies.drop(columns=[]), load_studies(simulate_studies()),
-                           check_exact=False, rtol=1e-12)
+    pdt.assert_frame_equal(
+        studies.drop(columns=[]), load_studies(simulate_studies()), check_exact=False, rtol=1e-12
+    )
 
 
 def test_data_dictionary_documents_every_column(root):

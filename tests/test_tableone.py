@@ -20,7 +20,10 @@ def test_summaries_equal_pandas_by_hand():
     assert row["sd"] == pytest.approx(ages.std()[True], rel=1e-12)
     smokers = tab[(tab.variable == "smoker") & (tab.level == "yes") & (tab.group == "no closure")]
     assert smokers["count"].item() == int(cohort.loc[~cohort.closure, "smoker"].sum())
-    assert t1.groups == {"no closure": int((~cohort.closure).sum()), "closure": int(cohort.closure.sum())}
+    assert t1.groups == {
+        "no closure": int((~cohort.closure).sum()),
+        "closure": int(cohort.closure.sum()),
+    }
 
 
 def test_smd_formulas():
@@ -30,13 +33,21 @@ def test_smd_formulas():
     assert smd_continuous(x1, x0) == pytest.approx(expected)
     p1, p0 = 0.3, 0.1
     assert smd_categorical(np.array([1 - p1, p1]), np.array([1 - p0, p0])) == pytest.approx(
-        (p1 - p0) / np.sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2))
+        (p1 - p0) / np.sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2)
+    )
 
 
 def test_smd_sign_follows_closure_minus_no_closure():
-    cohort = pd.DataFrame({"patient_id": list("abcd"), "closure": [True, True, False, False],
-                           "time": 1.0, "event": 0, "smoker": [True, True, False, True],
-                           "age": [30.0, 32, 50, 52]})
+    cohort = pd.DataFrame(
+        {
+            "patient_id": list("abcd"),
+            "closure": [True, True, False, False],
+            "time": 1.0,
+            "event": 0,
+            "smoker": [True, True, False, True],
+            "age": [30.0, 32, 50, 52],
+        }
+    )
     t1 = table_one(load_cohort(cohort))
     assert t1.smd["smoker"] > 0 and t1.smd["age"] < 0
 

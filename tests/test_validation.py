@@ -18,7 +18,9 @@ def cohort_error(tmp_path, body: str, header: str = HEADER, **kw) -> DataError:
     return info.value
 
 
-def study_error(tmp_path, body: str, header="study,events_closure,total_closure,events_control,total_control\n"):
+def study_error(
+    tmp_path, body: str, header="study,events_closure,total_closure,events_control,total_control\n"
+):
     path = tmp_path / "studies.csv"
     path.write_text(header + body)
     with pytest.raises(DataError) as info:
@@ -26,20 +28,32 @@ def study_error(tmp_path, body: str, header="study,events_closure,total_closure,
     return info.value
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("a,1,0,1\nb,0,-3,0\n", "column 'time', rows 1, 2: is 0 or negative (found 0.0, -3.0). Fix: times are months"),
-    ("a,1,abc,1\n", "column 'time', row 1: is not a number (found 'abc')"),
-    ("a,1,inf,1\n", "column 'time', row 1: is not finite (inf)"),
-    ("a,1,10000,1\n", "column 'time', row 1: is over 1200 months (100 years)"),
-    ("a,1,,1\n", "column 'time', row 1: is empty"),
-    ("a,1,2021-03-04,1\n", "column 'time', row 1: holds dates, not months (found '2021-03-04'). Fix: give months from surgery, or pass time_from="),
-    ("a,1,5,3\nb,1,5,-1\n", "column 'event', rows 1, 2: is not 0, 1 or 2 (found 3, -1)"),
-    ("a,1,5,maybe\n", "column 'event', row 1: is not an event code (found 'maybe')"),
-    ("a,maybe,5,1\n", "column 'closure', row 1: is not a yes/no value (found 'maybe'). Fix: use 1/0, yes/no or true/false"),
-    ("a,,5,1\n", "column 'closure', row 1: is empty"),
-    ("a,1,5,1\na,0,6,0\n", "column 'patient_id', rows 1, 2: patient id appears more than once"),
-    (",1,5,1\n", "column 'patient_id', row 1: patient id is empty"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "a,1,0,1\nb,0,-3,0\n",
+            "column 'time', rows 1, 2: is 0 or negative (found 0.0, -3.0). Fix: times are months",
+        ),
+        ("a,1,abc,1\n", "column 'time', row 1: is not a number (found 'abc')"),
+        ("a,1,inf,1\n", "column 'time', row 1: is not finite (inf)"),
+        ("a,1,10000,1\n", "column 'time', row 1: is over 1200 months (100 years)"),
+        ("a,1,,1\n", "column 'time', row 1: is empty"),
+        (
+            "a,1,2021-03-04,1\n",
+            "column 'time', row 1: holds dates, not months (found '2021-03-04'). Fix: give months from surgery, or pass time_from=",
+        ),
+        ("a,1,5,3\nb,1,5,-1\n", "column 'event', rows 1, 2: is not 0, 1 or 2 (found 3, -1)"),
+        ("a,1,5,maybe\n", "column 'event', row 1: is not an event code (found 'maybe')"),
+        (
+            "a,maybe,5,1\n",
+            "column 'closure', row 1: is not a yes/no value (found 'maybe'). Fix: use 1/0, yes/no or true/false",
+        ),
+        ("a,,5,1\n", "column 'closure', row 1: is empty"),
+        ("a,1,5,1\na,0,6,0\n", "column 'patient_id', rows 1, 2: patient id appears more than once"),
+        (",1,5,1\n", "column 'patient_id', row 1: patient id is empty"),
+    ],
+)
 def test_cohort_rules(tmp_path, body, expected):
     err = cohort_error(tmp_path, body)
     assert err.source == "cohort.csv"
@@ -72,8 +86,9 @@ def test_missing_required_column_suggests_a_near_name(tmp_path):
 
 
 def test_mapped_column_is_named_as_the_user_knows_it(tmp_path):
-    err = cohort_error(tmp_path, "a,1,-5,1\n", header="patient_id,closure,fu,event\n",
-                       columns={"fu": "time"})
+    err = cohort_error(
+        tmp_path, "a,1,-5,1\n", header="patient_id,closure,fu,event\n", columns={"fu": "time"}
+    )
     assert "column 'fu' (mapped to 'time'), row 1: is 0 or negative" in str(err)
 
 
@@ -104,16 +119,25 @@ def test_duplicated_header_names(tmp_path):
     assert "has duplicated column names: 'time' (columns 3, 5)" in str(err)
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("A,5,4,1,10\n", "column 'events_closure', row 1: more events than patients (events_closure > total_closure)"),
-    ("A,-1,4,1,10\n", "column 'events_closure', row 1: is negative"),
-    ("A,1.5,4,1,10\n", "column 'events_closure', row 1: is not a whole number (found '1.5')"),
-    ("A,,,,\n", "row 1: a study with neither arm"),
-    ("A,1,10,1,10\nA,2,10,1,10\n", "column 'study', rows 1, 2: study label appears more than once"),
-    ("A,1,,1,10\n", "the closure arm has events without patients or patients without events"),
-    ("A,1,0,1,10\n", "column 'total_closure', row 1: is 0 patients"),
-    ("A,x,10,1,10\n", "column 'events_closure', row 1: is not a number (found 'x')"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "A,5,4,1,10\n",
+            "column 'events_closure', row 1: more events than patients (events_closure > total_closure)",
+        ),
+        ("A,-1,4,1,10\n", "column 'events_closure', row 1: is negative"),
+        ("A,1.5,4,1,10\n", "column 'events_closure', row 1: is not a whole number (found '1.5')"),
+        ("A,,,,\n", "row 1: a study with neither arm"),
+        (
+            "A,1,10,1,10\nA,2,10,1,10\n",
+            "column 'study', rows 1, 2: study label appears more than once",
+        ),
+        ("A,1,,1,10\n", "the closure arm has events without patients or patients without events"),
+        ("A,1,0,1,10\n", "column 'total_closure', row 1: is 0 patients"),
+        ("A,x,10,1,10\n", "column 'events_closure', row 1: is not a number (found 'x')"),
+    ],
+)
 def test_study_rules(tmp_path, body, expected):
     err = study_error(tmp_path, body)
     assert err.source == "studies.csv"

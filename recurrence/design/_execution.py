@@ -42,8 +42,15 @@ from dataclasses import dataclass
 
 from ..errors import DataError, Problem
 
-__all__ = ["AUTO_SERIAL_SECONDS", "BACKENDS", "Execution", "local_cluster", "progress_wanted",
-           "resolve_backend", "run_tasks"]
+__all__ = [
+    "AUTO_SERIAL_SECONDS",
+    "BACKENDS",
+    "Execution",
+    "local_cluster",
+    "progress_wanted",
+    "resolve_backend",
+    "run_tasks",
+]
 
 BACKENDS = ("auto", "serial", "processes", "dask")
 #: ``backend="auto"`` stays in this process below this estimated run time (seconds):
@@ -65,19 +72,38 @@ class Execution:
 def check_backend(backend: str, client, scheduler, n_jobs) -> None:
     """A DataError for a backend argument that cannot work."""
     if backend not in BACKENDS:
-        raise DataError(Problem(f"backend must be one of {list(BACKENDS)}, not {backend!r}",
-                                fix="'auto' chooses for you"), loading=False)
+        raise DataError(
+            Problem(
+                f"backend must be one of {list(BACKENDS)}, not {backend!r}",
+                fix="'auto' chooses for you",
+            ),
+            loading=False,
+        )
     if client is not None and scheduler is not None:
-        raise DataError(Problem("give client= or scheduler=, not both",
-                                fix="a client is already connected to its scheduler"),
-                        loading=False)
+        raise DataError(
+            Problem(
+                "give client= or scheduler=, not both",
+                fix="a client is already connected to its scheduler",
+            ),
+            loading=False,
+        )
     if (client is not None or scheduler is not None) and backend not in ("auto", "dask"):
-        raise DataError(Problem(f"client=/scheduler= run on Dask, but backend={backend!r}",
-                                fix="use backend='dask' (or 'auto')"), loading=False)
-    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)
-                               or n_jobs == 0 or n_jobs < -1):
-        raise DataError(Problem(f"n_jobs must be a positive number of workers or -1 (all "
-                                f"cores), not {n_jobs!r}"), loading=False)
+        raise DataError(
+            Problem(
+                f"client=/scheduler= run on Dask, but backend={backend!r}",
+                fix="use backend='dask' (or 'auto')",
+            ),
+            loading=False,
+        )
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1
+    ):
+        raise DataError(
+            Problem(
+                f"n_jobs must be a positive number of workers or -1 (all cores), not {n_jobs!r}"
+            ),
+            loading=False,
+        )
 
 
 def resolve_backend(backend: str, client, scheduler, estimated_seconds: float) -> str:
@@ -99,6 +125,7 @@ def _workers(n_jobs: int | None) -> int:
 # ---------------------------------------------------------------------------------------
 # progress
 # ---------------------------------------------------------------------------------------
+
 
 def _in_jupyter() -> bool:
     shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
@@ -136,14 +163,14 @@ def _progress(progress, total: int, description: str) -> Iterator[Callable[[int]
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, desc=description, unit="trial", leave=False,
-              dynamic_ncols=True) as bar:
+    with tqdm(total=total, desc=description, unit="trial", leave=False, dynamic_ncols=True) as bar:
         yield bar.update
 
 
 # ---------------------------------------------------------------------------------------
 # running
 # ---------------------------------------------------------------------------------------
+
 
 def _indexed(fn, index: int, task):
     """Run one task and return it with its index (results may arrive out of order)."""
@@ -196,10 +223,13 @@ def _dask_client(client, scheduler, n_jobs) -> Iterator[tuple[object, int]]:
         try:
             own = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
-            raise DataError(Problem(f"could not connect to the Dask scheduler at {scheduler!r} "
-                                    f"({exc})", fix="check the address (tcp://host:8786) and "
-                                                    "that the scheduler runs"),
-                            loading=False) from exc
+            raise DataError(
+                Problem(
+                    f"could not connect to the Dask scheduler at {scheduler!r} ({exc})",
+                    fix="check the address (tcp://host:8786) and that the scheduler runs",
+                ),
+                loading=False,
+            ) from exc
         with own:
             yield own, max(len(own.scheduler_info().get("workers", {})), 1)
         return
@@ -215,15 +245,28 @@ def local_cluster(n_workers: int):
     another cluster holds it: an error under ``filterwarnings = error``.)"""
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None,
-                        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    )
 
 
-def run_tasks(fn: Callable, tasks: Sequence, *, sizes: Sequence[int], backend: str = "auto",
-              client=None, scheduler: str | None = None, n_jobs: int | None = None,
-              progress=None, estimated_seconds: float = 0.0,
-              description: str = "simulating") -> tuple[list, Execution]:
+def run_tasks(
+    fn: Callable,
+    tasks: Sequence,
+    *,
+    sizes: Sequence[int],
+    backend: str = "auto",
+    client=None,
+    scheduler: str | None = None,
+    n_jobs: int | None = None,
+    progress=None,
+    estimated_seconds: float = 0.0,
+    description: str = "simulating",
+) -> tuple[list, Execution]:
     """Run ``fn(task)`` for every task; results in task order and how it ran.
 
     ``sizes`` are the units of work in each task (replicates), for the progress bar.
@@ -245,5 +288,4 @@ def run_tasks(fn: Callable, tasks: Sequence, *, sizes: Sequence[int], backend: s
         else:
             with _dask_client(client, scheduler, n_jobs) as (dask_client, workers):
                 results = _dask(fn, tasks, sizes, advance, dask_client)
-    return results, Execution(backend=chosen, workers=workers,
-                              seconds=time.perf_counter() - start)
+    return results, Execution(backend=chosen, workers=workers, seconds=time.perf_counter() - start)

@@ -28,8 +28,12 @@ from scipy import stats
 from ..errors import DataError, Problem
 from ..results import ResultMixin
 
-__all__ = ["SampleSize", "events_for_hazard_ratio", "sample_size_proportions",
-           "sample_size_survival"]
+__all__ = [
+    "SampleSize",
+    "events_for_hazard_ratio",
+    "sample_size_proportions",
+    "sample_size_survival",
+]
 
 
 def _z(alpha: float, power: float, sides: int) -> tuple[float, float]:
@@ -73,8 +77,10 @@ class SampleSize(ResultMixin):
     title = "Sample size"
 
     def summary_lines(self) -> list[str]:
-        line = (f"{self.method}: {self.n_total:,} patients ({self.n_closure:,} closure, "
-                f"{self.n_control:,} no closure)")
+        line = (
+            f"{self.method}: {self.n_total:,} patients ({self.n_closure:,} closure, "
+            f"{self.n_control:,} no closure)"
+        )
         if self.events is not None:
             line += f", {self.events:,} reherniations"
         return [line]
@@ -88,19 +94,30 @@ class SampleSize(ResultMixin):
         x = self.curve.columns[0]
         ax.plot(self.curve[x], self.curve["n_total"], color="#0072B2")
         chosen = self.table.iloc[0]
-        ax.plot(chosen[x], self.n_total, "o", color="#E69F00",
-                label=f"{self.n_total:,} patients")
-        ax.set_xlabel({"hr": "Hazard ratio of closure", "p_closure": "Reherniation with closure (proportion)"}
-                      .get(x, x))
+        ax.plot(chosen[x], self.n_total, "o", color="#E69F00", label=f"{self.n_total:,} patients")
+        ax.set_xlabel(
+            {
+                "hr": "Hazard ratio of closure",
+                "p_closure": "Reherniation with closure (proportion)",
+            }.get(x, x)
+        )
         ax.set_ylabel("Patients needed (both arms)")
         ax.set_yscale("log")
         ax.legend()
         return ax
 
 
-def sample_size_proportions(p_control: float, p_closure: float | None = None, *, rr: float | None = None,
-                            alpha: float = 0.05, power: float = 0.8, ratio: float = 1.0, sides: int = 2,
-                            continuity: bool = False) -> SampleSize:
+def sample_size_proportions(
+    p_control: float,
+    p_closure: float | None = None,
+    *,
+    rr: float | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+    sides: int = 2,
+    continuity: bool = False,
+) -> SampleSize:
     """Patients to compare reherniation proportions at a fixed horizon.
 
     Parameters
@@ -140,8 +157,13 @@ def sample_size_proportions(p_control: float, p_closure: float | None = None, *,
         # statsmodels' nobs1 is the arm of prop2 + diff; we make that the control arm,
         # so its ratio is n_closure / n_control.
         n = samplesize_proportions_2indep_onetail(
-            diff=p_control - pc, prop2=pc, power=power, ratio=ratio, alpha=alpha,
-            alternative="two-sided" if sides == 2 else "larger")
+            diff=p_control - pc,
+            prop2=pc,
+            power=power,
+            ratio=ratio,
+            alpha=alpha,
+            alternative="two-sided" if sides == 2 else "larger",
+        )
         if continuity:
             d = abs(p_control - pc)
             n = n / 4 * (1 + math.sqrt(1 + 2 * (ratio + 1) / (n * ratio * d))) ** 2
@@ -150,19 +172,46 @@ def sample_size_proportions(p_control: float, p_closure: float | None = None, *,
     n_control = math.ceil(per_control(p_closure) - 1e-9)
     n_closure = math.ceil(ratio * per_control(p_closure) - 1e-9)
     grid = np.linspace(max(p_control * 0.2, 1e-3), p_control * 0.9, 40)
-    curve = pd.DataFrame({"p_closure": grid,
-                          "n_total": [math.ceil(per_control(g) * (1 + ratio)) for g in grid]})
+    curve = pd.DataFrame(
+        {"p_closure": grid, "n_total": [math.ceil(per_control(g) * (1 + ratio)) for g in grid]}
+    )
     method = "two proportions" + (", continuity corrected" if continuity else "")
-    table = pd.DataFrame([{"p_control": p_control, "p_closure": p_closure, "alpha": alpha,
-                           "power": power, "sides": sides, "ratio": ratio,
-                           "continuity": continuity, "n_control": n_control,
-                           "n_closure": n_closure, "n_total": n_control + n_closure}])
-    return SampleSize(method=method, n_closure=n_closure, n_control=n_control,
-                      n_total=n_closure + n_control, events=None, table=table, curve=curve)
+    table = pd.DataFrame(
+        [
+            {
+                "p_control": p_control,
+                "p_closure": p_closure,
+                "alpha": alpha,
+                "power": power,
+                "sides": sides,
+                "ratio": ratio,
+                "continuity": continuity,
+                "n_control": n_control,
+                "n_closure": n_closure,
+                "n_total": n_control + n_closure,
+            }
+        ]
+    )
+    return SampleSize(
+        method=method,
+        n_closure=n_closure,
+        n_control=n_control,
+        n_total=n_closure + n_control,
+        events=None,
+        table=table,
+        curve=curve,
+    )
 
 
-def events_for_hazard_ratio(hr: float, *, alpha: float = 0.05, power: float = 0.8,
-                            ratio: float = 1.0, sides: int = 2, method: str = "schoenfeld") -> float:
+def events_for_hazard_ratio(
+    hr: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+    sides: int = 2,
+    method: str = "schoenfeld",
+) -> float:
     """Events needed to detect a hazard ratio (not rounded).
 
     Examples
@@ -190,14 +239,27 @@ def _p_event(rate: float, other: float, accrual: float, followup: float) -> floa
     theta = rate + other
     if accrual <= 0:
         return rate / theta * (1 - math.exp(-theta * followup))
-    tail = (math.exp(-theta * followup) - math.exp(-theta * (accrual + followup))) / (theta * accrual)
+    tail = (math.exp(-theta * followup) - math.exp(-theta * (accrual + followup))) / (
+        theta * accrual
+    )
     return rate / theta * (1 - tail)
 
 
-def sample_size_survival(hr: float, *, control_incidence: float, horizon: float = 24.0,
-                         accrual: float = 24.0, followup: float = 24.0, loss_rate: float = 0.0,
-                         competing_rate: float = 0.0, alpha: float = 0.05, power: float = 0.8,
-                         ratio: float = 1.0, sides: int = 2, method: str = "schoenfeld") -> SampleSize:
+def sample_size_survival(
+    hr: float,
+    *,
+    control_incidence: float,
+    horizon: float = 24.0,
+    accrual: float = 24.0,
+    followup: float = 24.0,
+    loss_rate: float = 0.0,
+    competing_rate: float = 0.0,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+    sides: int = 2,
+    method: str = "schoenfeld",
+) -> SampleSize:
     """Patients for a time-to-event trial of closure (log-rank / Cox).
 
     Parameters
@@ -231,8 +293,9 @@ def sample_size_survival(hr: float, *, control_incidence: float, horizon: float 
     other = loss_rate + competing_rate
 
     def patients(h: float) -> tuple[float, float]:
-        d = events_for_hazard_ratio(h, alpha=alpha, power=power, ratio=ratio, sides=sides,
-                                    method=method)
+        d = events_for_hazard_ratio(
+            h, alpha=alpha, power=power, ratio=ratio, sides=sides, method=method
+        )
         pc = _p_event(lam_c, other, accrual, followup)
         pt = _p_event(h * lam_c, other, accrual, followup)
         share = (pc + ratio * pt) / (1 + ratio)
@@ -245,14 +308,39 @@ def sample_size_survival(hr: float, *, control_incidence: float, horizon: float 
     lo, hi = (min(hr, 0.95) * 0.6, 0.95) if hr < 1 else (1.05, max(hr, 1.05) * 1.6)
     grid = np.linspace(lo, hi, 40)
     curve = pd.DataFrame({"hr": grid, "n_total": [math.ceil(patients(g)[1]) for g in grid]})
-    table = pd.DataFrame([{"hr": hr, "method": method, "control_incidence": control_incidence,
-                           "horizon": horizon, "accrual": accrual, "followup": followup,
-                           "loss_rate": loss_rate, "competing_rate": competing_rate,
-                           "alpha": alpha, "power": power, "sides": sides, "ratio": ratio,
-                           "events": events, "n_control": n_control, "n_closure": n_closure,
-                           "n_total": n_control + n_closure}])
-    remarks = ("constant hazards assumed; reherniation hazards fall after surgery, so check by "
-               "simulation (simulate_power)",)
-    return SampleSize(method=f"time to event ({method.capitalize()})", n_closure=n_closure,
-                      n_control=n_control, n_total=n_closure + n_control, events=events,
-                      table=table, curve=curve, remarks=remarks)
+    table = pd.DataFrame(
+        [
+            {
+                "hr": hr,
+                "method": method,
+                "control_incidence": control_incidence,
+                "horizon": horizon,
+                "accrual": accrual,
+                "followup": followup,
+                "loss_rate": loss_rate,
+                "competing_rate": competing_rate,
+                "alpha": alpha,
+                "power": power,
+                "sides": sides,
+                "ratio": ratio,
+                "events": events,
+                "n_control": n_control,
+                "n_closure": n_closure,
+                "n_total": n_control + n_closure,
+            }
+        ]
+    )
+    remarks = (
+        "constant hazards assumed; reherniation hazards fall after surgery, so check by "
+        "simulation (simulate_power)",
+    )
+    return SampleSize(
+        method=f"time to event ({method.capitalize()})",
+        n_closure=n_closure,
+        n_control=n_control,
+        n_total=n_closure + n_control,
+        events=events,
+        table=table,
+        curve=curve,
+        remarks=remarks,
+    )

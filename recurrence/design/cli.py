@@ -43,61 +43,184 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 
 
 @click.command(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--hr", type=POSITIVE, default=0.5, show_default=True,
-              help="Hazard ratio of closure to detect (time-to-event design).")
-@click.option("--p-closure", type=PROPORTION, default=None,
-              help="Compare proportions at the horizon instead: reherniation with closure.")
-@click.option("--rr", type=POSITIVE, default=None,
-              help="Compare proportions, given as the risk ratio closure / no closure.")
-@click.option("--control-incidence", type=PROPORTION, default=0.25, show_default=True,
-              help="Reherniation without closure by the horizon (0.25: Thomé 2018, large "
-                   "defects, 2 years).")
-@click.option("--horizon", type=POSITIVE, default=24.0, show_default=True,
-              help="Months at which --control-incidence holds.")
-@click.option("--accrual", type=NON_NEGATIVE, default=24.0, show_default=True,
-              help="Months of uniform recruitment.")
-@click.option("--followup", type=POSITIVE, default=24.0, show_default=True,
-              help="Months of follow-up after the last patient enters.")
-@click.option("--loss-rate", type=NON_NEGATIVE, default=0.0, show_default=True,
-              help="Monthly hazard of loss to follow-up.")
-@click.option("--competing-rate", type=NON_NEGATIVE, default=0.0, show_default=True,
-              help="Monthly hazard of a competing event (fusion, other-level surgery, death).")
+@click.option(
+    "--hr",
+    type=POSITIVE,
+    default=0.5,
+    show_default=True,
+    help="Hazard ratio of closure to detect (time-to-event design).",
+)
+@click.option(
+    "--p-closure",
+    type=PROPORTION,
+    default=None,
+    help="Compare proportions at the horizon instead: reherniation with closure.",
+)
+@click.option(
+    "--rr",
+    type=POSITIVE,
+    default=None,
+    help="Compare proportions, given as the risk ratio closure / no closure.",
+)
+@click.option(
+    "--control-incidence",
+    type=PROPORTION,
+    default=0.25,
+    show_default=True,
+    help="Reherniation without closure by the horizon (0.25: Thomé 2018, large defects, 2 years).",
+)
+@click.option(
+    "--horizon",
+    type=POSITIVE,
+    default=24.0,
+    show_default=True,
+    help="Months at which --control-incidence holds.",
+)
+@click.option(
+    "--accrual",
+    type=NON_NEGATIVE,
+    default=24.0,
+    show_default=True,
+    help="Months of uniform recruitment.",
+)
+@click.option(
+    "--followup",
+    type=POSITIVE,
+    default=24.0,
+    show_default=True,
+    help="Months of follow-up after the last patient enters.",
+)
+@click.option(
+    "--loss-rate",
+    type=NON_NEGATIVE,
+    default=0.0,
+    show_default=True,
+    help="Monthly hazard of loss to follow-up.",
+)
+@click.option(
+    "--competing-rate",
+    type=NON_NEGATIVE,
+    default=0.0,
+    show_default=True,
+    help="Monthly hazard of a competing event (fusion, other-level surgery, death).",
+)
 @click.option("--alpha", type=PROPORTION, default=0.05, show_default=True, help="Type I error.")
 @click.option("--power", type=PROPORTION, default=0.8, show_default=True, help="Power wanted.")
-@click.option("--ratio", type=POSITIVE, default=1.0, show_default=True,
-              help="Allocation closure : no closure.")
-@click.option("--sides", type=click.IntRange(1, 2), default=2, show_default=True,
-              help="One- or two-sided test.")
-@click.option("--method", type=click.Choice(["schoenfeld", "freedman"]), default="schoenfeld",
-              show_default=True, help="Events formula (time-to-event).")
+@click.option(
+    "--ratio",
+    type=POSITIVE,
+    default=1.0,
+    show_default=True,
+    help="Allocation closure : no closure.",
+)
+@click.option(
+    "--sides",
+    type=click.IntRange(1, 2),
+    default=2,
+    show_default=True,
+    help="One- or two-sided test.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["schoenfeld", "freedman"]),
+    default="schoenfeld",
+    show_default=True,
+    help="Events formula (time-to-event).",
+)
 @click.option("--continuity", is_flag=True, help="Continuity correction (proportions).")
-@click.option("--simulate", is_flag=True,
-              help="Also simulate the trial and its planned analysis (Monte Carlo power).")
-@click.option("--replicates", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Simulated trials per scenario.")
-@click.option("--seed", type=click.IntRange(min=0), default=20261124, show_default=True,
-              help="Root seed of the simulation.")
-@click.option("--analysis", type=click.Choice(ANALYSES), multiple=True,
-              help="Planned analysis; repeat for several (default logrank).")
-@click.option("--n-per-arm", type=click.IntRange(min=2), multiple=True,
-              help="Patients without closure per trial; repeat for several (default: the "
-                   "formula's answer).")
-@click.option("--hazard", type=click.Choice(["cohort", "exponential"]), default="cohort",
-              show_default=True, help="Falling hazard of the synthetic cohort, or constant.")
-@click.option("--population", type=click.Choice(["large_defect", "general"]),
-              default="large_defect", show_default=True,
-              help="Synthetic population (cohort hazard).")
-@click.option("--backend", type=click.Choice(["auto", "serial", "processes", "dask"]),
-              default="auto", show_default=True, help="Where the simulation runs.")
-@click.option("--scheduler", metavar="ADDRESS", default=None,
-              help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786.")
-@click.option("--jobs", type=int, default=None,
-              help="Workers for local processes or a local Dask cluster (default: all cores).")
+@click.option(
+    "--simulate",
+    is_flag=True,
+    help="Also simulate the trial and its planned analysis (Monte Carlo power).",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Simulated trials per scenario.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=20261124,
+    show_default=True,
+    help="Root seed of the simulation.",
+)
+@click.option(
+    "--analysis",
+    type=click.Choice(ANALYSES),
+    multiple=True,
+    help="Planned analysis; repeat for several (default logrank).",
+)
+@click.option(
+    "--n-per-arm",
+    type=click.IntRange(min=2),
+    multiple=True,
+    help="Patients without closure per trial; repeat for several (default: the formula's answer).",
+)
+@click.option(
+    "--hazard",
+    type=click.Choice(["cohort", "exponential"]),
+    default="cohort",
+    show_default=True,
+    help="Falling hazard of the synthetic cohort, or constant.",
+)
+@click.option(
+    "--population",
+    type=click.Choice(["large_defect", "general"]),
+    default="large_defect",
+    show_default=True,
+    help="Synthetic population (cohort hazard).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["auto", "serial", "processes", "dask"]),
+    default="auto",
+    show_default=True,
+    help="Where the simulation runs.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786.",
+)
+@click.option(
+    "--jobs",
+    type=int,
+    default=None,
+    help="Workers for local processes or a local Dask cluster (default: all cores).",
+)
 @click.pass_context
-def design(ctx: click.Context, hr, p_closure, rr, control_incidence, horizon, accrual, followup,
-           loss_rate, competing_rate, alpha, power, ratio, sides, method, continuity, simulate,
-           replicates, seed, analysis, n_per_arm, hazard, population, backend, scheduler,
-           jobs) -> None:
+def design(
+    ctx: click.Context,
+    hr,
+    p_closure,
+    rr,
+    control_incidence,
+    horizon,
+    accrual,
+    followup,
+    loss_rate,
+    competing_rate,
+    alpha,
+    power,
+    ratio,
+    sides,
+    method,
+    continuity,
+    simulate,
+    replicates,
+    seed,
+    analysis,
+    n_per_arm,
+    hazard,
+    population,
+    backend,
+    scheduler,
+    jobs,
+) -> None:
     """Sample size of a closure trial by formula; with --simulate, its power by simulation.
 
     By default a time-to-event design (Schoenfeld or Freedman events for --hr, turned
@@ -112,15 +235,49 @@ def design(ctx: click.Context, hr, p_closure, rr, control_incidence, horizon, ac
     if proportions and simulate:
         _fail("--simulate simulates time-to-event trials; drop --p-closure/--rr and give --hr")
     if not simulate:
-        for name in ("replicates", "seed", "analysis", "n_per_arm", "hazard", "population",
-                     "backend", "scheduler", "jobs"):
+        for name in (
+            "replicates",
+            "seed",
+            "analysis",
+            "n_per_arm",
+            "hazard",
+            "population",
+            "backend",
+            "scheduler",
+            "jobs",
+        ):
             if _explicit(ctx, name):
                 _fail(f"--{name.replace('_', '-')} only applies with --simulate")
     try:
-        _run(proportions, hr, p_closure, rr, control_incidence, horizon, accrual, followup,
-             loss_rate, competing_rate, alpha, power, ratio, sides, method, continuity, simulate,
-             replicates, seed, analysis, n_per_arm, hazard, population, backend, scheduler, jobs,
-             explicit_incidence=_explicit(ctx, "control_incidence"))
+        _run(
+            proportions,
+            hr,
+            p_closure,
+            rr,
+            control_incidence,
+            horizon,
+            accrual,
+            followup,
+            loss_rate,
+            competing_rate,
+            alpha,
+            power,
+            ratio,
+            sides,
+            method,
+            continuity,
+            simulate,
+            replicates,
+            seed,
+            analysis,
+            n_per_arm,
+            hazard,
+            population,
+            backend,
+            scheduler,
+            jobs,
+            explicit_incidence=_explicit(ctx, "control_incidence"),
+        )
     except DataError as exc:
         if ctx.find_root().params.get("debug"):
             raise
@@ -130,21 +287,64 @@ def design(ctx: click.Context, hr, p_closure, rr, control_incidence, horizon, ac
         sys.exit(130)
 
 
-def _run(proportions, hr, p_closure, rr, control_incidence, horizon, accrual, followup, loss_rate,
-         competing_rate, alpha, power, ratio, sides, method, continuity, simulate, replicates,
-         seed, analysis, n_per_arm, hazard, population, backend, scheduler, jobs, *,
-         explicit_incidence) -> None:
+def _run(
+    proportions,
+    hr,
+    p_closure,
+    rr,
+    control_incidence,
+    horizon,
+    accrual,
+    followup,
+    loss_rate,
+    competing_rate,
+    alpha,
+    power,
+    ratio,
+    sides,
+    method,
+    continuity,
+    simulate,
+    replicates,
+    seed,
+    analysis,
+    n_per_arm,
+    hazard,
+    population,
+    backend,
+    scheduler,
+    jobs,
+    *,
+    explicit_incidence,
+) -> None:
     from .analytic import sample_size_proportions, sample_size_survival
 
     if proportions:
-        size = sample_size_proportions(control_incidence, p_closure, rr=rr, alpha=alpha,
-                                       power=power, ratio=ratio, sides=sides,
-                                       continuity=continuity)
+        size = sample_size_proportions(
+            control_incidence,
+            p_closure,
+            rr=rr,
+            alpha=alpha,
+            power=power,
+            ratio=ratio,
+            sides=sides,
+            continuity=continuity,
+        )
     else:
-        size = sample_size_survival(hr, control_incidence=control_incidence, horizon=horizon,
-                                    accrual=accrual, followup=followup, loss_rate=loss_rate,
-                                    competing_rate=competing_rate, alpha=alpha, power=power,
-                                    ratio=ratio, sides=sides, method=method)
+        size = sample_size_survival(
+            hr,
+            control_incidence=control_incidence,
+            horizon=horizon,
+            accrual=accrual,
+            followup=followup,
+            loss_rate=loss_rate,
+            competing_rate=competing_rate,
+            alpha=alpha,
+            power=power,
+            ratio=ratio,
+            sides=sides,
+            method=method,
+        )
     _echo_sample_size(size)
     if not simulate:
         return
@@ -155,18 +355,35 @@ def _run(proportions, hr, p_closure, rr, control_incidence, horizon, accrual, fo
     if hazard == "cohort" and not explicit_incidence:
         control_incidence = None  # the generator's own incidence (set by --population)
     with _progress_bar() as progress:
-        result = simulate_power(sizes, hr, analysis=list(analysis) or "logrank",
-                                replicates=replicates, seed=seed, alpha=alpha, sides=sides,
-                                ratio=ratio, accrual=accrual, followup=followup,
-                                competing_rate=competing_rate, loss_rate=loss_rate,
-                                population=population, hazard=hazard,
-                                control_incidence=control_incidence, horizon=horizon,
-                                method=method, backend=backend, scheduler=scheduler, n_jobs=jobs,
-                                progress=progress)
+        result = simulate_power(
+            sizes,
+            hr,
+            analysis=list(analysis) or "logrank",
+            replicates=replicates,
+            seed=seed,
+            alpha=alpha,
+            sides=sides,
+            ratio=ratio,
+            accrual=accrual,
+            followup=followup,
+            competing_rate=competing_rate,
+            loss_rate=loss_rate,
+            population=population,
+            hazard=hazard,
+            control_incidence=control_incidence,
+            horizon=horizon,
+            method=method,
+            backend=backend,
+            scheduler=scheduler,
+            n_jobs=jobs,
+            progress=progress,
+        )
     click.echo(result.summary())
     how = result.execution
-    click.echo(f"ran on {how.backend} ({how.workers} worker{'s' if how.workers != 1 else ''}) "
-               f"in {how.seconds:.2f} s")
+    click.echo(
+        f"ran on {how.backend} ({how.workers} worker{'s' if how.workers != 1 else ''}) "
+        f"in {how.seconds:.2f} s"
+    )
 
 
 def _echo_sample_size(size) -> None:
@@ -198,8 +415,14 @@ class _progress_bar:
             TimeRemainingColumn,
         )
 
-        self._bar = Progress(TextColumn("simulating trials"), BarColumn(), MofNCompleteColumn(),
-                             TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self._bar = Progress(
+            TextColumn("simulating trials"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         self._bar.start()
         task = self._bar.add_task("simulate", total=None)
 

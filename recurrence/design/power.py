@@ -69,22 +69,47 @@ __all__ = ["ANALYSES", "PowerResult", "analytic_power", "power_curve_data", "sim
 ANALYSES = ("logrank", "cox", "gray", "finegray")
 HAZARDS = ("cohort", "exponential")
 #: Arguments of :func:`simulate_power` that may be a list: the grid of scenarios.
-GRID = ("n_per_arm", "hr", "accrual", "followup", "competing_rate", "loss_rate", "population",
-        "control_incidence")
+GRID = (
+    "n_per_arm",
+    "hr",
+    "accrual",
+    "followup",
+    "competing_rate",
+    "loss_rate",
+    "population",
+    "control_incidence",
+)
 #: Per-replicate cost in milliseconds (2-core machine, 2026-11), for ``backend="auto"``:
 #: simulating a trial, and each analysis, as intercept + slope per patient.
-COST_MS = {"trial": (0.4, 0.0008), "logrank": (0.06, 0.00006), "gray": (0.15, 0.0001),
-           "cox": (0.3, 0.0003), "finegray": (0.3, 0.00025)}
+COST_MS = {
+    "trial": (0.4, 0.0008),
+    "logrank": (0.06, 0.00006),
+    "gray": (0.15, 0.0001),
+    "cox": (0.3, 0.0003),
+    "finegray": (0.3, 0.00025),
+}
 
 
 # ---------------------------------------------------------------------------------------
 # the analytic counterpart
 # ---------------------------------------------------------------------------------------
 
-def analytic_power(hr: float, n_per_arm: float, *, control_incidence: float, horizon: float = 24.0,
-                   accrual: float = 24.0, followup: float = 24.0, loss_rate: float = 0.0,
-                   competing_rate: float = 0.0, alpha: float = 0.05, sides: int = 2,
-                   ratio: float = 1.0, method: str = "schoenfeld") -> float:
+
+def analytic_power(
+    hr: float,
+    n_per_arm: float,
+    *,
+    control_incidence: float,
+    horizon: float = 24.0,
+    accrual: float = 24.0,
+    followup: float = 24.0,
+    loss_rate: float = 0.0,
+    competing_rate: float = 0.0,
+    alpha: float = 0.05,
+    sides: int = 2,
+    ratio: float = 1.0,
+    method: str = "schoenfeld",
+) -> float:
     """Power of the log-rank test by formula: the inverse of
     :func:`~recurrence.design.sample_size_survival` (same assumptions, same inputs).
 
@@ -106,17 +131,19 @@ def analytic_power(hr: float, n_per_arm: float, *, control_incidence: float, hor
     za, _ = _z(alpha, 0.5, sides)
     lam = -math.log(1 - control_incidence) / horizon
     other = loss_rate + competing_rate
-    events = (n_per_arm * _p_event(lam, other, accrual, followup)
-              + ratio * n_per_arm * _p_event(hr * lam, other, accrual, followup))
+    events = n_per_arm * _p_event(lam, other, accrual, followup) + ratio * n_per_arm * _p_event(
+        hr * lam, other, accrual, followup
+    )
     if method == "schoenfeld":
         p = ratio / (1 + ratio)
         signal = math.sqrt(events * p * (1 - p)) * abs(math.log(hr))
     elif method == "freedman":
         signal = math.sqrt(events * ratio) * abs(1 - hr) / (1 + ratio * hr)
     else:
-        raise DataError(Problem(f"method must be 'schoenfeld' or 'freedman', not {method!r}"),
-                        loading=False)
-    if sides == 1 and hr > 1:   # a one-sided test in favour of closure, against harm
+        raise DataError(
+            Problem(f"method must be 'schoenfeld' or 'freedman', not {method!r}"), loading=False
+        )
+    if sides == 1 and hr > 1:  # a one-sided test in favour of closure, against harm
         signal = -signal
     return float(stats.norm.cdf(signal - za))
 
@@ -134,13 +161,14 @@ def _generator_incidence(population: str, horizon: float) -> float:
 # one chunk of replicates (runs wherever the backend puts it)
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Task:
     entropy: int
     scenario: int
     start: int
     stop: int
-    params: tuple          # (name, value) pairs of the scenario
+    params: tuple  # (name, value) pairs of the scenario
     analyses: tuple[str, ...]
     hazard: str
     ratio: float
@@ -154,14 +182,22 @@ def _trial(params: dict, task: _Task, rng: np.random.Generator):
     n = n_control + n_closure
     if task.hazard == "cohort":
         # simulate_cohort divides by the rates: a rate of 1e-300 a month is "never"
-        df = simulate_cohort(n, seed=rng, population=params["population"], hr_closure=params["hr"],
-                             competing_rate=max(params["competing_rate"], NEVER),
-                             loss_rate=max(params["loss_rate"], NEVER),
-                             accrual_months=params["accrual"],
-                             study_months=params["accrual"] + params["followup"],
-                             p_closure=task.ratio / (1 + task.ratio))
-        return (df["time"].to_numpy(float), df["event"].to_numpy(np.int64),
-                df["closure"].to_numpy(bool))
+        df = simulate_cohort(
+            n,
+            seed=rng,
+            population=params["population"],
+            hr_closure=params["hr"],
+            competing_rate=max(params["competing_rate"], NEVER),
+            loss_rate=max(params["loss_rate"], NEVER),
+            accrual_months=params["accrual"],
+            study_months=params["accrual"] + params["followup"],
+            p_closure=task.ratio / (1 + task.ratio),
+        )
+        return (
+            df["time"].to_numpy(float),
+            df["event"].to_numpy(np.int64),
+            df["closure"].to_numpy(bool),
+        )
     closure = np.arange(n) >= n_control
     lam = -math.log(1 - params["control_incidence"]) / task.horizon
     rate = np.where(closure, params["hr"] * lam, lam)
@@ -192,23 +228,26 @@ def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, 
             o, e, v = npc.logrank_sums(rt.at_risk, d)
             if not v[1, 1] > 0:
                 return _NONE
-            return ((o[1] - e[1]) / math.sqrt(v[1, 1]), (o[1] - e[1]) / v[1, 1],
-                    1 / math.sqrt(v[1, 1]), True)
+            return (
+                (o[1] - e[1]) / math.sqrt(v[1, 1]),
+                (o[1] - e[1]) / v[1, 1],
+                1 / math.sqrt(v[1, 1]),
+                True,
+            )
         s, v = gray_score(rt.at_risk, d, other)
         if not (np.isfinite(v).all() and v[0, 0] > 0):
             return _NONE
         return -s[0] / math.sqrt(v[0, 0]), math.nan, math.nan, True
     x = closure.astype(float)[:, None]
     if analysis == "cox":
-        data = _reg_cox.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None,
-                                    "efron")
+        data = _reg_cox.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
         start = _reg_cox.evaluate(data, np.zeros(1))
         fit_model = _reg_cox.fit_cox
     else:
         data, _ = _reg_finegray.make_data(time, event, x, 1)
         start = _reg_finegray.evaluate(data, np.zeros(1))
         fit_model = _reg_finegray.fit_fine_gray
-    if _reg_cox.aliased_from_info(start[2])[0]:    # closure carries no information
+    if _reg_cox.aliased_from_info(start[2])[0]:  # closure carries no information
         return _NONE
     fit = fit_model(data, 1, start=start)
     coef, se = float(fit.coef[0]), math.sqrt(fit.var[0, 0])
@@ -221,8 +260,11 @@ def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
     z, coefficient, standard error and whether the analysis worked."""
     params = dict(task.params)
     size = task.stop - task.start
-    out = {"events": np.zeros(size, np.int64), "competing": np.zeros(size, np.int64),
-           "n_closure": np.zeros(size, np.int64)}
+    out = {
+        "events": np.zeros(size, np.int64),
+        "competing": np.zeros(size, np.int64),
+        "n_closure": np.zeros(size, np.int64),
+    }
     for a in task.analyses:
         out[a] = np.empty((size, 4))
     for i, r in enumerate(range(task.start, task.stop)):
@@ -240,8 +282,17 @@ def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
 # the result
 # ---------------------------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ("power", "power_mcse", "analytic_power", "estimate", "bias", "empirical_se",
-                   "model_se", "coverage", "events")
+SUMMARY_COLUMNS = (
+    "power",
+    "power_mcse",
+    "analytic_power",
+    "estimate",
+    "bias",
+    "empirical_se",
+    "model_se",
+    "coverage",
+    "events",
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -308,10 +359,16 @@ class PowerResult(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         test = f"{'two' if self.sides == 2 else 'one'}-sided alpha {_num(self.alpha)}"
-        fixed = [f"{c} {_num(self.table[c].iloc[0])}" for c in GRID if c not in self.varying()
-                 and self.table[c].notna().iloc[0]]
-        lines = [f"{self.replicates:,} simulated trials per scenario ({self.hazard} hazard), "
-                 f"{test}; seed {self.seed}", "fixed: " + ", ".join(fixed)]
+        fixed = [
+            f"{c} {_num(self.table[c].iloc[0])}"
+            for c in GRID
+            if c not in self.varying() and self.table[c].notna().iloc[0]
+        ]
+        lines = [
+            f"{self.replicates:,} simulated trials per scenario ({self.hazard} hazard), "
+            f"{test}; seed {self.seed}",
+            "fixed: " + ", ".join(fixed),
+        ]
         if len(self.analyses) == 1:
             lines.append(f"analysis: {self.analyses[0]}")
         return lines
@@ -328,12 +385,15 @@ class PowerResult(ResultMixin):
 
         lines = "".join(f"<div>{html.escape(x)}</div>" for x in self.summary_lines())
         notes = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
-        return (f"<div><strong>{html.escape(self.title)}</strong>{lines}"
-                f"{html_table(self._display_frame(), index=False)}"
-                f"<ol class='remarks'>{notes}</ol></div>")
+        return (
+            f"<div><strong>{html.escape(self.title)}</strong>{lines}"
+            f"{html_table(self._display_frame(), index=False)}"
+            f"<ol class='remarks'>{notes}</ol></div>"
+        )
 
-    def plot(self, ax=None, x: str | None = None, target: float | None = 0.8,
-             analytic: bool = True):
+    def plot(
+        self, ax=None, x: str | None = None, target: float | None = 0.8, analytic: bool = True
+    ):
         """Power against ``x`` (default: the first varying scenario column) with
         ±1.96·MCSE error bars, one line per combination of the other varying columns;
         the formula's power dashed, and the ``target`` power as a grey line."""
@@ -347,16 +407,33 @@ class PowerResult(ResultMixin):
             _, ax = plt.subplots(figsize=(5, 3.4))
         for i, (label, part) in enumerate(data.groupby("line", sort=False)):
             color = CYCLE[i % len(CYCLE)]
-            ax.errorbar(part["x"], part["power"], yerr=part["half_width"], marker="o",
-                        capsize=3, color=color, label=label or "simulated")
+            ax.errorbar(
+                part["x"],
+                part["power"],
+                yerr=part["half_width"],
+                marker="o",
+                capsize=3,
+                color=color,
+                label=label or "simulated",
+            )
             if analytic and part["analytic_power"].notna().all():
-                ax.plot(part["x"], part["analytic_power"], ls="--", color=color,
-                        label=f"{label}, formula" if label else "formula")
+                ax.plot(
+                    part["x"],
+                    part["analytic_power"],
+                    ls="--",
+                    color=color,
+                    label=f"{label}, formula" if label else "formula",
+                )
         if target is not None:
             ax.axhline(target, color="0.6", lw=0.8)
-        ax.set_xlabel({"n_per_arm": "Patients per arm", "hr": "Hazard ratio of closure",
-                       "followup": "Follow-up after last entry (months)",
-                       "competing_rate": "Competing-event hazard (per month)"}.get(x, x))
+        ax.set_xlabel(
+            {
+                "n_per_arm": "Patients per arm",
+                "hr": "Hazard ratio of closure",
+                "followup": "Follow-up after last entry (months)",
+                "competing_rate": "Competing-event hazard (per month)",
+            }.get(x, x)
+        )
         ax.set_ylabel("Power")
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=7)
@@ -376,16 +453,29 @@ def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
     varying = result.varying()
     x = x or next((c for c in varying if c != "analysis"), "n_per_arm")
     if x not in result.table.columns:
-        raise DataError(Problem(f"x must be a column of the table, not {x!r}",
-                                fix=f"e.g. one of {varying or ['n_per_arm']}"), loading=False)
+        raise DataError(
+            Problem(
+                f"x must be a column of the table, not {x!r}",
+                fix=f"e.g. one of {varying or ['n_per_arm']}",
+            ),
+            loading=False,
+        )
     others = [c for c in varying if c != x]
     t = result.table
-    line = (t[others].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()),
-                                        axis=1) if others else pd.Series("", index=t.index))
-    data = pd.DataFrame({"line": line, "x": t[x], "power": t["power"],
-                         "half_width": 1.96 * t["power_mcse"],
-                         "analytic_power": t["analytic_power"]}).sort_values(["line", "x"],
-                                                                               kind="stable")
+    line = (
+        t[others].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()), axis=1)
+        if others
+        else pd.Series("", index=t.index)
+    )
+    data = pd.DataFrame(
+        {
+            "line": line,
+            "x": t[x],
+            "power": t["power"],
+            "half_width": 1.96 * t["power_mcse"],
+            "analytic_power": t["analytic_power"],
+        }
+    ).sort_values(["line", "x"], kind="stable")
     data.attrs["x"] = x
     return data.reset_index(drop=True)
 
@@ -393,6 +483,7 @@ def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # the public function
 # ---------------------------------------------------------------------------------------
+
 
 def _as_list(value) -> list:
     if isinstance(value, (list, tuple, np.ndarray, pd.Series, range)):
@@ -422,10 +513,12 @@ RULES = {
     "followup": (_between(0, math.inf), "> 0 months after the last entry", None),
     "competing_rate": (_between(0, math.inf, True), "a monthly hazard ≥ 0", "0.0012"),
     "loss_rate": (_between(0, math.inf, True), "a monthly hazard ≥ 0", "0.003 (3.5% a year)"),
-    "population": (lambda v: v in ("general", "large_defect"), "'general' or 'large_defect'",
-                   None),
-    "control_incidence": (lambda v: v is None or _between(0, 1)(v),
-                          "a proportion in (0, 1) or None", "0.25 by the horizon"),
+    "population": (lambda v: v in ("general", "large_defect"), "'general' or 'large_defect'", None),
+    "control_incidence": (
+        lambda v: v is None or _between(0, 1)(v),
+        "a proportion in (0, 1) or None",
+        "0.25 by the horizon",
+    ),
     "replicates": (_whole(1), "a whole number ≥ 1", "replicates=1000"),
     "alpha": (_between(0, 1), "in (0, 1)", None),
     "level": (_between(0, 1), "in (0, 1)", None),
@@ -441,13 +534,18 @@ def _validate(values: dict[str, list]) -> None:
     """A DataError naming the first argument that breaks its rule in :data:`RULES`."""
     for name, given in values.items():
         if not given:
-            raise DataError(Problem(f"{name} is empty", fix="give at least one value"),
-                            loading=False)
+            raise DataError(
+                Problem(f"{name} is empty", fix="give at least one value"), loading=False
+            )
         ok, rule, example = RULES[name]
         bad = [v for v in given if not ok(v)]
         if bad:
-            raise DataError(Problem(f"{name} must be {rule}; got {bad[0]!r}",
-                                    fix=example and f"e.g. {example}"), loading=False)
+            raise DataError(
+                Problem(
+                    f"{name} must be {rule}; got {bad[0]!r}", fix=example and f"e.g. {example}"
+                ),
+                loading=False,
+            )
 
 
 def _scenarios(grid: dict, hazard: str, horizon: float) -> list[dict]:
@@ -458,8 +556,11 @@ def _scenarios(grid: dict, hazard: str, horizon: float) -> list[dict]:
         for k in ("hr", "accrual", "followup", "competing_rate", "loss_rate"):
             params[k] = float(params[k])
         if params["control_incidence"] is None:
-            params["control_incidence"] = (0.25 if hazard == "exponential" else
-                                           _generator_incidence(params["population"], horizon))
+            params["control_incidence"] = (
+                0.25
+                if hazard == "exponential"
+                else _generator_incidence(params["population"], horizon)
+            )
         if hazard == "exponential":
             params["population"] = None
         out.append(params)
@@ -477,14 +578,33 @@ def _estimated_seconds(scenarios, analyses, replicates, ratio) -> float:
     return ms / 1000
 
 
-def simulate_power(n_per_arm=200, hr=0.5, *, analysis="logrank", replicates: int = 1000,
-                   seed: int | None = None, alpha: float = 0.05, sides: int = 2,
-                   level: float = 0.95, ratio: float = 1.0, accrual=24.0, followup=24.0,
-                   competing_rate=0.0012, loss_rate=0.003, population="large_defect",
-                   hazard: str = "cohort", control_incidence=None, horizon: float = 24.0,
-                   method: str = "schoenfeld", backend: str = "auto", client=None,
-                   scheduler: str | None = None, n_jobs: int | None = None,
-                   chunk_size: int | None = None, progress=None) -> PowerResult:
+def simulate_power(
+    n_per_arm=200,
+    hr=0.5,
+    *,
+    analysis="logrank",
+    replicates: int = 1000,
+    seed: int | None = None,
+    alpha: float = 0.05,
+    sides: int = 2,
+    level: float = 0.95,
+    ratio: float = 1.0,
+    accrual=24.0,
+    followup=24.0,
+    competing_rate=0.0012,
+    loss_rate=0.003,
+    population="large_defect",
+    hazard: str = "cohort",
+    control_incidence=None,
+    horizon: float = 24.0,
+    method: str = "schoenfeld",
+    backend: str = "auto",
+    client=None,
+    scheduler: str | None = None,
+    n_jobs: int | None = None,
+    chunk_size: int | None = None,
+    progress=None,
+) -> PowerResult:
     """Power of the planned analysis of a closure trial, by simulating the trial.
 
     Every argument in :data:`GRID` may be a list: the scenarios are all combinations.
@@ -551,34 +671,82 @@ def simulate_power(n_per_arm=200, hr=0.5, *, analysis="logrank", replicates: int
     0  logrank  0.725       0.032           0.795
     1      cox  0.720       0.032           0.795
     """
-    grid = {"n_per_arm": _as_list(n_per_arm), "hr": _as_list(hr), "accrual": _as_list(accrual),
-            "followup": _as_list(followup), "competing_rate": _as_list(competing_rate),
-            "loss_rate": _as_list(loss_rate), "population": _as_list(population),
-            "control_incidence": _as_list(control_incidence)}
+    grid = {
+        "n_per_arm": _as_list(n_per_arm),
+        "hr": _as_list(hr),
+        "accrual": _as_list(accrual),
+        "followup": _as_list(followup),
+        "competing_rate": _as_list(competing_rate),
+        "loss_rate": _as_list(loss_rate),
+        "population": _as_list(population),
+        "control_incidence": _as_list(control_incidence),
+    }
     analyses = tuple(dict.fromkeys(_as_list(analysis)))
-    _validate({**grid, "analysis": list(analyses), "hazard": [hazard], "replicates": [replicates],
-               "alpha": [alpha], "level": [level], "sides": [sides], "ratio": [ratio],
-               "horizon": [horizon], "chunk_size": [chunk_size], "seed": [seed]})
+    _validate(
+        {
+            **grid,
+            "analysis": list(analyses),
+            "hazard": [hazard],
+            "replicates": [replicates],
+            "alpha": [alpha],
+            "level": [level],
+            "sides": [sides],
+            "ratio": [ratio],
+            "horizon": [horizon],
+            "chunk_size": [chunk_size],
+            "seed": [seed],
+        }
+    )
     _execution.check_backend(backend, client, scheduler, n_jobs)
     replicates = int(replicates)
     root = np.random.SeedSequence(None if seed is None else int(seed))
     entropy = int(root.entropy)
     scenarios = _scenarios(grid, hazard, horizon)
     chunk = chunk_size or min(250, max(1, math.ceil(replicates / 20)))
-    tasks = [_Task(entropy, s, start, min(start + chunk, replicates), tuple(p.items()), analyses,
-                   hazard, float(ratio), float(horizon))
-             for s, p in enumerate(scenarios) for start in range(0, replicates, chunk)]
+    tasks = [
+        _Task(
+            entropy,
+            s,
+            start,
+            min(start + chunk, replicates),
+            tuple(p.items()),
+            analyses,
+            hazard,
+            float(ratio),
+            float(horizon),
+        )
+        for s, p in enumerate(scenarios)
+        for start in range(0, replicates, chunk)
+    ]
     results, how = _execution.run_tasks(
-        _run_chunk, tasks, sizes=[t.stop - t.start for t in tasks], backend=backend,
-        client=client, scheduler=scheduler, n_jobs=n_jobs, progress=progress,
+        _run_chunk,
+        tasks,
+        sizes=[t.stop - t.start for t in tasks],
+        backend=backend,
+        client=client,
+        scheduler=scheduler,
+        n_jobs=n_jobs,
+        progress=progress,
         estimated_seconds=_estimated_seconds(scenarios, analyses, replicates, ratio),
-        description="simulating trials")
+        description="simulating trials",
+    )
     trials = _trials_frame(tasks, results, analyses, alpha, sides)
-    table = _summarise(trials, scenarios, analyses, replicates, level, alpha, sides, ratio,
-                       horizon, method)
-    return PowerResult(table=table, trials=trials, seed=entropy, replicates=replicates,
-                       alpha=alpha, sides=sides, level=level, hazard=hazard, analyses=analyses,
-                       execution=how, remarks=_remarks(table, hazard, analyses, replicates))
+    table = _summarise(
+        trials, scenarios, analyses, replicates, level, alpha, sides, ratio, horizon, method
+    )
+    return PowerResult(
+        table=table,
+        trials=trials,
+        seed=entropy,
+        replicates=replicates,
+        alpha=alpha,
+        sides=sides,
+        level=level,
+        hazard=hazard,
+        analyses=analyses,
+        execution=how,
+        remarks=_remarks(table, hazard, analyses, replicates),
+    )
 
 
 def _trials_frame(tasks, results, analyses, alpha, sides) -> pd.DataFrame:
@@ -587,27 +755,49 @@ def _trials_frame(tasks, results, analyses, alpha, sides) -> pd.DataFrame:
     for a in analyses:
         for t, r in zip(tasks, results, strict=True):
             size = t.stop - t.start
-            blocks.append({"scenario": np.full(size, t.scenario), "analysis": [a] * size,
-                           "replicate": np.arange(t.start, t.stop), "events": r["events"],
-                           "competing": r["competing"], "n_closure": r["n_closure"],
-                           "z": r[a][:, 0], "coef": r[a][:, 1], "se": r[a][:, 2],
-                           "ok": r[a][:, 3].astype(bool)})
-    frame = pd.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in blocks])
-                          for k in blocks[0]})
+            blocks.append(
+                {
+                    "scenario": np.full(size, t.scenario),
+                    "analysis": [a] * size,
+                    "replicate": np.arange(t.start, t.stop),
+                    "events": r["events"],
+                    "competing": r["competing"],
+                    "n_closure": r["n_closure"],
+                    "z": r[a][:, 0],
+                    "coef": r[a][:, 1],
+                    "se": r[a][:, 2],
+                    "ok": r[a][:, 3].astype(bool),
+                }
+            )
+    frame = pd.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in blocks]) for k in blocks[0]})
     z = frame["z"].to_numpy()
     with np.errstate(invalid="ignore"):
         p = stats.norm.cdf(z) if sides == 1 else 2 * stats.norm.sf(np.abs(z))
     frame["pvalue"] = p
     frame["reject"] = np.nan_to_num(p, nan=1.0) < alpha
-    order = ["scenario", "analysis", "replicate", "events", "competing", "n_closure", "z",
-             "pvalue", "reject", "coef", "se", "ok"]
+    order = [
+        "scenario",
+        "analysis",
+        "replicate",
+        "events",
+        "competing",
+        "n_closure",
+        "z",
+        "pvalue",
+        "reject",
+        "coef",
+        "se",
+        "ok",
+    ]
     frame["analysis"] = pd.Categorical(frame["analysis"], categories=list(analyses))
-    return frame.sort_values(["scenario", "analysis", "replicate"], kind="stable")[order] \
-        .reset_index(drop=True)
+    return frame.sort_values(["scenario", "analysis", "replicate"], kind="stable")[
+        order
+    ].reset_index(drop=True)
 
 
-def _summarise(trials, scenarios, analyses, replicates, level, alpha, sides, ratio, horizon,
-               method) -> pd.DataFrame:
+def _summarise(
+    trials, scenarios, analyses, replicates, level, alpha, sides, ratio, horizon, method
+) -> pd.DataFrame:
     zq = stats.norm.isf((1 - level) / 2)
     rows = []
     for (s, a), part in trials.groupby(["scenario", "analysis"], sort=True, observed=True):
@@ -623,45 +813,82 @@ def _summarise(trials, scenarios, analyses, replicates, level, alpha, sides, rat
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean_coef = float(coef.mean()) if has else math.nan
-        analytic = analytic_power(p["hr"], p["n_per_arm"], control_incidence=p["control_incidence"],
-                                  horizon=horizon, accrual=p["accrual"], followup=p["followup"],
-                                  loss_rate=p["loss_rate"], competing_rate=p["competing_rate"],
-                                  alpha=alpha, sides=sides, ratio=ratio,
-                                  method=method) if p["hr"] != 1 else alpha
-        rows.append({"scenario": int(s), **p, "horizon": horizon, "analysis": a,
-                     "replicates": replicates,
-                     "power": power, "power_mcse": math.sqrt(power * (1 - power) / replicates),
-                     "analytic_power": analytic, "estimate": math.exp(mean_coef),
-                     "mean_coef": mean_coef, "bias": mean_coef - truth,
-                     "bias_mcse": emp / math.sqrt(k) if has else math.nan,
-                     "empirical_se": emp,
-                     "model_se": float(np.sqrt(np.mean(se**2))) if has else math.nan,
-                     "coverage": cover,
-                     "coverage_mcse": math.sqrt(cover * (1 - cover) / k) if has else math.nan,
-                     "events": float(part["events"].mean()),
-                     "competing": float(part["competing"].mean()),
-                     "failed": int(replicates - (part["ok"]).sum())})
+        analytic = (
+            analytic_power(
+                p["hr"],
+                p["n_per_arm"],
+                control_incidence=p["control_incidence"],
+                horizon=horizon,
+                accrual=p["accrual"],
+                followup=p["followup"],
+                loss_rate=p["loss_rate"],
+                competing_rate=p["competing_rate"],
+                alpha=alpha,
+                sides=sides,
+                ratio=ratio,
+                method=method,
+            )
+            if p["hr"] != 1
+            else alpha
+        )
+        rows.append(
+            {
+                "scenario": int(s),
+                **p,
+                "horizon": horizon,
+                "analysis": a,
+                "replicates": replicates,
+                "power": power,
+                "power_mcse": math.sqrt(power * (1 - power) / replicates),
+                "analytic_power": analytic,
+                "estimate": math.exp(mean_coef),
+                "mean_coef": mean_coef,
+                "bias": mean_coef - truth,
+                "bias_mcse": emp / math.sqrt(k) if has else math.nan,
+                "empirical_se": emp,
+                "model_se": float(np.sqrt(np.mean(se**2))) if has else math.nan,
+                "coverage": cover,
+                "coverage_mcse": math.sqrt(cover * (1 - cover) / k) if has else math.nan,
+                "events": float(part["events"].mean()),
+                "competing": float(part["competing"].mean()),
+                "failed": int(replicates - (part["ok"]).sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _remarks(table, hazard, analyses, replicates) -> tuple[str, ...]:
-    out = [f"Monte Carlo error: power ± 1.96·power_mcse covers the true power of the design "
-           f"in 95% of runs; with {replicates:,} trials the MCSE is at most "
-           f"{0.5 / math.sqrt(replicates):.3f}"]
+    out = [
+        f"Monte Carlo error: power ± 1.96·power_mcse covers the true power of the design "
+        f"in 95% of runs; with {replicates:,} trials the MCSE is at most "
+        f"{0.5 / math.sqrt(replicates):.3f}"
+    ]
     failed = int(table["failed"].sum())
     if failed:
-        out.append(f"{failed:,} analyses gave no result (no reherniation, or a diverging fit): "
-                   "counted as not rejecting, left out of the estimate columns")
-    out.append("analytic_power is the log-rank formula (sample_size_survival) for the same "
-               "design" + (" with constant hazards; the cohort's hazard falls after surgery"
-                           if hazard == "cohort" else ""))
+        out.append(
+            f"{failed:,} analyses gave no result (no reherniation, or a diverging fit): "
+            "counted as not rejecting, left out of the estimate columns"
+        )
+    out.append(
+        "analytic_power is the log-rank formula (sample_size_survival) for the same "
+        "design"
+        + (
+            " with constant hazards; the cohort's hazard falls after surgery"
+            if hazard == "cohort"
+            else ""
+        )
+    )
     if hazard == "cohort" and any(a in analyses for a in ("cox", "logrank", "finegray")):
-        out.append("the true hr is conditional on the generator's covariates (smoking, "
-                   "diabetes, defect width, site); closure alone estimates a marginal ratio, "
-                   "a little closer to 1 (non-collapsibility), so a small bias is expected")
+        out.append(
+            "the true hr is conditional on the generator's covariates (smoking, "
+            "diabetes, defect width, site); closure alone estimates a marginal ratio, "
+            "a little closer to 1 (non-collapsibility), so a small bias is expected"
+        )
     if "finegray" in analyses and (table["competing_rate"] > 0).any():
-        out.append("Fine-Gray estimates a subdistribution hazard ratio; with competing events it "
-                   "differs from the cause-specific hr its bias and coverage are measured against")
+        out.append(
+            "Fine-Gray estimates a subdistribution hazard ratio; with competing events it "
+            "differs from the cause-specific hr its bias and coverage are measured against"
+        )
     if "gray" in analyses:
         out.append("Gray's test gives no effect estimate: its estimate columns are empty")
     if "logrank" in analyses:

@@ -25,8 +25,7 @@ import numpy as np
 __all__ = ["combine_effects", "combine_many"]
 
 
-def combine_effects(yi, vi, method: str = "DL", *, atol: float = 1e-10,
-                    maxiter: int = 100) -> dict:
+def combine_effects(yi, vi, method: str = "DL", *, atol: float = 1e-10, maxiter: int = 100) -> dict:
     """One analysis through ``statsmodels.stats.meta_analysis.combine_effects``.
 
     Returns a dict: ``estimate``, ``se`` (random effects), ``tau2``, ``q``, ``i2``
@@ -64,10 +63,18 @@ def combine_effects(yi, vi, method: str = "DL", *, atol: float = 1e-10,
     estimate = float(np.sum(w * y) / w.sum())
     q = float(res.q)
     i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
-    return {"estimate": estimate, "se": float(np.sqrt(1 / w.sum())), "tau2": tau2, "q": q,
-            "i2": i2, "fe_estimate": float(res.mean_effect_fe),
-            "fe_se": float(res.sd_eff_w_fe), "converged": converged,
-            "raw_tau2": float(res.tau2), "raw_i2": float(100 * res.i2)}
+    return {
+        "estimate": estimate,
+        "se": float(np.sqrt(1 / w.sum())),
+        "tau2": tau2,
+        "q": q,
+        "i2": i2,
+        "fe_estimate": float(res.mean_effect_fe),
+        "fe_se": float(res.sd_eff_w_fe),
+        "converged": converged,
+        "raw_tau2": float(res.tau2),
+        "raw_i2": float(100 * res.i2),
+    }
 
 
 def combine_many(yi, vi, method: str = "DL") -> dict[str, np.ndarray]:

@@ -33,8 +33,9 @@ __all__ = ["begg_test", "egger_test", "funnel_data", "trim_and_fill"]
 
 def _effects(result) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(result, MetaResult):
-        raise DataError(Problem(f"expected a result of proportions() or compare(), got "
-                                f"{type(result).__name__}"))
+        raise DataError(
+            Problem(f"expected a result of proportions() or compare(), got {type(result).__name__}")
+        )
     return np.asarray(result.yi, float), np.asarray(result.vi, float)
 
 
@@ -60,12 +61,10 @@ def egger_test(result: MetaResult) -> BiasTest:
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> test = egger_test(res)
     >>> round(test.statistic, 3), round(test.pvalue, 3), test.df
     (-1.401, 0.189, 11.0)
@@ -74,30 +73,51 @@ def egger_test(result: MetaResult) -> BiasTest:
     k = yi.size
     remarks = []
     if k < 3:
-        msg = (f"Egger's test needs at least 3 studies (k = {k}): no test; statistic and "
-               "p-value are NaN")
+        msg = (
+            f"Egger's test needs at least 3 studies (k = {k}): no test; statistic and "
+            "p-value are NaN"
+        )
         warn(msg, StatisticalWarning)
-        return BiasTest("Egger's regression test", float("nan"), float("nan"), k,
-                        remarks=(msg,))
+        return BiasTest("Egger's regression test", float("nan"), float("nan"), k, remarks=(msg,))
     beta, se, df = _egger_fit(yi, vi)
     if se[1] == 0 or not np.isfinite(se[1]):
-        msg = ("Egger's regression fits the studies exactly (residual variance 0): the test "
-               "statistic is undefined (NaN)")
+        msg = (
+            "Egger's regression fits the studies exactly (residual variance 0): the test "
+            "statistic is undefined (NaN)"
+        )
         warn(msg, StatisticalWarning)
-        return BiasTest("Egger's regression test", float("nan"), float("nan"), k, df=float(df),
-                        remarks=(msg,))
+        return BiasTest(
+            "Egger's regression test", float("nan"), float("nan"), k, df=float(df), remarks=(msg,)
+        )
     t = float(beta[1] / se[1])
     p = float(2 * stats.t.sf(abs(t), df))
     if k < 10:
         remarks.append(f"only {k} studies: tests for funnel asymmetry have little power below 10")
-    table = pd.DataFrame({"coef": beta, "se": se, "statistic": beta / se,
-                          "pvalue": 2 * stats.t.sf(np.abs(beta / se), df)},
-                         index=pd.Index(["intercept", "sei"], name="term"))
+    table = pd.DataFrame(
+        {
+            "coef": beta,
+            "se": se,
+            "statistic": beta / se,
+            "pvalue": 2 * stats.t.sf(np.abs(beta / se), df),
+        },
+        index=pd.Index(["intercept", "sei"], name="term"),
+    )
     scale = "logit" if result.scale == "glmm" else result.scale
-    nh = result.table.loc[result.table["included"], "total"].to_numpy(float) \
-        if scale == "ft" else None
-    return BiasTest("Egger's regression test", t, p, k, table=table, df=float(df),
-                    estimate=float(back_transform(beta[0], scale, nh)), remarks=tuple(remarks))
+    nh = (
+        result.table.loc[result.table["included"], "total"].to_numpy(float)
+        if scale == "ft"
+        else None
+    )
+    return BiasTest(
+        "Egger's regression test",
+        t,
+        p,
+        k,
+        table=table,
+        df=float(df),
+        estimate=float(back_transform(beta[0], scale, nh)),
+        remarks=tuple(remarks),
+    )
 
 
 def _kendall_with_r_pvalue(x, y):
@@ -112,12 +132,10 @@ def begg_test(result: MetaResult) -> BiasTest:
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> test = begg_test(res)
     >>> round(test.statistic, 3), round(test.pvalue, 3)
     (0.026, 0.952)
@@ -127,8 +145,9 @@ def begg_test(result: MetaResult) -> BiasTest:
     if k < 3:
         msg = f"Begg's test needs at least 3 studies (k = {k}): no test; statistic and p-value NaN"
         warn(msg, StatisticalWarning)
-        return BiasTest("Begg's rank correlation test", float("nan"), float("nan"), k,
-                        remarks=(msg,))
+        return BiasTest(
+            "Begg's rank correlation test", float("nan"), float("nan"), k, remarks=(msg,)
+        )
     w = 1 / vi
     theta = np.sum(w * yi) / np.sum(w)
     vstar = vi - 1 / np.sum(w)
@@ -138,8 +157,7 @@ def begg_test(result: MetaResult) -> BiasTest:
     if k < 10:
         remarks.append(f"only {k} studies: tests for funnel asymmetry have little power below 10")
     table = pd.DataFrame({"study": result.studies, "deviate": ystar, "variance": vi})
-    return BiasTest("Begg's rank correlation test", tau, p, k, table=table,
-                    remarks=tuple(remarks))
+    return BiasTest("Begg's rank correlation test", tau, p, k, table=table, remarks=tuple(remarks))
 
 
 def _l0(yi_sorted, estimate):
@@ -149,14 +167,22 @@ def _l0(yi_sorted, estimate):
     ranks = stats.rankdata(np.abs(c), method="ordinal")
     sr = float(np.sum(ranks[c > 0]))
     k0 = (4 * sr - k * (k + 1)) / (2 * k - 1)
-    var_sr = (k * (k + 1) * (2 * k + 1) + 10 * k0**3 + 27 * k0**2 + 17 * k0 - 18 * k * k0**2
-              - 18 * k * k0 + 6 * k**2 * k0) / 24
+    var_sr = (
+        k * (k + 1) * (2 * k + 1)
+        + 10 * k0**3
+        + 27 * k0**2
+        + 17 * k0
+        - 18 * k * k0**2
+        - 18 * k * k0
+        + 6 * k**2 * k0
+    ) / 24
     se = 4 * np.sqrt(max(var_sr, 0)) / (2 * k - 1)
     return max(0, int(np.round(k0))), float(max(0.0, se))
 
 
-def trim_and_fill(result: MetaResult, side: str | None = None, *,
-                  maxiter: int = 100) -> TrimFillResult:
+def trim_and_fill(
+    result: MetaResult, side: str | None = None, *, maxiter: int = 100
+) -> TrimFillResult:
     """Duval and Tweedie's trim and fill (L0) on the model of ``result``.
 
     Parameters
@@ -177,12 +203,10 @@ def trim_and_fill(result: MetaResult, side: str | None = None, *,
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> tf = trim_and_fill(res)
     >>> tf.k0, tf.side, round(tf.estimate, 3)
     (1, 'right', 0.518)
@@ -191,8 +215,12 @@ def trim_and_fill(result: MetaResult, side: str | None = None, *,
     k = yi.size
     method, why = iv_method(result)
     if k < 3:
-        raise DataError(Problem(f"trim and fill needs at least 3 studies (k = {k})",
-                                fix="there is no funnel to fill with fewer studies"))
+        raise DataError(
+            Problem(
+                f"trim and fill needs at least 3 studies (k = {k})",
+                fix="there is no funnel to fill with fewer studies",
+            )
+        )
     if side is None:
         beta, _, _ = _egger_fit(yi, vi)
         side = "right" if beta[1] < 0 else "left"
@@ -211,7 +239,7 @@ def trim_and_fill(result: MetaResult, side: str | None = None, *,
         k0_prev = k0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            beta = pool(ys[:k - k0], vs[:k - k0], method=method).estimate
+            beta = pool(ys[: k - k0], vs[: k - k0], method=method).estimate
         k0, se_k0 = _l0(ys, beta)
     else:  # pragma: no cover - L0 settles in a few steps
         raise DataError(Problem(f"trim and fill did not settle in {maxiter} iterations"))
@@ -220,34 +248,49 @@ def trim_and_fill(result: MetaResult, side: str | None = None, *,
     n = table.loc[table["included"], "total"].to_numpy(float) if result.scale == "ft" else None
     remarks = [why] if why else []
     if k0 > 0:
-        filled_y = sign * (2 * beta - ys[k - k0:])
+        filled_y = sign * (2 * beta - ys[k - k0 :])
         yi_all = np.concatenate([yi, filled_y])
-        vi_all = np.concatenate([vi, vs[k - k0:]])
+        vi_all = np.concatenate([vi, vs[k - k0 :]])
         labels = labels + [f"Filled {i}" for i in range(1, k0 + 1)]
         if n is not None:
-            n = np.concatenate([n, n[order][k - k0:]])
+            n = np.concatenate([n, n[order][k - k0 :]])
     else:
         yi_all, vi_all = yi, vi
     filled = np.r_[np.zeros(k, bool), np.ones(k0, bool)]
     counts = {}
     observed = table.loc[table["included"]]
-    for col in ("events", "total", "events_closure", "total_closure", "events_control",
-                "total_control"):
+    for col in (
+        "events",
+        "total",
+        "events_closure",
+        "total_closure",
+        "events_control",
+        "total_control",
+    ):
         if col in observed:
             counts[col] = pd.array(list(observed[col]) + [pd.NA] * k0, dtype="Int64")
-    refit, alerts = from_effects(result, yi_all, vi_all, labels, n=n, method=method,
-                                 extra_columns={**counts, "filled": filled})
+    refit, alerts = from_effects(
+        result,
+        yi_all,
+        vi_all,
+        labels,
+        n=n,
+        method=method,
+        extra_columns={**counts, "filled": filled},
+    )
     for message, category in alerts:
         warn(message, category)
-    remarks.append(f"{k0} stud{'y' if k0 == 1 else 'ies'} filled on the {side} (L0, "
-                   f"SE {se_k0:.2f})")
+    remarks.append(
+        f"{k0} stud{'y' if k0 == 1 else 'ies'} filled on the {side} (L0, SE {se_k0:.2f})"
+    )
     fields = {f.name: getattr(refit, f.name) for f in dataclasses.fields(refit)}
     fields["remarks"] = tuple(remarks) + refit.remarks
     return TrimFillResult(**fields, k0=k0, side=side, se_k0=se_k0)
 
 
-def funnel_data(result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float = 0.0,
-                points: int = 50) -> dict:
+def funnel_data(
+    result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float = 0.0, points: int = 50
+) -> dict:
     """What a contour-enhanced funnel plot draws, on the model scale.
 
     Returns a dict: ``studies`` (DataFrame: ``study``, ``yi``, ``sei``, ``filled``),
@@ -267,11 +310,21 @@ def funnel_data(result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float 
     """
     yi, vi = _effects(result)
     sei = np.sqrt(vi)
-    filled = result.table["filled"].to_numpy(bool) if "filled" in result.table else \
-        np.zeros(yi.size, bool)
-    studies = pd.DataFrame({"study": result.studies if "filled" not in result.table
-                            else result.table["study"].tolist(),
-                            "yi": yi, "sei": sei, "filled": filled[:yi.size]})
+    filled = (
+        result.table["filled"].to_numpy(bool)
+        if "filled" in result.table
+        else np.zeros(yi.size, bool)
+    )
+    studies = pd.DataFrame(
+        {
+            "study": result.studies
+            if "filled" not in result.table
+            else result.table["study"].tolist(),
+            "yi": yi,
+            "sei": sei,
+            "filled": filled[: yi.size],
+        }
+    )
     se_max = float(sei.max()) * 1.05
     grid = np.linspace(0, se_max, points)
     est = float(result.extra.get("estimate_model", np.average(yi, weights=1 / vi)))
@@ -280,7 +333,15 @@ def funnel_data(result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float 
     regions = {}
     for level in sorted(contours):
         z = stats.norm.ppf(0.5 + level / 2)
-        regions[level] = pd.DataFrame({"sei": grid, "low": null - z * grid,
-                                       "high": null + z * grid})
-    return {"studies": studies, "estimate": est, "se_max": se_max, "funnel": funnel,
-            "contours": regions, "levels": tuple(sorted(contours)), "null": null}
+        regions[level] = pd.DataFrame(
+            {"sei": grid, "low": null - z * grid, "high": null + z * grid}
+        )
+    return {
+        "studies": studies,
+        "estimate": est,
+        "se_max": se_max,
+        "funnel": funnel,
+        "contours": regions,
+        "levels": tuple(sorted(contours)),
+        "null": null,
+    }

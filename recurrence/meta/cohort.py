@@ -40,12 +40,20 @@ METHODS = ("aalen-johansen", "followed")
 
 def _check(cohort, horizon, by):
     if not isinstance(cohort, pd.DataFrame):
-        raise DataError(Problem(f"expected a cohort table (DataFrame), got "
-                                f"{type(cohort).__name__}", fix="load it with load_cohort()"))
+        raise DataError(
+            Problem(
+                f"expected a cohort table (DataFrame), got {type(cohort).__name__}",
+                fix="load it with load_cohort()",
+            )
+        )
     missing = [c for c in ("time", "event", by) if c not in cohort.columns]
     if missing:
-        raise DataError(Problem(f"the cohort has no column(s) {missing}",
-                                fix="load it with recurrence.load_cohort()"))
+        raise DataError(
+            Problem(
+                f"the cohort has no column(s) {missing}",
+                fix="load it with recurrence.load_cohort()",
+            )
+        )
     if not np.isfinite(horizon) or horizon <= 0:
         raise DataError(Problem(f"horizon={horizon!r} must be a positive number of months"))
 
@@ -55,9 +63,17 @@ def _known(times, events, horizon):
     return (times >= horizon) | ((events > 0) & (times <= horizon))
 
 
-def cohort_as_study(cohort: pd.DataFrame, horizon: float, *, label: str = "Our cohort",
-                    by: str = "closure", event: int = 1, method: str = "aalen-johansen",
-                    year: int | None = None, level: float = 0.95) -> pd.DataFrame:
+def cohort_as_study(
+    cohort: pd.DataFrame,
+    horizon: float,
+    *,
+    label: str = "Our cohort",
+    by: str = "closure",
+    event: int = 1,
+    method: str = "aalen-johansen",
+    year: int | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """One study-table row (closure vs no closure) from a cohort at a horizon.
 
     Parameters
@@ -100,8 +116,10 @@ def cohort_as_study(cohort: pd.DataFrame, horizon: float, *, label: str = "Our c
     _check(cohort, horizon, by)
     if method not in METHODS:
         raise DataError(Problem(f"method={method!r} is not known", fix=f"use one of {METHODS}"))
-    arms = {"closure": cohort[by].astype(bool).to_numpy(),
-            "control": ~cohort[by].astype(bool).to_numpy()}
+    arms = {
+        "closure": cohort[by].astype(bool).to_numpy(),
+        "control": ~cohort[by].astype(bool).to_numpy(),
+    }
     times = cohort["time"].to_numpy(float)
     events = cohort["event"].to_numpy(int)
     out = {"study": label}
@@ -120,31 +138,48 @@ def cohort_as_study(cohort: pd.DataFrame, horizon: float, *, label: str = "Our c
             f, se = float(at.loc[group, "incidence"]), float(at.loc[group, "se"])
             if np.isnan(f):
                 last = float(times[mask].max())
-                raise DataError(Problem(f"horizon {horizon:g} months is beyond the last follow-up "
-                                        f"of the {group} arm ({last:.1f} months)",
-                                        fix="choose an earlier horizon"))
+                raise DataError(
+                    Problem(
+                        f"horizon {horizon:g} months is beyond the last follow-up "
+                        f"of the {group} arm ({last:.1f} months)",
+                        fix="choose an earlier horizon",
+                    )
+                )
             complete = bool(_known(times[mask], events[mask], horizon).all())
             if complete:
                 # nobody censored before the horizon: the binomial counts are the data
                 total = n_arm
                 ev = int(((events[mask] == event) & (times[mask] <= horizon)).sum())
-                remarks.append(f"{arm}: complete follow-up to {horizon:g} months, observed "
-                               "counts used")
+                remarks.append(
+                    f"{arm}: complete follow-up to {horizon:g} months, observed counts used"
+                )
             elif f <= 0 or se <= 0:
                 total = int(_known(times[mask], events[mask], horizon).sum())
                 ev = round(f * total)
-                remarks.append(f"{arm}: no variance at {horizon:g} months (incidence {f:.3g}); "
-                               f"{ev} events among the {total} patients whose status at the "
-                               "horizon is known")
+                remarks.append(
+                    f"{arm}: no variance at {horizon:g} months (incidence {f:.3g}); "
+                    f"{ev} events among the {total} patients whose status at the "
+                    "horizon is known"
+                )
             else:
                 n_eff = min(f * (1 - f) / se**2, n_arm)
                 total = round(n_eff)
                 ev = round(f * n_eff)
-            out.update({f"events_{arm}": ev, f"total_{arm}": total,
-                        f"incidence_{arm}": f, f"se_{arm}": se, f"patients_{arm}": n_arm})
-        remarks.insert(0, f"effective counts from the Aalen-Johansen cumulative incidence at "
-                          f"{horizon:g} months (n = F(1 − F)/se², events = F·n; competing events "
-                          "accounted for)")
+            out.update(
+                {
+                    f"events_{arm}": ev,
+                    f"total_{arm}": total,
+                    f"incidence_{arm}": f,
+                    f"se_{arm}": se,
+                    f"patients_{arm}": n_arm,
+                }
+            )
+        remarks.insert(
+            0,
+            f"effective counts from the Aalen-Johansen cumulative incidence at "
+            f"{horizon:g} months (n = F(1 − F)/se², events = F·n; competing events "
+            "accounted for)",
+        )
         basis = "effective (Aalen-Johansen)"
     else:
         for arm, mask in arms.items():
@@ -154,25 +189,55 @@ def cohort_as_study(cohort: pd.DataFrame, horizon: float, *, label: str = "Our c
             total = int(known.sum())
             lost = int(mask.sum() - total)
             if total == 0:
-                raise DataError(Problem(f"no {arm} patient was followed to {horizon:g} months",
-                                        fix="choose an earlier horizon"))
-            out.update({f"events_{arm}": ev, f"total_{arm}": total,
-                        f"incidence_{arm}": ev / total, f"se_{arm}": np.sqrt(
-                            ev / total * (1 - ev / total) / total), f"patients_{arm}": int(
-                            mask.sum())})
+                raise DataError(
+                    Problem(
+                        f"no {arm} patient was followed to {horizon:g} months",
+                        fix="choose an earlier horizon",
+                    )
+                )
+            out.update(
+                {
+                    f"events_{arm}": ev,
+                    f"total_{arm}": total,
+                    f"incidence_{arm}": ev / total,
+                    f"se_{arm}": np.sqrt(ev / total * (1 - ev / total) / total),
+                    f"patients_{arm}": int(mask.sum()),
+                }
+            )
             if lost:
-                remarks.append(f"{arm}: {lost} patients censored before {horizon:g} months left "
-                               "out (this overstates the rate when follow-up is short)")
+                remarks.append(
+                    f"{arm}: {lost} patients censored before {horizon:g} months left "
+                    "out (this overstates the rate when follow-up is short)"
+                )
         basis = "followed to horizon"
-    row = pd.DataFrame([{
-        "study": out["study"],
-        "events_closure": out["events_closure"], "total_closure": out["total_closure"],
-        "events_control": out["events_control"], "total_control": out["total_control"],
-        "year": year, "design": "own cohort", "followup_months": float(horizon),
-        "outcome": "recurrence", "count_basis": basis, "source": "own cohort",
-        **{k: out[k] for k in ("incidence_closure", "se_closure", "patients_closure",
-                               "incidence_control", "se_control", "patients_control")},
-    }])
+    row = pd.DataFrame(
+        [
+            {
+                "study": out["study"],
+                "events_closure": out["events_closure"],
+                "total_closure": out["total_closure"],
+                "events_control": out["events_control"],
+                "total_control": out["total_control"],
+                "year": year,
+                "design": "own cohort",
+                "followup_months": float(horizon),
+                "outcome": "recurrence",
+                "count_basis": basis,
+                "source": "own cohort",
+                **{
+                    k: out[k]
+                    for k in (
+                        "incidence_closure",
+                        "se_closure",
+                        "patients_closure",
+                        "incidence_control",
+                        "se_control",
+                        "patients_control",
+                    )
+                },
+            }
+        ]
+    )
     for col in ("events_closure", "total_closure", "events_control", "total_control", "year"):
         row[col] = row[col].astype("Int64")
     row.attrs["remarks"] = remarks

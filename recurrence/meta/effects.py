@@ -58,13 +58,15 @@ def _as_array(values, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError) as exc:
-        raise DataError(Problem(f"{name} must be numbers ({exc})", column=name,
-                                fix="pass counts as integers")) from None
+        raise DataError(
+            Problem(f"{name} must be numbers ({exc})", column=name, fix="pass counts as integers")
+        ) from None
     return arr
 
 
-def check_counts(events, totals, *, events_name: str = "events",
-                 totals_name: str = "totals", labels=None) -> tuple[np.ndarray, np.ndarray]:
+def check_counts(
+    events, totals, *, events_name: str = "events", totals_name: str = "totals", labels=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Validate one arm's counts: same length, whole numbers, 0 ≤ events ≤ totals, totals > 0.
 
     Returns float arrays (counts stay exact as floats). Raises :class:`DataError`
@@ -83,8 +85,12 @@ def check_counts(events, totals, *, events_name: str = "events",
     x = _as_array(events, events_name)
     n = _as_array(totals, totals_name)
     if x.shape != n.shape:
-        raise DataError(Problem(f"{events_name} has {x.size} values but {totals_name} has "
-                                f"{n.size}", fix="give one count per study in each"))
+        raise DataError(
+            Problem(
+                f"{events_name} has {x.size} values but {totals_name} has {n.size}",
+                fix="give one count per study in each",
+            )
+        )
     if x.size == 0:
         raise DataError(Problem("no studies were given", fix="pass at least one study"))
     problems = []
@@ -101,27 +107,61 @@ def check_counts(events, totals, *, events_name: str = "events",
     for arr, name in ((x, events_name), (n, totals_name)):
         bad = ~np.isfinite(arr)
         if bad.any():
-            problems.append(Problem("is missing", column=name, rows=rows(bad), values=values(bad),
-                                    fix="fill in the count or leave the study out"))
+            problems.append(
+                Problem(
+                    "is missing",
+                    column=name,
+                    rows=rows(bad),
+                    values=values(bad),
+                    fix="fill in the count or leave the study out",
+                )
+            )
         ok = np.isfinite(arr)
         frac = ok & (np.abs(arr - np.round(arr)) > 1e-9)
         if frac.any():
-            problems.append(Problem("is not a whole number", column=name, rows=rows(frac),
-                                    values=shown(arr, frac), fix="counts are numbers of patients"))
+            problems.append(
+                Problem(
+                    "is not a whole number",
+                    column=name,
+                    rows=rows(frac),
+                    values=shown(arr, frac),
+                    fix="counts are numbers of patients",
+                )
+            )
         neg = ok & (arr < 0)
         if neg.any():
-            problems.append(Problem("is negative", column=name, rows=rows(neg),
-                                    values=shown(arr, neg), fix="counts are >= 0"))
+            problems.append(
+                Problem(
+                    "is negative",
+                    column=name,
+                    rows=rows(neg),
+                    values=shown(arr, neg),
+                    fix="counts are >= 0",
+                )
+            )
     both = np.isfinite(x) & np.isfinite(n)
     zero_n = both & (n <= 0)
     if zero_n.any():
-        problems.append(Problem("is 0", column=totals_name, rows=rows(zero_n),
-                                values=values(zero_n), fix="an arm needs at least one patient"))
+        problems.append(
+            Problem(
+                "is 0",
+                column=totals_name,
+                rows=rows(zero_n),
+                values=values(zero_n),
+                fix="an arm needs at least one patient",
+            )
+        )
     over = both & (x > n)
     if over.any():
-        problems.append(Problem(f"is larger than {totals_name}", column=events_name,
-                                rows=rows(over), values=shown(x, over),
-                                fix=f"events cannot exceed the number of patients ({totals_name})"))
+        problems.append(
+            Problem(
+                f"is larger than {totals_name}",
+                column=events_name,
+                rows=rows(over),
+                values=shown(x, over),
+                fix=f"events cannot exceed the number of patients ({totals_name})",
+            )
+        )
     if problems:
         raise DataError(problems, source="counts", loading=False)
     return x, n
@@ -151,8 +191,12 @@ def proportion_effects(events, totals, transform: str = "logit") -> ArmEffects:
     """
     x, n = check_counts(events, totals)
     if transform not in TRANSFORMS:
-        raise DataError(Problem(f"transform={transform!r} is not known",
-                                fix=f"use one of {', '.join(TRANSFORMS)} or 'glmm'"))
+        raise DataError(
+            Problem(
+                f"transform={transform!r} is not known",
+                fix=f"use one of {', '.join(TRANSFORMS)} or 'glmm'",
+            )
+        )
     corrected = np.zeros(x.shape, bool)
     if transform in ("logit", "raw"):
         corrected = (x == 0) | (x == n)
@@ -212,8 +256,11 @@ def back_transform(values, scale: str, n=None):
         out = np.sin(np.clip(v, 0, np.pi / 2)) ** 2
     elif scale == "ft":
         if n is None:
-            raise DataError(Problem("the Freeman-Tukey back-transformation needs the study sizes",
-                                    fix="pass n="))
+            raise DataError(
+                Problem(
+                    "the Freeman-Tukey back-transformation needs the study sizes", fix="pass n="
+                )
+            )
         n = np.asarray(n, float)
         nh = n if n.shape == v.shape else 1 / np.mean(1 / n)
         out = _miller(v, nh)
@@ -239,13 +286,19 @@ class TwoArmEffects:
 
 
 def _two_arm_checked(a, n1, c, n2, labels=None):
-    a, n1 = check_counts(a, n1, events_name="events_closure", totals_name="total_closure",
-                         labels=labels)
-    c, n2 = check_counts(c, n2, events_name="events_control", totals_name="total_control",
-                         labels=labels)
+    a, n1 = check_counts(
+        a, n1, events_name="events_closure", totals_name="total_closure", labels=labels
+    )
+    c, n2 = check_counts(
+        c, n2, events_name="events_control", totals_name="total_control", labels=labels
+    )
     if a.size != c.size:
-        raise DataError(Problem(f"the closure arm has {a.size} studies, the control arm {c.size}",
-                                fix="give both arms of every study"))
+        raise DataError(
+            Problem(
+                f"the closure arm has {a.size} studies, the control arm {c.size}",
+                fix="give both arms of every study",
+            )
+        )
     return a, n1, c, n2
 
 
@@ -259,8 +312,9 @@ def two_arm_effects(a, n1, c, n2, measure: str = "RR", *, labels=None) -> TwoArm
     ([0.217, 0.167], [True, False])
     """
     if measure not in MEASURES:
-        raise DataError(Problem(f"measure={measure!r} is not known",
-                                fix=f"use one of {', '.join(MEASURES)}"))
+        raise DataError(
+            Problem(f"measure={measure!r} is not known", fix=f"use one of {', '.join(MEASURES)}")
+        )
     a, n1, c, n2 = _two_arm_checked(a, n1, c, n2, labels)
     b, d = n1 - a, n2 - c
     double_zero = ((a == 0) & (c == 0)) | ((b == 0) & (d == 0))

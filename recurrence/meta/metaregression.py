@@ -71,6 +71,7 @@ def _tau2(y, v, X, method, tol=1e-10, maxiter=200):
         if method == "HE":
             return he, True
     if method == "PM":
+
         def q(t):
             P, _ = _p_matrix(X, 1 / (v + t))
             return float(y @ P @ y) - (k - p)
@@ -151,16 +152,43 @@ def fit_regression(yi, vi, X, terms, *, method="REML", hksj=False, level=0.95):
     else:
         tau2_0, _ = _tau2(y, v, np.ones((k, 1)), method)
         r2 = 0.0 if tau2_0 == 0 else max(0.0, 100 * (tau2_0 - tau2) / tau2_0)
-    table = pd.DataFrame({"coef": beta, "se": se, "statistic": stat, "pvalue": pval,
-                          "ci_low": beta - crit * se, "ci_high": beta + crit * se},
-                         index=pd.Index(terms, name="term"))
-    return {"table": table, "tau2": tau2, "qm": qm, "qm_df": m, "qm_pvalue": qm_p, "qe": qe,
-            "qe_df": qe_df, "qe_pvalue": qe_p, "i2": i2, "r2": r2, "k": k, "df": df,
-            "converged": converged, "vb": vb}
+    table = pd.DataFrame(
+        {
+            "coef": beta,
+            "se": se,
+            "statistic": stat,
+            "pvalue": pval,
+            "ci_low": beta - crit * se,
+            "ci_high": beta + crit * se,
+        },
+        index=pd.Index(terms, name="term"),
+    )
+    return {
+        "table": table,
+        "tau2": tau2,
+        "qm": qm,
+        "qm_df": m,
+        "qm_pvalue": qm_p,
+        "qe": qe,
+        "qe_df": qe_df,
+        "qe_pvalue": qe_p,
+        "i2": i2,
+        "r2": r2,
+        "k": k,
+        "df": df,
+        "converged": converged,
+        "vb": vb,
+    }
 
 
-def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bool = False,
-               level: float | None = None) -> RegressionResult:
+def regression(
+    result: MetaResult,
+    moderators,
+    *,
+    method: str = "REML",
+    hksj: bool = False,
+    level: float | None = None,
+) -> RegressionResult:
     """Mixed-effects meta-regression of ``result``'s per-study effects on moderators.
 
     Parameters
@@ -190,12 +218,10 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> latitude = [44, 55, 42, 52, 13, 44, 19, 13, 27, 42, 18, 33, 33]
     >>> reg = regression(res, pd.DataFrame({"ablat": latitude}))
     >>> reg.table.index.tolist(), round(float(reg.table.loc["ablat", "coef"]), 4)
@@ -204,11 +230,16 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     (16.36, 0.0763)
     """
     if not isinstance(result, MetaResult):
-        raise DataError(Problem(f"expected a result of proportions() or compare(), got "
-                                f"{type(result).__name__}"))
+        raise DataError(
+            Problem(f"expected a result of proportions() or compare(), got {type(result).__name__}")
+        )
     if method not in REG_METHODS:
-        raise DataError(Problem(f"method={method!r} is not available for meta-regression",
-                                fix=f"use one of {', '.join(REG_METHODS)}"))
+        raise DataError(
+            Problem(
+                f"method={method!r} is not available for meta-regression",
+                fix=f"use one of {', '.join(REG_METHODS)}",
+            )
+        )
     level = result.level if level is None else level
     table = result.table
     inc = table["included"].to_numpy(bool)
@@ -216,8 +247,13 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
         names = [moderators] if isinstance(moderators, str) else list(moderators)
         data = getattr(result.spec, "data", None)
         if data is None or any(n not in data for n in names):
-            raise DataError(Problem(f"moderators {names} are not columns of the study table the "
-                                    "result was made from", fix="pass a DataFrame of moderators"))
+            raise DataError(
+                Problem(
+                    f"moderators {names} are not columns of the study table the "
+                    "result was made from",
+                    fix="pass a DataFrame of moderators",
+                )
+            )
         moderators = data[names]
     if isinstance(moderators, pd.Series):
         moderators = moderators.to_frame()
@@ -227,27 +263,40 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     if len(mods) == len(table):
         mods = mods.loc[inc].reset_index(drop=True)
     elif len(mods) != int(inc.sum()):
-        raise DataError(Problem(f"moderators have {len(moderators)} rows; the result has "
-                                f"{len(table)} studies ({int(inc.sum())} in the analysis)",
-                                fix="give one row per study, in the order of result.table"))
+        raise DataError(
+            Problem(
+                f"moderators have {len(moderators)} rows; the result has "
+                f"{len(table)} studies ({int(inc.sum())} in the analysis)",
+                fix="give one row per study, in the order of result.table",
+            )
+        )
     yi, vi = np.asarray(result.yi, float), np.asarray(result.vi, float)
     labels = np.asarray(result.studies, dtype=object)
     remarks = []
     missing = mods.isna().any(axis=1).to_numpy()
     if missing.any():
-        msg = (f"{int(missing.sum())} studies with a missing moderator left out: "
-               f"{', '.join(map(str, labels[missing]))}")
+        msg = (
+            f"{int(missing.sum())} studies with a missing moderator left out: "
+            f"{', '.join(map(str, labels[missing]))}"
+        )
         warn(msg, StatisticalWarning)
         remarks.append(msg)
         mods, yi, vi = mods.loc[~missing].reset_index(drop=True), yi[~missing], vi[~missing]
     X, terms = design(mods)
     k, p = X.shape
     if k <= p:
-        raise DataError(Problem(f"{p} coefficients need more than {p} studies (k = {k})",
-                                fix="use fewer moderators"))
+        raise DataError(
+            Problem(
+                f"{p} coefficients need more than {p} studies (k = {k})", fix="use fewer moderators"
+            )
+        )
     if np.linalg.matrix_rank(X) < p:
-        raise DataError(Problem(f"the moderators are collinear (terms {terms})",
-                                fix="drop a redundant moderator or merge categories"))
+        raise DataError(
+            Problem(
+                f"the moderators are collinear (terms {terms})",
+                fix="drop a redundant moderator or merge categories",
+            )
+        )
     fit = fit_regression(yi, vi, X, terms, method=method, hksj=hksj, level=level)
     if not fit["converged"]:  # pragma: no cover - the safeguarded steps converge
         msg = f"{method} τ² of the meta-regression did not converge"
@@ -256,12 +305,23 @@ def regression(result: MetaResult, moderators, *, method: str = "REML", hksj: bo
     tab = fit["table"]
     if result.measure in ("RR", "OR"):
         tab["ratio"] = np.exp(tab["coef"])
-    scale = {"proportion": f"{result.scale} proportion"}.get(result.measure,
-                                                             f"log {result.measure}"
-                                                             if result.is_ratio else "RD")
+    scale = {"proportion": f"{result.scale} proportion"}.get(
+        result.measure, f"log {result.measure}" if result.is_ratio else "RD"
+    )
     remarks.append(f"coefficients on the {scale} scale")
-    return RegressionResult(table=tab, qm=fit["qm"], qm_df=fit["qm_df"],
-                            qm_pvalue=fit["qm_pvalue"], qe=fit["qe"], qe_df=fit["qe_df"],
-                            qe_pvalue=fit["qe_pvalue"], tau2=fit["tau2"], i2=fit["i2"],
-                            r2=fit["r2"], k=k, method=method, test="t" if hksj else "z",
-                            remarks=tuple(remarks))
+    return RegressionResult(
+        table=tab,
+        qm=fit["qm"],
+        qm_df=fit["qm_df"],
+        qm_pvalue=fit["qm_pvalue"],
+        qe=fit["qe"],
+        qe_df=fit["qe_df"],
+        qe_pvalue=fit["qe_pvalue"],
+        tau2=fit["tau2"],
+        i2=fit["i2"],
+        r2=fit["r2"],
+        k=k,
+        method=method,
+        test="t" if hksj else "z",
+        remarks=tuple(remarks),
+    )

@@ -45,14 +45,40 @@ def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts,
     z = stats.norm.ppf(0.5 + level / 2)
     yi, vi = eff.yi[eff.included], eff.vi[eff.included]
     q, qp, i2, h2 = _heterogeneity(yi, vi, beta)
-    fe = {"estimate": beta, "se": se, "ci_low": beta - z * se, "ci_high": beta + z * se,
-          "pvalue": float(2 * stats.norm.sf(abs(beta / se))), "weights": weights}
+    fe = {
+        "estimate": beta,
+        "se": se,
+        "ci_low": beta - z * se,
+        "ci_high": beta + z * se,
+        "pvalue": float(2 * stats.norm.sf(abs(beta / se))),
+        "weights": weights,
+    }
     return Pooled(
-        method=method, estimate=beta, se=se, se_usual=se, ci_low=beta - z * se,
-        ci_high=beta + z * se, pi_low=None, pi_high=None, statistic=beta / se,
-        pvalue=fe["pvalue"], df=None, tau2=0.0, tau2_ci=None, q=q, q_df=yi.size - 1,
-        q_pvalue=qp, i2=i2, h2=h2, k=int(yi.size), weights=weights, fe=fe,
-        notes=tuple(notes), alerts=tuple(alerts), extra=extra or {})
+        method=method,
+        estimate=beta,
+        se=se,
+        se_usual=se,
+        ci_low=beta - z * se,
+        ci_high=beta + z * se,
+        pi_low=None,
+        pi_high=None,
+        statistic=beta / se,
+        pvalue=fe["pvalue"],
+        df=None,
+        tau2=0.0,
+        tau2_ci=None,
+        q=q,
+        q_df=yi.size - 1,
+        q_pvalue=qp,
+        i2=i2,
+        h2=h2,
+        k=int(yi.size),
+        weights=weights,
+        fe=fe,
+        notes=tuple(notes),
+        alerts=tuple(alerts),
+        extra=extra or {},
+    )
 
 
 def mantel_haenszel(a, n1, c, n2, measure: str = "RR", level: float = 0.95) -> Pooled:
@@ -71,15 +97,23 @@ def mantel_haenszel(a, n1, c, n2, measure: str = "RR", level: float = 0.95) -> P
     b, d = n1 - a, n2 - c
     a, b, c, d = a[keep], b[keep], c[keep], d[keep]
     if a.size == 0:
-        raise DataError(Problem(f"no study has events in either arm: the Mantel-Haenszel {measure} "
-                                "cannot be estimated", fix="use measure='RD'"))
-    if measure in ("RR", "OR") and (a.sum() == 0 or c.sum() == 0 or
-                                    (measure == "OR" and (b.sum() == 0 or d.sum() == 0))):
+        raise DataError(
+            Problem(
+                f"no study has events in either arm: the Mantel-Haenszel {measure} "
+                "cannot be estimated",
+                fix="use measure='RD'",
+            )
+        )
+    if measure in ("RR", "OR") and (
+        a.sum() == 0 or c.sum() == 0 or (measure == "OR" and (b.sum() == 0 or d.sum() == 0))
+    ):
         zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
         arm = "closure" if a.sum() == 0 else "control"
-        msg = (f"no events in the {arm} arm of any study: the Mantel-Haenszel {measure} has no "
-               f"finite logarithm; {ADD} was added to every cell of the {int(zero.sum())} "
-               "studies with a zero cell")
+        msg = (
+            f"no events in the {arm} arm of any study: the Mantel-Haenszel {measure} has no "
+            f"finite logarithm; {ADD} was added to every cell of the {int(zero.sum())} "
+            "studies with a zero cell"
+        )
         alerts.append((msg, StatisticalWarning))
         a, b, c, d = (x + np.where(zero, ADD, 0.0) for x in (a, b, c, d))
     m1, m2 = a + b, c + d
@@ -88,8 +122,11 @@ def mantel_haenszel(a, n1, c, n2, measure: str = "RR", level: float = 0.95) -> P
         P, Q = (a + d) / N, (b + c) / N
         R, S = a * d / N, b * c / N
         beta = float(np.log(R.sum() / S.sum()))
-        var = 0.5 * ((P * R).sum() / R.sum() ** 2 + (P * S + Q * R).sum() / (R.sum() * S.sum())
-                     + (Q * S).sum() / S.sum() ** 2)
+        var = 0.5 * (
+            (P * R).sum() / R.sum() ** 2
+            + (P * S + Q * R).sum() / (R.sum() * S.sum())
+            + (Q * S).sum() / S.sum() ** 2
+        )
         w = S
     elif measure == "RR":
         R, S = a * m2 / N, c * m1 / N
@@ -99,14 +136,18 @@ def mantel_haenszel(a, n1, c, n2, measure: str = "RR", level: float = 0.95) -> P
     else:
         W = m1 * m2 / N
         beta = float((a * m2 / N - c * m1 / N).sum() / W.sum())
-        var = (beta * (c * (m1 / N) ** 2 - a * (m2 / N) ** 2 + (m1 / N) * (m2 / N)
-                       * (m2 - m1) / 2).sum()
-               + (a * (m2 - c) / N + c * (m1 - a) / N).sum() / 2) / W.sum() ** 2
+        var = (
+            beta
+            * (c * (m1 / N) ** 2 - a * (m2 / N) ** 2 + (m1 / N) * (m2 / N) * (m2 - m1) / 2).sum()
+            + (a * (m2 - c) / N + c * (m1 - a) / N).sum() / 2
+        ) / W.sum() ** 2
         w = W
     weights = 100 * w / w.sum()
     if eff.double_zero.any() and measure in ("RR", "OR"):
-        notes.append(f"{int(eff.double_zero.sum())} double-zero studies left out of the "
-                     f"Mantel-Haenszel {measure}")
+        notes.append(
+            f"{int(eff.double_zero.sum())} double-zero studies left out of the "
+            f"Mantel-Haenszel {measure}"
+        )
     return _finish("MH", beta, float(np.sqrt(var)), eff, level, weights, notes, alerts)
 
 
@@ -121,8 +162,13 @@ def peto(a, n1, c, n2, level: float = 0.95) -> Pooled:
     """
     eff = peto_effects(a, n1, c, n2)
     if not eff.included.any():
-        raise DataError(Problem("every study has no events (or only events) in both arms: Peto's "
-                                "odds ratio cannot be estimated", fix="use measure='RD'"))
+        raise DataError(
+            Problem(
+                "every study has no events (or only events) in both arms: Peto's "
+                "odds ratio cannot be estimated",
+                fix="use measure='RD'",
+            )
+        )
     a, n1, c, n2 = (np.asarray(x, float)[eff.included] for x in (a, n1, c, n2))
     N = n1 + n2
     xt = a + c
@@ -132,6 +178,8 @@ def peto(a, n1, c, n2, level: float = 0.95) -> Pooled:
     se = float(np.sqrt(1 / v.sum()))
     notes = []
     if eff.double_zero.any():
-        notes.append(f"{int(eff.double_zero.sum())} studies with no events (or only events) in "
-                     "both arms left out of Peto's OR")
+        notes.append(
+            f"{int(eff.double_zero.sum())} studies with no events (or only events) in "
+            "both arms left out of Peto's OR"
+        )
     return _finish("PETO", beta, se, eff, level, 100 * v / v.sum(), notes, [])

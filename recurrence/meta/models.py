@@ -63,8 +63,12 @@ class Spec:
     def subset(self, mask) -> Spec:
         mask = np.asarray(mask, bool)
         data = None if self.data is None else self.data.loc[mask].reset_index(drop=True)
-        return replace(self, counts=tuple(np.asarray(c)[mask] for c in self.counts),
-                       labels=tuple(np.asarray(self.labels, dtype=object)[mask]), data=data)
+        return replace(
+            self,
+            counts=tuple(np.asarray(c)[mask] for c in self.counts),
+            labels=tuple(np.asarray(self.labels, dtype=object)[mask]),
+            data=data,
+        )
 
 
 def _names(labels, mask, limit=5):
@@ -78,20 +82,33 @@ def _labels(labels, k):
         return tuple(f"Study {i}" for i in range(1, k + 1))
     labels = [str(x) for x in (labels.tolist() if hasattr(labels, "tolist") else labels)]
     if len(labels) != k:
-        raise DataError(Problem(f"{len(labels)} labels for {k} studies",
-                                fix="give one label per study"))
+        raise DataError(
+            Problem(f"{len(labels)} labels for {k} studies", fix="give one label per study")
+        )
     return tuple(labels)
 
 
 def _check_level(level):
     if not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise DataError(Problem(f"level={level!r} must lie between 0 and 1",
-                                fix="e.g. level=0.95 for 95% intervals"))
+        raise DataError(
+            Problem(
+                f"level={level!r} must lie between 0 and 1", fix="e.g. level=0.95 for 95% intervals"
+            )
+        )
 
 
-def proportions(events, totals, *, transform: str = "logit", method: str = "REML",
-                hksj: bool = False, level: float = 0.95, labels=None,
-                study_ci: str = "exact", data: pd.DataFrame | None = None) -> MetaResult:
+def proportions(
+    events,
+    totals,
+    *,
+    transform: str = "logit",
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    labels=None,
+    study_ci: str = "exact",
+    data: pd.DataFrame | None = None,
+) -> MetaResult:
     """Pool one arm's proportions across studies (e.g. the reherniation rate).
 
     Parameters
@@ -149,27 +166,54 @@ def proportions(events, totals, *, transform: str = "logit", method: str = "REML
     """
     _check_level(level)
     if transform not in (*TRANSFORMS, "glmm"):
-        raise DataError(Problem(f"transform={transform!r} is not known",
-                                fix=f"use one of {', '.join((*TRANSFORMS, 'glmm'))}"))
+        raise DataError(
+            Problem(
+                f"transform={transform!r} is not known",
+                fix=f"use one of {', '.join((*TRANSFORMS, 'glmm'))}",
+            )
+        )
     if method not in METHODS:
         extra = " (Mantel-Haenszel and Peto are for compare())" if method in ("MH", "PETO") else ""
-        raise DataError(Problem(f"method={method!r} is not known for proportions{extra}",
-                                fix=f"use one of {', '.join(METHODS)}"))
+        raise DataError(
+            Problem(
+                f"method={method!r} is not known for proportions{extra}",
+                fix=f"use one of {', '.join(METHODS)}",
+            )
+        )
     if study_ci not in STUDY_CIS:
-        raise DataError(Problem(f"study_ci={study_ci!r} is not known",
-                                fix=f"use one of {', '.join(STUDY_CIS)}"))
+        raise DataError(
+            Problem(f"study_ci={study_ci!r} is not known", fix=f"use one of {', '.join(STUDY_CIS)}")
+        )
     x, n = check_counts(events, totals, labels=labels)
-    spec = Spec("proportion", (x, n), _labels(labels, x.size), transform,
-                "GLMM" if transform == "glmm" else method, bool(hksj), float(level), study_ci,
-                _aligned(data, x.size))
+    spec = Spec(
+        "proportion",
+        (x, n),
+        _labels(labels, x.size),
+        transform,
+        "GLMM" if transform == "glmm" else method,
+        bool(hksj),
+        float(level),
+        study_ci,
+        _aligned(data, x.size),
+    )
     result, alerts = fit(spec)
     _emit(alerts)
     return result
 
 
-def compare(events_closure, totals_closure, events_control, totals_control, *,
-            measure: str = "RR", method: str = "REML", hksj: bool = False,
-            level: float = 0.95, labels=None, data: pd.DataFrame | None = None) -> MetaResult:
+def compare(
+    events_closure,
+    totals_closure,
+    events_control,
+    totals_control,
+    *,
+    measure: str = "RR",
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    labels=None,
+    data: pd.DataFrame | None = None,
+) -> MetaResult:
     """Pool the effect of closure (group 1) against no closure (group 2).
 
     Parameters
@@ -203,23 +247,55 @@ def compare(events_closure, totals_closure, events_control, totals_control, *,
     """
     _check_level(level)
     if measure not in MEASURES:
-        raise DataError(Problem(f"measure={measure!r} is not known",
-                                fix=f"use one of {', '.join(MEASURES)}"))
+        raise DataError(
+            Problem(f"measure={measure!r} is not known", fix=f"use one of {', '.join(MEASURES)}")
+        )
     if method not in (*METHODS, "MH", "PETO"):
-        raise DataError(Problem(f"method={method!r} is not known",
-                                fix=f"use one of {', '.join((*METHODS, 'MH', 'PETO'))}"))
+        raise DataError(
+            Problem(
+                f"method={method!r} is not known",
+                fix=f"use one of {', '.join((*METHODS, 'MH', 'PETO'))}",
+            )
+        )
     if method == "PETO" and measure != "OR":
-        raise DataError(Problem(f"Peto's method estimates odds ratios, not {measure}",
-                                fix="use measure='OR' with method='PETO', or another method"))
-    a, n1 = check_counts(events_closure, totals_closure, events_name="events_closure",
-                         totals_name="totals_closure", labels=labels)
-    c, n2 = check_counts(events_control, totals_control, events_name="events_control",
-                         totals_name="totals_control", labels=labels)
+        raise DataError(
+            Problem(
+                f"Peto's method estimates odds ratios, not {measure}",
+                fix="use measure='OR' with method='PETO', or another method",
+            )
+        )
+    a, n1 = check_counts(
+        events_closure,
+        totals_closure,
+        events_name="events_closure",
+        totals_name="totals_closure",
+        labels=labels,
+    )
+    c, n2 = check_counts(
+        events_control,
+        totals_control,
+        events_name="events_control",
+        totals_name="totals_control",
+        labels=labels,
+    )
     if a.size != c.size:
-        raise DataError(Problem(f"the closure arm has {a.size} studies, the control arm {c.size}",
-                                fix="give both arms of every study"))
-    spec = Spec("compare", (a, n1, c, n2), _labels(labels, a.size), measure, method, bool(hksj),
-                float(level), "wald", _aligned(data, a.size))
+        raise DataError(
+            Problem(
+                f"the closure arm has {a.size} studies, the control arm {c.size}",
+                fix="give both arms of every study",
+            )
+        )
+    spec = Spec(
+        "compare",
+        (a, n1, c, n2),
+        _labels(labels, a.size),
+        measure,
+        method,
+        bool(hksj),
+        float(level),
+        "wald",
+        _aligned(data, a.size),
+    )
     result, alerts = fit(spec)
     _emit(alerts)
     return result
@@ -229,8 +305,12 @@ def _aligned(data, k):
     if data is None:
         return None
     if not isinstance(data, pd.DataFrame) or len(data) != k:
-        raise DataError(Problem(f"data must be a DataFrame with one row per study ({k})",
-                                fix="pass the study-table rows in the order of the counts"))
+        raise DataError(
+            Problem(
+                f"data must be a DataFrame with one row per study ({k})",
+                fix="pass the study-table rows in the order of the counts",
+            )
+        )
     return data.reset_index(drop=True)
 
 
@@ -265,21 +345,33 @@ def _fit_proportions(spec: Spec):
         eff = proportion_effects(x, n, "logit")
         scale = "logit"
         if spec.hksj:
-            alerts.append(("HKSJ is not available for the binomial-normal GLMM: its interval is "
-                           "the Wald z interval (as metafor's rma.glmm)", StatisticalWarning))
+            alerts.append(
+                (
+                    "HKSJ is not available for the binomial-normal GLMM: its interval is "
+                    "the Wald z interval (as metafor's rma.glmm)",
+                    StatisticalWarning,
+                )
+            )
     else:
         eff = proportion_effects(x, n, spec.scale)
         scale = spec.scale
         if eff.corrected.any():
             m = int(eff.corrected.sum())
-            remarks.append(f"{m} stud{'y' if m == 1 else 'ies'} with no events or only events: "
-                           f"{ADD} added to {'its' if m == 1 else 'their'} events and non-events "
-                           f"({_names(labels, eff.corrected)})")
+            remarks.append(
+                f"{m} stud{'y' if m == 1 else 'ies'} with no events or only events: "
+                f"{ADD} added to {'its' if m == 1 else 'their'} events and non-events "
+                f"({_names(labels, eff.corrected)})"
+            )
             if eff.corrected.all():
-                alerts.append((f"every study has no events (or only events): each got {ADD} "
-                               f"added, so the pooled {spec.scale} proportion reflects that "
-                               "correction more than the data (transform='ft' or 'glmm' needs "
-                               "none)", StatisticalWarning))
+                alerts.append(
+                    (
+                        f"every study has no events (or only events): each got {ADD} "
+                        f"added, so the pooled {spec.scale} proportion reflects that "
+                        "correction more than the data (transform='ft' or 'glmm' needs "
+                        "none)",
+                        StatisticalWarning,
+                    )
+                )
         pooled = pool(eff.yi, eff.vi, method=spec.method, hksj=spec.hksj, level=spec.level)
     nh = n if spec.scale == "ft" else None
 
@@ -294,13 +386,22 @@ def _fit_proportions(spec: Spec):
         lo, hi = study_intervals(eff.yi, eff.vi, spec.level)
         per = n if spec.scale == "ft" else None
         lo, hi = back_transform(lo, scale, per), back_transform(hi, scale, per)
-    table = pd.DataFrame({
-        "study": list(spec.labels),
-        "events": x.astype(int), "total": n.astype(int),
-        "estimate": x / n, "ci_low": lo, "ci_high": hi,
-        "weight": pooled.weights, "weight_common": pooled.fe["weights"],
-        "yi": eff.yi, "vi": eff.vi, "included": True, "corrected": eff.corrected,
-    })
+    table = pd.DataFrame(
+        {
+            "study": list(spec.labels),
+            "events": x.astype(int),
+            "total": n.astype(int),
+            "estimate": x / n,
+            "ci_low": lo,
+            "ci_high": hi,
+            "weight": pooled.weights,
+            "weight_common": pooled.fe["weights"],
+            "yi": eff.yi,
+            "vi": eff.vi,
+            "included": True,
+            "corrected": eff.corrected,
+        }
+    )
     return _assemble(spec, pooled, table, eff.yi, eff.vi, back, remarks, alerts)
 
 
@@ -312,23 +413,36 @@ def _fit_compare(spec: Spec):
     eff = peto_effects(a, n1, c, n2) if method == "PETO" else two_arm_effects(a, n1, c, n2, measure)
     corr = two_arm_effects(a, n1, c, n2, measure) if method == "PETO" else eff
     if not eff.included.any():
-        raise DataError(Problem(f"no study has events in either arm (or every study has only "
-                                f"events in both): the {measure} cannot be estimated",
-                                fix="use measure='RD', which keeps such studies"))
+        raise DataError(
+            Problem(
+                f"no study has events in either arm (or every study has only "
+                f"events in both): the {measure} cannot be estimated",
+                fix="use measure='RD', which keeps such studies",
+            )
+        )
     if method != "PETO" and corr.corrected.any():
         m = int(corr.corrected.sum())
-        remarks.append(f"{m} stud{'y' if m == 1 else 'ies'} with a zero cell: {ADD} added to all "
-                       f"{'its' if m == 1 else 'their'} cells ({_names(labels, corr.corrected)})")
+        remarks.append(
+            f"{m} stud{'y' if m == 1 else 'ies'} with a zero cell: {ADD} added to all "
+            f"{'its' if m == 1 else 'their'} cells ({_names(labels, corr.corrected)})"
+        )
     if eff.double_zero.any() and measure in ("RR", "OR"):
         m = int(eff.double_zero.sum())
         what = "no events (or only events) in both arms" if method == "PETO" else "double-zero"
-        remarks.append(f"{what} stud{'y' if m == 1 else 'ies'} {_names(labels, eff.double_zero)} "
-                       f"left out of {measure}")
+        remarks.append(
+            f"{what} stud{'y' if m == 1 else 'ies'} {_names(labels, eff.double_zero)} "
+            f"left out of {measure}"
+        )
     inc = eff.included
     for arm, ev in (("closure", a), ("control", c)):
         if (ev[inc] == 0).all() and method != "PETO":
-            alerts.append((f"no events in the {arm} arm of any study: every study's {measure} "
-                           f"rests on the {ADD} continuity correction", StatisticalWarning))
+            alerts.append(
+                (
+                    f"no events in the {arm} arm of any study: every study's {measure} "
+                    f"rests on the {ADD} continuity correction",
+                    StatisticalWarning,
+                )
+            )
     yi, vi = eff.yi[inc], eff.vi[inc]
     if method == "MH":
         from .mh import mantel_haenszel
@@ -341,8 +455,9 @@ def _fit_compare(spec: Spec):
     else:
         pooled = pool(yi, vi, method=method, hksj=spec.hksj, level=spec.level)
     if spec.hksj and method in ("MH", "PETO"):
-        alerts.append((f"HKSJ applies to inverse-variance models; ignored for {method}",
-                       StatisticalWarning))
+        alerts.append(
+            (f"HKSJ applies to inverse-variance models; ignored for {method}", StatisticalWarning)
+        )
 
     def back(v):
         return None if v is None else float(back_transform(v, measure))
@@ -352,14 +467,24 @@ def _fit_compare(spec: Spec):
     weight[inc] = pooled.weights
     weight_common = np.zeros(a.size)
     weight_common[inc] = pooled.fe["weights"]
-    table = pd.DataFrame({
-        "study": list(spec.labels),
-        "events_closure": a.astype(int), "total_closure": n1.astype(int),
-        "events_control": c.astype(int), "total_control": n2.astype(int),
-        "estimate": back_transform(eff.yi, measure), "ci_low": back_transform(lo, measure),
-        "ci_high": back_transform(hi, measure), "weight": weight, "weight_common": weight_common,
-        "yi": eff.yi, "vi": eff.vi, "included": inc, "corrected": corr.corrected,
-    })
+    table = pd.DataFrame(
+        {
+            "study": list(spec.labels),
+            "events_closure": a.astype(int),
+            "total_closure": n1.astype(int),
+            "events_control": c.astype(int),
+            "total_control": n2.astype(int),
+            "estimate": back_transform(eff.yi, measure),
+            "ci_low": back_transform(lo, measure),
+            "ci_high": back_transform(hi, measure),
+            "weight": weight,
+            "weight_common": weight_common,
+            "yi": eff.yi,
+            "vi": eff.vi,
+            "included": inc,
+            "corrected": corr.corrected,
+        }
+    )
     return _assemble(spec, pooled, table, yi, vi, back, remarks, alerts)
 
 
@@ -371,15 +496,27 @@ def iv_method(result: MetaResult) -> tuple[str, str | None]:
     if method in METHODS:
         return method, None
     if method in ("MH", "PETO"):
-        return "FE", (f"{'Mantel-Haenszel' if method == 'MH' else 'Peto'} cannot take studies "
-                      "without counts: the inverse-variance common-effect model of the same "
-                      "per-study effects was used")
-    return "ML", ("the binomial-normal GLMM cannot take studies without counts: the "
-                  "inverse-variance logit model with ML τ² was used")
+        return "FE", (
+            f"{'Mantel-Haenszel' if method == 'MH' else 'Peto'} cannot take studies "
+            "without counts: the inverse-variance common-effect model of the same "
+            "per-study effects was used"
+        )
+    return "ML", (
+        "the binomial-normal GLMM cannot take studies without counts: the "
+        "inverse-variance logit model with ML τ² was used"
+    )
 
 
-def from_effects(base: MetaResult, yi, vi, labels, *, n=None, method: str | None = None,
-                 extra_columns: dict | None = None):
+def from_effects(
+    base: MetaResult,
+    yi,
+    vi,
+    labels,
+    *,
+    n=None,
+    method: str | None = None,
+    extra_columns: dict | None = None,
+):
     """Pool model-scale effects ``yi``/``vi`` with ``base``'s scale, HKSJ and level
     (and ``method``, default :func:`iv_method`); the per-study table is built from
     ``yi``/``vi`` alone (Wald intervals). Returns the result and its alerts; the
@@ -389,12 +526,23 @@ def from_effects(base: MetaResult, yi, vi, labels, *, n=None, method: str | None
         method = iv_method(base)[0]
     yi = np.asarray(yi, float)
     counts = (yi, np.asarray(vi, float)) + (() if n is None else (np.asarray(n, float),))
-    extra = {k: np.asarray(v, dtype=object if pd.api.types.is_extension_array_dtype(v)
-                           else None) for k, v in (extra_columns or {}).items()}
-    new = Spec("effects", counts + tuple(extra.values()), tuple(labels),
-               "logit" if spec.scale == "glmm" else spec.scale, method,
-               spec.hksj and method in METHODS, spec.level, "wald", None,
-               measure=base.measure, extra_names=tuple(extra))
+    extra = {
+        k: np.asarray(v, dtype=object if pd.api.types.is_extension_array_dtype(v) else None)
+        for k, v in (extra_columns or {}).items()
+    }
+    new = Spec(
+        "effects",
+        counts + tuple(extra.values()),
+        tuple(labels),
+        "logit" if spec.scale == "glmm" else spec.scale,
+        method,
+        spec.hksj and method in METHODS,
+        spec.level,
+        "wald",
+        None,
+        measure=base.measure,
+        extra_names=tuple(extra),
+    )
     return fit(new)
 
 
@@ -403,21 +551,35 @@ def _fit_effects(spec: Spec):
     scale = spec.scale
     has_n = scale == "ft"
     nh = spec.counts[2] if has_n else None
-    extra = dict(zip(spec.extra_names, spec.counts[2 + has_n:], strict=True))
+    extra = dict(zip(spec.extra_names, spec.counts[2 + has_n :], strict=True))
     pooled = pool(yi, vi, method=spec.method, hksj=spec.hksj, level=spec.level)
 
     def back(v):
         return None if v is None else float(back_transform(v, scale, nh))
 
     lo, hi = study_intervals(yi, vi, spec.level)
-    counts = {k: pd.array(list(v), dtype="Int64") for k, v in extra.items()
-              if k.startswith(("events", "total"))}
+    counts = {
+        k: pd.array(list(v), dtype="Int64")
+        for k, v in extra.items()
+        if k.startswith(("events", "total"))
+    }
     flags = {k: np.asarray(v, bool) for k, v in extra.items() if k not in counts}
-    table = pd.DataFrame({
-        "study": list(spec.labels), **counts, "estimate": back_transform(yi, scale, nh),
-        "ci_low": back_transform(lo, scale, nh), "ci_high": back_transform(hi, scale, nh),
-        "weight": pooled.weights, "weight_common": pooled.fe["weights"], "yi": yi, "vi": vi,
-        "included": True, "corrected": False, **flags})
+    table = pd.DataFrame(
+        {
+            "study": list(spec.labels),
+            **counts,
+            "estimate": back_transform(yi, scale, nh),
+            "ci_low": back_transform(lo, scale, nh),
+            "ci_high": back_transform(hi, scale, nh),
+            "weight": pooled.weights,
+            "weight_common": pooled.fe["weights"],
+            "yi": yi,
+            "vi": vi,
+            "included": True,
+            "corrected": False,
+            **flags,
+        }
+    )
     return _assemble(spec, pooled, table, yi, vi, back, [], [])
 
 
@@ -426,25 +588,56 @@ def _assemble(spec: Spec, pooled: Pooled, table, yi, vi, back, remarks, alerts):
     remarks = list(remarks) + [m for m, _ in alerts] + list(pooled.notes)
     tau2_ci = pooled.tau2_ci or (None, None)
     fe = pooled.fe
-    common = {"method": "FE" if spec.method not in ("MH", "PETO") else spec.method,
-              "estimate": back(fe["estimate"]), "ci_low": back(fe["ci_low"]),
-              "ci_high": back(fe["ci_high"]), "pvalue": fe["pvalue"]}
+    common = {
+        "method": "FE" if spec.method not in ("MH", "PETO") else spec.method,
+        "estimate": back(fe["estimate"]),
+        "ci_low": back(fe["ci_low"]),
+        "ci_high": back(fe["ci_high"]),
+        "pvalue": fe["pvalue"],
+    }
     if spec.kind == "proportion" or (spec.kind == "effects" and spec.measure == "proportion"):
         kind, measure = "proportion", "proportion"
     else:
         kind, measure = "compare", spec.measure or spec.scale
     res = MetaResult(
-        kind=kind, measure=measure, scale=spec.scale,
-        method=pooled.method if spec.scale == "glmm" else spec.method, hksj=pooled.df is not None,
-        level=spec.level, estimate=back(pooled.estimate), ci_low=back(pooled.ci_low),
-        ci_high=back(pooled.ci_high), pi_low=back(pooled.pi_low), pi_high=back(pooled.pi_high),
-        tau2=pooled.tau2, tau2_ci_low=tau2_ci[0], tau2_ci_high=tau2_ci[1], i2=pooled.i2,
-        h2=pooled.h2, q=pooled.q, q_df=pooled.q_df, q_pvalue=pooled.q_pvalue,
-        pvalue=pooled.pvalue, statistic=pooled.statistic, df=pooled.df, se=pooled.se,
-        k=pooled.k, table=table, common=common, remarks=tuple(dict.fromkeys(remarks)),
-        converged=pooled.converged, yi=np.asarray(yi), vi=np.asarray(vi), spec=spec,
-        extra={**pooled.extra, "estimate_model": pooled.estimate, "se_usual": pooled.se_usual,
-               "ci_model": (pooled.ci_low, pooled.ci_high),
-               "pi_model": (pooled.pi_low, pooled.pi_high), "fe_model": fe})
+        kind=kind,
+        measure=measure,
+        scale=spec.scale,
+        method=pooled.method if spec.scale == "glmm" else spec.method,
+        hksj=pooled.df is not None,
+        level=spec.level,
+        estimate=back(pooled.estimate),
+        ci_low=back(pooled.ci_low),
+        ci_high=back(pooled.ci_high),
+        pi_low=back(pooled.pi_low),
+        pi_high=back(pooled.pi_high),
+        tau2=pooled.tau2,
+        tau2_ci_low=tau2_ci[0],
+        tau2_ci_high=tau2_ci[1],
+        i2=pooled.i2,
+        h2=pooled.h2,
+        q=pooled.q,
+        q_df=pooled.q_df,
+        q_pvalue=pooled.q_pvalue,
+        pvalue=pooled.pvalue,
+        statistic=pooled.statistic,
+        df=pooled.df,
+        se=pooled.se,
+        k=pooled.k,
+        table=table,
+        common=common,
+        remarks=tuple(dict.fromkeys(remarks)),
+        converged=pooled.converged,
+        yi=np.asarray(yi),
+        vi=np.asarray(vi),
+        spec=spec,
+        extra={
+            **pooled.extra,
+            "estimate_model": pooled.estimate,
+            "se_usual": pooled.se_usual,
+            "ci_model": (pooled.ci_low, pooled.ci_high),
+            "pi_model": (pooled.pi_low, pooled.pi_high),
+            "fe_model": fe,
+        },
+    )
     return res, tuple(alerts)
-

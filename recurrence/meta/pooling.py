@@ -73,34 +73,55 @@ class BatchPooled:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per analysis, every array as a column."""
-        cols = {f.name: getattr(self, f.name) for f in fields(self)
-                if isinstance(getattr(self, f.name), np.ndarray)}
+        cols = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
         return pd.DataFrame(cols)
 
     def __repr__(self) -> str:
-        return (f"BatchPooled(m={self.m}, k={self.k}, method={self.method!r}, hksj={self.hksj}, "
-                f"not converged={int((~self.converged).sum())})")
+        return (
+            f"BatchPooled(m={self.m}, k={self.k}, method={self.method!r}, hksj={self.hksj}, "
+            f"not converged={int((~self.converged).sum())})"
+        )
 
 
 def _check_arrays(yi, vi):
     y = np.atleast_2d(np.asarray(yi, dtype=float))
     v = np.atleast_2d(np.asarray(vi, dtype=float))
     if y.shape != v.shape or y.ndim != 2:
-        raise DataError(Problem(f"yi has shape {y.shape} but vi has shape {v.shape}",
-                                fix="pass two (analyses × studies) arrays of the same shape"))
+        raise DataError(
+            Problem(
+                f"yi has shape {y.shape} but vi has shape {v.shape}",
+                fix="pass two (analyses × studies) arrays of the same shape",
+            )
+        )
     if y.shape[1] == 0:
         raise DataError(Problem("no studies to pool", fix="pass at least one study"))
     bad = ~np.isfinite(y) | ~np.isfinite(v) | (v <= 0)
     if bad.any():
         rows = np.unique(np.nonzero(bad)[0])[:5] + 1
-        raise DataError(Problem(f"missing effects or non-positive variances in analyses "
-                                f"{', '.join(map(str, rows))}",
-                                fix="every study needs a finite yi and a vi > 0"))
+        raise DataError(
+            Problem(
+                f"missing effects or non-positive variances in analyses "
+                f"{', '.join(map(str, rows))}",
+                fix="every study needs a finite yi and a vi > 0",
+            )
+        )
     return y, v
 
 
-def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float = 0.95,
-              tol: float = 1e-10, maxiter: int = 100) -> BatchPooled:
+def pool_many(
+    yi,
+    vi,
+    *,
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    tol: float = 1e-10,
+    maxiter: int = 100,
+) -> BatchPooled:
     """Pool each row of ``yi``/``vi`` (m analyses × k studies, model scale).
 
     Vectorized across analyses: τ² by ``method`` (``FE``, ``DL``, ``HE``, ``SJ``,
@@ -118,19 +139,26 @@ def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float 
     (1000, True, 0.05)
     """
     if method not in METHODS:
-        raise DataError(Problem(f"method={method!r} is not known",
-                                fix=f"use one of {', '.join(METHODS)}"))
+        raise DataError(
+            Problem(f"method={method!r} is not known", fix=f"use one of {', '.join(METHODS)}")
+        )
     if not 0 < level < 1:
-        raise DataError(Problem(f"level={level!r} must lie between 0 and 1",
-                                fix="e.g. level=0.95 for 95% intervals"))
+        raise DataError(
+            Problem(
+                f"level={level!r} must lie between 0 and 1", fix="e.g. level=0.95 for 95% intervals"
+            )
+        )
     y, v = _check_arrays(yi, vi)
     m, k = y.shape
     fit = estimate_tau2(y, v, method, tol=tol, maxiter=maxiter)
     if not fit.converged.all():
         n_bad = int((~fit.converged).sum())
-        warn(f"{method} τ² did not converge in {maxiter} iterations in {n_bad} of {m} "
-                      "analyses; the DerSimonian-Laird τ² was used for those "
-                      "(see .converged)", ConvergenceWarning)
+        warn(
+            f"{method} τ² did not converge in {maxiter} iterations in {n_bad} of {m} "
+            "analyses; the DerSimonian-Laird τ² was used for those "
+            "(see .converged)",
+            ConvergenceWarning,
+        )
     tau2 = fit.tau2
     w = 1.0 / (v + tau2[:, None])
     sw = w.sum(axis=1)
@@ -145,8 +173,7 @@ def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float 
         q = np.zeros_like(q)
     dfq = k - 1
     with np.errstate(divide="ignore", invalid="ignore"):
-        i2 = np.where(q > 0, np.maximum(0.0, (q - dfq) / q) * 100, 0.0) if dfq > 0 \
-            else np.zeros(m)
+        i2 = np.where(q > 0, np.maximum(0.0, (q - dfq) / q) * 100, 0.0) if dfq > 0 else np.zeros(m)
         h2 = q / dfq if dfq > 0 else np.full(m, np.nan)
     q_p = stats.chi2.sf(q, dfq) if dfq > 0 else np.full(m, np.nan)
     df = None
@@ -168,11 +195,30 @@ def pool_many(yi, vi, *, method: str = "REML", hksj: bool = False, level: float 
     else:
         pi_low = pi_high = np.full(m, np.nan)
     return BatchPooled(
-        method=method, hksj=bool(hksj and k > 1), level=level, k=k, estimate=mu, se=se,
-        se_usual=se_usual, ci_low=mu - crit * se, ci_high=mu + crit * se, pi_low=pi_low,
-        pi_high=pi_high, statistic=stat, pvalue=pval, tau2=tau2, q=q, q_pvalue=q_p, i2=i2,
-        h2=h2, fe_estimate=mu0, fe_se=np.sqrt(1 / sw0), converged=fit.converged,
-        iterations=fit.iterations, df=df)
+        method=method,
+        hksj=bool(hksj and k > 1),
+        level=level,
+        k=k,
+        estimate=mu,
+        se=se,
+        se_usual=se_usual,
+        ci_low=mu - crit * se,
+        ci_high=mu + crit * se,
+        pi_low=pi_low,
+        pi_high=pi_high,
+        statistic=stat,
+        pvalue=pval,
+        tau2=tau2,
+        q=q,
+        q_pvalue=q_p,
+        i2=i2,
+        h2=h2,
+        fe_estimate=mu0,
+        fe_se=np.sqrt(1 / sw0),
+        converged=fit.converged,
+        iterations=fit.iterations,
+        df=df,
+    )
 
 
 @dataclass(frozen=True)
@@ -217,8 +263,16 @@ def _none(x):
     return None if np.isnan(x) else x
 
 
-def pool(yi, vi, *, method: str = "REML", hksj: bool = False, level: float = 0.95,
-         tol: float = 1e-10, maxiter: int = 100) -> Pooled:
+def pool(
+    yi,
+    vi,
+    *,
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    tol: float = 1e-10,
+    maxiter: int = 100,
+) -> Pooled:
     """Pool one analysis (the m = 1 case of :func:`pool_many`) and explain its caveats.
 
     Examples
@@ -235,37 +289,70 @@ def pool(yi, vi, *, method: str = "REML", hksj: bool = False, level: float = 0.9
     use_hksj = hksj
     if hksj and k < 2:
         use_hksj = False
-        alerts.append(("HKSJ needs at least 2 studies (t on k − 1 df); the usual z interval "
-                       "was used", StatisticalWarning))
+        alerts.append(
+            (
+                "HKSJ needs at least 2 studies (t on k − 1 df); the usual z interval was used",
+                StatisticalWarning,
+            )
+        )
     if hksj and method == "FE" and k >= 2:
-        alerts.append(("HKSJ is meant for random-effects models; applied to the common-effect "
-                       "model as asked", StatisticalWarning))
+        alerts.append(
+            (
+                "HKSJ is meant for random-effects models; applied to the common-effect "
+                "model as asked",
+                StatisticalWarning,
+            )
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        b = pool_many(y[None, :], v[None, :], method=method, hksj=use_hksj, level=level,
-                      tol=tol, maxiter=maxiter)
+        b = pool_many(
+            y[None, :],
+            v[None, :],
+            method=method,
+            hksj=use_hksj,
+            level=level,
+            tol=tol,
+            maxiter=maxiter,
+        )
     tau2 = float(b.tau2[0])
     converged = bool(b.converged[0])
     if not converged:
-        alerts.append((f"{method} τ² did not converge in {maxiter} iterations; the "
-                       f"DerSimonian-Laird τ² ({tau2:.4g}) was used instead", ConvergenceWarning))
+        alerts.append(
+            (
+                f"{method} τ² did not converge in {maxiter} iterations; the "
+                f"DerSimonian-Laird τ² ({tau2:.4g}) was used instead",
+                ConvergenceWarning,
+            )
+        )
     if k == 1:
-        alerts.append(("only one study: the pooled estimate is that study's own, τ² cannot be "
-                       "estimated (set to 0), and there is no heterogeneity test or prediction "
-                       "interval", StatisticalWarning))
+        alerts.append(
+            (
+                "only one study: the pooled estimate is that study's own, τ² cannot be "
+                "estimated (set to 0), and there is no heterogeneity test or prediction "
+                "interval",
+                StatisticalWarning,
+            )
+        )
     elif method != "FE" and tau2 == 0.0:
-        alerts.append((f"{method} τ² is 0 (at its boundary; Q = {b.q[0]:.3g} on {k - 1} df): the "
-                       "random-effects model reduces to the common-effect model and its interval "
-                       "ignores heterogeneity that a few studies cannot detect",
-                       StatisticalWarning))
+        alerts.append(
+            (
+                f"{method} τ² is 0 (at its boundary; Q = {b.q[0]:.3g} on {k - 1} df): the "
+                "random-effects model reduces to the common-effect model and its interval "
+                "ignores heterogeneity that a few studies cannot detect",
+                StatisticalWarning,
+            )
+        )
     if b.hksj and b.se[0] == 0:
         undefined = " and no p-value (the estimate is 0 too)" if b.estimate[0] == 0 else ""
-        alerts.append(("the HKSJ standard error is 0 because the studies agree exactly; the "
-                       f"interval of the mean has zero width{undefined} (use hksj=False)",
-                       StatisticalWarning))
+        alerts.append(
+            (
+                "the HKSJ standard error is 0 because the studies agree exactly; the "
+                f"interval of the mean has zero width{undefined} (use hksj=False)",
+                StatisticalWarning,
+            )
+        )
     elif b.hksj and b.se[0] < b.se_usual[0]:
-        notes.append("HKSJ standard error smaller than the usual one (untruncated, as "
-                     "specified)")
+        notes.append("HKSJ standard error smaller than the usual one (untruncated, as specified)")
     if method != "FE" and k < 3:
         notes.append("no prediction interval with fewer than 3 studies")
     w = 1.0 / (v + tau2)
@@ -273,13 +360,37 @@ def pool(yi, vi, *, method: str = "REML", hksj: bool = False, level: float = 0.9
     tau2_ci = q_profile(y, v, level) if (method != "FE" and k >= 2) else None
     z = stats.norm.ppf(0.5 + level / 2)
     fe_est, fe_se = float(b.fe_estimate[0]), float(b.fe_se[0])
-    fe = {"estimate": fe_est, "se": fe_se, "ci_low": fe_est - z * fe_se,
-          "ci_high": fe_est + z * fe_se, "pvalue": float(2 * stats.norm.sf(abs(fe_est / fe_se))),
-          "weights": 100 * (1 / v) / (1 / v).sum()}
+    fe = {
+        "estimate": fe_est,
+        "se": fe_se,
+        "ci_low": fe_est - z * fe_se,
+        "ci_high": fe_est + z * fe_se,
+        "pvalue": float(2 * stats.norm.sf(abs(fe_est / fe_se))),
+        "weights": 100 * (1 / v) / (1 / v).sum(),
+    }
     return Pooled(
-        method=method, estimate=float(b.estimate[0]), se=float(b.se[0]),
-        se_usual=float(b.se_usual[0]), ci_low=float(b.ci_low[0]), ci_high=float(b.ci_high[0]),
-        pi_low=_none(b.pi_low[0]), pi_high=_none(b.pi_high[0]), statistic=float(b.statistic[0]),
-        pvalue=float(b.pvalue[0]), df=b.df, tau2=tau2, tau2_ci=tau2_ci, q=float(b.q[0]),
-        q_df=k - 1, q_pvalue=_none(b.q_pvalue[0]), i2=float(b.i2[0]), h2=_none(b.h2[0]), k=k,
-        weights=weights, fe=fe, converged=converged, notes=tuple(notes), alerts=tuple(alerts))
+        method=method,
+        estimate=float(b.estimate[0]),
+        se=float(b.se[0]),
+        se_usual=float(b.se_usual[0]),
+        ci_low=float(b.ci_low[0]),
+        ci_high=float(b.ci_high[0]),
+        pi_low=_none(b.pi_low[0]),
+        pi_high=_none(b.pi_high[0]),
+        statistic=float(b.statistic[0]),
+        pvalue=float(b.pvalue[0]),
+        df=b.df,
+        tau2=tau2,
+        tau2_ci=tau2_ci,
+        q=float(b.q[0]),
+        q_df=k - 1,
+        q_pvalue=_none(b.q_pvalue[0]),
+        i2=float(b.i2[0]),
+        h2=_none(b.h2[0]),
+        k=k,
+        weights=weights,
+        fe=fe,
+        converged=converged,
+        notes=tuple(notes),
+        alerts=tuple(alerts),
+    )

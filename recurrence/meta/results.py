@@ -17,15 +17,35 @@ import pandas as pd
 
 from ..results import ResultMixin, fmt, fmt_p
 
-__all__ = ["BiasTest", "InfluenceResult", "MetaResult", "RegressionResult", "SubgroupResult",
-           "TrimFillResult"]
+__all__ = [
+    "BiasTest",
+    "InfluenceResult",
+    "MetaResult",
+    "RegressionResult",
+    "SubgroupResult",
+    "TrimFillResult",
+]
 
-_SCALE_NAMES = {"logit": "logit", "ft": "Freeman-Tukey double arcsine", "arcsine": "arcsine",
-                "raw": "untransformed", "glmm": "logit (binomial-normal GLMM)"}
-_METHOD_NAMES = {"FE": "common effect (inverse variance)", "DL": "DerSimonian-Laird",
-                 "REML": "REML", "ML": "ML", "PM": "Paule-Mandel", "EB": "empirical Bayes",
-                 "HE": "Hedges", "SJ": "Sidik-Jonkman", "MH": "Mantel-Haenszel",
-                 "PETO": "Peto", "GLMM": "binomial-normal GLMM (ML, 7-point AGHQ)"}
+_SCALE_NAMES = {
+    "logit": "logit",
+    "ft": "Freeman-Tukey double arcsine",
+    "arcsine": "arcsine",
+    "raw": "untransformed",
+    "glmm": "logit (binomial-normal GLMM)",
+}
+_METHOD_NAMES = {
+    "FE": "common effect (inverse variance)",
+    "DL": "DerSimonian-Laird",
+    "REML": "REML",
+    "ML": "ML",
+    "PM": "Paule-Mandel",
+    "EB": "empirical Bayes",
+    "HE": "Hedges",
+    "SJ": "Sidik-Jonkman",
+    "MH": "Mantel-Haenszel",
+    "PETO": "Peto",
+    "GLMM": "binomial-normal GLMM (ML, 7-point AGHQ)",
+}
 
 
 def _pct(x):
@@ -119,20 +139,23 @@ class MetaResult(ResultMixin):
         method = _METHOD_NAMES.get(self.method, self.method)
         what = "proportion" if self.kind == "proportion" else self.measure
         hk = ", HKSJ" if self.hksj else ""
-        on = f" on the {scale} scale" if self.kind == "proportion" and self.scale != "glmm" \
-            else ""
+        on = f" on the {scale} scale" if self.kind == "proportion" and self.scale != "glmm" else ""
         return f"{what}, {method}{hk}{on}, k = {self.k}"
 
     def summary_lines(self) -> list[str]:
         show = _pct if self.kind == "proportion" else fmt
         lvl = f"{100 * self.level:g}%"
-        lines = [self.describe_model(),
-                 f"estimate {show(self.estimate)} ({lvl} CI {show(self.ci_low)} to "
-                 f"{show(self.ci_high)}), {_p(self.pvalue)}"]
+        lines = [
+            self.describe_model(),
+            f"estimate {show(self.estimate)} ({lvl} CI {show(self.ci_low)} to "
+            f"{show(self.ci_high)}), {_p(self.pvalue)}",
+        ]
         if self.pi_low is not None:
             lines.append(f"prediction interval {show(self.pi_low)} to {show(self.pi_high)}")
-        het = (f"τ² = {fmt(self.tau2, 3)}, I² = {self.i2:.1f}%, Q = {fmt(self.q)} on {self.q_df} df"
-               f", {_p(self.q_pvalue)}")
+        het = (
+            f"τ² = {fmt(self.tau2, 3)}, I² = {self.i2:.1f}%, Q = {fmt(self.q)} on {self.q_df} df"
+            f", {_p(self.q_pvalue)}"
+        )
         lines.append(het)
         return lines
 
@@ -142,11 +165,25 @@ class MetaResult(ResultMixin):
 
     def summary_frame(self) -> pd.DataFrame:
         """One row with the pooled numbers (natural scale), for reports."""
-        return pd.DataFrame([{
-            "measure": self.measure, "method": self.method, "k": self.k,
-            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "pi_low": self.pi_low, "pi_high": self.pi_high, "pvalue": self.pvalue,
-            "tau2": self.tau2, "i2": self.i2, "q": self.q, "q_pvalue": self.q_pvalue}])
+        return pd.DataFrame(
+            [
+                {
+                    "measure": self.measure,
+                    "method": self.method,
+                    "k": self.k,
+                    "estimate": self.estimate,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "pi_low": self.pi_low,
+                    "pi_high": self.pi_high,
+                    "pvalue": self.pvalue,
+                    "tau2": self.tau2,
+                    "i2": self.i2,
+                    "q": self.q,
+                    "q_pvalue": self.q_pvalue,
+                }
+            ]
+        )
 
     def plot(self, ax=None, **kwargs):
         """Forest plot (see :func:`recurrence.plotting.plot_forest`)."""
@@ -195,8 +232,9 @@ class BiasTest(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         df = f" on {self.df:g} df" if self.df is not None else ""
-        return [f"{self.test}: statistic {fmt(self.statistic)}{df}, {_p(self.pvalue)}, "
-                f"k = {self.k}"]
+        return [
+            f"{self.test}: statistic {fmt(self.statistic)}{df}, {_p(self.pvalue)}, k = {self.k}"
+        ]
 
 
 @dataclass(frozen=True, repr=False)
@@ -229,10 +267,12 @@ class RegressionResult(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         stat = "F" if self.test == "t" else "QM"
-        return [f"mixed effects ({self.method} τ²), k = {self.k}",
-                f"{stat} = {fmt(self.qm)} on {self.qm_df} df, {_p(self.qm_pvalue)}; "
-                f"residual τ² = {fmt(self.tau2, 3)}, QE = {fmt(self.qe)}, "
-                f"{_p(self.qe_pvalue)}"]
+        return [
+            f"mixed effects ({self.method} τ²), k = {self.k}",
+            f"{stat} = {fmt(self.qm)} on {self.qm_df} df, {_p(self.qm_pvalue)}; "
+            f"residual τ² = {fmt(self.tau2, 3)}, QE = {fmt(self.qe)}, "
+            f"{_p(self.qe_pvalue)}",
+        ]
 
 
 @dataclass(frozen=True, repr=False)
@@ -260,9 +300,11 @@ class SubgroupResult(ResultMixin):
     remarks: tuple[str, ...] = ()
 
     def summary_lines(self) -> list[str]:
-        return [f"{len(self.results)} subgroups by {self.by}; test for subgroup differences: "
-                f"Q = {fmt(self.q_between)} on {self.df_between} df, "
-                f"{_p(self.pvalue_between)}"]
+        return [
+            f"{len(self.results)} subgroups by {self.by}; test for subgroup differences: "
+            f"Q = {fmt(self.q_between)} on {self.df_between} df, "
+            f"{_p(self.pvalue_between)}"
+        ]
 
     def plot(self, ax=None, **kwargs):
         """Forest plot with a block and diamonds per subgroup."""

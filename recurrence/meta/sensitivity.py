@@ -30,8 +30,9 @@ __all__ = ["cumulative", "influence", "leave_one_out"]
 
 def _check(result):
     if not isinstance(result, MetaResult):
-        raise DataError(Problem(f"expected a result of proportions() or compare(), got "
-                                f"{type(result).__name__}"))
+        raise DataError(
+            Problem(f"expected a result of proportions() or compare(), got {type(result).__name__}")
+        )
 
 
 def _refits(result: MetaResult, masks, labels):
@@ -45,19 +46,44 @@ def _refits(result: MetaResult, masks, labels):
                 stuck.append(label)
             remarks.append(f"{label}: {message}")
     if stuck:
-        warn(f"{result.method} τ² did not converge for {', '.join(map(str, stuck))}; "
-             "the DerSimonian-Laird τ² was used there", ConvergenceWarning)
+        warn(
+            f"{result.method} τ² did not converge for {', '.join(map(str, stuck))}; "
+            "the DerSimonian-Laird τ² was used there",
+            ConvergenceWarning,
+        )
     return fits, list(dict.fromkeys(remarks))
 
 
 def _row(res: MetaResult) -> dict:
-    return {"k": res.k, "estimate": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high,
-            "pi_low": res.pi_low, "pi_high": res.pi_high, "pvalue": res.pvalue, "tau2": res.tau2,
-            "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue}
+    return {
+        "k": res.k,
+        "estimate": res.estimate,
+        "ci_low": res.ci_low,
+        "ci_high": res.ci_high,
+        "pi_low": res.pi_low,
+        "pi_high": res.pi_high,
+        "pvalue": res.pvalue,
+        "tau2": res.tau2,
+        "i2": res.i2,
+        "q": res.q,
+        "q_pvalue": res.q_pvalue,
+    }
 
 
-COLUMNS = ["study", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "pvalue", "tau2",
-           "i2", "q", "q_pvalue"]
+COLUMNS = [
+    "study",
+    "k",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "pvalue",
+    "tau2",
+    "i2",
+    "q",
+    "q_pvalue",
+]
 
 
 def leave_one_out(result: MetaResult) -> pd.DataFrame:
@@ -71,12 +97,10 @@ def leave_one_out(result: MetaResult) -> pd.DataFrame:
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> loo = leave_one_out(res)
     >>> len(loo), round(float(loo["estimate"].min()), 3), round(float(loo["estimate"].max()), 3)
     (13, 0.452, 0.533)
@@ -97,8 +121,9 @@ def leave_one_out(result: MetaResult) -> pd.DataFrame:
         mask[i] = False
         masks.append(mask)
     fits, remarks = _refits(result, masks, [f"without {s}" for s in labels])
-    out = pd.DataFrame([{"study": s, **_row(r)} for s, r in zip(labels, fits, strict=True)],
-                       columns=COLUMNS)
+    out = pd.DataFrame(
+        [{"study": s, **_row(r)} for s, r in zip(labels, fits, strict=True)], columns=COLUMNS
+    )
     out.attrs["remarks"] = remarks
     return out
 
@@ -136,22 +161,34 @@ def cumulative(result: MetaResult, order=None) -> pd.DataFrame:
         order = data["year"] if data is not None and "year" in data else np.arange(len(table))
     elif isinstance(order, str):
         if data is None or order not in data:
-            raise DataError(Problem(f"order={order!r} names no column of the study table",
-                                    fix="pass the values themselves (one per study)"))
+            raise DataError(
+                Problem(
+                    f"order={order!r} names no column of the study table",
+                    fix="pass the values themselves (one per study)",
+                )
+            )
         order = data[order]
     series = pd.Series(list(order), dtype=object)
     numbers = pd.to_numeric(series, errors="coerce")
     # numbers (years) sort numerically; anything else (labels, dates as text) as given
-    values = numbers.to_numpy(float) if numbers.notna().sum() == series.notna().sum() \
+    values = (
+        numbers.to_numpy(float)
+        if numbers.notna().sum() == series.notna().sum()
         else series.to_numpy(object)
+    )
     if len(values) != len(table):
-        raise DataError(Problem(f"order has {len(values)} values for {len(table)} studies",
-                                fix="give one value per row of result.table"))
+        raise DataError(
+            Problem(
+                f"order has {len(values)} values for {len(table)} studies",
+                fix="give one value per row of result.table",
+            )
+        )
     inc = table["included"].to_numpy(bool)
     idx = np.flatnonzero(inc)
     keys = pd.Series(values[idx])
-    ranked = idx[np.argsort(keys.rank(method="first", na_option="bottom").to_numpy(),
-                            kind="stable")]
+    ranked = idx[
+        np.argsort(keys.rank(method="first", na_option="bottom").to_numpy(), kind="stable")
+    ]
     masks = []
     for step in range(1, ranked.size + 1):
         mask = np.zeros(len(table), bool)
@@ -159,8 +196,10 @@ def cumulative(result: MetaResult, order=None) -> pd.DataFrame:
         masks.append(mask)
     labels = table["study"].to_numpy(object)[ranked]
     fits, remarks = _refits(result, masks, [f"up to {s}" for s in labels])
-    rows = [{"study": s, "order": values[i], **_row(r)}
-            for s, i, r in zip(labels, ranked, fits, strict=True)]
+    rows = [
+        {"study": s, "order": values[i], **_row(r)}
+        for s, i, r in zip(labels, ranked, fits, strict=True)
+    ]
     out = pd.DataFrame(rows, columns=["study", "order", *COLUMNS[1:]])
     out.attrs["remarks"] = remarks
     return out
@@ -174,12 +213,10 @@ def influence(result: MetaResult) -> InfluenceResult:
     Examples
     --------
     >>> from recurrence.meta import compare
-    >>> res = compare(  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
-    ...     [4, 6, 3, 62, 33, 180, 8, 505, 29, 17, 186, 5, 27],
-    ...     [123, 306, 231, 13598, 5069, 1541, 2545, 88391, 7499, 1716, 50634, 2498, 16913],
-    ...     [11, 29, 11, 248, 47, 372, 10, 499, 45, 65, 141, 3, 29],
-    ...     [139, 303, 220, 12867, 5808, 1451, 629, 88391, 7277, 1665, 27338, 2341, 17854],
-    ...     method="REML")
+    >>> from recurrence.meta.datasets import bcg
+    >>> b = bcg()  # metafor's dat.bcg: vaccinated vs not, tuberculosis cases
+    >>> res = compare(b.events_closure, b.total_closure, b.events_control, b.total_control,
+    ...               method="REML")
     >>> inf = influence(res)
     >>> inf.table.columns.tolist()[:5], int(inf.table["influential"].sum())
     (['study', 'rstudent', 'dffits', 'cook_d', 'cov_r'], 0)
@@ -199,8 +236,10 @@ def influence(result: MetaResult) -> InfluenceResult:
         mu, vb = full.estimate, full.se**2
         w = 1 / (vi + full.tau2)
         hat = w / w.sum()
-        out = {k_: np.full(k, np.nan) for k_ in
-               ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "dfbetas")}
+        out = {
+            k_: np.full(k, np.nan)
+            for k_ in ("rstudent", "dffits", "cook_d", "cov_r", "tau2_del", "q_del", "dfbetas")
+        }
         for i in range(k):
             keep = np.arange(k) != i
             d = pool(yi[keep], vi[keep], method=method, hksj=hksj, level=result.level)
@@ -218,13 +257,25 @@ def influence(result: MetaResult) -> InfluenceResult:
             resid = 0.0 if abs(resid) < 100 * np.finfo(float).eps else resid
             out["rstudent"][i] = resid / np.sqrt(vi[i] * s2w + vdel + d.tau2 * s2w)
     p = 1
-    flag = ((np.abs(out["dffits"]) > 3 * np.sqrt(p / (k - p))) |
-            (stats.chi2.cdf(out["cook_d"], p) > 0.5) | (hat > 3 * p / k) |
-            (np.abs(out["dfbetas"]) > 1))
-    table = pd.DataFrame({"study": result.studies, "rstudent": out["rstudent"],
-                          "dffits": out["dffits"], "cook_d": out["cook_d"], "cov_r": out["cov_r"],
-                          "tau2_del": out["tau2_del"], "q_del": out["q_del"], "hat": hat,
-                          "weight": 100 * hat, "dfbetas": out["dfbetas"],
-                          "influential": flag & np.isfinite(out["dffits"])})
+    flag = (
+        (np.abs(out["dffits"]) > 3 * np.sqrt(p / (k - p)))
+        | (stats.chi2.cdf(out["cook_d"], p) > 0.5)
+        | (hat > 3 * p / k)
+        | (np.abs(out["dfbetas"]) > 1)
+    )
+    table = pd.DataFrame(
+        {
+            "study": result.studies,
+            "rstudent": out["rstudent"],
+            "dffits": out["dffits"],
+            "cook_d": out["cook_d"],
+            "cov_r": out["cov_r"],
+            "tau2_del": out["tau2_del"],
+            "q_del": out["q_del"],
+            "hat": hat,
+            "weight": 100 * hat,
+            "dfbetas": out["dfbetas"],
+            "influential": flag & np.isfinite(out["dffits"]),
+        }
+    )
     return InfluenceResult(table=table, remarks=tuple(remarks))
-

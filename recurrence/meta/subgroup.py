@@ -29,16 +29,24 @@ def _groups(result: MetaResult, groups):
     name = "subgroup"
     if isinstance(groups, str):
         if data is None or groups not in data:
-            raise DataError(Problem(f"subgroup={groups!r} names no column of the study table",
-                                    fix="pass the labels themselves (one per study)"))
+            raise DataError(
+                Problem(
+                    f"subgroup={groups!r} names no column of the study table",
+                    fix="pass the labels themselves (one per study)",
+                )
+            )
         name = groups
         groups = data[groups]
     elif isinstance(groups, pd.Series) and groups.name is not None:
         name = str(groups.name)
     values = pd.Series(list(groups), dtype=object)
     if len(values) != len(result.table):
-        raise DataError(Problem(f"{len(values)} subgroup labels for {len(result.table)} studies",
-                                fix="give one label per row of result.table"))
+        raise DataError(
+            Problem(
+                f"{len(values)} subgroup labels for {len(result.table)} studies",
+                fix="give one label per row of result.table",
+            )
+        )
     return values, name
 
 
@@ -65,8 +73,9 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
     (['ACD', 'suture'], 1)
     """
     if not isinstance(result, MetaResult):
-        raise DataError(Problem(f"expected a result of proportions() or compare(), got "
-                                f"{type(result).__name__}"))
+        raise DataError(
+            Problem(f"expected a result of proportions() or compare(), got {type(result).__name__}")
+        )
     values, name = _groups(result, groups)
     present = values.notna().to_numpy()
     levels = sorted({str(v) for v in values[present]}, key=lambda x: (x.casefold(), x))
@@ -74,8 +83,10 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
     remarks = []
     if not present.all():
         missing = int((~present).sum())
-        remarks.append(f"{missing} stud{'y' if missing == 1 else 'ies'} without a {name} left out of the "
-                       "subgroups")
+        remarks.append(
+            f"{missing} stud{'y' if missing == 1 else 'ies'} without a {name} left out of the "
+            "subgroups"
+        )
     results, rows, stuck = {}, [], []
     for level in levels:
         mask = (labels == level).to_numpy()
@@ -89,14 +100,30 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
             if issubclass(category, ConvergenceWarning):
                 stuck.append(level)
         results[level] = res
-        rows.append({"subgroup": level, "k": res.k, "estimate": res.estimate,
-                     "ci_low": res.ci_low, "ci_high": res.ci_high, "pi_low": res.pi_low,
-                     "pi_high": res.pi_high, "pvalue": res.pvalue, "tau2": res.tau2,
-                     "i2": res.i2, "q": res.q, "q_pvalue": res.q_pvalue,
-                     "estimate_model": res.extra["estimate_model"], "se_model": res.se})
+        rows.append(
+            {
+                "subgroup": level,
+                "k": res.k,
+                "estimate": res.estimate,
+                "ci_low": res.ci_low,
+                "ci_high": res.ci_high,
+                "pi_low": res.pi_low,
+                "pi_high": res.pi_high,
+                "pvalue": res.pvalue,
+                "tau2": res.tau2,
+                "i2": res.i2,
+                "q": res.q,
+                "q_pvalue": res.q_pvalue,
+                "estimate_model": res.extra["estimate_model"],
+                "se_model": res.se,
+            }
+        )
     if stuck:
-        warn(f"{result.method} τ² did not converge in subgroups {', '.join(stuck)}; "
-                      "the DerSimonian-Laird τ² was used there", ConvergenceWarning)
+        warn(
+            f"{result.method} τ² did not converge in subgroups {', '.join(stuck)}; "
+            "the DerSimonian-Laird τ² was used there",
+            ConvergenceWarning,
+        )
     table = pd.DataFrame(rows)
     g = len(rows)
     if g >= 2:
@@ -107,18 +134,33 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
     else:
         q_b, p_b = 0.0, None
         remarks.append("fewer than 2 subgroups: no test for subgroup differences")
-    tests = [{"test": "subgroup differences (separate τ²)", "statistic": q_b, "df": g - 1,
-              "pvalue": p_b}]
+    tests = [
+        {"test": "subgroup differences (separate τ²)", "statistic": q_b, "df": g - 1, "pvalue": p_b}
+    ]
     if g >= 2 and result.method in (*REG_METHODS, "EB", "SJ", "MH", "PETO", "GLMM"):
         method = result.method if result.method in REG_METHODS else "REML"
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 reg = regression(result, pd.DataFrame({name: labels}), method=method)
-            tests.append({"test": f"moderator QM (common τ², {method})", "statistic": reg.qm,
-                          "df": reg.qm_df, "pvalue": reg.qm_pvalue})
+            tests.append(
+                {
+                    "test": f"moderator QM (common τ², {method})",
+                    "statistic": reg.qm,
+                    "df": reg.qm_df,
+                    "pvalue": reg.qm_pvalue,
+                }
+            )
         except DataError as err:
             remarks.append(f"no common-τ² moderator test: {err.problems[0].message}")
-    return SubgroupResult(table=table, results=results, overall=result, q_between=q_b,
-                          df_between=g - 1, pvalue_between=p_b, tests=pd.DataFrame(tests),
-                          by=name, remarks=tuple(dict.fromkeys(remarks)))
+    return SubgroupResult(
+        table=table,
+        results=results,
+        overall=result,
+        q_between=q_b,
+        df_between=g - 1,
+        pvalue_between=p_b,
+        tests=pd.DataFrame(tests),
+        by=name,
+        remarks=tuple(dict.fromkeys(remarks)),
+    )

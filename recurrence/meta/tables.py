@@ -25,29 +25,44 @@ ARMS = ("closure", "control")
 
 def _check_table(studies, needed):
     if not isinstance(studies, pd.DataFrame):
-        raise DataError(Problem(f"expected a study table (DataFrame), got {type(studies).__name__}",
-                                fix="load it with recurrence.load_studies()"))
+        raise DataError(
+            Problem(
+                f"expected a study table (DataFrame), got {type(studies).__name__}",
+                fix="load it with recurrence.load_studies()",
+            )
+        )
     missing = [c for c in needed if c not in studies.columns]
     if missing:
-        raise DataError(Problem(f"the study table has no column(s) {missing}",
-                                fix="load it with recurrence.load_studies(), which maps and "
-                                    "checks the columns"))
+        raise DataError(
+            Problem(
+                f"the study table has no column(s) {missing}",
+                fix="load it with recurrence.load_studies(), which maps and checks the columns",
+            )
+        )
 
 
 def _with_remarks(result, remarks):
     if not remarks:
         return result
     if isinstance(result, SubgroupResult):
-        overall = dataclasses.replace(result.overall,
-                                      remarks=tuple(remarks) + result.overall.remarks)
-        return dataclasses.replace(result, overall=overall,
-                                   remarks=tuple(remarks) + result.remarks)
+        overall = dataclasses.replace(
+            result.overall, remarks=tuple(remarks) + result.overall.remarks
+        )
+        return dataclasses.replace(result, overall=overall, remarks=tuple(remarks) + result.remarks)
     return dataclasses.replace(result, remarks=tuple(remarks) + result.remarks)
 
 
-def pool_arm(studies: pd.DataFrame, arm: str = "control", *, transform: str = "logit",
-             method: str = "REML", hksj: bool = False, level: float = 0.95,
-             subgroup: str | None = None, study_ci: str = "exact") -> MetaResult | SubgroupResult:
+def pool_arm(
+    studies: pd.DataFrame,
+    arm: str = "control",
+    *,
+    transform: str = "logit",
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    subgroup: str | None = None,
+    study_ci: str = "exact",
+) -> MetaResult | SubgroupResult:
     """Pool one arm's event rate from a study table.
 
     Parameters
@@ -78,22 +93,43 @@ def pool_arm(studies: pd.DataFrame, arm: str = "control", *, transform: str = "l
     remarks = []
     if (~keep).any():
         left = studies.loc[~keep, "study"].astype(str).tolist()
-        remarks.append(f"{len(left)} stud{'y' if len(left) == 1 else 'ies'} without a {arm} arm "
-                       f"left out: {', '.join(left)}")
+        remarks.append(
+            f"{len(left)} stud{'y' if len(left) == 1 else 'ies'} without a {arm} arm "
+            f"left out: {', '.join(left)}"
+        )
     if rows.empty:
-        raise DataError(Problem(f"no study in the table reports the {arm} arm",
-                                column=events, fix="check the counts"))
-    res = proportions(rows[events].astype(float), rows[total].astype(float), transform=transform,
-                      method=method, hksj=hksj, level=level, labels=rows["study"],
-                      study_ci=study_ci, data=rows)
+        raise DataError(
+            Problem(
+                f"no study in the table reports the {arm} arm",
+                column=events,
+                fix="check the counts",
+            )
+        )
+    res = proportions(
+        rows[events].astype(float),
+        rows[total].astype(float),
+        transform=transform,
+        method=method,
+        hksj=hksj,
+        level=level,
+        labels=rows["study"],
+        study_ci=study_ci,
+        data=rows,
+    )
     if subgroup is not None:
         res = subgroups(res, subgroup)
     return _with_remarks(res, remarks)
 
 
-def compare_studies(studies: pd.DataFrame, measure: str = "RR", *, method: str = "REML",
-                    hksj: bool = False, level: float = 0.95,
-                    subgroup: str | None = None) -> MetaResult | SubgroupResult:
+def compare_studies(
+    studies: pd.DataFrame,
+    measure: str = "RR",
+    *,
+    method: str = "REML",
+    hksj: bool = False,
+    level: float = 0.95,
+    subgroup: str | None = None,
+) -> MetaResult | SubgroupResult:
     """Compare closure with no closure across the two-arm studies of a study table.
 
     Single-arm series are left out (with a remark). ``measure``, ``method``, ``hksj``,
@@ -115,10 +151,21 @@ def compare_studies(studies: pd.DataFrame, measure: str = "RR", *, method: str =
         left = studies.loc[~keep, "study"].astype(str).tolist()
         remarks.append(f"{len(left)} single-arm studies left out: {', '.join(left)}")
     if rows.empty:
-        raise DataError(Problem("no study in the table has both arms",
-                                fix="compare() needs closure and control counts"))
-    res = compare(*(rows[c].astype(float) for c in cols), measure=measure, method=method,
-                  hksj=hksj, level=level, labels=rows["study"], data=rows)
+        raise DataError(
+            Problem(
+                "no study in the table has both arms",
+                fix="compare() needs closure and control counts",
+            )
+        )
+    res = compare(
+        *(rows[c].astype(float) for c in cols),
+        measure=measure,
+        method=method,
+        hksj=hksj,
+        level=level,
+        labels=rows["study"],
+        data=rows,
+    )
     if subgroup is not None:
         res = subgroups(res, subgroup)
     return _with_remarks(res, remarks)

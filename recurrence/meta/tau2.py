@@ -115,8 +115,11 @@ def _pm(yi, vi, tol, maxiter):
         new = x[idx] + step
         bad = ~np.isfinite(new) | (new <= lo[idx]) | (new >= hi[idx])
         new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), new)
-        done = (np.abs(new - x[idx]) <= tol * (1 + np.abs(x[idx]))) | (f == 0) | (
-            hi[idx] - lo[idx] <= tol * (1 + hi[idx]))
+        done = (
+            (np.abs(new - x[idx]) <= tol * (1 + np.abs(x[idx])))
+            | (f == 0)
+            | (hi[idx] - lo[idx] <= tol * (1 + hi[idx]))
+        )
         x[idx] = np.where(f == 0, x[idx], new)
         iters[idx] = it
         converged[idx[done]] = True
@@ -202,8 +205,9 @@ def _fisher(yi, vi, method, tol, maxiter):
     return tau2, converged, iters
 
 
-def estimate_tau2(yi, vi, method: str = "REML", *, tol: float = 1e-10,
-                  maxiter: int = 100) -> Tau2Fit:
+def estimate_tau2(
+    yi, vi, method: str = "REML", *, tol: float = 1e-10, maxiter: int = 100
+) -> Tau2Fit:
     """τ² of each row of ``yi``/``vi`` (shape ``(m, k)``) by ``method``.
 
     Examples
@@ -269,7 +273,6 @@ def q_profile(yi, vi, level: float = 0.95) -> tuple[float, float] | None:
         hi = ss / crit
         while q(hi) > crit:  # pragma: no cover - Q(ss/crit) <= crit always
             hi *= 2
-        return optimize.brentq(lambda t: q(t) - crit, 0.0, hi, xtol=1e-14, rtol=1e-13,
-                               maxiter=500)
+        return optimize.brentq(lambda t: q(t) - crit, 0.0, hi, xtol=1e-14, rtol=1e-13, maxiter=500)
 
     return root(crit_u), root(crit_l)

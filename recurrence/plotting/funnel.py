@@ -69,33 +69,55 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
         for level in reversed(levels):
             region = data["contours"][level]
             colour = _shade(level, levels)
-            ax.fill_betweenx(region["sei"], region["low"], region["high"], color=colour,
-                             lw=0, zorder=0, gid=f"funnel:contour:{level:g}")
+            ax.fill_betweenx(
+                region["sei"],
+                region["low"],
+                region["high"],
+                color=colour,
+                lw=0,
+                zorder=0,
+                gid=f"funnel:contour:{level:g}",
+            )
         labels = {0: f"p > {1 - levels[0]:.2f}"}
         for i, level in enumerate(levels[1:], 1):
             labels[i] = f"{1 - level:.2f} < p < {1 - levels[i - 1]:.2f}"
         for i, level in enumerate(levels):
-            handles.append(Patch(facecolor=_shade(level, levels), edgecolor="0.5",
-                                 label=labels[i]))
-        handles.append(Patch(facecolor=_OUTSIDE, edgecolor="0.5",
-                             label=f"p < {1 - levels[-1]:.2f}"))
-        ax.fill_betweenx([0, se_max], -outer * 10, outer * 10, color=_OUTSIDE, lw=0,
-                         zorder=-1, gid="funnel:background")
+            handles.append(Patch(facecolor=_shade(level, levels), edgecolor="0.5", label=labels[i]))
+        handles.append(
+            Patch(facecolor=_OUTSIDE, edgecolor="0.5", label=f"p < {1 - levels[-1]:.2f}")
+        )
+        ax.fill_betweenx(
+            [0, se_max],
+            -outer * 10,
+            outer * 10,
+            color=_OUTSIDE,
+            lw=0,
+            zorder=-1,
+            gid="funnel:background",
+        )
         ax.axvline(0.0, color="0.3", lw=0.8, zorder=1, gid="funnel:null")
     f = data["funnel"]
     ax.plot(f["low"], f["sei"], ls="--", color="0.2", lw=0.8, zorder=2, gid="funnel:limits")
     ax.plot(f["high"], f["sei"], ls="--", color="0.2", lw=0.8, zorder=2, gid="funnel:limits")
     ax.axvline(data["estimate"], color="0.2", lw=0.8, zorder=2, gid="funnel:estimate")
     obs = studies[~studies["filled"]]
-    ax.scatter(obs["yi"], obs["sei"], s=28, color="black", zorder=4, gid="funnel:study",
-               label="studies")
+    ax.scatter(
+        obs["yi"], obs["sei"], s=28, color="black", zorder=4, gid="funnel:study", label="studies"
+    )
     filled = studies[studies["filled"]]
     if len(filled):
-        ax.scatter(filled["yi"], filled["sei"], s=28, facecolors="white", edgecolors="black",
-                   zorder=4, gid="funnel:filled", label="filled (trim and fill)")
+        ax.scatter(
+            filled["yi"],
+            filled["sei"],
+            s=28,
+            facecolors="white",
+            edgecolors="black",
+            zorder=4,
+            gid="funnel:filled",
+            label="filled (trim and fill)",
+        )
     ax.set_ylim(se_max, 0)
-    span = max(float(np.abs(studies["yi"] - data["estimate"]).max()),
-               1.96 * se_max) * 1.1
+    span = max(float(np.abs(studies["yi"] - data["estimate"]).max()), 1.96 * se_max) * 1.1
     ax.set_xlim(data["estimate"] - span, data["estimate"] + span)
     ax.set_ylabel("Standard error")
     measure = getattr(result, "measure", "")
@@ -111,7 +133,14 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     else:
         ax.set_xlabel(f"Proportion, {getattr(result, 'scale', '')} scale")
     if legend and handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  borderaxespad=0.0, fontsize="small", title="Study's own p-value",
-                  title_fontsize="small", frameon=False)
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+            fontsize="small",
+            title="Study's own p-value",
+            title_fontsize="small",
+            frameon=False,
+        )
     return ax

@@ -41,8 +41,10 @@ def _as_results(result_or_results, labels):
     for i, (label, r) in enumerate(items):
         measure = getattr(r, "measure", None)
         if measure not in RATIO_COLUMN or not isinstance(getattr(r, "table", None), pd.DataFrame):
-            raise TypeError("plot_hazard_ratios takes results of cox(), cause_specific_cox() or "
-                            f"fine_gray(), not {type(r).__name__}")
+            raise TypeError(
+                "plot_hazard_ratios takes results of cox(), cause_specific_cox() or "
+                f"fine_gray(), not {type(r).__name__}"
+            )
         out.append((label or getattr(r, "label", None) or f"model {i + 1}", r))
     return out
 
@@ -75,7 +77,7 @@ def hazard_ratio_data(result_or_results, *, labels=None, terms=None) -> pd.DataF
         terms = list(dict.fromkeys(t for _, r in models for t in r.table.index))
     terms = list(terms)
     k = len(models)
-    offsets = (np.linspace(ROW_SPREAD / 2, -ROW_SPREAD / 2, k) if k > 1 else np.zeros(1))
+    offsets = np.linspace(ROW_SPREAD / 2, -ROW_SPREAD / 2, k) if k > 1 else np.zeros(1)
     rows = []
     for i, (label, r) in enumerate(models):
         col = RATIO_COLUMN[r.measure]
@@ -87,21 +89,49 @@ def hazard_ratio_data(result_or_results, *, labels=None, terms=None) -> pd.DataF
             if not np.isfinite(est) or est <= 0:
                 continue
             lo, hi = row["ci_low"], row["ci_high"]
-            rows.append({"model": label, "measure": r.measure, "term": term, "estimate": est,
-                         "ci_low": lo, "ci_high": hi, "row": len(terms) - 1 - j,
-                         "y": round(float(len(terms) - 1 - j + offsets[i]), 10),
-                         "open_low": not (np.isfinite(lo) and lo > 0),
-                         "open_high": not np.isfinite(hi),
-                         "color": color_for(label, i), "marker": MARKERS[i % len(MARKERS)]})
-    return pd.DataFrame(rows, columns=["model", "measure", "term", "estimate", "ci_low", "ci_high",
-                                       "row", "y", "open_low", "open_high", "color", "marker"])
+            rows.append(
+                {
+                    "model": label,
+                    "measure": r.measure,
+                    "term": term,
+                    "estimate": est,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "row": len(terms) - 1 - j,
+                    "y": round(float(len(terms) - 1 - j + offsets[i]), 10),
+                    "open_low": not (np.isfinite(lo) and lo > 0),
+                    "open_high": not np.isfinite(hi),
+                    "color": color_for(label, i),
+                    "marker": MARKERS[i % len(MARKERS)],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "measure",
+            "term",
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "row",
+            "y",
+            "open_low",
+            "open_high",
+            "color",
+            "marker",
+        ],
+    )
 
 
 def _xlabel(models) -> str:
     measures = {r.measure for _, r in models}
     levels = {getattr(r, "level", 0.95) for _, r in models}
-    words = (MEASURE_WORDS[measures.pop()] if len(measures) == 1
-             else "Hazard ratio: Cox HR, Fine-Gray SHR")
+    words = (
+        MEASURE_WORDS[measures.pop()]
+        if len(measures) == 1
+        else "Hazard ratio: Cox HR, Fine-Gray SHR"
+    )
     ci = f"{100 * levels.pop():g}% CI, " if len(levels) == 1 else "CI, "
     return f"{words} ({ci}log scale)"
 
@@ -145,8 +175,17 @@ def plot_hazard_ratios(result_or_results, ax=None, *, labels=None, terms=None, l
     if ax is None:
         shown = data["term"].nunique() if len(data) else 1
         _, ax = plt.subplots(figsize=(6.0, 1.0 + 0.45 * shown * max(1, len(models)) ** 0.5))
-    finite = np.concatenate([data["estimate"], data.loc[~data["open_low"], "ci_low"],
-                             data.loc[~data["open_high"], "ci_high"]]) if len(data) else [1.0]
+    finite = (
+        np.concatenate(
+            [
+                data["estimate"],
+                data.loc[~data["open_low"], "ci_low"],
+                data.loc[~data["open_high"], "ci_high"],
+            ]
+        )
+        if len(data)
+        else [1.0]
+    )
     lo_edge = min(np.min(finite), 1.0) / 1.5
     hi_edge = max(np.max(finite), 1.0) * 1.5
     ax.set_xscale("log")
@@ -155,9 +194,18 @@ def plot_hazard_ratios(result_or_results, ax=None, *, labels=None, terms=None, l
         lo = np.where(sub["open_low"], lo_edge, sub["ci_low"])
         hi = np.where(sub["open_high"], hi_edge, sub["ci_high"])
         est = sub["estimate"].to_numpy()
-        ax.errorbar(est, sub["y"], xerr=np.vstack([est - lo, hi - est]), fmt=sub["marker"].iloc[0],
-                    color=sub["color"].iloc[0], markersize=5, capsize=2.5, linewidth=1.2,
-                    label=label, gid=f"model:{label}")
+        ax.errorbar(
+            est,
+            sub["y"],
+            xerr=np.vstack([est - lo, hi - est]),
+            fmt=sub["marker"].iloc[0],
+            color=sub["color"].iloc[0],
+            markersize=5,
+            capsize=2.5,
+            linewidth=1.2,
+            label=label,
+            gid=f"model:{label}",
+        )
     ticks = data.drop_duplicates("term")
     ax.set_yticks(ticks["row"].to_numpy(), labels=list(ticks["term"]))
     top = int(ticks["row"].max()) if len(ticks) else 0

@@ -84,7 +84,7 @@ def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotDat
         ylabel = f"Survival free of {_EVENT_WORDS[result.event]}{unit}"
     else:
         ylabel = f"Cumulative incidence of {_EVENT_WORDS[result.event]}{unit}"
-    ticks = (default_ticks(result.max_time) if times is None else np.sort(check_times(times)))
+    ticks = default_ticks(result.max_time) if times is None else np.sort(check_times(times))
     start = dict(zip(result.value_columns, result.start_values, strict=True))
     curves, censored = [], []
     table = result.table
@@ -96,16 +96,38 @@ def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotDat
             frame[dst] = scale * np.concatenate(([start[src]], b[src].to_numpy()))
         curves.append(pd.DataFrame(frame))
         cens = b[b["censored"] > 0]
-        censored.append(pd.DataFrame({"group": g, "time": cens["time"].to_numpy(),
-                                      "value": scale * cens[value].to_numpy()}))
+        censored.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "time": cens["time"].to_numpy(),
+                    "value": scale * cens[value].to_numpy(),
+                }
+            )
+        )
     risk = result.at_risk(ticks)[["group", "time", "at_risk"]]
-    return CurvePlotData(curves=pd.concat(curves, ignore_index=True),
-                         censored=pd.concat(censored, ignore_index=True), at_risk=risk,
-                         ticks=ticks, groups=tuple(result.groups), xlabel=XLABEL, ylabel=ylabel)
+    return CurvePlotData(
+        curves=pd.concat(curves, ignore_index=True),
+        censored=pd.concat(censored, ignore_index=True),
+        at_risk=risk,
+        ticks=ticks,
+        groups=tuple(result.groups),
+        xlabel=XLABEL,
+        ylabel=ylabel,
+    )
 
 
-def plot_survival(result, ax=None, *, times=None, ci: bool = True, censor_ticks: bool = True,
-                  risk_table: bool = True, percent: bool = True, legend: bool = True):
+def plot_survival(
+    result,
+    ax=None,
+    *,
+    times=None,
+    ci: bool = True,
+    censor_ticks: bool = True,
+    risk_table: bool = True,
+    percent: bool = True,
+    legend: bool = True,
+):
     """Kaplan-Meier curves per arm with log(−log) bands, censoring ticks and an
     at-risk table under the x axis.
 
@@ -134,13 +156,28 @@ def plot_survival(result, ax=None, *, times=None, ci: bool = True, censor_ticks:
     'Months since surgery'
     """
     data = curve_plot_data(result, times=times, percent=percent)
-    return _draw_curves(data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table,
-                        legend=legend, top=100.0 if percent else 1.0)
+    return _draw_curves(
+        data,
+        ax,
+        ci=ci,
+        censor_ticks=censor_ticks,
+        risk_table=risk_table,
+        legend=legend,
+        top=100.0 if percent else 1.0,
+    )
 
 
-def plot_cumulative_incidence(result, ax=None, *, times=None, ci: bool = True,
-                              censor_ticks: bool = False, risk_table: bool = True,
-                              percent: bool = True, legend: bool = True):
+def plot_cumulative_incidence(
+    result,
+    ax=None,
+    *,
+    times=None,
+    ci: bool = True,
+    censor_ticks: bool = False,
+    risk_table: bool = True,
+    percent: bool = True,
+    legend: bool = True,
+):
     """Aalen-Johansen cumulative incidence per arm with interval bands and an at-risk
     table under the x axis.
 
@@ -155,8 +192,9 @@ def plot_cumulative_incidence(result, ax=None, *, times=None, ci: bool = True,
     'Cumulative incidence of reherniation (%)'
     """
     data = curve_plot_data(result, times=times, percent=percent)
-    return _draw_curves(data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table,
-                        legend=legend, top=None)
+    return _draw_curves(
+        data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table, legend=legend, top=None
+    )
 
 
 def _new_axes(n_rows: int):
@@ -177,12 +215,27 @@ def _draw_curves(data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legen
         cur = data.curves[data.curves["group"] == g]
         ax.step(cur["time"], cur["value"], where="post", color=color, label=g, gid=f"curve:{g}")
         if ci:
-            ax.fill_between(cur["time"], cur["ci_low"], cur["ci_high"], step="post",
-                            color=color, alpha=0.18, linewidth=0, gid=f"band:{g}")
+            ax.fill_between(
+                cur["time"],
+                cur["ci_low"],
+                cur["ci_high"],
+                step="post",
+                color=color,
+                alpha=0.18,
+                linewidth=0,
+                gid=f"band:{g}",
+            )
         if censor_ticks:
             cen = data.censored[data.censored["group"] == g]
-            ax.plot(cen["time"], cen["value"], linestyle="none", marker="|", markersize=5,
-                    color=color, gid=f"censored:{g}")
+            ax.plot(
+                cen["time"],
+                cen["value"],
+                linestyle="none",
+                marker="|",
+                markersize=5,
+                color=color,
+                gid=f"censored:{g}",
+            )
     ax.set_xlim(0, max(data.ticks[-1], data.curves["time"].max()) if len(data.ticks) else None)
     ax.set_xticks(data.ticks)
     ax.set_xlabel(XLABEL)
@@ -197,31 +250,60 @@ def _draw_curves(data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legen
 
 def _draw_risk_table(ax, data: CurvePlotData) -> None:
     """Numbers at risk under the x axis: one row per group, numbers at the x ticks."""
-    first = 40.0   # points below the axis: tick labels and the x label come first
+    first = 40.0  # points below the axis: tick labels and the x label come first
     step = 11.0
     widest = max((len(f"{int(n):,}") for n in data.at_risk["at_risk"]), default=1)
-    gap = 4.0 + 3.0 * widest   # clear of the (centred) number at the first tick
-    ax.annotate("Number at risk", xy=(0, 0), xycoords="axes fraction",
-                xytext=(-gap, -first), textcoords="offset points", ha="left", va="top",
-                fontsize="small", fontweight="bold", annotation_clip=False,
-                gid=AT_RISK_LABEL_GID)
+    gap = 4.0 + 3.0 * widest  # clear of the (centred) number at the first tick
+    ax.annotate(
+        "Number at risk",
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(-gap, -first),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize="small",
+        fontweight="bold",
+        annotation_clip=False,
+        gid=AT_RISK_LABEL_GID,
+    )
     for i, g in enumerate(data.groups):
         color = color_for(g, i)
         y = -(first + step * (i + 1))
-        ax.annotate(g, xy=(0, 0), xycoords="axes fraction", xytext=(-gap, y),
-                    textcoords="offset points", ha="right", va="top", fontsize="small",
-                    color=color, annotation_clip=False, gid=AT_RISK_LABEL_GID)
+        ax.annotate(
+            g,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(-gap, y),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize="small",
+            color=color,
+            annotation_clip=False,
+            gid=AT_RISK_LABEL_GID,
+        )
         rows = data.at_risk[data.at_risk["group"] == g]
         for t, n in zip(rows["time"], rows["at_risk"], strict=True):
-            ax.annotate(f"{int(n):,}", xy=(t, 0), xycoords=("data", "axes fraction"),
-                        xytext=(0, y), textcoords="offset points", ha="center", va="top",
-                        fontsize="small", color=color, annotation_clip=False,
-                        gid=f"{AT_RISK_GID}:{g}")
+            ax.annotate(
+                f"{int(n):,}",
+                xy=(t, 0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, y),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize="small",
+                color=color,
+                annotation_clip=False,
+                gid=f"{AT_RISK_GID}:{g}",
+            )
 
 
 # ---------------------------------------------------------------------------------------
 # headline rates
 # ---------------------------------------------------------------------------------------
+
 
 def rates_plot_data(result, *, percent: bool = True) -> pd.DataFrame:
     """Points of :func:`plot_reherniation_rates`: one row per arm, horizon and estimator
@@ -249,13 +331,24 @@ def rates_plot_data(result, *, percent: bool = True) -> pd.DataFrame:
     for h_i, h in enumerate(horizons):
         for g_i, g in enumerate(groups):
             r = tab[(tab["time"] == h) & (tab["group"] == g)].iloc[0]
-            for e_i, (name, v, lo, hi) in enumerate((
+            for e_i, (name, v, lo, hi) in enumerate(
+                (
                     ("Aalen-Johansen", r["incidence"], r["ci_low"], r["ci_high"]),
-                    ("1 − Kaplan-Meier", r["one_minus_km"], r["km_ci_low"], r["km_ci_high"]))):
+                    ("1 − Kaplan-Meier", r["one_minus_km"], r["km_ci_low"], r["km_ci_high"]),
+                )
+            ):
                 slot = 2 * g_i + e_i
-                rows.append({"group": g, "time": h, "estimator": name,
-                             "x": h_i - 0.4 + width * (slot + 0.5),
-                             "value": scale * v, "ci_low": scale * lo, "ci_high": scale * hi})
+                rows.append(
+                    {
+                        "group": g,
+                        "time": h,
+                        "estimator": name,
+                        "x": h_i - 0.4 + width * (slot + 0.5),
+                        "value": scale * v,
+                        "ci_low": scale * lo,
+                        "ci_high": scale * hi,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -283,20 +376,38 @@ def plot_reherniation_rates(result, ax=None, *, percent: bool = True):
         for name, face in (("Aalen-Johansen", color), ("1 − Kaplan-Meier", "white")):
             sel = pts[(pts["group"] == g) & (pts["estimator"] == name)]
             err = np.vstack([sel["value"] - sel["ci_low"], sel["ci_high"] - sel["value"]])
-            ax.errorbar(sel["x"], sel["value"], yerr=err, fmt="o" if face != "white" else "s",
-                        color=color, markerfacecolor=face, capsize=2, linewidth=1,
-                        gid=f"rates:{g}:{name}")
+            ax.errorbar(
+                sel["x"],
+                sel["value"],
+                yerr=err,
+                fmt="o" if face != "white" else "s",
+                color=color,
+                markerfacecolor=face,
+                capsize=2,
+                linewidth=1,
+                gid=f"rates:{g}:{name}",
+            )
     horizons = list(dict.fromkeys(result.table["time"]))
     ax.set_xticks(range(len(horizons)))
     ax.set_xticklabels([f"{h:g}" for h in horizons])
     ax.set_xlabel(XLABEL)
     ax.set_ylabel("Reherniation (%)" if percent else "Reherniation (proportion)")
     ax.set_ylim(bottom=0)
-    handles = [Line2D([], [], color=color_for(g, i), marker="o", linestyle="none", label=g)
-               for i, g in enumerate(result.groups)]
-    handles += [Line2D([], [], color="0.3", marker="o", linestyle="none",
-                       label="Aalen-Johansen"),
-                Line2D([], [], color="0.3", marker="s", markerfacecolor="white",
-                       linestyle="none", label="1 − Kaplan-Meier")]
+    handles = [
+        Line2D([], [], color=color_for(g, i), marker="o", linestyle="none", label=g)
+        for i, g in enumerate(result.groups)
+    ]
+    handles += [
+        Line2D([], [], color="0.3", marker="o", linestyle="none", label="Aalen-Johansen"),
+        Line2D(
+            [],
+            [],
+            color="0.3",
+            marker="s",
+            markerfacecolor="white",
+            linestyle="none",
+            label="1 − Kaplan-Meier",
+        ),
+    ]
     ax.legend(handles=handles, loc="upper left")
     return ax

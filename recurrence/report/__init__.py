@@ -15,7 +15,7 @@ Examples
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 import html as _html
 import os
 import re
@@ -65,17 +65,30 @@ class Report:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables, unrounded, for a spreadsheet."""
         a = self.analyses
-        out = {"rates": a.rates.verdicts(), "table_one": a.table_one.table,
-               "rmst": a.rmst.table, "range_checks": pd.concat([c.table for c in a.ranges],
-                                                               ignore_index=True)}
-        models = {"cox": a.cox, "cox_adjusted": a.cox_adjusted, "fine_gray": a.fine_gray,
-                  "fine_gray_adjusted": a.fine_gray_adjusted}
-        out["models"] = pd.concat([m.table.assign(model=name) for name, m in models.items()
-                                   if m is not None]).rename_axis("term").reset_index()
-        for name, res in (("pooled_rate_without_closure", a.pooled_control),
-                          ("pooled_rate_with_closure", a.pooled_closure),
-                          ("risk_ratio", a.effect_rr), ("odds_ratio", a.effect_or),
-                          ("with_this_cohort", a.with_cohort)):
+        out = {
+            "rates": a.rates.verdicts(),
+            "table_one": a.table_one.table,
+            "rmst": a.rmst.table,
+            "range_checks": pd.concat([c.table for c in a.ranges], ignore_index=True),
+        }
+        models = {
+            "cox": a.cox,
+            "cox_adjusted": a.cox_adjusted,
+            "fine_gray": a.fine_gray,
+            "fine_gray_adjusted": a.fine_gray_adjusted,
+        }
+        out["models"] = (
+            pd.concat([m.table.assign(model=name) for name, m in models.items() if m is not None])
+            .rename_axis("term")
+            .reset_index()
+        )
+        for name, res in (
+            ("pooled_rate_without_closure", a.pooled_control),
+            ("pooled_rate_with_closure", a.pooled_closure),
+            ("risk_ratio", a.effect_rr),
+            ("odds_ratio", a.effect_or),
+            ("with_this_cohort", a.with_cohort),
+        ):
             if res is not None:
                 out[f"studies_{name}"] = res.table
         return out
@@ -97,8 +110,10 @@ class Report:
 
     def _repr_html_(self) -> str:
         # An iframe keeps the report's page CSS from restyling the notebook.
-        return (f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" '
-                'style="width:100%;height:900px;border:1px solid #ccc"></iframe>')
+        return (
+            f'<iframe srcdoc="{_html.escape(self.html, quote=True)}" '
+            'style="width:100%;height:900px;border:1px solid #ccc"></iframe>'
+        )
 
 
 def _progress(progress) -> Callable[[str], None]:
@@ -119,12 +134,22 @@ def _progress(progress) -> Callable[[str], None]:
     return tick
 
 
-def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
-          html: str | os.PathLike | None = None, tables: str | os.PathLike | None = None,
-          horizon: float = 24.0, title: str | None = None,
-          columns: dict | None = None, study_columns: dict | None = None,
-          sheet: str | int | None = None, options: Options | None = None, progress=None,
-          command: str | None = None) -> Report:
+def build(
+    cohort=None,
+    studies=None,
+    *,
+    out: str | os.PathLike | None = None,
+    html: str | os.PathLike | None = None,
+    tables: str | os.PathLike | None = None,
+    horizon: float = 24.0,
+    title: str | None = None,
+    columns: dict | None = None,
+    study_columns: dict | None = None,
+    sheet: str | int | None = None,
+    options: Options | None = None,
+    progress=None,
+    command: str | None = None,
+) -> Report:
     """Build the report.
 
     Parameters
@@ -165,33 +190,52 @@ def build(cohort=None, studies=None, *, out: str | os.PathLike | None = None,
     cohort_frame = load_cohort(cohort, columns=columns, sheet=sheet)
     study_frame = load_studies(studies, columns=study_columns)
     if study_frame.empty:
-        raise DataError(Problem("the study table has no study to analyse"),
-                        source=_name(studies, "studies"))
+        raise DataError(
+            Problem("the study table has no study to analyse"), source=_name(studies, "studies")
+        )
     opts = options or Options()
     opts = Options(**{**opts.__dict__, "horizon": float(horizon)})
     cohort_name = _name(cohort, "packaged synthetic cohort")
     studies_name = _name(studies, "packaged published studies")
-    analyses = run_analyses(cohort_frame, study_frame, opts, cohort_name=cohort_name,
-                            studies_name=studies_name, progress=tick)
+    analyses = run_analyses(
+        cohort_frame,
+        study_frame,
+        opts,
+        cohort_name=cohort_name,
+        studies_name=studies_name,
+        progress=tick,
+    )
     tick("figures")
     figs = figures(analyses)
     tick("document")
     truth = cohort_frame.attrs.get("truth") or {}
-    repro = provenance({"cohort": _path(cohort), "studies": _path(studies)},
-                       seed=truth.get("seed") if cohort is None else None,
-                       command=command or "recurrence.report.build()",
-                       options={"horizon (months)": f"{opts.horizon:g}",
-                                "rate times (months)": ", ".join(f"{t:g}" for t in opts.times),
-                                "confidence level": f"{opts.level:g}",
-                                "proportion transform": opts.transform,
-                                "tau² estimator": opts.method, "HKSJ": str(opts.hksj),
-                                "effect measure": opts.measure})
+    repro = provenance(
+        {"cohort": _path(cohort), "studies": _path(studies)},
+        seed=truth.get("seed") if cohort is None else None,
+        command=command or "recurrence.report.build()",
+        options={
+            "horizon (months)": f"{opts.horizon:g}",
+            "rate times (months)": ", ".join(f"{t:g}" for t in opts.times),
+            "confidence level": f"{opts.level:g}",
+            "proportion transform": opts.transform,
+            "tau² estimator": opts.method,
+            "HKSJ": str(opts.hksj),
+            "effect measure": opts.measure,
+        },
+    )
     from .. import __version__
 
-    today = _dt.date.today().isoformat()
-    ctx = context(analyses, study_frame, figs, title=title or DEFAULT_TITLE,
-                  subtitle=f"{cohort_name} · {studies_name} · {today}",
-                  version=__version__, css=_read("report.css"), repro=repro)
+    today = dt.date.today().isoformat()
+    ctx = context(
+        analyses,
+        study_frame,
+        figs,
+        title=title or DEFAULT_TITLE,
+        subtitle=f"{cohort_name} · {studies_name} · {today}",
+        version=__version__,
+        css=_read("report.css"),
+        repro=repro,
+    )
     document = _template().render(**ctx)
     _no_identifiers(document, cohort_frame)
     report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE)
@@ -223,8 +267,9 @@ def _read(name: str) -> str:
 def _template():
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
     return env.from_string(_read("report.html.j2"))
 
 
@@ -244,5 +289,7 @@ def _no_identifiers(document: str, cohort: pd.DataFrame) -> None:
     ids = cohort["patient_id"].dropna().astype(str)
     leaked = ids[ids.isin(words) & ~ids.str.fullmatch(r"\d+")]
     if len(leaked):
-        raise RuntimeError(f"the report would print {len(leaked)} patient identifier(s); "
-                           "nothing was written (please report this as a bug)")
+        raise RuntimeError(
+            f"the report would print {len(leaked)} patient identifier(s); "
+            "nothing was written (please report this as a bug)"
+        )

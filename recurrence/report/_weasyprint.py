@@ -24,11 +24,14 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
             warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
             import weasyprint
     except (ImportError, OSError) as exc:  # OSError: Pango missing
-        raise DataError(Problem(
-            f"the PDF engine (WeasyPrint) cannot load: {exc}",
-            fix="install the report extra (pip install 'recurrence[report]') and the system "
+        raise DataError(
+            Problem(
+                f"the PDF engine (WeasyPrint) cannot load: {exc}",
+                fix="install the report extra (pip install 'recurrence[report]') and the system "
                 "Pango library (apt install libpango-1.0-0 libpangoft2-1.0-0); the HTML "
-                "report works without it")) from exc
+                "report works without it",
+            )
+        ) from exc
     # WeasyPrint logs every unsupported CSS property at WARNING: keep the terminal clean.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)

@@ -21,8 +21,18 @@ __all__ = ["Analyses", "Options", "run_analyses"]
 #: Covariates of the adjusted models, when the cohort has them.
 ADJUST = ("age", "smoker", "diabetes", "defect_width_mm")
 #: Columns table one may show: the canonical covariates (free text is never printed).
-TABLE_ONE = ("age", "sex", "bmi", "smoker", "diabetes", "defect_width_mm", "disc_height_mm",
-             "level", "approach", "site")
+TABLE_ONE = (
+    "age",
+    "sex",
+    "bmi",
+    "smoker",
+    "diabetes",
+    "defect_width_mm",
+    "disc_height_mm",
+    "level",
+    "approach",
+    "site",
+)
 
 
 @dataclass(frozen=True)
@@ -78,13 +88,28 @@ class Analyses:
     notes: tuple[str, ...] = ()
 
 
-STEPS = ("data", "survival curves", "effect of closure", "pooled rates", "pooled effects",
-         "bias and sensitivity", "subgroups", "cohort as a study", "range checks")
+STEPS = (
+    "data",
+    "survival curves",
+    "effect of closure",
+    "pooled rates",
+    "pooled effects",
+    "bias and sensitivity",
+    "subgroups",
+    "cohort as a study",
+    "range checks",
+)
 
 
-def run_analyses(cohort: pd.DataFrame, studies: pd.DataFrame, options: Options, *,
-                 cohort_name: str = "cohort", studies_name: str = "studies",
-                 progress: Callable[[str], None] | None = None) -> Analyses:
+def run_analyses(
+    cohort: pd.DataFrame,
+    studies: pd.DataFrame,
+    options: Options,
+    *,
+    cohort_name: str = "cohort",
+    studies_name: str = "studies",
+    progress: Callable[[str], None] | None = None,
+) -> Analyses:
     """Run every analysis of the report. ``progress(step)`` is called before each step."""
     from .. import meta
     from ..survival import (
@@ -99,18 +124,24 @@ def run_analyses(cohort: pd.DataFrame, studies: pd.DataFrame, options: Options, 
     from ..tableone import table_one
 
     tick = progress or (lambda step: None)
-    out: dict = {"options": options, "cohort_name": cohort_name, "studies_name": studies_name,
-                 "n": len(cohort)}
+    out: dict = {
+        "options": options,
+        "cohort_name": cohort_name,
+        "studies_name": studies_name,
+        "n": len(cohort),
+    }
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
         shown = [c for c in TABLE_ONE if c in cohort.columns]
-        hidden = [c for c in cohort.columns if c not in (*shown, "patient_id", "closure", "time",
-                                                         "event")]
+        hidden = [
+            c for c in cohort.columns if c not in (*shown, "patient_id", "closure", "time", "event")
+        ]
         if hidden:
-            notes.append(f"Columns not shown in table one (not canonical covariates): "
-                         f"{', '.join(hidden)}.")
+            notes.append(
+                f"Columns not shown in table one (not canonical covariates): {', '.join(hidden)}."
+            )
         out["table_one"] = table_one(cohort, variables=shown)
 
         tick("survival curves")
@@ -125,22 +156,29 @@ def run_analyses(cohort: pd.DataFrame, studies: pd.DataFrame, options: Options, 
         out["adjusted_for"] = adjust
         out["cox"] = cox(cohort, ["closure"], level=options.level)
         out["fine_gray"] = fine_gray(cohort, ["closure"], level=options.level)
-        out["cox_adjusted"] = cox(cohort, ["closure", *adjust], level=options.level) if adjust else None
-        out["fine_gray_adjusted"] = (fine_gray(cohort, ["closure", *adjust], level=options.level)
-                                     if adjust else None)
+        out["cox_adjusted"] = (
+            cox(cohort, ["closure", *adjust], level=options.level) if adjust else None
+        )
+        out["fine_gray_adjusted"] = (
+            fine_gray(cohort, ["closure", *adjust], level=options.level) if adjust else None
+        )
 
         tick("pooled rates")
         kw = {"method": options.method, "level": options.level}
-        out["pooled_control"] = _maybe(lambda: meta.pool_arm(
-            studies, arm="control", transform=options.transform, **kw))
-        out["pooled_closure"] = _maybe(lambda: meta.pool_arm(
-            studies, arm="closure", transform=options.transform, **kw))
+        out["pooled_control"] = _maybe(
+            lambda: meta.pool_arm(studies, arm="control", transform=options.transform, **kw)
+        )
+        out["pooled_closure"] = _maybe(
+            lambda: meta.pool_arm(studies, arm="closure", transform=options.transform, **kw)
+        )
 
         tick("pooled effects")
-        out["effect_rr"] = _maybe(lambda: meta.compare_studies(
-            studies, measure="RR", hksj=options.hksj, **kw))
-        out["effect_or"] = _maybe(lambda: meta.compare_studies(
-            studies, measure="OR", hksj=options.hksj, **kw))
+        out["effect_rr"] = _maybe(
+            lambda: meta.compare_studies(studies, measure="RR", hksj=options.hksj, **kw)
+        )
+        out["effect_or"] = _maybe(
+            lambda: meta.compare_studies(studies, measure="OR", hksj=options.hksj, **kw)
+        )
         main = out["effect_rr"] if options.measure == "RR" else out["effect_or"]
 
         tick("bias and sensitivity")
@@ -152,20 +190,32 @@ def run_analyses(cohort: pd.DataFrame, studies: pd.DataFrame, options: Options, 
 
         tick("subgroups")
         out["subgroups"] = {
-            col: res for col in ("device", "approach") if col in studies.columns
+            col: res
+            for col in ("device", "approach")
+            if col in studies.columns
             and studies[col].nunique() > 1
-            and (res := _maybe(lambda c=col: meta.compare_studies(
-                studies, measure=options.measure, hksj=options.hksj, subgroup=c, **kw))) is not None
+            and (
+                res := _maybe(
+                    lambda c=col: meta.compare_studies(
+                        studies, measure=options.measure, hksj=options.hksj, subgroup=c, **kw
+                    )
+                )
+            )
+            is not None
         }
 
         tick("cohort as a study")
-        row = _maybe(lambda: meta.cohort_as_study(cohort, horizon=options.horizon,
-                                                  label=options.cohort_label))
+        row = _maybe(
+            lambda: meta.cohort_as_study(
+                cohort, horizon=options.horizon, label=options.cohort_label
+            )
+        )
         out["cohort_study"] = row
         if row is not None:
             both = pd.concat([studies, row], ignore_index=True)
-            out["with_cohort"] = _maybe(lambda: meta.compare_studies(
-                both, measure=options.measure, hksj=options.hksj, **kw))
+            out["with_cohort"] = _maybe(
+                lambda: meta.compare_studies(both, measure=options.measure, hksj=options.hksj, **kw)
+            )
 
         tick("range checks")
         out["ranges"] = tuple(_range_checks(out, options))
@@ -189,18 +239,30 @@ def _range_checks(out: dict, options: Options) -> list[RangeCheck]:
     for _, row in out["rates"].table.iterrows():
         if pd.isna(row["incidence"]):
             continue
-        checks.append(check_range(row["incidence"], ci_low=row["ci_low"], ci_high=row["ci_high"],
-                                  arm=row["group"] if row["group"] in ("closure", "no closure")
-                                  else None, level=options.level,
-                                  label=f"{options.cohort_label}: {row['group']}, "
-                                        f"{row['time']:g} months"))
+        checks.append(
+            check_range(
+                row["incidence"],
+                ci_low=row["ci_low"],
+                ci_high=row["ci_high"],
+                arm=row["group"] if row["group"] in ("closure", "no closure") else None,
+                level=options.level,
+                label=f"{options.cohort_label}: {row['group']}, {row['time']:g} months",
+            )
+        )
     for arm, key in (("no closure", "pooled_control"), ("closure", "pooled_closure")):
         res = out[key]
         if res is None:
             continue
         checks.append(check_range(res, arm=arm, label=f"published studies: {arm}, pooled"))
         for _, row in res.table.iterrows():  # each study's own rate, as in its forest plot
-            checks.append(check_range(row["estimate"], ci_low=row["ci_low"], ci_high=row["ci_high"],
-                                      arm=arm, level=options.level,
-                                      label=f"{row['study']}: {arm}"))
+            checks.append(
+                check_range(
+                    row["estimate"],
+                    ci_low=row["ci_low"],
+                    ci_high=row["ci_high"],
+                    arm=arm,
+                    level=options.level,
+                    label=f"{row['study']}: {arm}",
+                )
+            )
     return checks

@@ -66,12 +66,16 @@ def figures(a: Analyses) -> dict[str, Markup]:
     out = {
         "cif": svg_image(lambda: a.incidence.plot(), alt="cumulative incidence by arm"),
         "km": svg_image(lambda: _zoomed_km(a), width=5.6, alt="Kaplan-Meier by arm"),
-        "hr": svg_image(lambda: plot_hazard_ratios(_hazard_models(a), terms=["closure"]),
-                        width=PAGE_WIDTH, alt="hazard ratios of closure"),
+        "hr": svg_image(
+            lambda: plot_hazard_ratios(_hazard_models(a), terms=["closure"]),
+            width=PAGE_WIDTH,
+            alt="hazard ratios of closure",
+        ),
         "range": svg_image(lambda: plot_range(list(a.ranges)), alt="rates against the range"),
     }
     optional = {
-        "forest_control": a.pooled_control, "forest_closure": a.pooled_closure,
+        "forest_control": a.pooled_control,
+        "forest_closure": a.pooled_closure,
         "forest_rr": a.effect_rr if a.options.measure == "RR" else a.effect_or,
         "forest_cohort": a.with_cohort,
     }

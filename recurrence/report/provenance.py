@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 import hashlib
 import platform
 import sys
@@ -11,8 +11,19 @@ from pathlib import Path
 
 __all__ = ["PACKAGES", "provenance", "sha256"]
 
-PACKAGES = ("recurrence", "numpy", "pandas", "scipy", "statsmodels", "lifelines", "matplotlib",
-            "seaborn", "pandera", "weasyprint", "jinja2")
+PACKAGES = (
+    "recurrence",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "lifelines",
+    "matplotlib",
+    "seaborn",
+    "pandera",
+    "weasyprint",
+    "jinja2",
+)
 
 
 def sha256(path: str | Path) -> str:
@@ -32,8 +43,13 @@ def sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def provenance(inputs: dict[str, str | Path | None], *, seed: int | None = None,
-               command: str | None = None, options: dict | None = None) -> dict:
+def provenance(
+    inputs: dict[str, str | Path | None],
+    *,
+    seed: int | None = None,
+    command: str | None = None,
+    options: dict | None = None,
+) -> dict:
     """Versions, input files with their SHA-256, seed, command line and options."""
     versions = {}
     for name in PACKAGES:
@@ -50,7 +66,7 @@ def provenance(inputs: dict[str, str | Path | None], *, seed: int | None = None,
         else:
             files.append({"role": role, "file": str(path), "sha256": "–"})
     return {
-        "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "python": sys.version.split()[0],
         "platform": platform.platform(terse=True),
         "versions": versions,

@@ -22,5 +22,14 @@ from .logrank import logrank
 from .rates import reherniation_rates
 from .rmst import rmst
 
-__all__ = ["cause_specific_cox", "cox", "cumulative_incidence", "fine_gray", "iptw_weights",
-           "kaplan_meier", "logrank", "reherniation_rates", "rmst"]
+__all__ = [
+    "cause_specific_cox",
+    "cox",
+    "cumulative_incidence",
+    "fine_gray",
+    "iptw_weights",
+    "kaplan_meier",
+    "logrank",
+    "reherniation_rates",
+    "rmst",
+]

@@ -48,13 +48,20 @@ class SurvivalData:
 
 def _check_cohort(cohort: pd.DataFrame) -> None:
     if not isinstance(cohort, pd.DataFrame):
-        raise DataError(Problem(f"expected a cohort DataFrame, got {type(cohort).__name__}",
-                                fix="load it with recurrence.load_cohort()"))
+        raise DataError(
+            Problem(
+                f"expected a cohort DataFrame, got {type(cohort).__name__}",
+                fix="load it with recurrence.load_cohort()",
+            )
+        )
     missing = [c for c in ("time", "event") if c not in cohort.columns]
     if missing:
-        raise DataError(Problem(f"the cohort has no column(s) {missing}",
-                                fix="load it with recurrence.load_cohort(), which maps and checks "
-                                    "the columns"))
+        raise DataError(
+            Problem(
+                f"the cohort has no column(s) {missing}",
+                fix="load it with recurrence.load_cohort(), which maps and checks the columns",
+            )
+        )
     if len(cohort) == 0:
         raise DataError(Problem("the cohort has no rows"))
 
@@ -65,8 +72,12 @@ def design_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[
     parts, terms = [], []
     for name in covariates:
         if name not in cohort.columns:
-            raise DataError(Problem(f"covariate '{name}' is not in the cohort",
-                                    fix=f"use one of {list(cohort.columns)}"))
+            raise DataError(
+                Problem(
+                    f"covariate '{name}' is not in the cohort",
+                    fix=f"use one of {list(cohort.columns)}",
+                )
+            )
         s = cohort[name]
         if pd.api.types.is_bool_dtype(s):
             parts.append(s.astype("Float64").astype(float).rename(name))
@@ -84,9 +95,15 @@ def design_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[
     return frame, terms
 
 
-def prepare(cohort: pd.DataFrame, by: str | None = "closure", *, covariates=(),
-            strata: str | None = None, cluster: str | None = None,
-            weights: str | np.ndarray | None = None) -> SurvivalData:
+def prepare(
+    cohort: pd.DataFrame,
+    by: str | None = "closure",
+    *,
+    covariates=(),
+    strata: str | None = None,
+    cluster: str | None = None,
+    weights: str | np.ndarray | None = None,
+) -> SurvivalData:
     """Extract and check what a survival estimator needs from a cohort table.
 
     Rows with a missing ``by``, covariate, stratum or cluster value are left out, and
@@ -103,31 +120,50 @@ def prepare(cohort: pd.DataFrame, by: str | None = "closure", *, covariates=(),
     keep = pd.Series(True, index=cohort.index)
     if by is not None:
         if by not in cohort.columns:
-            raise DataError(Problem(f"grouping column '{by}' is not in the cohort",
-                                    fix=f"use one of {list(cohort.columns)}, or by=None"))
+            raise DataError(
+                Problem(
+                    f"grouping column '{by}' is not in the cohort",
+                    fix=f"use one of {list(cohort.columns)}, or by=None",
+                )
+            )
         keep &= cohort[by].notna()
     xframe, terms = design_matrix(cohort, list(covariates))
     keep &= xframe.notna().all(axis=1)
     for col in (strata, cluster):
         if col is not None:
             if col not in cohort.columns:
-                raise DataError(Problem(f"column '{col}' is not in the cohort",
-                                        fix=f"use one of {list(cohort.columns)}"))
+                raise DataError(
+                    Problem(
+                        f"column '{col}' is not in the cohort",
+                        fix=f"use one of {list(cohort.columns)}",
+                    )
+                )
             keep &= cohort[col].notna()
     w = None
     if weights is not None:
-        w = (cohort[weights] if isinstance(weights, str) else pd.Series(np.asarray(weights, float),
-                                                                         index=cohort.index))
+        w = (
+            cohort[weights]
+            if isinstance(weights, str)
+            else pd.Series(np.asarray(weights, float), index=cohort.index)
+        )
         w = w.astype(float)
         bad = ~np.isfinite(w) | (w < 0)
         if bad.any():
             rows = tuple(int(i) + 1 for i in np.flatnonzero(bad.to_numpy()))
             raise DataError(Problem("weights must be finite and ≥ 0", column="weights", rows=rows))
     dropped = int((~keep).sum())
-    remarks = (f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values",
-               ) if dropped else ()
-    needed = ["time", "event", *([by] if by else []), *([strata] if strata else []),
-              *([cluster] if cluster else [])]
+    remarks = (
+        (f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values",)
+        if dropped
+        else ()
+    )
+    needed = [
+        "time",
+        "event",
+        *([by] if by else []),
+        *([strata] if strata else []),
+        *([cluster] if cluster else []),
+    ]
     sub = cohort.loc[keep.to_numpy(), list(dict.fromkeys(needed))]  # only what is used
     if len(sub) == 0:
         raise DataError(Problem("no patient is left after leaving out missing values"))
@@ -143,9 +179,16 @@ def prepare(cohort: pd.DataFrame, by: str | None = "closure", *, covariates=(),
         st, st_labels = cat.codes.astype(np.int64), tuple(cat.categories)
     cl = None if cluster is None else pd.factorize(sub[cluster])[0].astype(np.int64)
     return SurvivalData(
-        time=sub["time"].to_numpy(float), event=sub["event"].to_numpy(np.int64),
-        group=codes, groups=groups, x=xframe.loc[keep].to_numpy(float), terms=tuple(terms),
-        strata=st, strata_labels=st_labels, cluster=cl,
+        time=sub["time"].to_numpy(float),
+        event=sub["event"].to_numpy(np.int64),
+        group=codes,
+        groups=groups,
+        x=xframe.loc[keep].to_numpy(float),
+        terms=tuple(terms),
+        strata=st,
+        strata_labels=st_labels,
+        cluster=cl,
         weights=None if w is None else w.loc[keep].to_numpy(float),
-        dropped=dropped, remarks=remarks,
+        dropped=dropped,
+        remarks=remarks,
     )

@@ -56,28 +56,43 @@ EVENT_NAMES = {1: "reherniation", 2: "competing event", "any": "reherniation or 
 # input
 # ---------------------------------------------------------------------------------------
 
-def prepare_checked(cohort: pd.DataFrame, by: str | None, *, strata: str | None = None
-                    ) -> SurvivalData:
+
+def prepare_checked(
+    cohort: pd.DataFrame, by: str | None, *, strata: str | None = None
+) -> SurvivalData:
     """:func:`prepare` after checking ``time`` (finite, ≥ 0) and ``event`` (0, 1, 2)."""
     _check_cohort(cohort)
     problems = []
     time = np.asarray(cohort["time"], dtype=float) if _numeric(cohort["time"]) else None
     if time is None:
-        problems.append(Problem("is not numeric", column="time",
-                                fix="load the cohort with recurrence.load_cohort()"))
+        problems.append(
+            Problem(
+                "is not numeric", column="time", fix="load the cohort with recurrence.load_cohort()"
+            )
+        )
     else:
         bad = ~np.isfinite(time) | (time < 0)
         if bad.any():
-            problems.append(Problem("must be a finite number of months ≥ 0", column="time",
-                                    rows=tuple(np.flatnonzero(bad)[:50] + 1),
-                                    values=tuple(time[bad][:5].tolist()),
-                                    fix="times are months from surgery to event or censoring"))
+            problems.append(
+                Problem(
+                    "must be a finite number of months ≥ 0",
+                    column="time",
+                    rows=tuple(np.flatnonzero(bad)[:50] + 1),
+                    values=tuple(time[bad][:5].tolist()),
+                    fix="times are months from surgery to event or censoring",
+                )
+            )
     event = cohort["event"]
     ok = event.isin([0, 1, 2]).to_numpy() if _numeric(event) else np.zeros(len(event), bool)
     if not ok.all():
-        problems.append(Problem("is not 0 (censored), 1 (reherniation) or 2 (competing event)",
-                                column="event", rows=tuple(np.flatnonzero(~ok)[:50] + 1),
-                                values=tuple(event[~ok].head(5).tolist())))
+        problems.append(
+            Problem(
+                "is not 0 (censored), 1 (reherniation) or 2 (competing event)",
+                column="event",
+                rows=tuple(np.flatnonzero(~ok)[:50] + 1),
+                values=tuple(event[~ok].head(5).tolist()),
+            )
+        )
     if problems:
         raise DataError(problems, source="cohort")
     return prepare(cohort, by, strata=strata)
@@ -94,17 +109,25 @@ def check_level(level: float) -> float:
     except (TypeError, ValueError):
         value = float("nan")
     if not 0 < value < 1:
-        raise DataError(Problem(f"level must be between 0 and 1 (got {level!r})",
-                                fix="for a 95% interval use level=0.95"))
+        raise DataError(
+            Problem(
+                f"level must be between 0 and 1 (got {level!r})",
+                fix="for a 95% interval use level=0.95",
+            )
+        )
     return value
 
 
 def check_event(event, allowed=(1, 2, "any")):
     """The event of interest, or a DataError listing the allowed values."""
     if isinstance(event, (bool, np.bool_)) or event not in allowed:
-        raise DataError(Problem(f"event must be one of {list(allowed)} (got {event!r})",
-                                fix="1 is reherniation, 2 the competing event"
-                                    + (", 'any' either" if "any" in allowed else "")))
+        raise DataError(
+            Problem(
+                f"event must be one of {list(allowed)} (got {event!r})",
+                fix="1 is reherniation, 2 the competing event"
+                + (", 'any' either" if "any" in allowed else ""),
+            )
+        )
     return event
 
 
@@ -115,8 +138,12 @@ def check_times(times, name: str = "times") -> np.ndarray:
     except (TypeError, ValueError):
         raise DataError(Problem(f"{name} must be numbers of months (got {times!r})")) from None
     if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise DataError(Problem(f"{name} must be finite numbers of months ≥ 0 (got {times!r})",
-                                fix="e.g. times=[12, 24, 60]"))
+        raise DataError(
+            Problem(
+                f"{name} must be finite numbers of months ≥ 0 (got {times!r})",
+                fix="e.g. times=[12, 24, 60]",
+            )
+        )
     return arr
 
 
@@ -128,6 +155,7 @@ def z_value(level: float) -> float:
 # ---------------------------------------------------------------------------------------
 # risk table
 # ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RiskTable:
@@ -151,8 +179,7 @@ class RiskTable:
         return np.flatnonzero(self.counts[:, g, :].sum(axis=1) > 0)
 
 
-def risk_table(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int
-               ) -> RiskTable:
+def risk_table(time: np.ndarray, event: np.ndarray, group: np.ndarray, n_groups: int) -> RiskTable:
     """Build the :class:`RiskTable` with one sort and one bincount.
 
     Examples
@@ -187,6 +214,7 @@ def event_counts(counts: np.ndarray, event) -> tuple[np.ndarray, np.ndarray, np.
 # Kaplan-Meier
 # ---------------------------------------------------------------------------------------
 
+
 def greenwood_km(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kaplan-Meier survival and Greenwood's sum Σ d/(n(n − d)) (R's ``std.err``²).
 
@@ -206,8 +234,7 @@ def greenwood_km(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return surv, np.cumsum(h)
 
 
-def loglog_interval(p: np.ndarray, se_log: np.ndarray, z: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def loglog_interval(p: np.ndarray, se_log: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """R's ``conf.type = "log-log"`` interval of a probability ``p``.
 
     ``se_log`` is the standard error of log(p) (for Kaplan-Meier, √Greenwood). As in
@@ -252,8 +279,9 @@ def median_time(time: np.ndarray, surv: np.ndarray) -> float:
     return float(x[0])
 
 
-def restricted_mean(time: np.ndarray, n: np.ndarray, d: np.ndarray, surv: np.ndarray,
-                    horizon: float) -> tuple[float, float]:
+def restricted_mean(
+    time: np.ndarray, n: np.ndarray, d: np.ndarray, surv: np.ndarray, horizon: float
+) -> tuple[float, float]:
     """Area under a Kaplan-Meier curve up to ``horizon`` and its standard error.
 
     The algorithm of survival's ``survmean`` (what ``print(survfit(...), rmean=tau)``
@@ -279,7 +307,7 @@ def restricted_mean(time: np.ndarray, n: np.ndarray, d: np.ndarray, surv: np.nda
         hh = np.where(nn - dd == 0, 0.0, dd / (nn * (nn - dd)))
     delta = np.diff(np.concatenate(([0.0], tt)))
     rect = delta * np.concatenate(([1.0], ss))
-    tail = np.cumsum(rect[1:][::-1])          # area from t_j to the horizon, last j first
+    tail = np.cumsum(rect[1:][::-1])  # area from t_j to the horizon, last j first
     var = float(np.sum(tail**2 * hh[::-1]))
     return float(rect.sum()), math.sqrt(var)
 
@@ -288,8 +316,8 @@ def restricted_mean(time: np.ndarray, n: np.ndarray, d: np.ndarray, surv: np.nda
 # Aalen-Johansen
 # ---------------------------------------------------------------------------------------
 
-def aalen_johansen(n: np.ndarray, d1: np.ndarray, d2: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
+
+def aalen_johansen(n: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative incidence of cause 1 and its variance, as ``cmprsk::cuminc``.
 
     Rows are the distinct times of one group, with ``n`` at risk, ``d1`` failures from
@@ -340,6 +368,7 @@ def aalen_johansen(n: np.ndarray, d1: np.ndarray, d2: np.ndarray
 # log-rank
 # ---------------------------------------------------------------------------------------
 
+
 def logrank_sums(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected and the hypergeometric covariance of a k-group log-rank test.
 
@@ -380,17 +409,26 @@ def quadratic_form(diff: np.ndarray, var: np.ndarray) -> float:
 def two_groups_or_error(groups: tuple[str, ...], by: str | None, what: str) -> None:
     """A DataError unless there are at least two groups to compare."""
     if by is None:
-        raise DataError(Problem(f"{what} compares groups, and by=None gives one group",
-                                fix="name the grouping column, e.g. by='closure'"))
+        raise DataError(
+            Problem(
+                f"{what} compares groups, and by=None gives one group",
+                fix="name the grouping column, e.g. by='closure'",
+            )
+        )
     if len(groups) < 2:
-        raise DataError(Problem(f"{what} needs at least two groups; column '{by}' has only "
-                                f"{groups[0]!r}", column=by,
-                                fix="compare a column with two or more values"))
+        raise DataError(
+            Problem(
+                f"{what} needs at least two groups; column '{by}' has only {groups[0]!r}",
+                column=by,
+                fix="compare a column with two or more values",
+            )
+        )
 
 
 # ---------------------------------------------------------------------------------------
 # evaluation at times
 # ---------------------------------------------------------------------------------------
+
 
 def step_index(curve_times: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Index of the last curve time ≤ each of ``times`` (−1 before the first)."""

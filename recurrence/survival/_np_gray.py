@@ -27,8 +27,9 @@ def _shift(x: np.ndarray, first: float) -> np.ndarray:
     return out
 
 
-def gray_score(n: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float = 0.0
-               ) -> tuple[np.ndarray, np.ndarray]:
+def gray_score(
+    n: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Score vector and covariance of Gray's test within one stratum.
 
     Parameters
@@ -78,7 +79,7 @@ def gray_score(n: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float = 0.0
         tr = t1.sum(axis=1)
         tq = np.where(at, n * (1 - f1m) / skmm, 0.0).sum(axis=1)
         nd1 = d1.sum(axis=1)
-        f = np.cumsum(nd1 / tr)                          # pooled weighted incidence
+        f = np.cumsum(nd1 / tr)  # pooled weighted incidence
         fm = _shift(f, 0.0)
         fb = (1 - fm) ** rho
         # a(i, k) = fb·t1_i·(δ_ik − t1_k/tr) for the first k − 1 groups i
@@ -87,15 +88,17 @@ def gray_score(n: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float = 0.0
         a[:, idx, idx] += fb[:, None] * t1[:, :k1]
         c = np.cumsum(a * (nd1 / (tr * (1 - fm)))[:, None, None], axis=0)
         score = fb[:, None] * np.where(
-            at, d1 - nd1[:, None] * n * (1 - f1m) / (skmm * tq[:, None]), 0.0)
+            at, d1 - nd1[:, None] * n * (1 - f1m) / (skmm * tq[:, None]), 0.0
+        )
         s = score[:, :k1].sum(axis=0)
 
         # failures from the cause of interest
         pos = skm > 0
         t4 = np.where(pos, 1 - (1 - f[:, None]) / np.where(pos, skm, 1.0), 1.0)
         t5 = np.where(nd1[:, None] > 1, 1 - (nd1[:, None] - 1) / (tr[:, None] * skmm - 1), 1.0)
-        t3 = np.where(at & (nd1[:, None] > 0), t5 * skmm * nd1[:, None] / (tr[:, None] * safe_n),
-                      0.0)
+        t3 = np.where(
+            at & (nd1[:, None] > 0), t5 * skmm * nd1[:, None] / (tr[:, None] * safe_n), 0.0
+        )
         v3 = (t4 * t4 * t3).sum(axis=0)
         m = a - t4[:, None, :] * c
         v2 = (m * (t4 * t3)[:, None, :]).sum(axis=0)

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from ..errors import DataError, Problem, StatisticalWarning, warn
 
-__all__ = ["EVENT_NAMES", "MIN_EVENTS_PER_COEF", "as_list", "check_event", "check_level",
-           "coef_table", "term_groups", "why_aliased"]
+__all__ = [
+    "EVENT_NAMES",
+    "MIN_EVENTS_PER_COEF",
+    "as_list",
+    "check_event",
+    "check_level",
+    "coef_table",
+    "term_groups",
+    "why_aliased",
+]
 
 EVENT_NAMES = {1: "reherniation", 2: "competing event"}
 #: Fewer events per coefficient than this earns a remark.
@@ -29,16 +37,48 @@ def as_list(covariates) -> list[str]:
 def check_level(level) -> None:
     """``level`` must be a confidence level strictly between 0 and 1."""
     if isinstance(level, bool) or not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise DataError(Problem(f"level must be between 0 and 1, not {level!r}",
-                                fix="e.g. level=0.95 for 95% confidence intervals"))
+        raise DataError(
+            Problem(
+                f"level must be between 0 and 1, not {level!r}",
+                fix="e.g. level=0.95 for 95% confidence intervals",
+            )
+        )
 
 
 def check_event(event) -> int:
     """A cause code ≥ 1."""
     if not isinstance(event, (int, np.integer)) or isinstance(event, bool) or event < 1:
-        raise DataError(Problem(f"event must be a cause code ≥ 1 (1 reherniation, 2 competing "
-                                f"event), not {event!r}"))
+        raise DataError(
+            Problem(
+                f"event must be a cause code ≥ 1 (1 reherniation, 2 competing event), not {event!r}"
+            )
+        )
     return int(event)
+
+
+class RegressionResultMixin:
+    """What Cox and Fine-Gray results share: log ratios by term, the likelihood-ratio
+    test and the forest plot of the ratios."""
+
+    @property
+    def coef(self) -> pd.Series:
+        """Log (subdistribution) hazard ratios by term."""
+        return self.table["coef"]
+
+    @property
+    def lr_test(self) -> tuple[float, int, float]:
+        """(Pseudo-)likelihood-ratio test of all coefficients: (statistic, df, p-value).
+        For Fine-Gray the Wald test with the sandwich variance is the valid one; this is
+        for reference."""
+        df = int(self.table["coef"].notna().sum())
+        stat = 2 * (self.loglik - self.loglik_null)
+        return float(stat), df, float(chi2.sf(stat, df)) if df else float("nan")
+
+    def plot(self, ax=None, **kwargs):
+        """Forest plot of the ratios (:func:`recurrence.plotting.plot_hazard_ratios`)."""
+        from ..plotting.hazard import plot_hazard_ratios
+
+        return plot_hazard_ratios(self, ax=ax, **kwargs)
 
 
 def standard_errors(var: np.ndarray, terms: list[str], remarks: list[str]) -> np.ndarray:
@@ -49,8 +89,10 @@ def standard_errors(var: np.ndarray, terms: list[str], remarks: list[str]) -> np
     se = np.sqrt(np.where(bad, np.nan, diag))
     if bad.any():
         names = ", ".join(f"'{terms[j]}'" for j in np.flatnonzero(bad))
-        msg = (f"the standard error of {names} cannot be estimated (the information matrix is "
-               "singular: too few events for the covariates)")
+        msg = (
+            f"the standard error of {names} cannot be estimated (the information matrix is "
+            "singular: too few events for the covariates)"
+        )
         warn(msg, StatisticalWarning)
         remarks.append(msg)
     return se
@@ -70,8 +112,14 @@ def coef_table(terms, kept, coef, se, inference_se, level, ratio: str) -> pd.Dat
     b, s = cols["coef"], cols["inf"]
     s = np.where(s > 0, s, np.nan)  # a zero SE (degenerate fit) supports no inference
     with np.errstate(over="ignore"):  # a diverging coefficient: an infinite bound is honest
-        data = {"coef": b, ratio: np.exp(b), "se": cols["se"], "ci_low": np.exp(b - z * s),
-                "ci_high": np.exp(b + z * s), "pvalue": 2 * norm.sf(np.abs(b / s))}
+        data = {
+            "coef": b,
+            ratio: np.exp(b),
+            "se": cols["se"],
+            "ci_low": np.exp(b - z * s),
+            "ci_high": np.exp(b + z * s),
+            "pvalue": 2 * norm.sf(np.abs(b / s)),
+        }
     return pd.DataFrame(data, index=pd.Index(list(terms), name="term"))
 
 
@@ -93,7 +141,9 @@ def why_aliased(x, j, strata, terms, keep) -> str:
     if strata is not None and all(np.ptp(col[strata == s]) == 0 for s in np.unique(strata)):
         return f"'{terms[j]}' does not vary within any stratum"
     if keep:
-        return (f"'{terms[j]}' carries no information beyond "
-                f"{', '.join(repr(terms[k]) for k in keep)} (collinear, or it varies only "
-                "among patients not at risk at any event time)")
+        return (
+            f"'{terms[j]}' carries no information beyond "
+            f"{', '.join(repr(terms[k]) for k in keep)} (collinear, or it varies only "
+            "among patients not at risk at any event time)"
+        )
     return f"'{terms[j]}' does not vary among patients at risk at the event times"

@@ -77,8 +77,12 @@ def _count_stratum(time, dead, lp, w) -> np.ndarray:
         gi = np.cumsum(gstart, dtype=itype) - 1
         nz = np.bincount(gi, weights=zero)[gi].astype(itype)
         dest = gs + np.where(zero, z_rel, nz + (arange - gs) - z_rel)
-        nrk, nww, nidx, nless = (np.empty_like(rk), np.empty_like(ww), np.empty_like(idx),
-                                 np.empty_like(less))
+        nrk, nww, nidx, nless = (
+            np.empty_like(rk),
+            np.empty_like(ww),
+            np.empty_like(idx),
+            np.empty_like(less),
+        )
         nrk[dest], nww[dest], nidx[dest], nless[dest] = rk, ww, idx, less
         rk, ww, idx, less = nrk, nww, nidx, nless
     # now sorted by (rank, processing order): equal predictors at earlier positions

@@ -23,8 +23,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CoxFit", "Stratum", "aliased_from_info", "diverging", "evaluate", "fit_cox",
-           "km_transform", "make_strata", "robust_variance", "score_residuals", "zph_test"]
+__all__ = [
+    "CoxFit",
+    "Stratum",
+    "aliased_from_info",
+    "diverging",
+    "evaluate",
+    "fit_cox",
+    "km_transform",
+    "make_strata",
+    "robust_variance",
+    "score_residuals",
+    "zph_test",
+]
 
 #: Convergence: stop when the Newton step is below this (relative to max(|β|, 1)).
 STEP_TOL = 1e-9
@@ -38,19 +49,19 @@ MAX_ITER = 40
 class Stratum:
     """One stratum, sorted by time ascending."""
 
-    rows: np.ndarray      # positions in the caller's arrays
-    x: np.ndarray         # (n, p), centered
-    w: np.ndarray         # case weights
-    dead: np.ndarray      # bool
-    gid: np.ndarray       # tied-time group of each row (0, 1, … ascending)
-    first: np.ndarray     # first row of each tied-time group
-    egrp: np.ndarray      # groups with at least one death
-    d: np.ndarray         # deaths per event group
-    dw: np.ndarray        # sum of death weights per event group
-    k_grp: np.ndarray     # expanded Efron rows: index into egrp
-    frac: np.ndarray      # expanded Efron rows: fraction of the deaths' risk removed
+    rows: np.ndarray  # positions in the caller's arrays
+    x: np.ndarray  # (n, p), centered
+    w: np.ndarray  # case weights
+    dead: np.ndarray  # bool
+    gid: np.ndarray  # tied-time group of each row (0, 1, … ascending)
+    first: np.ndarray  # first row of each tied-time group
+    egrp: np.ndarray  # groups with at least one death
+    d: np.ndarray  # deaths per event group
+    dw: np.ndarray  # sum of death weights per event group
+    k_grp: np.ndarray  # expanded Efron rows: index into egrp
+    frac: np.ndarray  # expanded Efron rows: fraction of the deaths' risk removed
     dead_egrp: np.ndarray  # for each death row: index into egrp
-    wx_dead: np.ndarray   # Σ w x over deaths (p,)
+    wx_dead: np.ndarray  # Σ w x over deaths (p,)
 
 
 def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
@@ -81,9 +92,23 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
         k = np.arange(len(k_grp)) - np.repeat(starts, d)
         frac = k / np.repeat(d, d) if ties == "efron" else np.zeros(len(k_grp))
         xs = xc[rows]
-        out.append(Stratum(rows=rows, x=xs, w=ww, dead=dd, gid=gid, first=first, egrp=egrp,
-                           d=d, dw=dw, k_grp=k_grp, frac=frac, dead_egrp=pos_in_e[gid[dd]],
-                           wx_dead=(ww[dd, None] * xs[dd]).sum(axis=0)))
+        out.append(
+            Stratum(
+                rows=rows,
+                x=xs,
+                w=ww,
+                dead=dd,
+                gid=gid,
+                first=first,
+                egrp=egrp,
+                d=d,
+                dw=dw,
+                k_grp=k_grp,
+                frac=frac,
+                dead_egrp=pos_in_e[gid[dd]],
+                wx_dead=(ww[dd, None] * xs[dd]).sum(axis=0),
+            )
+        )
     return out
 
 
@@ -95,12 +120,12 @@ def _rev_cumsum(a):
 class _Sums:
     """Risk-set sums of one stratum at one β (expanded to one row per Efron term)."""
 
-    r: np.ndarray      # w·exp(η − shift)
-    er: np.ndarray     # exp(η − shift), without the weight
+    r: np.ndarray  # w·exp(η − shift)
+    er: np.ndarray  # exp(η − shift), without the weight
     shift: float
-    den: np.ndarray    # S0 − f·D0 per Efron row
-    a: np.ndarray      # (S1 − f·D1)/den per Efron row: the risk-weighted mean of x
-    wt: np.ndarray     # mean death weight per Efron row
+    den: np.ndarray  # S0 − f·D0 per Efron row
+    a: np.ndarray  # (S1 − f·D1)/den per Efron row: the risk-weighted mean of x
+    wt: np.ndarray  # mean death weight per Efron row
     loglik: float
     score: np.ndarray
 
@@ -117,8 +142,16 @@ def _sums(st: Stratum, beta) -> _Sums:
     rd = r[st.dead]
     d0 = np.bincount(st.dead_egrp, weights=rd, minlength=ne)
     xd = st.x[st.dead]
-    d1 = np.column_stack([np.bincount(st.dead_egrp, weights=rd * xd[:, j], minlength=ne)
-                          for j in range(st.x.shape[1])]) if st.x.shape[1] else np.zeros((ne, 0))
+    d1 = (
+        np.column_stack(
+            [
+                np.bincount(st.dead_egrp, weights=rd * xd[:, j], minlength=ne)
+                for j in range(st.x.shape[1])
+            ]
+        )
+        if st.x.shape[1]
+        else np.zeros((ne, 0))
+    )
     g, f = st.k_grp, st.frac
     den = s0[g] - f * d0[g]
     a = (s1[g] - f[:, None] * d1[g]) / den[:, None]
@@ -172,14 +205,14 @@ def _finite(ll, u, h) -> bool:
 @dataclass
 class CoxFit:
     coef: np.ndarray
-    var: np.ndarray           # inverse information
+    var: np.ndarray  # inverse information
     loglik: float
     loglik_null: float
     iterations: int
     converged: bool
-    infinite: np.ndarray      # bool per coefficient: appears to diverge
+    infinite: np.ndarray  # bool per coefficient: appears to diverge
     info: np.ndarray
-    sums: list                # risk-set sums at the estimate
+    sums: list  # risk-set sums at the estimate
 
 
 def fit_cox(strata: list[Stratum], p: int, max_iter: int = MAX_ITER, start=None) -> CoxFit:
@@ -227,8 +260,17 @@ def fit_cox(strata: list[Stratum], p: int, max_iter: int = MAX_ITER, start=None)
     else:
         sd = np.sqrt(sum((st.x**2).sum(axis=0) for st in strata) / sum(len(st.x) for st in strata))
         infinite = diverging(beta, step, sd)
-    return CoxFit(coef=beta, var=var, loglik=ll, loglik_null=ll0, iterations=it,
-                  converged=converged, infinite=infinite, info=h, sums=sums)
+    return CoxFit(
+        coef=beta,
+        var=var,
+        loglik=ll,
+        loglik_null=ll0,
+        iterations=it,
+        converged=converged,
+        infinite=infinite,
+        info=h,
+        sums=sums,
+    )
 
 
 def diverging(beta, step, sd) -> np.ndarray:
@@ -285,15 +327,19 @@ def score_residuals(strata: list[Stratum], beta, n: int, sums=None) -> np.ndarra
         s = s or _sums(st, beta)
         ne, ngrp = len(st.egrp), len(st.first)
         g, f = st.k_grp, st.frac
-        h = s.wt / s.den                           # hazard increment of each Efron term
+        h = s.wt / s.den  # hazard increment of each Efron term
         hsum = np.bincount(g, weights=h, minlength=ne)
         hdead = np.bincount(g, weights=(1 - f) * h, minlength=ne)
-        hx = np.column_stack([np.bincount(g, weights=h * s.a[:, j], minlength=ne)
-                              for j in range(p)])
-        hxdead = np.column_stack([np.bincount(g, weights=(1 - f) * h * s.a[:, j], minlength=ne)
-                                  for j in range(p)])
-        xbar_dead = np.column_stack([np.bincount(g, weights=s.a[:, j], minlength=ne)
-                                     for j in range(p)]) / st.d[:, None]
+        hx = np.column_stack(
+            [np.bincount(g, weights=h * s.a[:, j], minlength=ne) for j in range(p)]
+        )
+        hxdead = np.column_stack(
+            [np.bincount(g, weights=(1 - f) * h * s.a[:, j], minlength=ne) for j in range(p)]
+        )
+        xbar_dead = (
+            np.column_stack([np.bincount(g, weights=s.a[:, j], minlength=ne) for j in range(p)])
+            / st.d[:, None]
+        )
         # cumulative over event groups up to and including each row's time
         cg, cgx = np.zeros(ngrp), np.zeros((ngrp, p))
         cg[st.egrp], cgx[st.egrp] = hsum, hx
@@ -331,8 +377,9 @@ def km_transform(time, dead) -> np.ndarray:
     return 1 - before[inv]
 
 
-def zph_test(strata: list[Stratum], beta, info, time, dead, groups,
-             sums=None) -> tuple[np.ndarray, ...]:
+def zph_test(
+    strata: list[Stratum], beta, info, time, dead, groups, sums=None
+) -> tuple[np.ndarray, ...]:
     """The score test of ``survival::cox.zph`` (≥ 3.0): add x·g(t) to the model, g the
     centred KM transform of time, and test its coefficients at γ = 0, per term (columns
     ``groups``, a list of column-index lists) and globally."""
@@ -350,10 +397,20 @@ def zph_test(strata: list[Stratum], beta, info, time, dead, groups,
         s = s or _sums(st, beta)
         ge = gtime[st.rows][st.first[st.egrp]]
         # Σ_t g(t) [Σ_deaths w x − Σ_k wt a_k]
-        dx = np.column_stack([np.bincount(st.dead_egrp, weights=st.w[st.dead] * st.x[st.dead, j],
-                                          minlength=len(st.egrp)) for j in range(p)])
-        ak = np.column_stack([np.bincount(st.k_grp, weights=s.wt * s.a[:, j],
-                                          minlength=len(st.egrp)) for j in range(p)])
+        dx = np.column_stack(
+            [
+                np.bincount(
+                    st.dead_egrp, weights=st.w[st.dead] * st.x[st.dead, j], minlength=len(st.egrp)
+                )
+                for j in range(p)
+            ]
+        )
+        ak = np.column_stack(
+            [
+                np.bincount(st.k_grp, weights=s.wt * s.a[:, j], minlength=len(st.egrp))
+                for j in range(p)
+            ]
+        )
         u2 += ge @ (dx - ak)
         i12 += _information(st, s, ge)
         i22 += _information(st, s, ge * ge)

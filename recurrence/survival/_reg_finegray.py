@@ -41,23 +41,23 @@ def _excl_cumsum(a):
 
 @dataclass
 class FGData:
-    x: np.ndarray        # (n, p) sorted by time, centered
-    c1: np.ndarray       # failure of the cause of interest
-    c2: np.ndarray       # competing event
-    cens: np.ndarray     # censored
-    g: np.ndarray        # G(t−) per row
-    fhead: np.ndarray    # first row at each distinct failure time
-    dm: np.ndarray       # failures per distinct failure time
-    gm: np.ndarray       # G(t−) at each distinct failure time
-    k_row: np.ndarray    # per row: number of failure times ≤ its time
-    m_row: np.ndarray    # per failure row: its failure time index
-    chead: np.ndarray    # first row at each distinct censoring time
-    nc: np.ndarray       # censorings per censoring time
-    ycens: np.ndarray    # patients at risk (time ≥ u) at each censoring time
-    kc: np.ndarray       # per censoring time: number of failure times before it
-    c_row: np.ndarray    # per row: number of censoring times ≤ its time
+    x: np.ndarray  # (n, p) sorted by time, centered
+    c1: np.ndarray  # failure of the cause of interest
+    c2: np.ndarray  # competing event
+    cens: np.ndarray  # censored
+    g: np.ndarray  # G(t−) per row
+    fhead: np.ndarray  # first row at each distinct failure time
+    dm: np.ndarray  # failures per distinct failure time
+    gm: np.ndarray  # G(t−) at each distinct failure time
+    k_row: np.ndarray  # per row: number of failure times ≤ its time
+    m_row: np.ndarray  # per failure row: its failure time index
+    chead: np.ndarray  # first row at each distinct censoring time
+    nc: np.ndarray  # censorings per censoring time
+    ycens: np.ndarray  # patients at risk (time ≥ u) at each censoring time
+    kc: np.ndarray  # per censoring time: number of failure times before it
+    c_row: np.ndarray  # per row: number of censoring times ≤ its time
     x1sum: np.ndarray
-    c2rows: np.ndarray   # rows with a competing event
+    c2rows: np.ndarray  # rows with a competing event
     c2_before_f: np.ndarray  # per failure time: competing events strictly before it
     c2_before_c: np.ndarray  # per censoring time: competing events strictly before it
 
@@ -86,15 +86,26 @@ def make_data(time, status, x, cause: int = 1) -> tuple[FGData, np.ndarray]:
     cgrp = np.flatnonzero(ncg)
     ctimes = t[head[cgrp]]
     data = FGData(
-        x=xs, c1=c1, c2=c2, cens=cens, g=g, fhead=head[fgrp],
+        x=xs,
+        c1=c1,
+        c2=c2,
+        cens=cens,
+        g=g,
+        fhead=head[fgrp],
         dm=np.bincount(gid[c1], minlength=len(head))[fgrp].astype(float),
-        gm=g_before[fgrp], k_row=np.searchsorted(ftimes, t, side="right"),
+        gm=g_before[fgrp],
+        k_row=np.searchsorted(ftimes, t, side="right"),
         m_row=np.searchsorted(ftimes, t[c1], side="left"),
-        chead=head[cgrp], nc=ncg[cgrp].astype(float), ycens=at_risk[cgrp].astype(float),
+        chead=head[cgrp],
+        nc=ncg[cgrp].astype(float),
+        ycens=at_risk[cgrp].astype(float),
         kc=np.searchsorted(ftimes, ctimes, side="left"),
-        c_row=np.searchsorted(ctimes, t, side="right"), x1sum=xs[c1].sum(axis=0),
-        c2rows=np.flatnonzero(c2), c2_before_f=np.searchsorted(t[c2], ftimes, side="left"),
-        c2_before_c=np.searchsorted(t[c2], ctimes, side="left"))
+        c_row=np.searchsorted(ctimes, t, side="right"),
+        x1sum=xs[c1].sum(axis=0),
+        c2rows=np.flatnonzero(c2),
+        c2_before_f=np.searchsorted(t[c2], ftimes, side="left"),
+        c2_before_c=np.searchsorted(t[c2], ctimes, side="left"),
+    )
     return data, order
 
 
@@ -105,14 +116,14 @@ class _State:
     r: np.ndarray
     s0: np.ndarray
     xbar: np.ndarray
-    q: np.ndarray   # r/G(t−) of the competing events (rows d.c2rows)
+    q: np.ndarray  # r/G(t−) of the competing events (rows d.c2rows)
 
 
 def _state(d: FGData, beta) -> _State:
     eta = d.x @ beta
     shift = float(eta.max())
     r = np.exp(eta - shift)
-    q = r[d.c2rows] / d.g[d.c2rows]                   # competing events: r / G(t−)
+    q = r[d.c2rows] / d.g[d.c2rows]  # competing events: r / G(t−)
     x2 = d.x[d.c2rows]
     back0 = _rev_cumsum(r)[d.fhead]
     back1 = _rev_cumsum(r[:, None] * d.x)[d.fhead]
@@ -129,9 +140,13 @@ def _state(d: FGData, beta) -> _State:
 def _row_weight(d: FGData, per_time):
     """Per row: Σ over the failure times whose risk set holds the row of per_time[m]
     (· G(t_m−)/G(t_row−) after a competing event), and the two cumulative arrays."""
-    cum = _excl_cumsum(per_time)                             # times ≤ t_row
-    back = np.concatenate([_rev_cumsum(d.gm.reshape(-1, *[1] * (per_time.ndim - 1))
-                                       * per_time), np.zeros((1, *per_time.shape[1:]))])
+    cum = _excl_cumsum(per_time)  # times ≤ t_row
+    back = np.concatenate(
+        [
+            _rev_cumsum(d.gm.reshape(-1, *[1] * (per_time.ndim - 1)) * per_time),
+            np.zeros((1, *per_time.shape[1:])),
+        ]
+    )
     out = cum[d.k_row]
     rows, k = d.c2rows, d.k_row[d.c2rows]
     inv_g = 1.0 / d.g[rows]
@@ -154,7 +169,7 @@ def evaluate(d: FGData, beta, info: bool = True):
 class FGFit:
     coef: np.ndarray
     info: np.ndarray
-    var: np.ndarray      # sandwich
+    var: np.ndarray  # sandwich
     loglik: float
     loglik_null: float
     iterations: int
@@ -188,8 +203,9 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None) -> FG
             halvings = 0
             # crr minimises −loglik and accepts when it falls by 1e-4 of the predicted
             # decrease
-            while (not _finite(st_new.loglik, st_new.score, None)
-                   or st_new.loglik < ll + 1e-4 * (step @ u) - 1e-12 * abs(ll)):
+            while not _finite(st_new.loglik, st_new.score, None) or st_new.loglik < ll + 1e-4 * (
+                step @ u
+            ) - 1e-12 * abs(ll):
                 halvings += 1
                 if halvings > 30:
                     break
@@ -211,8 +227,16 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None) -> FG
     else:
         infinite = diverging(beta, step, d.x.std(axis=0))
     var = sandwich(d, beta, h, st)
-    return FGFit(coef=beta, info=h, var=var, loglik=ll, loglik_null=ll0, iterations=it,
-                 converged=converged, infinite=infinite)
+    return FGFit(
+        coef=beta,
+        info=h,
+        var=var,
+        loglik=ll,
+        loglik_null=ll0,
+        iterations=it,
+        converged=converged,
+        infinite=infinite,
+    )
 
 
 def influence(d: FGData, beta, st: _State | None = None) -> np.ndarray:

@@ -25,8 +25,8 @@ PERFECT_PREDICTION = 1e-8
 
 @dataclass(frozen=True)
 class LogisticFit:
-    table: pd.DataFrame          # index: "intercept", terms; columns coef, se, pvalue
-    fitted: np.ndarray           # P(y = 1 | x)
+    table: pd.DataFrame  # index: "intercept", terms; columns coef, se, pvalue
+    fitted: np.ndarray  # P(y = 1 | x)
     converged: bool
     separation: bool
     separating: tuple[str, ...]  # terms that look responsible
@@ -68,7 +68,14 @@ def fit_logistic(y: np.ndarray, x: np.ndarray, terms) -> LogisticFit:
         z = coef / se
     from scipy.stats import norm
 
-    table = pd.DataFrame({"coef": coef, "se": se, "pvalue": 2 * norm.sf(np.abs(z))},
-                         index=pd.Index(names, name="term"))
-    return LogisticFit(table=table, fitted=fitted, converged=bool(result.converged),
-                       separation=separation, separating=separating)
+    table = pd.DataFrame(
+        {"coef": coef, "se": se, "pvalue": 2 * norm.sf(np.abs(z))},
+        index=pd.Index(names, name="term"),
+    )
+    return LogisticFit(
+        table=table,
+        fitted=fitted,
+        converged=bool(result.converged),
+        separation=separation,
+        separating=separating,
+    )

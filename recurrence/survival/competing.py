@@ -92,12 +92,16 @@ class CumulativeIncidenceResult(CurveResultMixin):
     start_values: ClassVar[tuple[float, ...]] = (0.0, 0.0, 0.0, 0.0)
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Cumulative incidence of {EVENT_NAMES[self.event]}, competing events "
-                 f"accounted for; {self.level:.0%} log(-log) interval"]
+        lines = [
+            f"Cumulative incidence of {EVENT_NAMES[self.event]}, competing events "
+            f"accounted for; {self.level:.0%} log(-log) interval"
+        ]
         if self.gray_statistic is not None:
             strat = f", stratified by {self.strata}" if self.strata else ""
-            lines.append(f"Gray's test: chi-square = {fmt(self.gray_statistic)} on "
-                         f"{self.gray_df} df, {p_text(self.gray_pvalue)}{strat}")
+            lines.append(
+                f"Gray's test: chi-square = {fmt(self.gray_statistic)} on "
+                f"{self.gray_df} df, {p_text(self.gray_pvalue)}{strat}"
+            )
         return lines
 
     def plot(self, ax=None, **kwargs):
@@ -108,9 +112,15 @@ class CumulativeIncidenceResult(CurveResultMixin):
         return plot_cumulative_incidence(self, ax=ax, **kwargs)
 
 
-def cumulative_incidence(cohort: pd.DataFrame, by: str | None = "closure", event: int = 1,
-                         level: float = 0.95, *, strata: str | None = None,
-                         rho: float = 0.0) -> CumulativeIncidenceResult:
+def cumulative_incidence(
+    cohort: pd.DataFrame,
+    by: str | None = "closure",
+    event: int = 1,
+    level: float = 0.95,
+    *,
+    strata: str | None = None,
+    rho: float = 0.0,
+) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence per group, and Gray's test across groups.
 
     Parameters
@@ -164,22 +174,38 @@ def cumulative_incidence(cohort: pd.DataFrame, by: str | None = "closure", event
             low, high = loglog_interval(f, se / f, z)
         zero = f == 0
         low, high = np.where(zero, 0.0, low), np.where(zero, 0.0, high)
-        blocks.append(curve_frame(name, rt.time[idx],
-                                  {"at_risk": n, "events": d, "competing": other,
-                                   "censored": cens},
-                                  {"incidence": f, "se": se, "ci_low": low, "ci_high": high}))
-        rows.append({"group": name, "n": int(n[0]), "events": int(d.sum()),
-                     "competing": int(other.sum()), "censored": int(cens.sum()),
-                     "tied_times": ties_across_causes(rt.counts[idx, g, :])})
+        blocks.append(
+            curve_frame(
+                name,
+                rt.time[idx],
+                {"at_risk": n, "events": d, "competing": other, "censored": cens},
+                {"incidence": f, "se": se, "ci_low": low, "ci_high": high},
+            )
+        )
+        rows.append(
+            {
+                "group": name,
+                "n": int(n[0]),
+                "events": int(d.sum()),
+                "competing": int(other.sum()),
+                "censored": int(cens.sum()),
+                "tied_times": ties_across_causes(rt.counts[idx, g, :]),
+            }
+        )
         if d.sum() == 0:
-            remarks.append(f"no {EVENT_NAMES[event]} in the {name} group: incidence 0 "
-                           "throughout, interval [0, 0]")
+            remarks.append(
+                f"no {EVENT_NAMES[event]} in the {name} group: incidence 0 "
+                "throughout, interval [0, 0]"
+            )
     overview = pd.DataFrame(rows)
     ties = int(overview["tied_times"].sum())
     if ties:
-        remarks.insert(0, f"{plural(ties, 'tied time')} with both reherniation and competing "
-                          "events handled exactly (all events at a time processed together, "
-                          "as cmprsk::cuminc; no jitter)")
+        remarks.insert(
+            0,
+            f"{plural(ties, 'tied time')} with both reherniation and competing "
+            "events handled exactly (all events at a time processed together, "
+            "as cmprsk::cuminc; no jitter)",
+        )
     gray = {}
     if k >= 2:
         gray = _gray(data, rt, event, rho, remarks)
@@ -187,12 +213,20 @@ def cumulative_incidence(cohort: pd.DataFrame, by: str | None = "closure", event
             count = plural(len(data.strata_labels), "stratum", "strata")
             remarks.append(f"Gray's test stratified by {strata}: {count}")
     elif by is not None:
-        remarks.append(f"Gray's test needs at least two groups; column '{by}' has only "
-                       f"{data.groups[0]!r}")
-    return CumulativeIncidenceResult(table=curve_table(data.groups, blocks),
-                                     overview=overview, groups=data.groups, level=level,
-                                     event=event, by=by, strata=strata,
-                                     remarks=tuple(remarks), **gray)
+        remarks.append(
+            f"Gray's test needs at least two groups; column '{by}' has only {data.groups[0]!r}"
+        )
+    return CumulativeIncidenceResult(
+        table=curve_table(data.groups, blocks),
+        overview=overview,
+        groups=data.groups,
+        level=level,
+        event=event,
+        by=by,
+        strata=strata,
+        remarks=tuple(remarks),
+        **gray,
+    )
 
 
 def _gray(data, rt, event: int, rho: float, remarks: list[str]) -> dict:
@@ -201,8 +235,10 @@ def _gray(data, rt, event: int, rho: float, remarks: list[str]) -> dict:
     if data.strata is None:
         tables = [rt]
     else:
-        tables = [risk_table(data.time[m], data.event[m], data.group[m], k)
-                  for m in (data.strata == s for s in range(len(data.strata_labels)))]
+        tables = [
+            risk_table(data.time[m], data.event[m], data.group[m], k)
+            for m in (data.strata == s for s in range(len(data.strata_labels)))
+        ]
     score, var = np.zeros(k - 1), np.zeros((k - 1, k - 1))
     for t in tables:
         _, d, other = event_counts(t.counts, event)
@@ -214,8 +250,10 @@ def _gray(data, rt, event: int, rho: float, remarks: list[str]) -> dict:
         stat = float("nan")
     else:
         stat = quadratic_form(score, var) if np.all(np.isfinite(var)) else float("nan")
-        message = ("the variance of Gray's statistic is singular or undefined (cuminc "
-                   "reports -1 here): no test")
+        message = (
+            "the variance of Gray's statistic is singular or undefined (cuminc "
+            "reports -1 here): no test"
+        )
     if np.isnan(stat):
         remarks.append(message)
         warn(message, StatisticalWarning)

@@ -32,6 +32,7 @@ from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
     MIN_EVENTS_PER_COEF,
+    RegressionResultMixin,
     as_list,
     check_event,
     check_level,
@@ -51,7 +52,7 @@ MIN_CLUSTERS = 30
 
 
 @dataclass(frozen=True, repr=False)
-class CoxResult(ResultMixin):
+class CoxResult(RegressionResultMixin, ResultMixin):
     """A fitted Cox model.
 
     Attributes
@@ -100,21 +101,9 @@ class CoxResult(ResultMixin):
     measure = "hr"
 
     @property
-    def coef(self) -> pd.Series:
-        """Log hazard ratios by term."""
-        return self.table["coef"]
-
-    @property
     def balance(self) -> pd.DataFrame | None:
         """Covariate balance (SMD before/after weighting) when ``weights="iptw"``."""
         return None if self.iptw is None else self.iptw.table
-
-    @property
-    def lr_test(self) -> tuple[float, int, float]:
-        """Likelihood-ratio test of all coefficients: (statistic, df, p-value)."""
-        df = int(self.table["coef"].notna().sum())
-        stat = 2 * (self.loglik - self.loglik_null)
-        return float(stat), df, float(chi2.sf(stat, df)) if df else float("nan")
 
     @property
     def label(self) -> str:
@@ -124,20 +113,18 @@ class CoxResult(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         cause = EVENT_NAMES.get(self.event, f"event {self.event}")
-        lines = [f"cause-specific hazard of {cause} (event {self.event}): {self.n:,} patients, "
-                 f"{self.events:,} events; {self.ties.capitalize()} ties",
-                 f"concordance {fmt(self.concordance)}; log-likelihood {fmt(self.loglik)} "
-                 f"(null {fmt(self.loglik_null)}); AIC {fmt(self.aic)}"]
+        lines = [
+            f"cause-specific hazard of {cause} (event {self.event}): {self.n:,} patients, "
+            f"{self.events:,} events; {self.ties.capitalize()} ties",
+            f"concordance {fmt(self.concordance)}; log-likelihood {fmt(self.loglik)} "
+            f"(null {fmt(self.loglik_null)}); AIC {fmt(self.aic)}",
+        ]
         if not np.isnan(self.ph_test.loc["GLOBAL", "pvalue"]):
-            lines.append(f"proportional hazards (cox.zph): global p = "
-                         f"{fmt_p(self.ph_test.loc['GLOBAL', 'pvalue'])}")
+            lines.append(
+                f"proportional hazards (cox.zph): global p = "
+                f"{fmt_p(self.ph_test.loc['GLOBAL', 'pvalue'])}"
+            )
         return lines
-
-    def plot(self, ax=None, **kwargs):
-        """Forest plot of the hazard ratios (:func:`recurrence.plotting.plot_hazard_ratios`)."""
-        from ..plotting.hazard import plot_hazard_ratios
-
-        return plot_hazard_ratios(self, ax=ax, **kwargs)
 
 
 def timefix(time: np.ndarray) -> np.ndarray:
@@ -175,70 +162,109 @@ def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilize
         from .iptw import iptw_weights
 
         if not propensity:
-            raise DataError(Problem("weights='iptw' needs the propensity covariates",
-                                    fix="e.g. propensity=['age', 'smoker', 'defect_width_mm']"))
-        need = [*covariates, *as_list(propensity), "closure",
-                *(c for c in (strata, cluster) if c is not None)]
+            raise DataError(
+                Problem(
+                    "weights='iptw' needs the propensity covariates",
+                    fix="e.g. propensity=['age', 'smoker', 'defect_width_mm']",
+                )
+            )
+        need = [
+            *covariates,
+            *as_list(propensity),
+            "closure",
+            *(c for c in (strata, cluster) if c is not None),
+        ]
         absent = [c for c in dict.fromkeys(need) if c not in cohort.columns]
         if absent:
-            raise DataError(Problem(f"column(s) {absent} are not in the cohort",
-                                    fix=f"use some of {list(cohort.columns)}"))
+            raise DataError(
+                Problem(
+                    f"column(s) {absent} are not in the cohort",
+                    fix=f"use some of {list(cohort.columns)}",
+                )
+            )
         complete = cohort[list(dict.fromkeys(need))].notna().all(axis=1)
         sub = cohort.loc[complete]
         if len(sub) == 0:
             raise DataError(Problem("no patient is left after leaving out missing values"))
-        iptw = iptw_weights(sub, as_list(propensity), treatment="closure",
-                            stabilized=stabilized)
-        data = prepare(sub, None, covariates=covariates, strata=strata, cluster=cluster,
-                       weights=iptw.weights)
+        iptw = iptw_weights(sub, as_list(propensity), treatment="closure", stabilized=stabilized)
+        data = prepare(
+            sub, None, covariates=covariates, strata=strata, cluster=cluster, weights=iptw.weights
+        )
         return data, len(cohort) - data.n, iptw
     if propensity:
-        raise DataError(Problem("propensity= is only used with weights='iptw'",
-                                fix="pass weights='iptw' to weight by the propensity of closure"))
+        raise DataError(
+            Problem(
+                "propensity= is only used with weights='iptw'",
+                fix="pass weights='iptw' to weight by the propensity of closure",
+            )
+        )
     if weights is not None and not isinstance(weights, str) and len(weights) != len(cohort):
-        raise DataError(Problem(f"weights has {len(weights)} values for {len(cohort)} patients",
-                                column="weights", fix="give one weight per row of the cohort"))
-    data = prepare(cohort, None, covariates=covariates, strata=strata, cluster=cluster,
-                   weights=weights)
+        raise DataError(
+            Problem(
+                f"weights has {len(weights)} values for {len(cohort)} patients",
+                column="weights",
+                fix="give one weight per row of the cohort",
+            )
+        )
+    data = prepare(
+        cohort, None, covariates=covariates, strata=strata, cluster=cluster, weights=weights
+    )
     return data, data.dropped, None
 
 
-def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, ties, level,
-         stabilized) -> CoxResult:
+def _fit(
+    cohort, covariates, *, event, strata, cluster, weights, propensity, ties, level, stabilized
+) -> CoxResult:
     covariates = as_list(covariates)
     if not covariates:
-        raise DataError(Problem("a Cox model needs at least one covariate",
-                                fix="e.g. covariates=['closure']"))
+        raise DataError(
+            Problem("a Cox model needs at least one covariate", fix="e.g. covariates=['closure']")
+        )
     if ties not in ("efron", "breslow"):
         raise DataError(Problem(f"ties must be 'efron' or 'breslow', not {ties!r}"))
     check_level(level)
-    data, dropped, iptw = _prepare(cohort, covariates, strata, cluster, weights, propensity,
-                                   stabilized)
+    data, dropped, iptw = _prepare(
+        cohort, covariates, strata, cluster, weights, propensity, stabilized
+    )
     cause = EVENT_NAMES.get(event, f"event {event}")
     if data.n < 2:
         raise DataError(Problem(f"a Cox model needs at least 2 patients; {data.n} left"))
     time = timefix(data.time)
     dead = data.event == event
     if not dead.any():
-        raise DataError(Problem(f"no patient has event {event} ({cause}) among the {data.n} "
-                                "used: there is no hazard to model", column="event",
-                                fix="check the event coding (0 censored, 1 reherniation, "
-                                    "2 competing event)"))
+        raise DataError(
+            Problem(
+                f"no patient has event {event} ({cause}) among the {data.n} "
+                "used: there is no hazard to model",
+                column="event",
+                fix="check the event coding (0 censored, 1 reherniation, 2 competing event)",
+            )
+        )
     w = np.ones(data.n) if data.weights is None else data.weights
     if w[dead].sum() <= 0:
         raise DataError(Problem(f"every patient with event {event} has weight 0", column="weights"))
     terms, x = list(data.terms), data.x
-    remarks = list(data.remarks) if iptw is None else (
-        [f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values"]
-        if dropped else [])
+    remarks = (
+        list(data.remarks)
+        if iptw is None
+        else (
+            [f"{dropped} patient{'s' if dropped != 1 else ''} left out for missing values"]
+            if dropped
+            else []
+        )
+    )
     # terms without information (constant, collinear) are left out, as coxph gives NA
     st = core.make_strata(time, dead, x, w, data.strata, ties)
     start = core.evaluate(st, np.zeros(len(terms)))
     drop = core.aliased_from_info(start[2])
     keep = [j for j in range(len(terms)) if not drop[j]]
     if not keep:
-        raise DataError(Problem("no covariate is left to estimate: " + "; ".join(
-            why_aliased(x, j, data.strata, terms, []) for j in range(len(terms)))))
+        raise DataError(
+            Problem(
+                "no covariate is left to estimate: "
+                + "; ".join(why_aliased(x, j, data.strata, terms, []) for j in range(len(terms)))
+            )
+        )
     for j in np.flatnonzero(drop):
         msg = f"{why_aliased(x, j, data.strata, terms, keep)}: it was left out of the model"
         warn(msg, StatisticalWarning)
@@ -250,10 +276,15 @@ def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, tie
     fit = core.fit_cox(st, len(keep), start=start)
     if fit.infinite.any() or not fit.converged:
         names = ", ".join(f"'{kterms[j]}'" for j in np.flatnonzero(fit.infinite)) or "a coefficient"
-        msg = (f"the Cox model did not converge in {fit.iterations} iterations" if not fit.converged
-               else "the log-likelihood converged before the coefficients")
-        msg += (f": {names} appears to be infinite (monotone likelihood, e.g. no {cause} in one "
-                "group or complete separation); its hazard ratio and interval are meaningless")
+        msg = (
+            f"the Cox model did not converge in {fit.iterations} iterations"
+            if not fit.converged
+            else "the log-likelihood converged before the coefficients"
+        )
+        msg += (
+            f": {names} appears to be infinite (monotone likelihood, e.g. no {cause} in one "
+            "group or complete separation); its hazard ratio and interval are meaningless"
+        )
         warn(msg, ConvergenceWarning)
         remarks.append(msg)
     non_integer = data.weights is not None and np.any(w != np.floor(w))
@@ -270,20 +301,36 @@ def _fit(cohort, covariates, *, event, strata, cluster, weights, propensity, tie
         table.loc[kterms, "robust_se"] = inf_se
     conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
     groups = term_groups(covariates, kterms)
-    chisq, df = core.zph_test(st, fit.coef, fit.info, time, dead, list(groups.values()),
-                              fit.sums)
-    ph = pd.DataFrame({"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
-                      index=pd.Index([*groups, "GLOBAL"], name="term"))
-    remarks += _remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, weights,
-                        len(keep), st, ties)
+    chisq, df = core.zph_test(st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums)
+    ph = pd.DataFrame(
+        {"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
+        index=pd.Index([*groups, "GLOBAL"], name="term"),
+    )
+    remarks += _remarks(
+        data, dead, event, cause, ph, robust, iptw, strata, cluster, weights, len(keep), st, ties
+    )
     return CoxResult(
-        table=table, concordance=conc, ph_test=ph, loglik=fit.loglik,
-        loglik_null=fit.loglik_null, aic=-2 * fit.loglik + 2 * len(keep), n=data.n,
-        events=int(dead.sum()), event=event, ties=ties, level=level, robust=robust,
-        strata=strata, cluster=cluster,
+        table=table,
+        concordance=conc,
+        ph_test=ph,
+        loglik=fit.loglik,
+        loglik_null=fit.loglik_null,
+        aic=-2 * fit.loglik + 2 * len(keep),
+        n=data.n,
+        events=int(dead.sum()),
+        event=event,
+        ties=ties,
+        level=level,
+        robust=robust,
+        strata=strata,
+        cluster=cluster,
         weighting=("IPTW" if iptw is not None else None if weights is None else "case weights"),
-        converged=fit.converged and not fit.infinite.any(), iterations=fit.iterations,
-        cov=pd.DataFrame(var, index=kterms, columns=kterms), iptw=iptw, remarks=tuple(remarks))
+        converged=fit.converged and not fit.infinite.any(),
+        iterations=fit.iterations,
+        cov=pd.DataFrame(var, index=kterms, columns=kterms),
+        iptw=iptw,
+        remarks=tuple(remarks),
+    )
 
 
 def _remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, weights, p, st, ties):
@@ -292,56 +339,86 @@ def _remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, weight
     if len(others):
         k = int(((data.event > 0) & ~dead).sum())
         codes = ", ".join(str(c) for c in others)
-        out.append(f"cause-specific hazard of {cause}: {k} other events (event {codes}) were "
-                   "treated as censored at their time; for the probability of "
-                   f"{cause} use cumulative_incidence() or fine_gray()")
+        out.append(
+            f"cause-specific hazard of {cause}: {k} other events (event {codes}) were "
+            "treated as censored at their time; for the probability of "
+            f"{cause} use cumulative_incidence() or fine_gray()"
+        )
     if ph["chisq"].isna().all():
         out.append("no proportional-hazards test: all events happen at one time")
     for term, row in ph.iterrows():
         if row["pvalue"] < PH_ALPHA:
             what = "overall (global test)" if term == "GLOBAL" else f"for {term}"
-            out.append(f"proportional hazards doubtful {what} (p = {fmt_p(row['pvalue'])}, "
-                       "cox.zph); the hazard ratio is an average over follow-up")
+            out.append(
+                f"proportional hazards doubtful {what} (p = {fmt_p(row['pvalue'])}, "
+                "cox.zph); the hazard ratio is an average over follow-up"
+            )
     tied = sum(int((s.d > 1).sum()) for s in st)
     if tied:
-        out.append(f"{tied} event times are shared by several patients "
-                   f"({'Efron' if ties == 'efron' else 'Breslow'} approximation)")
+        out.append(
+            f"{tied} event times are shared by several patients "
+            f"({'Efron' if ties == 'efron' else 'Breslow'} approximation)"
+        )
     events = int(dead.sum())
     if events < MIN_EVENTS_PER_COEF * p:
-        out.append(f"only {events} events for {p} coefficient{'s' if p != 1 else ''} (fewer than "
-                   f"{MIN_EVENTS_PER_COEF} per coefficient): estimates may be unstable")
+        out.append(
+            f"only {events} events for {p} coefficient{'s' if p != 1 else ''} (fewer than "
+            f"{MIN_EVENTS_PER_COEF} per coefficient): estimates may be unstable"
+        )
     if strata is not None:
-        out.append(f"stratified by {strata} ({len(data.strata_labels)} strata): a baseline hazard "
-                   f"per stratum, no hazard ratio for {strata}")
+        out.append(
+            f"stratified by {strata} ({len(data.strata_labels)} strata): a baseline hazard "
+            f"per stratum, no hazard ratio for {strata}"
+        )
     if robust:
         if cluster is not None:
             nclus = len(np.unique(data.cluster))
-            out.append(f"intervals and p-values use robust (sandwich) standard errors clustered "
-                       f"by {cluster} ({nclus} clusters)")
+            out.append(
+                f"intervals and p-values use robust (sandwich) standard errors clustered "
+                f"by {cluster} ({nclus} clusters)"
+            )
             if nclus < MIN_CLUSTERS:
-                out.append(f"only {nclus} clusters: cluster-robust standard errors can be too "
-                           f"small with fewer than about {MIN_CLUSTERS} clusters")
+                out.append(
+                    f"only {nclus} clusters: cluster-robust standard errors can be too "
+                    f"small with fewer than about {MIN_CLUSTERS} clusters"
+                )
         elif iptw is not None:
-            out.append("intervals and p-values use robust (sandwich) standard errors, which "
-                       "allow for the weighting")
+            out.append(
+                "intervals and p-values use robust (sandwich) standard errors, which "
+                "allow for the weighting"
+            )
         else:
-            out.append("intervals and p-values use robust (sandwich) standard errors, as "
-                       "weights are not whole numbers")
+            out.append(
+                "intervals and p-values use robust (sandwich) standard errors, as "
+                "weights are not whole numbers"
+            )
     if iptw is not None:
         kind = "stabilized " if iptw.stabilized else ""
-        out.append(f"inverse probability of treatment weighting ({kind}weights; propensity of "
-                   f"closure on {', '.join(iptw.table.index)}): a marginal hazard ratio")
+        out.append(
+            f"inverse probability of treatment weighting ({kind}weights; propensity of "
+            f"closure on {', '.join(iptw.table.index)}): a marginal hazard ratio"
+        )
         out += list(iptw.remarks)
     elif weights is not None:
-        out.append("case weights" + (f" from column '{weights}'" if isinstance(weights, str)
-                                     else ""))
+        out.append(
+            "case weights" + (f" from column '{weights}'" if isinstance(weights, str) else "")
+        )
     return out
 
 
-def cause_specific_cox(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
-                       strata: str | None = None, cluster: str | None = None, weights=None,
-                       propensity=None, ties: str = "efron", level: float = 0.95,
-                       stabilized: bool = True) -> CoxResult:
+def cause_specific_cox(
+    cohort: pd.DataFrame,
+    covariates=("closure",),
+    event: int = 1,
+    *,
+    strata: str | None = None,
+    cluster: str | None = None,
+    weights=None,
+    propensity=None,
+    ties: str = "efron",
+    level: float = 0.95,
+    stabilized: bool = True,
+) -> CoxResult:
     """Cox model of the cause-specific hazard of ``event``; other causes are censored.
 
     Parameters are those of :func:`cox`; ``event`` is the cause modelled (1
@@ -355,14 +432,32 @@ def cause_specific_cox(cohort: pd.DataFrame, covariates=("closure",), event: int
     (145, ['closure', 'age'])
     """
     event = check_event(event)
-    return _fit(cohort, covariates, event=event, strata=strata, cluster=cluster,
-                weights=weights, propensity=propensity, ties=ties, level=level,
-                stabilized=stabilized)
+    return _fit(
+        cohort,
+        covariates,
+        event=event,
+        strata=strata,
+        cluster=cluster,
+        weights=weights,
+        propensity=propensity,
+        ties=ties,
+        level=level,
+        stabilized=stabilized,
+    )
 
 
-def cox(cohort: pd.DataFrame, covariates=("closure",), *, strata: str | None = None,
-        cluster: str | None = None, weights=None, propensity=None, ties: str = "efron",
-        level: float = 0.95, stabilized: bool = True) -> CoxResult:
+def cox(
+    cohort: pd.DataFrame,
+    covariates=("closure",),
+    *,
+    strata: str | None = None,
+    cluster: str | None = None,
+    weights=None,
+    propensity=None,
+    ties: str = "efron",
+    level: float = 0.95,
+    stabilized: bool = True,
+) -> CoxResult:
     """Cox proportional hazards model of reherniation (the cause-specific hazard).
 
     Event 1 is the event; competing events (2) and censoring (0) end follow-up.
@@ -406,6 +501,15 @@ def cox(cohort: pd.DataFrame, covariates=("closure",), *, strata: str | None = N
     >>> bool(fit.table.loc["closure", "hr"] < 1), list(fit.ph_test.index)
     (True, ['closure', 'smoker', 'GLOBAL'])
     """
-    return _fit(cohort, covariates, event=1, strata=strata, cluster=cluster, weights=weights,
-                propensity=propensity, ties=ties, level=level, stabilized=stabilized)
-
+    return _fit(
+        cohort,
+        covariates,
+        event=1,
+        strata=strata,
+        cluster=cluster,
+        weights=weights,
+        propensity=propensity,
+        ties=ties,
+        level=level,
+        stabilized=stabilized,
+    )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
@@ -28,6 +27,7 @@ from ._data import prepare
 from ._reg_common import (
     EVENT_NAMES,
     MIN_EVENTS_PER_COEF,
+    RegressionResultMixin,
     as_list,
     check_event,
     check_level,
@@ -41,7 +41,7 @@ __all__ = ["FineGrayResult", "fine_gray"]
 
 
 @dataclass(frozen=True, repr=False)
-class FineGrayResult(ResultMixin):
+class FineGrayResult(RegressionResultMixin, ResultMixin):
     """A fitted Fine-Gray model.
 
     Attributes
@@ -77,39 +77,23 @@ class FineGrayResult(ResultMixin):
     measure = "shr"
 
     @property
-    def coef(self) -> pd.Series:
-        """Log subdistribution hazard ratios by term."""
-        return self.table["coef"]
-
-    @property
     def label(self) -> str:
         """A short name for legends."""
         return "Fine-Gray" if self.event == 1 else f"Fine-Gray, event {self.event}"
 
-    @property
-    def lr_test(self) -> tuple[float, int, float]:
-        """Pseudo-likelihood-ratio statistic of all coefficients: (statistic, df, p-value)
-        (the Wald test with the sandwich variance is the valid one; this is for reference)."""
-        df = int(self.table["coef"].notna().sum())
-        stat = 2 * (self.loglik - self.loglik_null)
-        return float(stat), df, float(chi2.sf(stat, df)) if df else float("nan")
-
     def summary_lines(self) -> list[str]:
         cause = EVENT_NAMES.get(self.event, f"event {self.event}")
-        return [f"cumulative incidence of {cause} (event {self.event}): {self.n:,} patients, "
-                f"{self.events:,} events, {self.competing:,} competing events, "
-                f"{self.censored:,} censored",
-                f"log pseudo-likelihood {fmt(self.loglik)} (null {fmt(self.loglik_null)})"]
-
-    def plot(self, ax=None, **kwargs):
-        """Forest plot of the SHRs (:func:`recurrence.plotting.plot_hazard_ratios`)."""
-        from ..plotting.hazard import plot_hazard_ratios
-
-        return plot_hazard_ratios(self, ax=ax, **kwargs)
+        return [
+            f"cumulative incidence of {cause} (event {self.event}): {self.n:,} patients, "
+            f"{self.events:,} events, {self.competing:,} competing events, "
+            f"{self.censored:,} censored",
+            f"log pseudo-likelihood {fmt(self.loglik)} (null {fmt(self.loglik_null)})",
+        ]
 
 
-def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
-              level: float = 0.95) -> FineGrayResult:
+def fine_gray(
+    cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *, level: float = 0.95
+) -> FineGrayResult:
     """Fine-Gray model of the cumulative incidence of ``event`` (``cmprsk::crr``).
 
     Parameters
@@ -141,8 +125,11 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
     """
     covariates = as_list(covariates)
     if not covariates:
-        raise DataError(Problem("a Fine-Gray model needs at least one covariate",
-                                fix="e.g. covariates=['closure']"))
+        raise DataError(
+            Problem(
+                "a Fine-Gray model needs at least one covariate", fix="e.g. covariates=['closure']"
+            )
+        )
     event = check_event(event)
     check_level(level)
     data = prepare(cohort, None, covariates=covariates)
@@ -152,9 +139,13 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
     if data.n < 2:
         raise DataError(Problem(f"a Fine-Gray model needs at least 2 patients; {data.n} left"))
     if not c1.any():
-        raise DataError(Problem(f"no patient has event {event} ({cause}) among the {data.n} used",
-                                column="event", fix="check the event coding (0 censored, 1 "
-                                                    "reherniation, 2 competing event)"))
+        raise DataError(
+            Problem(
+                f"no patient has event {event} ({cause}) among the {data.n} used",
+                column="event",
+                fix="check the event coding (0 censored, 1 reherniation, 2 competing event)",
+            )
+        )
     terms, x = list(data.terms), data.x
     remarks = list(data.remarks)
     fg, _ = core.make_data(data.time, status, x, event)
@@ -162,8 +153,12 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
     drop = aliased_from_info(start[2])
     keep = [j for j in range(len(terms)) if not drop[j]]
     if not keep:
-        raise DataError(Problem("no covariate is left to estimate: " + "; ".join(
-            why_aliased(x, j, None, terms, []) for j in range(len(terms)))))
+        raise DataError(
+            Problem(
+                "no covariate is left to estimate: "
+                + "; ".join(why_aliased(x, j, None, terms, []) for j in range(len(terms)))
+            )
+        )
     for j in np.flatnonzero(drop):
         msg = f"{why_aliased(x, j, None, terms, keep)}: it was left out of the model"
         warn(msg, StatisticalWarning)
@@ -175,32 +170,54 @@ def fine_gray(cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *,
     fit = core.fit_fine_gray(fg, len(keep), start=start)
     if fit.infinite.any() or not fit.converged:
         names = ", ".join(f"'{kterms[j]}'" for j in np.flatnonzero(fit.infinite)) or "a coefficient"
-        msg = (f"the Fine-Gray model did not converge in {fit.iterations} iterations"
-               if not fit.converged else "the pseudo-likelihood converged before the coefficients")
-        msg += (f": {names} appears to be infinite (e.g. no {cause} in one group or complete "
-                "separation); its SHR and interval are meaningless")
+        msg = (
+            f"the Fine-Gray model did not converge in {fit.iterations} iterations"
+            if not fit.converged
+            else "the pseudo-likelihood converged before the coefficients"
+        )
+        msg += (
+            f": {names} appears to be infinite (e.g. no {cause} in one group or complete "
+            "separation); its SHR and interval are meaningless"
+        )
         warn(msg, ConvergenceWarning)
         remarks.append(msg)
     se = standard_errors(fit.var, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")
     events, competing = int(c1.sum()), int(((status != 0) & ~c1).sum())
-    remarks.append(f"subdistribution hazard of {cause}: patients with a competing event stay in "
-                   "the risk set, weighted by the probability of remaining uncensored; an SHR "
-                   f"describes the cumulative incidence of {cause}, not its hazard among "
-                   "patients still at risk")
+    remarks.append(
+        f"subdistribution hazard of {cause}: patients with a competing event stay in "
+        "the risk set, weighted by the probability of remaining uncensored; an SHR "
+        f"describes the cumulative incidence of {cause}, not its hazard among "
+        "patients still at risk"
+    )
     if competing == 0:
-        remarks.append("no competing events: the model is a Cox model (Breslow ties) with "
-                       "crr's sandwich variance")
+        remarks.append(
+            "no competing events: the model is a Cox model (Breslow ties) with "
+            "crr's sandwich variance"
+        )
     tied = int((fg.dm > 1).sum())
     if tied:
-        remarks.append(f"{tied} failure times are shared by several patients (one risk set each, "
-                       "as crr)")
+        remarks.append(
+            f"{tied} failure times are shared by several patients (one risk set each, as crr)"
+        )
     if events < MIN_EVENTS_PER_COEF * len(keep):
-        remarks.append(f"only {events} events for {len(keep)} coefficient"
-                       f"{'s' if len(keep) != 1 else ''} (fewer than {MIN_EVENTS_PER_COEF} per "
-                       "coefficient): estimates may be unstable")
+        remarks.append(
+            f"only {events} events for {len(keep)} coefficient"
+            f"{'s' if len(keep) != 1 else ''} (fewer than {MIN_EVENTS_PER_COEF} per "
+            "coefficient): estimates may be unstable"
+        )
     return FineGrayResult(
-        table=table, loglik=fit.loglik, loglik_null=fit.loglik_null, n=data.n, events=events,
-        competing=competing, censored=int((status == 0).sum()), event=event, level=level,
-        converged=fit.converged and not fit.infinite.any(), iterations=fit.iterations,
-        cov=pd.DataFrame(fit.var, index=kterms, columns=kterms), remarks=tuple(remarks))
+        table=table,
+        loglik=fit.loglik,
+        loglik_null=fit.loglik_null,
+        n=data.n,
+        events=events,
+        competing=competing,
+        censored=int((status == 0).sum()),
+        event=event,
+        level=level,
+        converged=fit.converged and not fit.infinite.any(),
+        iterations=fit.iterations,
+        cov=pd.DataFrame(fit.var, index=kterms, columns=kterms),
+        remarks=tuple(remarks),
+    )

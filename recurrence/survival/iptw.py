@@ -72,10 +72,11 @@ class IPTW(ResultMixin):
     def summary_lines(self) -> list[str]:
         kind = "stabilized" if self.stabilized else "unstabilized"
         ess = ", ".join(f"{k}: {fmt(v)}" for k, v in self.effective_n.items())
-        return [f"propensity of {self.treatment}: logistic regression on "
-                f"{', '.join(self.table.index)}",
-                f"{kind} weights {fmt(self.weights.min())} to {fmt(self.weights.max())}; "
-                f"effective sample size {ess}"]
+        return [
+            f"propensity of {self.treatment}: logistic regression on {', '.join(self.table.index)}",
+            f"{kind} weights {fmt(self.weights.min())} to {fmt(self.weights.max())}; "
+            f"effective sample size {ess}",
+        ]
 
 
 def _wmean_var(x, w):
@@ -126,19 +127,28 @@ def weighted_smd(x, treated, w=None, kind: str = "continuous") -> float:
 
 def _treatment(cohort, treatment):
     if treatment not in cohort.columns:
-        raise DataError(Problem(f"treatment column '{treatment}' is not in the cohort",
-                                fix="IPTW weights the arms of a yes/no column (closure)"))
+        raise DataError(
+            Problem(
+                f"treatment column '{treatment}' is not in the cohort",
+                fix="IPTW weights the arms of a yes/no column (closure)",
+            )
+        )
     s = cohort[treatment]
     values = set(pd.unique(s.dropna()))
     if not values <= {False, True}:  # 0 == False, 1 == True
-        raise DataError(Problem("must be yes/no (True/False or 1/0) to weight by the propensity "
-                                "of receiving it", column=treatment,
-                                values=tuple(sorted(map(str, values)))[:5]))
+        raise DataError(
+            Problem(
+                "must be yes/no (True/False or 1/0) to weight by the propensity of receiving it",
+                column=treatment,
+                values=tuple(sorted(map(str, values)))[:5],
+            )
+        )
     return s
 
 
-def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure",
-                 stabilized: bool = True) -> IPTW:
+def iptw_weights(
+    cohort: pd.DataFrame, covariates, *, treatment: str = "closure", stabilized: bool = True
+) -> IPTW:
     """Propensity-score weights for the closure and no-closure arms, with balance.
 
     Parameters
@@ -171,11 +181,19 @@ def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure"
         covariates = [covariates]
     covariates = list(covariates)
     if not covariates:
-        raise DataError(Problem("IPTW needs at least one propensity covariate",
-                                fix="name the confounders, e.g. propensity=['age', 'smoker']"))
+        raise DataError(
+            Problem(
+                "IPTW needs at least one propensity covariate",
+                fix="name the confounders, e.g. propensity=['age', 'smoker']",
+            )
+        )
     if treatment in covariates:
-        raise DataError(Problem(f"'{treatment}' cannot predict itself in the propensity model",
-                                fix=f"leave '{treatment}' out of the propensity covariates"))
+        raise DataError(
+            Problem(
+                f"'{treatment}' cannot predict itself in the propensity model",
+                fix=f"leave '{treatment}' out of the propensity covariates",
+            )
+        )
     s = _treatment(cohort, treatment)
     xframe, terms = design_matrix(cohort, covariates)
     keep = s.notna() & xframe.notna().all(axis=1)
@@ -185,12 +203,18 @@ def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure"
     remarks = []
     if (~keep).any():
         k = int((~keep).sum())
-        remarks.append(f"{k} patient{'s' if k != 1 else ''} left out of the propensity model "
-                       "for missing values")
+        remarks.append(
+            f"{k} patient{'s' if k != 1 else ''} left out of the propensity model "
+            "for missing values"
+        )
     t = sub[treatment].astype(bool).to_numpy()
     if t.all() or not t.any():
-        raise DataError(Problem(f"every patient is in the same arm ({t[0]!s}); there is nothing "
-                                "to weight", column=treatment))
+        raise DataError(
+            Problem(
+                f"every patient is in the same arm ({t[0]!s}); there is nothing to weight",
+                column=treatment,
+            )
+        )
     from ._statsmodels import fit_logistic
 
     fit = fit_logistic(t.astype(float), xframe.loc[keep].to_numpy(float), terms)
@@ -200,40 +224,59 @@ def iptw_weights(cohort: pd.DataFrame, covariates, *, treatment: str = "closure"
         w = w * np.where(t, t.mean(), 1 - t.mean())
     if fit.separation:
         names = ", ".join(f"'{n}'" for n in fit.separating)
-        msg = (f"propensity model: {treatment} is (almost) perfectly predicted by {names} "
-               "(separation); some propensities are 0 or 1 and the weights are unreliable. "
-               "Leave that covariate out, or compare only patients who could have had either "
-               "treatment")
+        msg = (
+            f"propensity model: {treatment} is (almost) perfectly predicted by {names} "
+            "(separation); some propensities are 0 or 1 and the weights are unreliable. "
+            "Leave that covariate out, or compare only patients who could have had either "
+            "treatment"
+        )
         warn(msg, StatisticalWarning)
         remarks.append(msg)
     limit = EXTREME_WEIGHT if stabilized else EXTREME_WEIGHT * w.mean()
     extreme = w > limit
     if extreme.any():
-        msg = (f"{int(extreme.sum())} patient{'s have' if extreme.sum() != 1 else ' has'} an "
-               f"extreme weight (above {fmt(limit)}, largest {fmt(w.max())}): few patients "
-               "carry the weighted comparison; check the overlap of propensities between arms "
-               "or trim the weights")
+        msg = (
+            f"{int(extreme.sum())} patient{'s have' if extreme.sum() != 1 else ' has'} an "
+            f"extreme weight (above {fmt(limit)}, largest {fmt(w.max())}): few patients "
+            "carry the weighted comparison; check the overlap of propensities between arms "
+            "or trim the weights"
+        )
         warn(msg, StatisticalWarning)
         remarks.append(msg)
     rows = []
     for c in covariates:
         col = sub[c]
-        kind = ("continuous" if pd.api.types.is_numeric_dtype(col)
-                and not pd.api.types.is_bool_dtype(col) else "categorical")
+        kind = (
+            "continuous"
+            if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+            else "categorical"
+        )
         values = col.to_numpy(float) if kind == "continuous" else col.astype(str).to_numpy()
-        rows.append({"covariate": c, "smd_before": weighted_smd(values, t, None, kind),
-                     "smd_after": weighted_smd(values, t, w, kind)})
+        rows.append(
+            {
+                "covariate": c,
+                "smd_before": weighted_smd(values, t, None, kind),
+                "smd_after": weighted_smd(values, t, w, kind),
+            }
+        )
     table = pd.DataFrame(rows).set_index("covariate")
     worst = table["smd_after"].abs()
     if (worst > SMD_BALANCED).any():
         names = ", ".join(f"{c} ({fmt(v)})" for c, v in worst[worst > SMD_BALANCED].items())
         remarks.append(f"imbalance remains after weighting (|SMD| > {SMD_BALANCED}): {names}")
     ess = {}
-    labels = ("closure", "no closure") if treatment == "closure" else (treatment,
-                                                                         f"no {treatment}")
+    labels = ("closure", "no closure") if treatment == "closure" else (treatment, f"no {treatment}")
     for label, arm in zip(labels, (t, ~t), strict=True):
         ww = w[arm]
         ess[label] = float(ww.sum() ** 2 / (ww @ ww))
-    return IPTW(table=table, weights=w, propensity=fit.fitted, index=sub.index,
-                model=fit.table, treatment=treatment, stabilized=stabilized, effective_n=ess,
-                remarks=tuple(remarks))
+    return IPTW(
+        table=table,
+        weights=w,
+        propensity=fit.fitted,
+        index=sub.index,
+        model=fit.table,
+        treatment=treatment,
+        stabilized=stabilized,
+        effective_n=ess,
+        remarks=tuple(remarks),
+    )

@@ -75,9 +75,13 @@ class KaplanMeierResult(CurveResultMixin):
 
     def summary_lines(self) -> list[str]:
         what = EVENT_NAMES[self.event]
-        return [f"Survival free of {what}, {self.level:.0%} log(-log) interval; "
-                + "; ".join(f"{r.group}: {r.n:,} patients, {r.events:,} events"
-                            for r in self.overview.itertuples())]
+        return [
+            f"Survival free of {what}, {self.level:.0%} log(-log) interval; "
+            + "; ".join(
+                f"{r.group}: {r.n:,} patients, {r.events:,} events"
+                for r in self.overview.itertuples()
+            )
+        ]
 
     def plot(self, ax=None, **kwargs):
         """Survival curves with bands, censoring ticks and an at-risk table; see
@@ -87,8 +91,9 @@ class KaplanMeierResult(CurveResultMixin):
         return plot_survival(self, ax=ax, **kwargs)
 
 
-def kaplan_meier(cohort: pd.DataFrame, by: str | None = "closure", level: float = 0.95, *,
-                 event: int | str = 1) -> KaplanMeierResult:
+def kaplan_meier(
+    cohort: pd.DataFrame, by: str | None = "closure", level: float = 0.95, *, event: int | str = 1
+) -> KaplanMeierResult:
     """Kaplan-Meier estimate per group, competing events censored.
 
     Parameters
@@ -135,32 +140,53 @@ def kaplan_meier(cohort: pd.DataFrame, by: str | None = "closure", level: float 
         with np.errstate(invalid="ignore"):
             se = surv * se_log
         low, high = loglog_interval(surv, se_log, z)
-        blocks.append(curve_frame(name, rt.time[idx],
-                                  {"at_risk": n, "events": d, "competing": other,
-                                   "censored": cens},
-                                  {"survival": surv, "se": se, "ci_low": low, "ci_high": high,
-                                   "cumhaz_se": se_log}))
+        blocks.append(
+            curve_frame(
+                name,
+                rt.time[idx],
+                {"at_risk": n, "events": d, "competing": other, "censored": cens},
+                {"survival": surv, "se": se, "ci_low": low, "ci_high": high, "cumhaz_se": se_log},
+            )
+        )
         # reverse Kaplan-Meier: censoring is the event, every event censors follow-up
         rev, _ = greenwood_km(n, cens)
-        rows.append({"group": name, "n": int(n[0]), "events": int(d.sum()),
-                     "competing": int(other.sum()), "censored": int(cens.sum()),
-                     "median_followup": median_time(rt.time[idx], rev),
-                     "max_followup": float(rt.time[idx][-1])})
+        rows.append(
+            {
+                "group": name,
+                "n": int(n[0]),
+                "events": int(d.sum()),
+                "competing": int(other.sum()),
+                "censored": int(cens.sum()),
+                "median_followup": median_time(rt.time[idx], rev),
+                "max_followup": float(rt.time[idx][-1]),
+            }
+        )
         if d.sum() == 0:
             remarks.append(f"no {EVENT_NAMES[event]} in the {name} group: its curve stays at 1")
         elif surv[-1] == 0:
             t0 = float(rt.time[idx][np.argmax(surv == 0)])
-            remarks.append(f"the {name} curve reaches 0 at {t0:g} months (the last patient at "
-                           "risk had the event): no interval from there")
+            remarks.append(
+                f"the {name} curve reaches 0 at {t0:g} months (the last patient at "
+                "risk had the event): no interval from there"
+            )
     overview = pd.DataFrame(rows)
     n_other = int(overview["competing"].sum())
     if event != "any" and n_other:
         other_name = EVENT_NAMES[2 if event == 1 else 1]
-        remarks.insert(0, f"{plural(n_other, other_name)} (event {2 if event == 1 else 1}) "
-                          "treated as censored: 1 − Kaplan-Meier overstates the incidence; "
-                          "cumulative_incidence() gives the Aalen-Johansen estimate")
+        remarks.insert(
+            0,
+            f"{plural(n_other, other_name)} (event {2 if event == 1 else 1}) "
+            "treated as censored: 1 − Kaplan-Meier overstates the incidence; "
+            "cumulative_incidence() gives the Aalen-Johansen estimate",
+        )
     if overview["events"].sum() == 0 and len(data.groups) > 1:
         remarks.append(f"no {EVENT_NAMES[event]} in any group")
-    return KaplanMeierResult(table=curve_table(data.groups, blocks), overview=overview,
-                             groups=data.groups, level=level, event=event, by=by,
-                             remarks=tuple(remarks))
+    return KaplanMeierResult(
+        table=curve_table(data.groups, blocks),
+        overview=overview,
+        groups=data.groups,
+        level=level,
+        event=event,
+        by=by,
+        remarks=tuple(remarks),
+    )

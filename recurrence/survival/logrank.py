@@ -66,12 +66,15 @@ class LogrankResult(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         strat = f", stratified by {self.strata}" if self.strata else ""
-        return [f"chi-square = {fmt(self.statistic)} on {self.df} df, {p_text(self.pvalue)}"
-                f"{strat} ({EVENT_NAMES[self.event]})"]
+        return [
+            f"chi-square = {fmt(self.statistic)} on {self.df} df, {p_text(self.pvalue)}"
+            f"{strat} ({EVENT_NAMES[self.event]})"
+        ]
 
 
-def logrank(cohort: pd.DataFrame, by: str = "closure", strata: str | None = None, *,
-            event: int | str = 1) -> LogrankResult:
+def logrank(
+    cohort: pd.DataFrame, by: str = "closure", strata: str | None = None, *, event: int | str = 1
+) -> LogrankResult:
     """Log-rank test across the groups of ``by``, as R's ``survdiff``.
 
     Parameters
@@ -124,18 +127,22 @@ def logrank(cohort: pd.DataFrame, by: str = "closure", strata: str | None = None
     df = len(used) - 1
     stat = pvalue = float("nan")
     if obs.sum() == 0:
-        _warn(remarks, f"no {EVENT_NAMES[event]} in any group: the log-rank test is not "
-                       "possible")
+        _warn(remarks, f"no {EVENT_NAMES[event]} in any group: the log-rank test is not possible")
     else:
         if len(used) < k:
             left = [data.groups[i] for i in range(k) if exp[i] == 0]
-            remarks.append(f"left out of the test (no patient at risk at any event time, as "
-                           f"survdiff does): {', '.join(left)}")
+            remarks.append(
+                f"left out of the test (no patient at risk at any event time, as "
+                f"survdiff does): {', '.join(left)}"
+            )
         sub = used[1:]
         stat = quadratic_form((obs - exp)[sub], var[np.ix_(sub, sub)])
         if np.isnan(stat):
-            _warn(remarks, "the variance of the log-rank statistic is singular (e.g. every "
-                           "patient at risk had the event at one tied time): no test")
+            _warn(
+                remarks,
+                "the variance of the log-rank statistic is singular (e.g. every "
+                "patient at risk had the event at one tied time): no test",
+            )
         else:
             pvalue = float(stats.chi2.sf(stat, df))
     for i, g in enumerate(data.groups):
@@ -144,13 +151,27 @@ def logrank(cohort: pd.DataFrame, by: str = "closure", strata: str | None = None
     if data.strata is not None:
         count = plural(len(data.strata_labels), "stratum", "strata")
         remarks.append(f"stratified by {strata}: {count}")
-    table = pd.DataFrame({"group": list(data.groups), "n": n.astype(np.int64),
-                          "observed": np.rint(obs).astype(np.int64), "expected": exp,
-                          "o_minus_e": obs - exp,
-                          "variance": np.diag(var).copy()})
-    return LogrankResult(statistic=stat, df=int(df), pvalue=pvalue, table=table,
-                         groups=data.groups, strata=strata, event=event, variance=var,
-                         remarks=tuple(remarks))
+    table = pd.DataFrame(
+        {
+            "group": list(data.groups),
+            "n": n.astype(np.int64),
+            "observed": np.rint(obs).astype(np.int64),
+            "expected": exp,
+            "o_minus_e": obs - exp,
+            "variance": np.diag(var).copy(),
+        }
+    )
+    return LogrankResult(
+        statistic=stat,
+        df=int(df),
+        pvalue=pvalue,
+        table=table,
+        groups=data.groups,
+        strata=strata,
+        event=event,
+        variance=var,
+        remarks=tuple(remarks),
+    )
 
 
 def _warn(remarks: list[str], message: str) -> None:

@@ -48,8 +48,10 @@ class ReherniationRates(ResultMixin):
     title: ClassVar[str] = "Reherniation rates"
 
     def summary_lines(self) -> list[str]:
-        return [f"Cumulative incidence (Aalen-Johansen) and 1 − Kaplan-Meier, "
-                f"{self.level:.0%} log(-log) intervals"]
+        return [
+            f"Cumulative incidence (Aalen-Johansen) and 1 − Kaplan-Meier, "
+            f"{self.level:.0%} log(-log) intervals"
+        ]
 
     def verdicts(self, low: float = 0.03, high: float = 0.27) -> pd.DataFrame:
         """The table with each incidence held against the published range
@@ -73,8 +75,9 @@ class ReherniationRates(ResultMixin):
         return plot_reherniation_rates(self, ax=ax, **kwargs)
 
 
-def reherniation_rates(cohort: pd.DataFrame, at=(12, 24, 60), by: str | None = "closure", *,
-                       level: float = 0.95) -> ReherniationRates:
+def reherniation_rates(
+    cohort: pd.DataFrame, at=(12, 24, 60), by: str | None = "closure", *, level: float = 0.95
+) -> ReherniationRates:
     """Cumulative incidence of reherniation per arm at the horizons ``at`` (months).
 
     Parameters
@@ -105,17 +108,25 @@ def reherniation_rates(cohort: pd.DataFrame, at=(12, 24, 60), by: str | None = "
     level = check_level(level)
     times = check_times(at, "at")
     if np.any(times <= 0):
-        raise DataError(Problem(f"horizons must be > 0 months (got {list(at)})",
-                                fix="e.g. at=(12, 24, 60)"))
+        raise DataError(
+            Problem(f"horizons must be > 0 months (got {list(at)})", fix="e.g. at=(12, 24, 60)")
+        )
     ci = cumulative_incidence(cohort, by=by, event=1, level=level)
     km = kaplan_meier(cohort, by=by, level=level, event=1)
     a, k = ci.at(times), km.at(times)
-    table = pd.DataFrame({
-        "group": a["group"], "time": a["time"],
-        "incidence": a["incidence"], "ci_low": a["ci_low"], "ci_high": a["ci_high"],
-        "one_minus_km": 1 - k["survival"], "km_ci_low": 1 - k["ci_high"],
-        "km_ci_high": 1 - k["ci_low"], "at_risk": a["at_risk"],
-    })
+    table = pd.DataFrame(
+        {
+            "group": a["group"],
+            "time": a["time"],
+            "incidence": a["incidence"],
+            "ci_low": a["ci_low"],
+            "ci_high": a["ci_high"],
+            "one_minus_km": 1 - k["survival"],
+            "km_ci_low": 1 - k["ci_high"],
+            "km_ci_high": 1 - k["ci_low"],
+            "at_risk": a["at_risk"],
+        }
+    )
     counts = _counts_before(ci, times)
     table = table.merge(counts, on=["group", "time"], how="left", sort=False)
     table["excess"] = table["one_minus_km"] - table["incidence"]
@@ -123,16 +134,26 @@ def reherniation_rates(cohort: pd.DataFrame, at=(12, 24, 60), by: str | None = "
     remarks += [r for r in km.remarks if r not in remarks]
     beyond = table[table["incidence"].isna()]
     for g, sub in beyond.groupby("group", sort=False):
-        remarks.append(f"{g}: no estimate at {', '.join(f'{t:g}' for t in sub['time'])} months "
-                       "(beyond the last follow-up)")
+        remarks.append(
+            f"{g}: no estimate at {', '.join(f'{t:g}' for t in sub['time'])} months "
+            "(beyond the last follow-up)"
+        )
     worst = table["excess"].max()
     if np.isfinite(worst) and worst > 0:
         row = table.loc[table["excess"].idxmax()]
-        remarks.append(f"1 − Kaplan-Meier exceeds the Aalen-Johansen incidence by up to "
-                       f"{100 * worst:.1f} percentage points ({row['group']}, "
-                       f"{row['time']:g} months) because it censors competing events")
-    return ReherniationRates(table=table, level=level, groups=ci.groups, incidence=ci,
-                             kaplan_meier=km, remarks=tuple(remarks))
+        remarks.append(
+            f"1 − Kaplan-Meier exceeds the Aalen-Johansen incidence by up to "
+            f"{100 * worst:.1f} percentage points ({row['group']}, "
+            f"{row['time']:g} months) because it censors competing events"
+        )
+    return ReherniationRates(
+        table=table,
+        level=level,
+        groups=ci.groups,
+        incidence=ci,
+        kaplan_meier=km,
+        remarks=tuple(remarks),
+    )
 
 
 def _counts_before(ci: CumulativeIncidenceResult, times: np.ndarray) -> pd.DataFrame:
@@ -143,6 +164,14 @@ def _counts_before(ci: CumulativeIncidenceResult, times: np.ndarray) -> pd.DataF
         upto = np.searchsorted(b["time"], times, side="right")
         ev = np.concatenate(([0], np.cumsum(b["events"])))[upto]
         co = np.concatenate(([0], np.cumsum(b["competing"])))[upto]
-        parts.append(pd.DataFrame({"group": g, "time": times, "events": ev.astype(np.int64),
-                                   "competing": co.astype(np.int64)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "group": g,
+                    "time": times,
+                    "events": ev.astype(np.int64),
+                    "competing": co.astype(np.int64),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)

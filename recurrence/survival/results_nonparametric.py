@@ -121,11 +121,12 @@ class CurveResultMixin(ResultMixin):
         for g in self.groups:
             b = self._block(g)
             t = b["time"]
-            before = np.searchsorted(t, times, side="left")       # rows with time < t_i
+            before = np.searchsorted(t, times, side="left")  # rows with time < t_i
             out = {"group": np.full(len(times), g, dtype=object), "time": times}
             nxt = before
-            out["at_risk"] = np.where(nxt < len(t), b["at_risk"][np.minimum(nxt, len(t) - 1)],
-                                      0).astype(np.int64)
+            out["at_risk"] = np.where(
+                nxt < len(t), b["at_risk"][np.minimum(nxt, len(t) - 1)], 0
+            ).astype(np.int64)
             for col in ("events", "competing", "censored"):
                 cum = np.concatenate(([0], np.cumsum(b[col])))
                 upto = cum[before]
@@ -135,8 +136,9 @@ class CurveResultMixin(ResultMixin):
                     out["cumulative_events"] = upto.astype(np.int64)
             parts.append(pd.DataFrame(out))
         frame = pd.concat(parts, ignore_index=True)
-        return frame[["group", "time", "at_risk", "events", "competing", "censored",
-                      "cumulative_events"]]
+        return frame[
+            ["group", "time", "at_risk", "events", "competing", "censored", "cumulative_events"]
+        ]
 
     # -- display ------------------------------------------------------------------------
     def summary(self) -> str:
@@ -146,11 +148,17 @@ class CurveResultMixin(ResultMixin):
 
     def _repr_html_(self) -> str:
         lines = "".join(f"<div>{html.escape(x)}</div>" for x in self.summary_lines())
-        notes = ("<ol class='remarks'>" + "".join(f"<li>{html.escape(r)}</li>"
-                                                  for r in self.remarks) + "</ol>"
-                 if self.remarks else "")
-        return (f"<div><strong>{html.escape(self.title)}</strong>{lines}"
-                f"{html_table(self.overview, index=False)}{notes}</div>")
+        notes = (
+            "<ol class='remarks'>"
+            + "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
+            + "</ol>"
+            if self.remarks
+            else ""
+        )
+        return (
+            f"<div><strong>{html.escape(self.title)}</strong>{lines}"
+            f"{html_table(self.overview, index=False)}{notes}</div>"
+        )
 
 
 def ties_across_causes(counts: np.ndarray) -> int:

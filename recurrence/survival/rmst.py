@@ -69,16 +69,26 @@ class RMSTResult(ResultMixin):
     title: ClassVar[str] = "Restricted mean event-free time"
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Months free of {EVENT_NAMES[self.event]} within the first "
-                 f"{self.horizon:g} months; {self.level:.0%} normal interval"]
+        lines = [
+            f"Months free of {EVENT_NAMES[self.event]} within the first "
+            f"{self.horizon:g} months; {self.level:.0%} normal interval"
+        ]
         for r in self.difference.itertuples():
-            lines.append(f"{r.group} − {r.reference}: {fmt(r.difference)} months "
-                         f"({fmt(r.ci_low)} to {fmt(r.ci_high)}), {p_text(r.pvalue)}")
+            lines.append(
+                f"{r.group} − {r.reference}: {fmt(r.difference)} months "
+                f"({fmt(r.ci_low)} to {fmt(r.ci_high)}), {p_text(r.pvalue)}"
+            )
         return lines
 
 
-def rmst(cohort: pd.DataFrame, horizon: float, by: str | None = "closure", *,
-         event: int | str = 1, level: float = 0.95) -> RMSTResult:
+def rmst(
+    cohort: pd.DataFrame,
+    horizon: float,
+    by: str | None = "closure",
+    *,
+    event: int | str = 1,
+    level: float = 0.95,
+) -> RMSTResult:
     """Restricted mean event-free time up to ``horizon`` months, per group.
 
     Parameters
@@ -119,8 +129,12 @@ def rmst(cohort: pd.DataFrame, horizon: float, by: str | None = "closure", *,
     except (TypeError, ValueError):
         tau = float("nan")
     if not (math.isfinite(tau) and tau > 0):
-        raise DataError(Problem(f"horizon must be a number of months > 0 (got {horizon!r})",
-                                fix="e.g. rmst(cohort, 60)"))
+        raise DataError(
+            Problem(
+                f"horizon must be a number of months > 0 (got {horizon!r})",
+                fix="e.g. rmst(cohort, 60)",
+            )
+        )
     data = prepare_checked(cohort, by)
     rt = risk_table(data.time, data.event, data.group, len(data.groups))
     z = z_value(level)
@@ -132,17 +146,30 @@ def rmst(cohort: pd.DataFrame, horizon: float, by: str | None = "closure", *,
         surv, _ = greenwood_km(n, d)
         mean, se = restricted_mean(rt.time[idx], n, d, surv, tau)
         last = float(rt.time[idx][-1])
-        rows.append({"group": name, "rmst": mean, "se": se, "ci_low": mean - z * se,
-                     "ci_high": mean + z * se, "n": int(n[0]), "events": int(d.sum()),
-                     "max_followup": last})
+        rows.append(
+            {
+                "group": name,
+                "rmst": mean,
+                "se": se,
+                "ci_low": mean - z * se,
+                "ci_high": mean + z * se,
+                "n": int(n[0]),
+                "events": int(d.sum()),
+                "max_followup": last,
+            }
+        )
         if last < tau and surv[-1] > 0:
-            message = (f"the horizon ({tau:g} months) is beyond the last follow-up of the "
-                       f"{name} group ({last:g} months): its curve is extended flat, as R does")
+            message = (
+                f"the horizon ({tau:g} months) is beyond the last follow-up of the "
+                f"{name} group ({last:g} months): its curve is extended flat, as R does"
+            )
             remarks.append(message)
             warn(message, StatisticalWarning)
     if event == 1 and int(rt.counts[..., 2].sum()):
-        remarks.append("competing events are censored (reherniation-free time in a world "
-                       "without them); event='any' counts them as ending event-free time")
+        remarks.append(
+            "competing events are censored (reherniation-free time in a world "
+            "without them); event='any' counts them as ending event-free time"
+        )
     table = pd.DataFrame(rows)
     diffs = []
     ref = table.iloc[0]
@@ -150,10 +177,26 @@ def rmst(cohort: pd.DataFrame, horizon: float, by: str | None = "closure", *,
         est = row["rmst"] - ref["rmst"]
         se = math.hypot(row["se"], ref["se"])
         p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
-        diffs.append({"group": row["group"], "reference": ref["group"], "difference": est,
-                      "se": se, "ci_low": est - z * se, "ci_high": est + z * se, "pvalue": p})
+        diffs.append(
+            {
+                "group": row["group"],
+                "reference": ref["group"],
+                "difference": est,
+                "se": se,
+                "ci_low": est - z * se,
+                "ci_high": est + z * se,
+                "pvalue": p,
+            }
+        )
     if len(table) < 2 and by is not None:
         remarks.append(f"one group only in column '{by}': no difference to estimate")
     difference = pd.DataFrame(diffs, columns=DIFFERENCE_COLUMNS)
-    return RMSTResult(table=table, difference=difference, horizon=tau, level=level,
-                      event=event, groups=data.groups, remarks=tuple(remarks))
+    return RMSTResult(
+        table=table,
+        difference=difference,
+        horizon=tau,
+        level=level,
+        event=event,
+        groups=data.groups,
+        remarks=tuple(remarks),
+    )

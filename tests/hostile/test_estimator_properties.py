@@ -16,29 +16,48 @@ from hypothesis import strategies as st
 
 from recurrence import DataError, meta
 from recurrence.errors import RecurrenceWarning
-from recurrence.survival import (cox, cumulative_incidence, fine_gray, kaplan_meier, logrank,
-                                 reherniation_rates, rmst)
+from recurrence.survival import (
+    cox,
+    cumulative_incidence,
+    fine_gray,
+    kaplan_meier,
+    logrank,
+    reherniation_rates,
+    rmst,
+)
 
 # Derandomized so CI runs the same examples every time; explore locally by raising
 # max_examples and dropping derandomize.
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @st.composite
 def cohorts(draw):
     n = draw(st.integers(1, 30))
     tied = draw(st.booleans())  # whole months (heavy ties) or continuous times
-    times = draw(st.lists(st.integers(1, 36) if tied else
-                          st.floats(0.01, 96, allow_nan=False, allow_infinity=False),
-                          min_size=n, max_size=n))
-    return pd.DataFrame({
-        "patient_id": [f"p{i}" for i in range(n)],
-        "closure": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
-        "time": np.asarray(times, dtype=float),
-        "event": draw(st.lists(st.sampled_from([0, 1, 2]), min_size=n, max_size=n)),
-        "age": draw(st.lists(st.floats(18, 85), min_size=n, max_size=n)),
-    })
+    times = draw(
+        st.lists(
+            st.integers(1, 36)
+            if tied
+            else st.floats(0.01, 96, allow_nan=False, allow_infinity=False),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    return pd.DataFrame(
+        {
+            "patient_id": [f"p{i}" for i in range(n)],
+            "closure": draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+            "time": np.asarray(times, dtype=float),
+            "event": draw(st.lists(st.sampled_from([0, 1, 2]), min_size=n, max_size=n)),
+            "age": draw(st.lists(st.floats(18, 85), min_size=n, max_size=n)),
+        }
+    )
 
 
 ESTIMATORS = {
@@ -86,19 +105,30 @@ def arms(draw, k_min=1):
 
 
 @SETTINGS
-@given(arms(), st.sampled_from(["logit", "ft", "arcsine", "raw"]),
-       st.sampled_from(["FE", "DL", "REML", "PM", "ML"]), st.booleans())
+@given(
+    arms(),
+    st.sampled_from(["logit", "ft", "arcsine", "raw"]),
+    st.sampled_from(["FE", "DL", "REML", "PM", "ML"]),
+    st.booleans(),
+)
 def test_proportions_on_any_counts(counts, transform, method, hksj):
     events, totals = counts
     copies = (list(events), list(totals))
-    _run(lambda _: meta.proportions(events, totals, transform=transform, method=method, hksj=hksj),
-         None)
+    _run(
+        lambda _: meta.proportions(events, totals, transform=transform, method=method, hksj=hksj),
+        None,
+    )
     assert (events, totals) == copies
 
 
 @SETTINGS
-@given(arms(), arms(), st.sampled_from(["RR", "OR", "RD"]),
-       st.sampled_from(["FE", "DL", "REML", "PM", "ML", "MH"]), st.booleans())
+@given(
+    arms(),
+    arms(),
+    st.sampled_from(["RR", "OR", "RD"]),
+    st.sampled_from(["FE", "DL", "REML", "PM", "ML", "MH"]),
+    st.booleans(),
+)
 def test_compare_on_any_counts(closure, control, measure, method, hksj):
     k = min(len(closure[0]), len(control[0]))
     args = (closure[0][:k], closure[1][:k], control[0][:k], control[1][:k])

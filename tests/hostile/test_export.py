@@ -10,11 +10,15 @@ from recurrence.export import to_csv, to_excel
 
 
 def test_csv_cells_that_would_run_as_formulas_are_neutralized(tmp_path):
-    frame = pd.DataFrame({"study": ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "ok"],
-                          "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
+    frame = pd.DataFrame(
+        {
+            "study": ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "ok"],
+            "value": [1.0, -2.0, 3.0, 4.0, 5.0],
+        }
+    )
     to_csv(frame, tmp_path / "t.csv")
     back = pd.read_csv(tmp_path / "t.csv")
-    assert back["study"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3", "'@SUM(A1)", "ok"]
+    assert back["study"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'-2+3", "'@SUM(A1)", "ok"]
     assert back["value"].tolist() == [1.0, -2.0, 3.0, 4.0, 5.0]  # numbers untouched
 
 

@@ -77,7 +77,9 @@ def test_command_line(case: Case, tmp_path):
 def test_unreadable_file_by_permission(tmp_path, monkeypatch):
     source = UNREADABLE.make(tmp_path)
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == source else real_access(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if Path(p) == source else real_access(p, mode)
+    )
     with pytest.raises(DataError, match=re.escape(UNREADABLE.expect[0])):
         load_cohort(source)
 

@@ -17,14 +17,29 @@ from recurrence import simulate_cohort
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_interrupted_report_writes_nothing(tmp_path, sig):
     cohort = tmp_path / "cohort.csv"
-    simulate_cohort(3000, seed=5).to_csv(cohort, index=False)
+    # 50,000 patients: the report takes about 10 s, so a signal at 3 s lands after the
+    # interpreter has started (< 1 s) and long before the PDF is written at the end.
+    simulate_cohort(50_000, seed=5).to_csv(cohort, index=False)
     digest = hashlib.sha256(cohort.read_bytes()).hexdigest()
     out = tmp_path / "report.pdf"
     out.write_bytes(b"previous report")
-    proc = subprocess.Popen([sys.executable, "-m", "recurrence.cli", "report", "--cohort", str(cohort),
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    time.sleep(2.0)  # imports done, analyses running: the PDF is written only at the end
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "recurrence.cli",
+            "report",
+            "--cohort",
+            str(cohort),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)
+    assert proc.poll() is None, "the report finished before it could be interrupted"
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode != 0

@@ -31,7 +31,8 @@ with open("/proc/self/status") as fh:
 def test_loading_a_million_rows_stays_under_one_gibibyte(tmp_path):
     path = tmp_path / "cohort.csv"
     simulate_cohort(1_000_000, seed=3).to_csv(path, index=False)
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(path)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True, check=True
+    )
     peak_mib = int(out.stdout.split()[-1]) / 1024
     assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"

@@ -16,15 +16,22 @@ from recurrence.errors import RecurrenceWarning
 
 # Derandomized: CI runs the same examples every time (explore locally with more examples
 # by raising max_examples and dropping derandomize).
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
-closure_spellings = st.sampled_from([True, False, 1, 0, "yes", "no", "Y", "n", "TRUE", "false", "1", "0"])
-valid_rows = st.lists(st.tuples(
-    closure_spellings,
-    st.floats(min_value=0.01, max_value=1200, allow_nan=False),
-    st.sampled_from([0, 1, 2, "0", "1", "2", "censored", "reherniation", "competing"]),
-), min_size=1, max_size=30)
+closure_spellings = st.sampled_from(
+    [True, False, 1, 0, "yes", "no", "Y", "n", "TRUE", "false", "1", "0"]
+)
+valid_rows = st.lists(
+    st.tuples(
+        closure_spellings,
+        st.floats(min_value=0.01, max_value=1200, allow_nan=False),
+        st.sampled_from([0, 1, 2, "0", "1", "2", "censored", "reherniation", "competing"]),
+    ),
+    min_size=1,
+    max_size=30,
+)
 
 
 @SETTINGS
@@ -38,16 +45,22 @@ def test_any_valid_cohort_loads_with_its_values(rows):
         frame = load_cohort(raw)
     assert all(issubclass(w.category, RecurrenceWarning) for w in caught), caught
     pdt.assert_frame_equal(raw, before)
-    truth = {True: True, 1: True, "yes": True, "Y": True, "TRUE": True, "1": True}
+    truth = {True: True, "yes": True, "Y": True, "TRUE": True, "1": True}  # 1 == True
     assert frame["closure"].tolist() == [truth.get(v, False) for v in raw["closure"]]
     np.testing.assert_array_equal(frame["time"], raw["time"].astype(float))
     codes = {"censored": 0, "reherniation": 1, "competing": 2}
-    assert frame["event"].tolist() == [codes.get(v, int(v) if not isinstance(v, str) or v.isdigit() else v)
-                                       for v in raw["event"]]
+    assert frame["event"].tolist() == [
+        codes.get(v, int(v) if not isinstance(v, str) or v.isdigit() else v) for v in raw["event"]
+    ]
 
 
-any_cell = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 5000),
-                     st.text(max_size=6), st.booleans())
+any_cell = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10, 5000),
+    st.text(max_size=6),
+    st.booleans(),
+)
 
 
 @SETTINGS
@@ -70,8 +83,11 @@ def test_any_table_loads_or_raises_data_error(rows):
 @SETTINGS
 @given(st.lists(st.tuples(any_cell, any_cell, any_cell, any_cell), min_size=0, max_size=10))
 def test_any_study_table_loads_or_raises_data_error(rows):
-    raw = pd.DataFrame(rows, columns=["events_closure", "total_closure", "events_control", "total_control"],
-                       dtype=object)
+    raw = pd.DataFrame(
+        rows,
+        columns=["events_closure", "total_closure", "events_control", "total_control"],
+        dtype=object,
+    )
     raw.insert(0, "study", [f"S{i}" for i in range(len(raw))])
     before = raw.copy(deep=True)
     try:
