@@ -22,13 +22,25 @@ from __future__ import annotations
 import os
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from ._io import read_table, source_name
 from .errors import DataError, DataWarning, Problem, warn
-from .schema import canonical_studies
+from .schema import (
+    ARMS,
+    MAX_COUNT,
+    STUDY_COLUMNS,
+    Collector,
+    as_ids,
+    coerce_number,
+    map_columns,
+    pandera_problems,
+    plain_text,
+    positional,
+)
 
-__all__ = ["OUTCOMES", "load_studies", "published_studies"]
+__all__ = ["OUTCOMES", "canonical_studies", "load_studies", "published_studies"]
 
 #: Outcome codes of the packaged table, in the order one report per trial prefers them.
 OUTCOMES = ("symptomatic", "radiographic", "recurrence", "reoperation")
@@ -174,3 +186,145 @@ def _one_per_trial(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, s
         for i, t in order.loc[~keep, "trial"].items()
     ]
     return frame.loc[frame.index.isin(order.index[keep])], dropped
+
+
+def canonical_studies(
+    raw: pd.DataFrame, *, source: str, columns: dict | None = None
+) -> pd.DataFrame:
+    """Map, coerce and validate a study table; return the canonical frame."""
+    if raw.shape[1] == 0:
+        raise DataError(
+            Problem("has no columns", fix="export the table with its header"), source=source
+        )
+    frame, users = map_columns(positional(raw), STUDY_COLUMNS, columns, source)
+    arm_cols = [c for pair in ARMS for c in pair]
+    if not any(c in frame.columns for c in arm_cols):
+        raise DataError(
+            Problem(
+                "has no arm columns",
+                fix="add events_closure/total_closure and/or "
+                "events_control/total_control (or map yours with columns=)",
+            ),
+            source=source,
+        )
+    if len(frame) == 0:
+        raise DataError(
+            Problem("has a header but no study rows", fix="export the table again with its data"),
+            source=source,
+        )
+    bag = Collector(users)
+    out = pd.DataFrame(index=frame.index)
+    out["study"] = as_ids(frame["study"])
+    bag.add("study", frame["study"].isna(), "study label is empty", "give every study a label")
+    bad: dict[str, pd.Series] = {}
+    for col in arm_cols:
+        if col not in frame.columns:
+            out[col] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            continue
+        values, bad[col] = coerce_number(frame[col])
+        bag.add(col, bad[col], "is not a number", "give a whole number of patients", frame[col])
+        fractional = values.notna() & np.isfinite(values) & (values != np.round(values))
+        bag.add(
+            col,
+            fractional,
+            "is not a whole number",
+            "counts are numbers of patients; "
+            "if derived from a percentage, round and set count_basis='derived'",
+            frame[col],
+        )
+        bad[col] = bad[col] | fractional
+        bag.add(
+            col,
+            values.notna() & ~np.isfinite(values),
+            "is not finite",
+            "give a whole number of patients",
+            frame[col],
+        )
+        huge = np.isfinite(values) & (values.abs() > MAX_COUNT)
+        bag.add(
+            col,
+            huge,
+            f"is implausibly large (over {MAX_COUNT:,.0f} patients)",
+            "check the number (a misplaced digit or a pasted id?)",
+            frame[col],
+        )
+        bad[col] = bad[col] | huge
+        clean = values.where(np.isfinite(values) & ~fractional & ~huge)
+        out[col] = clean.round().astype("Int64")
+    for spec in STUDY_COLUMNS[5:]:
+        if spec.name not in frame.columns:
+            continue
+        if spec.kind in ("number", "integer"):
+            values, bad[spec.name] = coerce_number(frame[spec.name])
+            bag.add(
+                spec.name,
+                bad[spec.name],
+                "is not a number",
+                f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
+                frame[spec.name],
+            )
+            out[spec.name] = values.round().astype("Int64") if spec.kind == "integer" else values
+        else:
+            out[spec.name] = frame[spec.name]
+    for col in frame.columns:
+        if col not in out.columns:
+            out[col] = frame[col]
+
+    for events, total in ARMS:
+        e, n = out[events], out[total]
+        arm = events.split("_")[1]
+        half = (e.isna() & ~bad.get(events, False)) != (n.isna() & ~bad.get(total, False))
+        bag.add(
+            events if e.isna().any() else total,
+            half & (e.isna() | n.isna()),
+            f"the {arm} arm has events without patients or patients without events",
+            f"give both {events} and {total}, or leave both empty",
+        )
+        over = (e > n).fillna(False)
+        bag.add(
+            events,
+            over,
+            f"more events than patients ({events} > {total})",
+            "check the two counts (swapped? percentage?)",
+            out[events].astype(object) if over.any() else None,
+        )
+    neither = out[["total_closure", "total_control"]].isna().all(axis=1)
+    broken = pd.Series(False, index=out.index)
+    for col in bad:
+        if col in arm_cols:
+            broken |= bad[col]
+    bag.add(
+        None,
+        neither & ~broken,
+        "a study with neither arm (no closure and no control counts)",
+        "give the counts of at least one arm, or remove the row",
+    )
+    rules = {
+        "study": {
+            "unique": (
+                None,
+                "study label appears more than once",
+                "labels must be unique: add the year or a suffix",
+            )
+        }
+    }
+    for col in arm_cols:
+        rules[col] = {
+            "nonneg": (
+                lambda s: s.astype("float64") >= 0,
+                "is negative",
+                "counts cannot be negative",
+            )
+        }
+    for col in ("total_closure", "total_control"):
+        rules[col]["nonzero"] = (
+            lambda s: s.astype("float64") != 0,
+            "is 0 patients",
+            "leave an arm without patients empty",
+        )
+    pandera_problems(out, rules, bad, bag)
+    if bag.problems:
+        raise DataError(bag.problems, source=source)
+    out = plain_text(out)
+    out.attrs = {"source": source, "columns": users}
+    return out
