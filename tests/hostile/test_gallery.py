@@ -74,6 +74,23 @@ def test_command_line(case: Case, tmp_path):
     assert "Traceback" not in result.output
 
 
+STUDY_CLI_CASES = [c for c in CASES if c.cli and c.table == "studies" and not c.loads]
+
+
+@pytest.mark.parametrize("case", STUDY_CLI_CASES, ids=[c.id for c in STUDY_CLI_CASES])
+def test_command_line_study_tables(case: Case, tmp_path):
+    # The study table is read before any analysis runs: a bad one stops the report at once.
+    source = case.make(tmp_path)
+    out = tmp_path / "report.pdf"
+    result = CliRunner().invoke(main, ["report", "--studies", str(source), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("recurrence: error: ")
+    for fragment in case.expect:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    assert not out.exists()
+
+
 def test_unreadable_file_by_permission(tmp_path, monkeypatch):
     source = UNREADABLE.make(tmp_path)
     real_access = os.access
