@@ -41,44 +41,30 @@ Reproducibility: replicate ``r`` of scenario ``s`` draws from
 ``SeedSequence(seed).spawn(n_scenarios)[s].spawn(replicates)[r]``, built directly as
 ``SeedSequence(seed, spawn_key=(s, r))``. A task (chunk) is only a range of replicates,
 so neither ``chunk_size`` nor the backend nor the number of workers changes a number.
+
+The code: the trials and their analyses are in :mod:`._trials` (module-level, for the
+worker processes), the result in :mod:`._power_result`; both are used from here.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, Problem
-from ..results import ResultMixin, _display, fmt, html_table
-from ..survival import _np_core as npc
-from ..survival import _reg_cox, _reg_finegray
-from ..survival._np_gray import gray_score
-from ..survival.cox import timefix
-from ..synthetic import simulate_cohort, true_cumulative_incidence
 from . import _execution
+from ._power_result import PowerResult, power_curve_data
+from ._trials import ANALYSES, HAZARDS, _run_chunk, _scenarios, _Task, _trials_frame
+from ._trials import GRID as GRID
+from ._trials import _analyse as _analyse
+from ._trials import _trial as _trial
 
 __all__ = ["ANALYSES", "PowerResult", "analytic_power", "power_curve_data", "simulate_power"]
 
-ANALYSES = ("logrank", "cox", "gray", "finegray")
-HAZARDS = ("cohort", "exponential")
-#: Arguments of :func:`simulate_power` that may be a list: the grid of scenarios.
-GRID = (
-    "n_per_arm",
-    "hr",
-    "accrual",
-    "followup",
-    "competing_rate",
-    "loss_rate",
-    "population",
-    "control_incidence",
-)
 #: Per-replicate cost in milliseconds (2-core machine, 2026-11), for ``backend="auto"``:
 #: simulating a trial, and each analysis, as intercept + slope per patient.
 COST_MS = {
@@ -148,338 +134,6 @@ def analytic_power(
     return float(stats.norm.cdf(signal - za))
 
 
-@functools.lru_cache(maxsize=16)
-def _generator_incidence(population: str, horizon: float) -> float:
-    """The generator's true reherniation incidence without closure at ``horizon``, net of
-    competing events (the formula's ``control_incidence``), averaged over 4,000 patients."""
-    ref = simulate_cohort(4000, seed=1, population=population)
-    truth = {**ref.attrs["truth"], "competing_rate": 0.0}
-    return float(true_cumulative_incidence(ref, [horizon], closure=False, truth=truth)[0])
-
-
-# ---------------------------------------------------------------------------------------
-# one chunk of replicates (runs wherever the backend puts it)
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Task:
-    entropy: int
-    scenario: int
-    start: int
-    stop: int
-    params: tuple  # (name, value) pairs of the scenario
-    analyses: tuple[str, ...]
-    hazard: str
-    ratio: float
-    horizon: float
-
-
-def _trial(params: dict, task: _Task, rng: np.random.Generator):
-    """One simulated trial: time, event (0/1/2) and closure arrays."""
-    n_control = int(params["n_per_arm"])
-    n_closure = round(task.ratio * n_control)
-    n = n_control + n_closure
-    if task.hazard == "cohort":
-        # simulate_cohort divides by the rates: a rate of 1e-300 a month is "never"
-        df = simulate_cohort(
-            n,
-            seed=rng,
-            population=params["population"],
-            hr_closure=params["hr"],
-            competing_rate=max(params["competing_rate"], NEVER),
-            loss_rate=max(params["loss_rate"], NEVER),
-            accrual_months=params["accrual"],
-            study_months=params["accrual"] + params["followup"],
-            p_closure=task.ratio / (1 + task.ratio),
-        )
-        return (
-            df["time"].to_numpy(float),
-            df["event"].to_numpy(np.int64),
-            df["closure"].to_numpy(bool),
-        )
-    closure = np.arange(n) >= n_control
-    lam = -math.log(1 - params["control_incidence"]) / task.horizon
-    rate = np.where(closure, params["hr"] * lam, lam)
-    draws = rng.exponential(size=(3, n))
-    t_rehern = draws[0] / rate
-    t_comp = draws[1] / params["competing_rate"] if params["competing_rate"] > 0 else np.inf
-    t_loss = draws[2] / params["loss_rate"] if params["loss_rate"] > 0 else np.inf
-    t_admin = params["accrual"] + params["followup"] - rng.uniform(0.0, params["accrual"], n)
-    t_event = np.minimum(t_rehern, t_comp)
-    t_cens = np.minimum(t_loss, t_admin)
-    event = np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0)
-    return np.minimum(t_event, t_cens), event.astype(np.int64), closure
-
-
-#: Stands in for a zero hazard in simulate_cohort (events after ~1e300 months).
-NEVER = 1e-300
-_NONE = (math.nan, math.nan, math.nan, False)
-
-
-def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, bool]:
-    """(z, coef, se, ok) of one analysis; z < 0 favours closure. NaN when impossible."""
-    if not (event == 1).any():
-        return _NONE
-    if analysis in ("logrank", "gray"):
-        rt = npc.risk_table(time, event, closure.astype(np.int64), 2)
-        _, d, other = npc.event_counts(rt.counts, 1)
-        if analysis == "logrank":
-            o, e, v = npc.logrank_sums(rt.at_risk, d)
-            if not v[1, 1] > 0:
-                return _NONE
-            return (
-                (o[1] - e[1]) / math.sqrt(v[1, 1]),
-                (o[1] - e[1]) / v[1, 1],
-                1 / math.sqrt(v[1, 1]),
-                True,
-            )
-        s, v = gray_score(rt.at_risk, d, other)
-        if not (np.isfinite(v).all() and v[0, 0] > 0):
-            return _NONE
-        return -s[0] / math.sqrt(v[0, 0]), math.nan, math.nan, True
-    x = closure.astype(float)[:, None]
-    if analysis == "cox":
-        data = _reg_cox.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
-        start = _reg_cox.evaluate(data, np.zeros(1))
-        fit_model = _reg_cox.fit_cox
-    else:
-        data, _ = _reg_finegray.make_data(time, event, x, 1)
-        start = _reg_finegray.evaluate(data, np.zeros(1))
-        fit_model = _reg_finegray.fit_fine_gray
-    if _reg_cox.aliased_from_info(start[2])[0]:  # closure carries no information
-        return _NONE
-    fit = fit_model(data, 1, start=start)
-    coef, se = float(fit.coef[0]), math.sqrt(fit.var[0, 0])
-    ok = bool(fit.converged and not fit.infinite.any() and np.isfinite(se) and se > 0)
-    return (coef / se if ok else math.nan), coef, se, ok
-
-
-def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
-    """Replicates ``start:stop`` of one scenario: per replicate counts and, per analysis,
-    z, coefficient, standard error and whether the analysis worked."""
-    params = dict(task.params)
-    size = task.stop - task.start
-    out = {
-        "events": np.zeros(size, np.int64),
-        "competing": np.zeros(size, np.int64),
-        "n_closure": np.zeros(size, np.int64),
-    }
-    for a in task.analyses:
-        out[a] = np.empty((size, 4))
-    for i, r in enumerate(range(task.start, task.stop)):
-        seq = np.random.SeedSequence(task.entropy, spawn_key=(task.scenario, r))
-        time, event, closure = _trial(params, task, np.random.default_rng(seq))
-        out["events"][i] = (event == 1).sum()
-        out["competing"][i] = (event == 2).sum()
-        out["n_closure"][i] = closure.sum()
-        for a in task.analyses:
-            out[a][i] = _analyse(a, time, event, closure)
-    return out
-
-
-# ---------------------------------------------------------------------------------------
-# the result
-# ---------------------------------------------------------------------------------------
-
-SUMMARY_COLUMNS = (
-    "power",
-    "power_mcse",
-    "analytic_power",
-    "estimate",
-    "bias",
-    "empirical_se",
-    "model_se",
-    "coverage",
-    "events",
-)
-
-
-@dataclass(frozen=True, repr=False)
-class PowerResult(ResultMixin):
-    """Simulated power of the planned analysis, one row per scenario and analysis.
-
-    Attributes
-    ----------
-    table
-        The scenario (``n_per_arm``, ``hr``, ``accrual``, ``followup``,
-        ``competing_rate``, ``loss_rate``, ``population``, ``control_incidence``,
-        ``horizon``), ``analysis``, ``replicates``, and: ``power``, ``power_mcse``;
-        ``analytic_power`` (:func:`analytic_power`, the formula for the same design);
-        ``estimate`` (exp of the mean log HR/SHR), ``mean_coef`` (mean log estimate),
-        ``bias`` (mean log estimate − ln ``hr``), ``bias_mcse``, ``empirical_se`` (SD of
-        the log estimates), ``model_se`` (root mean of the model variances),
-        ``coverage`` (of the ``level`` interval, for ln ``hr``), ``coverage_mcse``;
-        ``events``, ``competing`` (mean per trial), ``failed`` (replicates without a
-        result). Estimate columns are NaN for Gray's test. Never rounded.
-    trials
-        One row per simulated trial and analysis: ``scenario``, ``analysis``,
-        ``replicate``, ``events``, ``competing``, ``n_closure``, ``z`` (negative favours
-        closure), ``pvalue``, ``reject``, ``coef``, ``se``, ``ok``.
-    seed
-        The root seed (drawn and recorded when none was given).
-    replicates, alpha, sides, level, hazard, analyses
-        The settings.
-    execution
-        How it ran: ``backend``, ``workers``, ``seconds``.
-    """
-
-    table: pd.DataFrame
-    trials: pd.DataFrame = field(repr=False)
-    seed: int = 0
-    replicates: int = 0
-    alpha: float = 0.05
-    sides: int = 2
-    level: float = 0.95
-    hazard: str = "cohort"
-    analyses: tuple[str, ...] = ("logrank",)
-    execution: _execution.Execution | None = field(default=None, compare=False)
-    remarks: tuple[str, ...] = ()
-
-    title = "Simulated power of the planned analysis"
-
-    @property
-    def power(self):
-        """Power: a float for one scenario and analysis, else a Series (rows of ``table``)."""
-        return self._column("power")
-
-    @property
-    def power_mcse(self):
-        """Monte Carlo standard error of :attr:`power` (same shape)."""
-        return self._column("power_mcse")
-
-    def _column(self, name):
-        col = self.table[name]
-        return float(col.iloc[0]) if len(col) == 1 else col
-
-    def varying(self) -> list[str]:
-        """Scenario columns that take more than one value (and ``analysis`` if several)."""
-        cols = [c for c in GRID if len(self.table[c].drop_duplicates()) > 1]
-        return cols + (["analysis"] if len(self.analyses) > 1 else [])
-
-    def summary_lines(self) -> list[str]:
-        test = f"{'two' if self.sides == 2 else 'one'}-sided alpha {_num(self.alpha)}"
-        fixed = [
-            f"{c} {_num(self.table[c].iloc[0])}"
-            for c in GRID
-            if c not in self.varying() and self.table[c].notna().iloc[0]
-        ]
-        lines = [
-            f"{self.replicates:,} simulated trials per scenario ({self.hazard} hazard), "
-            f"{test}; seed {self.seed}",
-            "fixed: " + ", ".join(fixed),
-        ]
-        if len(self.analyses) == 1:
-            lines.append(f"analysis: {self.analyses[0]}")
-        return lines
-
-    def _display_frame(self) -> pd.DataFrame:
-        return self.table[self.varying() + list(SUMMARY_COLUMNS)]
-
-    def summary(self) -> str:
-        parts = [self.title, *self.summary_lines(), _display(self._display_frame()).to_string()]
-        return "\n".join(parts + [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)])
-
-    def _repr_html_(self) -> str:
-        import html
-
-        lines = "".join(f"<div>{html.escape(x)}</div>" for x in self.summary_lines())
-        notes = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
-        return (
-            f"<div><strong>{html.escape(self.title)}</strong>{lines}"
-            f"{html_table(self._display_frame(), index=False)}"
-            f"<ol class='remarks'>{notes}</ol></div>"
-        )
-
-    def plot(
-        self, ax=None, x: str | None = None, target: float | None = 0.8, analytic: bool = True
-    ):
-        """Power against ``x`` (default: the first varying scenario column) with
-        ±1.96·MCSE error bars, one line per combination of the other varying columns;
-        the formula's power dashed, and the ``target`` power as a grey line."""
-        import matplotlib.pyplot as plt
-
-        from ..plotting.style import CYCLE
-
-        data = power_curve_data(self, x)
-        x = data.attrs["x"]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.4))
-        for i, (label, part) in enumerate(data.groupby("line", sort=False)):
-            color = CYCLE[i % len(CYCLE)]
-            ax.errorbar(
-                part["x"],
-                part["power"],
-                yerr=part["half_width"],
-                marker="o",
-                capsize=3,
-                color=color,
-                label=label or "simulated",
-            )
-            if analytic and part["analytic_power"].notna().all():
-                ax.plot(
-                    part["x"],
-                    part["analytic_power"],
-                    ls="--",
-                    color=color,
-                    label=f"{label}, formula" if label else "formula",
-                )
-        if target is not None:
-            ax.axhline(target, color="0.6", lw=0.8)
-        ax.set_xlabel(
-            {
-                "n_per_arm": "Patients per arm",
-                "hr": "Hazard ratio of closure",
-                "followup": "Follow-up after last entry (months)",
-                "competing_rate": "Competing-event hazard (per month)",
-            }.get(x, x)
-        )
-        ax.set_ylabel("Power")
-        ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=7)
-        return ax
-
-
-def _num(v) -> str:
-    """A setting for display: 0.05, 24, 0.0012, large_defect."""
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.4g}"
-    return fmt(v)
-
-
-def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
-    """What :meth:`PowerResult.plot` draws: ``line`` (label of the other varying
-    columns), ``x``, ``power``, ``half_width`` (1.96·MCSE), ``analytic_power``."""
-    varying = result.varying()
-    x = x or next((c for c in varying if c != "analysis"), "n_per_arm")
-    if x not in result.table.columns:
-        raise DataError(
-            Problem(
-                f"x must be a column of the table, not {x!r}",
-                fix=f"e.g. one of {varying or ['n_per_arm']}",
-            ),
-            loading=False,
-        )
-    others = [c for c in varying if c != x]
-    t = result.table
-    line = (
-        t[others].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()), axis=1)
-        if others
-        else pd.Series("", index=t.index)
-    )
-    data = pd.DataFrame(
-        {
-            "line": line,
-            "x": t[x],
-            "power": t["power"],
-            "half_width": 1.96 * t["power_mcse"],
-            "analytic_power": t["analytic_power"],
-        }
-    ).sort_values(["line", "x"], kind="stable")
-    data.attrs["x"] = x
-    return data.reset_index(drop=True)
-
-
 # ---------------------------------------------------------------------------------------
 # the public function
 # ---------------------------------------------------------------------------------------
@@ -546,27 +200,6 @@ def _validate(values: dict[str, list]) -> None:
                 ),
                 loading=False,
             )
-
-
-def _scenarios(grid: dict, hazard: str, horizon: float) -> list[dict]:
-    out = []
-    for values in itertools.product(*(dict.fromkeys(grid[k]) for k in GRID)):
-        params = dict(zip(GRID, values, strict=True))
-        params["n_per_arm"] = int(params["n_per_arm"])
-        for k in ("hr", "accrual", "followup", "competing_rate", "loss_rate"):
-            params[k] = float(params[k])
-        if params["control_incidence"] is None:
-            params["control_incidence"] = (
-                0.25
-                if hazard == "exponential"
-                else _generator_incidence(params["population"], horizon)
-            )
-        if hazard == "exponential":
-            params["population"] = None
-        out.append(params)
-    # the exponential hazard ignores population: drop the duplicates it leaves
-    unique = {tuple(p.items()): p for p in out}
-    return list(unique.values())
 
 
 def _estimated_seconds(scenarios, analyses, replicates, ratio) -> float:
@@ -747,52 +380,6 @@ def simulate_power(
         execution=how,
         remarks=_remarks(table, hazard, analyses, replicates),
     )
-
-
-def _trials_frame(tasks, results, analyses, alpha, sides) -> pd.DataFrame:
-    """Stack the chunks (already in task order, so in replicate order) into one frame."""
-    blocks = []
-    for a in analyses:
-        for t, r in zip(tasks, results, strict=True):
-            size = t.stop - t.start
-            blocks.append(
-                {
-                    "scenario": np.full(size, t.scenario),
-                    "analysis": [a] * size,
-                    "replicate": np.arange(t.start, t.stop),
-                    "events": r["events"],
-                    "competing": r["competing"],
-                    "n_closure": r["n_closure"],
-                    "z": r[a][:, 0],
-                    "coef": r[a][:, 1],
-                    "se": r[a][:, 2],
-                    "ok": r[a][:, 3].astype(bool),
-                }
-            )
-    frame = pd.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in blocks]) for k in blocks[0]})
-    z = frame["z"].to_numpy()
-    with np.errstate(invalid="ignore"):
-        p = stats.norm.cdf(z) if sides == 1 else 2 * stats.norm.sf(np.abs(z))
-    frame["pvalue"] = p
-    frame["reject"] = np.nan_to_num(p, nan=1.0) < alpha
-    order = [
-        "scenario",
-        "analysis",
-        "replicate",
-        "events",
-        "competing",
-        "n_closure",
-        "z",
-        "pvalue",
-        "reject",
-        "coef",
-        "se",
-        "ok",
-    ]
-    frame["analysis"] = pd.Categorical(frame["analysis"], categories=list(analyses))
-    return frame.sort_values(["scenario", "analysis", "replicate"], kind="stable")[
-        order
-    ].reset_index(drop=True)
 
 
 def _summarise(

@@ -1,0 +1,215 @@
+"""The result of :func:`~recurrence.design.power.simulate_power`: :class:`PowerResult`
+(tables, summary, notebook display, plot) and :func:`power_curve_data`, what its plot
+draws. Both are imported from :mod:`recurrence.design.power`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, Problem
+from ..results import ResultMixin, _display, fmt, html_table
+from . import _execution
+from ._trials import GRID
+
+__all__ = ["PowerResult", "power_curve_data"]
+
+SUMMARY_COLUMNS = (
+    "power",
+    "power_mcse",
+    "analytic_power",
+    "estimate",
+    "bias",
+    "empirical_se",
+    "model_se",
+    "coverage",
+    "events",
+)
+
+
+@dataclass(frozen=True, repr=False)
+class PowerResult(ResultMixin):
+    """Simulated power of the planned analysis, one row per scenario and analysis.
+
+    Attributes
+    ----------
+    table
+        The scenario (``n_per_arm``, ``hr``, ``accrual``, ``followup``,
+        ``competing_rate``, ``loss_rate``, ``population``, ``control_incidence``,
+        ``horizon``), ``analysis``, ``replicates``, and: ``power``, ``power_mcse``;
+        ``analytic_power`` (:func:`analytic_power`, the formula for the same design);
+        ``estimate`` (exp of the mean log HR/SHR), ``mean_coef`` (mean log estimate),
+        ``bias`` (mean log estimate − ln ``hr``), ``bias_mcse``, ``empirical_se`` (SD of
+        the log estimates), ``model_se`` (root mean of the model variances),
+        ``coverage`` (of the ``level`` interval, for ln ``hr``), ``coverage_mcse``;
+        ``events``, ``competing`` (mean per trial), ``failed`` (replicates without a
+        result). Estimate columns are NaN for Gray's test. Never rounded.
+    trials
+        One row per simulated trial and analysis: ``scenario``, ``analysis``,
+        ``replicate``, ``events``, ``competing``, ``n_closure``, ``z`` (negative favours
+        closure), ``pvalue``, ``reject``, ``coef``, ``se``, ``ok``.
+    seed
+        The root seed (drawn and recorded when none was given).
+    replicates, alpha, sides, level, hazard, analyses
+        The settings.
+    execution
+        How it ran: ``backend``, ``workers``, ``seconds``.
+    """
+
+    table: pd.DataFrame
+    trials: pd.DataFrame = field(repr=False)
+    seed: int = 0
+    replicates: int = 0
+    alpha: float = 0.05
+    sides: int = 2
+    level: float = 0.95
+    hazard: str = "cohort"
+    analyses: tuple[str, ...] = ("logrank",)
+    execution: _execution.Execution | None = field(default=None, compare=False)
+    remarks: tuple[str, ...] = ()
+
+    title = "Simulated power of the planned analysis"
+
+    @property
+    def power(self):
+        """Power: a float for one scenario and analysis, else a Series (rows of ``table``)."""
+        return self._column("power")
+
+    @property
+    def power_mcse(self):
+        """Monte Carlo standard error of :attr:`power` (same shape)."""
+        return self._column("power_mcse")
+
+    def _column(self, name):
+        col = self.table[name]
+        return float(col.iloc[0]) if len(col) == 1 else col
+
+    def varying(self) -> list[str]:
+        """Scenario columns that take more than one value (and ``analysis`` if several)."""
+        cols = [c for c in GRID if len(self.table[c].drop_duplicates()) > 1]
+        return cols + (["analysis"] if len(self.analyses) > 1 else [])
+
+    def summary_lines(self) -> list[str]:
+        test = f"{'two' if self.sides == 2 else 'one'}-sided alpha {_num(self.alpha)}"
+        fixed = [
+            f"{c} {_num(self.table[c].iloc[0])}"
+            for c in GRID
+            if c not in self.varying() and self.table[c].notna().iloc[0]
+        ]
+        lines = [
+            f"{self.replicates:,} simulated trials per scenario ({self.hazard} hazard), "
+            f"{test}; seed {self.seed}",
+            "fixed: " + ", ".join(fixed),
+        ]
+        if len(self.analyses) == 1:
+            lines.append(f"analysis: {self.analyses[0]}")
+        return lines
+
+    def _display_frame(self) -> pd.DataFrame:
+        return self.table[self.varying() + list(SUMMARY_COLUMNS)]
+
+    def summary(self) -> str:
+        parts = [self.title, *self.summary_lines(), _display(self._display_frame()).to_string()]
+        return "\n".join(parts + [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        lines = "".join(f"<div>{html.escape(x)}</div>" for x in self.summary_lines())
+        notes = "".join(f"<li>{html.escape(r)}</li>" for r in self.remarks)
+        return (
+            f"<div><strong>{html.escape(self.title)}</strong>{lines}"
+            f"{html_table(self._display_frame(), index=False)}"
+            f"<ol class='remarks'>{notes}</ol></div>"
+        )
+
+    def plot(
+        self, ax=None, x: str | None = None, target: float | None = 0.8, analytic: bool = True
+    ):
+        """Power against ``x`` (default: the first varying scenario column) with
+        ±1.96·MCSE error bars, one line per combination of the other varying columns;
+        the formula's power dashed, and the ``target`` power as a grey line."""
+        import matplotlib.pyplot as plt
+
+        from ..plotting.style import CYCLE
+
+        data = power_curve_data(self, x)
+        x = data.attrs["x"]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3.4))
+        for i, (label, part) in enumerate(data.groupby("line", sort=False)):
+            color = CYCLE[i % len(CYCLE)]
+            ax.errorbar(
+                part["x"],
+                part["power"],
+                yerr=part["half_width"],
+                marker="o",
+                capsize=3,
+                color=color,
+                label=label or "simulated",
+            )
+            if analytic and part["analytic_power"].notna().all():
+                ax.plot(
+                    part["x"],
+                    part["analytic_power"],
+                    ls="--",
+                    color=color,
+                    label=f"{label}, formula" if label else "formula",
+                )
+        if target is not None:
+            ax.axhline(target, color="0.6", lw=0.8)
+        ax.set_xlabel(
+            {
+                "n_per_arm": "Patients per arm",
+                "hr": "Hazard ratio of closure",
+                "followup": "Follow-up after last entry (months)",
+                "competing_rate": "Competing-event hazard (per month)",
+            }.get(x, x)
+        )
+        ax.set_ylabel("Power")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=7)
+        return ax
+
+
+def _num(v) -> str:
+    """A setting for display: 0.05, 24, 0.0012, large_defect."""
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.4g}"
+    return fmt(v)
+
+
+def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
+    """What :meth:`PowerResult.plot` draws: ``line`` (label of the other varying
+    columns), ``x``, ``power``, ``half_width`` (1.96·MCSE), ``analytic_power``."""
+    varying = result.varying()
+    x = x or next((c for c in varying if c != "analysis"), "n_per_arm")
+    if x not in result.table.columns:
+        raise DataError(
+            Problem(
+                f"x must be a column of the table, not {x!r}",
+                fix=f"e.g. one of {varying or ['n_per_arm']}",
+            ),
+            loading=False,
+        )
+    others = [c for c in varying if c != x]
+    t = result.table
+    line = (
+        t[others].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()), axis=1)
+        if others
+        else pd.Series("", index=t.index)
+    )
+    data = pd.DataFrame(
+        {
+            "line": line,
+            "x": t[x],
+            "power": t["power"],
+            "half_width": 1.96 * t["power_mcse"],
+            "analytic_power": t["analytic_power"],
+        }
+    ).sort_values(["line", "x"], kind="stable")
+    data.attrs["x"] = x
+    return data.reset_index(drop=True)

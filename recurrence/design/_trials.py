@@ -1,0 +1,248 @@
+"""The simulated trials of :func:`~recurrence.design.power.simulate_power`: the scenario
+grid, the trial generator, the fast per-trial analyses, one chunk of replicates, and the
+chunks stacked into one row per trial (what the trials and analyses are:
+:mod:`recurrence.design.power`).
+
+:func:`_run_chunk` and its :class:`_Task` are what :mod:`recurrence.design._execution`
+sends to worker processes (loky, Dask): both stay at module level here, so a worker
+imports them by name (``recurrence.design._trials._run_chunk``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..survival import _np_core as npc
+from ..survival import _reg_cox, _reg_finegray
+from ..survival._np_gray import gray_score
+from ..survival.cox import timefix
+from ..synthetic import simulate_cohort, true_cumulative_incidence
+
+ANALYSES = ("logrank", "cox", "gray", "finegray")
+HAZARDS = ("cohort", "exponential")
+#: Arguments of :func:`~recurrence.design.power.simulate_power` that may be a list: the
+#: grid of scenarios (the parameters of a trial).
+GRID = (
+    "n_per_arm",
+    "hr",
+    "accrual",
+    "followup",
+    "competing_rate",
+    "loss_rate",
+    "population",
+    "control_incidence",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# the scenarios
+# ---------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def _generator_incidence(population: str, horizon: float) -> float:
+    """The generator's true reherniation incidence without closure at ``horizon``, net of
+    competing events (the formula's ``control_incidence``), averaged over 4,000 patients."""
+    ref = simulate_cohort(4000, seed=1, population=population)
+    truth = {**ref.attrs["truth"], "competing_rate": 0.0}
+    return float(true_cumulative_incidence(ref, [horizon], closure=False, truth=truth)[0])
+
+
+def _scenarios(grid: dict, hazard: str, horizon: float) -> list[dict]:
+    out = []
+    for values in itertools.product(*(dict.fromkeys(grid[k]) for k in GRID)):
+        params = dict(zip(GRID, values, strict=True))
+        params["n_per_arm"] = int(params["n_per_arm"])
+        for k in ("hr", "accrual", "followup", "competing_rate", "loss_rate"):
+            params[k] = float(params[k])
+        if params["control_incidence"] is None:
+            params["control_incidence"] = (
+                0.25
+                if hazard == "exponential"
+                else _generator_incidence(params["population"], horizon)
+            )
+        if hazard == "exponential":
+            params["population"] = None
+        out.append(params)
+    # the exponential hazard ignores population: drop the duplicates it leaves
+    unique = {tuple(p.items()): p for p in out}
+    return list(unique.values())
+
+
+# ---------------------------------------------------------------------------------------
+# one chunk of replicates (runs wherever the backend puts it)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    entropy: int
+    scenario: int
+    start: int
+    stop: int
+    params: tuple  # (name, value) pairs of the scenario
+    analyses: tuple[str, ...]
+    hazard: str
+    ratio: float
+    horizon: float
+
+
+def _trial(params: dict, task: _Task, rng: np.random.Generator):
+    """One simulated trial: time, event (0/1/2) and closure arrays."""
+    n_control = int(params["n_per_arm"])
+    n_closure = round(task.ratio * n_control)
+    n = n_control + n_closure
+    if task.hazard == "cohort":
+        # simulate_cohort divides by the rates: a rate of 1e-300 a month is "never"
+        df = simulate_cohort(
+            n,
+            seed=rng,
+            population=params["population"],
+            hr_closure=params["hr"],
+            competing_rate=max(params["competing_rate"], NEVER),
+            loss_rate=max(params["loss_rate"], NEVER),
+            accrual_months=params["accrual"],
+            study_months=params["accrual"] + params["followup"],
+            p_closure=task.ratio / (1 + task.ratio),
+        )
+        return (
+            df["time"].to_numpy(float),
+            df["event"].to_numpy(np.int64),
+            df["closure"].to_numpy(bool),
+        )
+    closure = np.arange(n) >= n_control
+    lam = -math.log(1 - params["control_incidence"]) / task.horizon
+    rate = np.where(closure, params["hr"] * lam, lam)
+    draws = rng.exponential(size=(3, n))
+    t_rehern = draws[0] / rate
+    t_comp = draws[1] / params["competing_rate"] if params["competing_rate"] > 0 else np.inf
+    t_loss = draws[2] / params["loss_rate"] if params["loss_rate"] > 0 else np.inf
+    t_admin = params["accrual"] + params["followup"] - rng.uniform(0.0, params["accrual"], n)
+    t_event = np.minimum(t_rehern, t_comp)
+    t_cens = np.minimum(t_loss, t_admin)
+    event = np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0)
+    return np.minimum(t_event, t_cens), event.astype(np.int64), closure
+
+
+#: Stands in for a zero hazard in simulate_cohort (events after ~1e300 months).
+NEVER = 1e-300
+_NONE = (math.nan, math.nan, math.nan, False)
+
+
+def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, bool]:
+    """(z, coef, se, ok) of one analysis; z < 0 favours closure. NaN when impossible."""
+    if not (event == 1).any():
+        return _NONE
+    if analysis in ("logrank", "gray"):
+        rt = npc.risk_table(time, event, closure.astype(np.int64), 2)
+        _, d, other = npc.event_counts(rt.counts, 1)
+        if analysis == "logrank":
+            o, e, v = npc.logrank_sums(rt.at_risk, d)
+            if not v[1, 1] > 0:
+                return _NONE
+            return (
+                (o[1] - e[1]) / math.sqrt(v[1, 1]),
+                (o[1] - e[1]) / v[1, 1],
+                1 / math.sqrt(v[1, 1]),
+                True,
+            )
+        s, v = gray_score(rt.at_risk, d, other)
+        if not (np.isfinite(v).all() and v[0, 0] > 0):
+            return _NONE
+        return -s[0] / math.sqrt(v[0, 0]), math.nan, math.nan, True
+    x = closure.astype(float)[:, None]
+    if analysis == "cox":
+        data = _reg_cox.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
+        start = _reg_cox.evaluate(data, np.zeros(1))
+        fit_model = _reg_cox.fit_cox
+    else:
+        data, _ = _reg_finegray.make_data(time, event, x, 1)
+        start = _reg_finegray.evaluate(data, np.zeros(1))
+        fit_model = _reg_finegray.fit_fine_gray
+    if _reg_cox.aliased_from_info(start[2])[0]:  # closure carries no information
+        return _NONE
+    fit = fit_model(data, 1, start=start)
+    coef, se = float(fit.coef[0]), math.sqrt(fit.var[0, 0])
+    ok = bool(fit.converged and not fit.infinite.any() and np.isfinite(se) and se > 0)
+    return (coef / se if ok else math.nan), coef, se, ok
+
+
+def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
+    """Replicates ``start:stop`` of one scenario: per replicate counts and, per analysis,
+    z, coefficient, standard error and whether the analysis worked."""
+    params = dict(task.params)
+    size = task.stop - task.start
+    out = {
+        "events": np.zeros(size, np.int64),
+        "competing": np.zeros(size, np.int64),
+        "n_closure": np.zeros(size, np.int64),
+    }
+    for a in task.analyses:
+        out[a] = np.empty((size, 4))
+    for i, r in enumerate(range(task.start, task.stop)):
+        seq = np.random.SeedSequence(task.entropy, spawn_key=(task.scenario, r))
+        time, event, closure = _trial(params, task, np.random.default_rng(seq))
+        out["events"][i] = (event == 1).sum()
+        out["competing"][i] = (event == 2).sum()
+        out["n_closure"][i] = closure.sum()
+        for a in task.analyses:
+            out[a][i] = _analyse(a, time, event, closure)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# the chunks, stacked
+# ---------------------------------------------------------------------------------------
+
+
+def _trials_frame(tasks, results, analyses, alpha, sides) -> pd.DataFrame:
+    """Stack the chunks (already in task order, so in replicate order) into one frame."""
+    blocks = []
+    for a in analyses:
+        for t, r in zip(tasks, results, strict=True):
+            size = t.stop - t.start
+            blocks.append(
+                {
+                    "scenario": np.full(size, t.scenario),
+                    "analysis": [a] * size,
+                    "replicate": np.arange(t.start, t.stop),
+                    "events": r["events"],
+                    "competing": r["competing"],
+                    "n_closure": r["n_closure"],
+                    "z": r[a][:, 0],
+                    "coef": r[a][:, 1],
+                    "se": r[a][:, 2],
+                    "ok": r[a][:, 3].astype(bool),
+                }
+            )
+    frame = pd.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in blocks]) for k in blocks[0]})
+    z = frame["z"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        p = stats.norm.cdf(z) if sides == 1 else 2 * stats.norm.sf(np.abs(z))
+    frame["pvalue"] = p
+    frame["reject"] = np.nan_to_num(p, nan=1.0) < alpha
+    order = [
+        "scenario",
+        "analysis",
+        "replicate",
+        "events",
+        "competing",
+        "n_closure",
+        "z",
+        "pvalue",
+        "reject",
+        "coef",
+        "se",
+        "ok",
+    ]
+    frame["analysis"] = pd.Categorical(frame["analysis"], categories=list(analyses))
+    return frame.sort_values(["scenario", "analysis", "replicate"], kind="stable")[
+        order
+    ].reset_index(drop=True)
