@@ -250,32 +250,8 @@ def design(
                 _fail(f"--{name.replace('_', '-')} only applies with --simulate")
     try:
         _run(
-            proportions,
-            hr,
-            p_closure,
-            rr,
-            control_incidence,
-            horizon,
-            accrual,
-            followup,
-            loss_rate,
-            competing_rate,
-            alpha,
-            power,
-            ratio,
-            sides,
-            method,
-            continuity,
-            simulate,
-            replicates,
-            seed,
-            analysis,
-            n_per_arm,
-            hazard,
-            population,
-            backend,
-            scheduler,
-            jobs,
+            **ctx.params,
+            proportions=proportions,
             explicit_incidence=_explicit(ctx, "control_incidence"),
         )
     except DataError as exc:
@@ -288,6 +264,7 @@ def design(
 
 
 def _run(
+    *,
     proportions,
     hr,
     p_closure,
@@ -314,7 +291,6 @@ def _run(
     backend,
     scheduler,
     jobs,
-    *,
     explicit_incidence,
 ) -> None:
     from .analytic import sample_size_proportions, sample_size_survival

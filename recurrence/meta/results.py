@@ -330,3 +330,20 @@ class InfluenceResult(ResultMixin):
     def summary_lines(self) -> list[str]:
         n = int(self.table["influential"].sum())
         return [f"{n} influential stud{'y' if n == 1 else 'ies'} of {len(self.table)}"]
+
+
+def pooled_row(res: MetaResult) -> dict:
+    """The pooled numbers of one fit, as a row of a sensitivity or subgroup table."""
+    return {
+        "k": res.k,
+        "estimate": res.estimate,
+        "ci_low": res.ci_low,
+        "ci_high": res.ci_high,
+        "pi_low": res.pi_low,
+        "pi_high": res.pi_high,
+        "pvalue": res.pvalue,
+        "tau2": res.tau2,
+        "i2": res.i2,
+        "q": res.q,
+        "q_pvalue": res.q_pvalue,
+    }

@@ -23,7 +23,7 @@ from scipy import stats
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .models import iv_method, refit
 from .pooling import pool
-from .results import InfluenceResult, MetaResult
+from .results import InfluenceResult, MetaResult, pooled_row
 
 __all__ = ["cumulative", "influence", "leave_one_out"]
 
@@ -52,22 +52,6 @@ def _refits(result: MetaResult, masks, labels):
             ConvergenceWarning,
         )
     return fits, list(dict.fromkeys(remarks))
-
-
-def _row(res: MetaResult) -> dict:
-    return {
-        "k": res.k,
-        "estimate": res.estimate,
-        "ci_low": res.ci_low,
-        "ci_high": res.ci_high,
-        "pi_low": res.pi_low,
-        "pi_high": res.pi_high,
-        "pvalue": res.pvalue,
-        "tau2": res.tau2,
-        "i2": res.i2,
-        "q": res.q,
-        "q_pvalue": res.q_pvalue,
-    }
 
 
 COLUMNS = [
@@ -122,7 +106,7 @@ def leave_one_out(result: MetaResult) -> pd.DataFrame:
         masks.append(mask)
     fits, remarks = _refits(result, masks, [f"without {s}" for s in labels])
     out = pd.DataFrame(
-        [{"study": s, **_row(r)} for s, r in zip(labels, fits, strict=True)], columns=COLUMNS
+        [{"study": s, **pooled_row(r)} for s, r in zip(labels, fits, strict=True)], columns=COLUMNS
     )
     out.attrs["remarks"] = remarks
     return out
@@ -197,7 +181,7 @@ def cumulative(result: MetaResult, order=None) -> pd.DataFrame:
     labels = table["study"].to_numpy(object)[ranked]
     fits, remarks = _refits(result, masks, [f"up to {s}" for s in labels])
     rows = [
-        {"study": s, "order": values[i], **_row(r)}
+        {"study": s, "order": values[i], **pooled_row(r)}
         for s, i, r in zip(labels, ranked, fits, strict=True)
     ]
     out = pd.DataFrame(rows, columns=["study", "order", *COLUMNS[1:]])

@@ -19,7 +19,7 @@ from scipy import stats
 from ..errors import ConvergenceWarning, DataError, Problem, warn
 from .metaregression import REG_METHODS, regression
 from .models import refit
-from .results import MetaResult, SubgroupResult
+from .results import MetaResult, SubgroupResult, pooled_row
 
 __all__ = ["subgroups"]
 
@@ -103,17 +103,7 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
         rows.append(
             {
                 "subgroup": level,
-                "k": res.k,
-                "estimate": res.estimate,
-                "ci_low": res.ci_low,
-                "ci_high": res.ci_high,
-                "pi_low": res.pi_low,
-                "pi_high": res.pi_high,
-                "pvalue": res.pvalue,
-                "tau2": res.tau2,
-                "i2": res.i2,
-                "q": res.q,
-                "q_pvalue": res.q_pvalue,
+                **pooled_row(res),
                 "estimate_model": res.extra["estimate_model"],
                 "se_model": res.se,
             }

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from ..errors import DataError, Problem, StatisticalWarning, warn
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 
 __all__ = [
     "EVENT_NAMES",
@@ -79,6 +79,27 @@ class RegressionResultMixin:
         from ..plotting.hazard import plot_hazard_ratios
 
         return plot_hazard_ratios(self, ax=ax, **kwargs)
+
+
+def warn_divergence(
+    fit, kterms, remarks: list[str], *, model: str, likelihood: str, cause: str, ratio: str
+) -> None:
+    """Say, once, that an iterative fit did not converge or that a coefficient diverged
+    (monotone likelihood), naming the terms."""
+    if not (fit.infinite.any() or not fit.converged):
+        return
+    names = ", ".join(f"'{kterms[j]}'" for j in np.flatnonzero(fit.infinite)) or "a coefficient"
+    msg = (
+        f"the {model} model did not converge in {fit.iterations} iterations"
+        if not fit.converged
+        else f"the {likelihood} converged before the coefficients"
+    )
+    msg += (
+        f": {names} appears to be infinite (monotone likelihood, e.g. no {cause} in one group "
+        f"or complete separation); its {ratio} and interval are meaningless"
+    )
+    warn(msg, ConvergenceWarning)
+    remarks.append(msg)
 
 
 def standard_errors(var: np.ndarray, terms: list[str], remarks: list[str]) -> np.ndarray:

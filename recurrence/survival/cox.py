@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
 from ._data import _check_cohort, prepare
@@ -39,6 +39,7 @@ from ._reg_common import (
     coef_table,
     standard_errors,
     term_groups,
+    warn_divergence,
     why_aliased,
 )
 from ._reg_concordance import concordance as _concordance
@@ -274,19 +275,15 @@ def _fit(
         st = core.make_strata(time, dead, xk, w, data.strata, ties)
         start = None
     fit = core.fit_cox(st, len(keep), start=start)
-    if fit.infinite.any() or not fit.converged:
-        names = ", ".join(f"'{kterms[j]}'" for j in np.flatnonzero(fit.infinite)) or "a coefficient"
-        msg = (
-            f"the Cox model did not converge in {fit.iterations} iterations"
-            if not fit.converged
-            else "the log-likelihood converged before the coefficients"
-        )
-        msg += (
-            f": {names} appears to be infinite (monotone likelihood, e.g. no {cause} in one "
-            "group or complete separation); its hazard ratio and interval are meaningless"
-        )
-        warn(msg, ConvergenceWarning)
-        remarks.append(msg)
+    warn_divergence(
+        fit,
+        kterms,
+        remarks,
+        model="Cox",
+        likelihood="log-likelihood",
+        cause=cause,
+        ratio="hazard ratio",
+    )
     non_integer = data.weights is not None and np.any(w != np.floor(w))
     robust = data.cluster is not None or iptw is not None or bool(non_integer)
     var = fit.var

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
+from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from . import _reg_finegray as core
 from ._data import prepare
@@ -33,6 +33,7 @@ from ._reg_common import (
     check_level,
     coef_table,
     standard_errors,
+    warn_divergence,
     why_aliased,
 )
 from ._reg_cox import aliased_from_info
@@ -168,19 +169,15 @@ def fine_gray(
         fg, _ = core.make_data(data.time, status, x[:, keep], event)
         start = None
     fit = core.fit_fine_gray(fg, len(keep), start=start)
-    if fit.infinite.any() or not fit.converged:
-        names = ", ".join(f"'{kterms[j]}'" for j in np.flatnonzero(fit.infinite)) or "a coefficient"
-        msg = (
-            f"the Fine-Gray model did not converge in {fit.iterations} iterations"
-            if not fit.converged
-            else "the pseudo-likelihood converged before the coefficients"
-        )
-        msg += (
-            f": {names} appears to be infinite (e.g. no {cause} in one group or complete "
-            "separation); its SHR and interval are meaningless"
-        )
-        warn(msg, ConvergenceWarning)
-        remarks.append(msg)
+    warn_divergence(
+        fit,
+        kterms,
+        remarks,
+        model="Fine-Gray",
+        likelihood="pseudo-likelihood",
+        cause=cause,
+        ratio="SHR",
+    )
     se = standard_errors(fit.var, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")
     events, competing = int(c1.sum()), int(((status != 0) & ~c1).sum())
