@@ -101,6 +101,8 @@ def data_section(a: Analyses) -> dict:
         pd.DataFrame(rows), "Patients, events and follow-up per arm", text_cols=("arm",)
     )
     one = t1.formatted().reset_index()
+    # Levels of a categorical covariate are indented; HTML would collapse plain spaces.
+    one["characteristic"] = one["characteristic"].str.replace(r"^ {4}", "\u2003\u2003", regex=True)
     return {
         "description": (
             f"The cohort ({a.cohort_name}) holds {a.n:,} patients. Follow-up is "

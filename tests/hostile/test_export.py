@@ -39,3 +39,14 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_part(tmp_path):
         raise KeyboardInterrupt
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    target = tmp_path / "out.csv"
+    to_csv(pd.DataFrame({"a": [1]}), target)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask  # not mkstemp's 0600
