@@ -193,34 +193,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
     help="Workers for local processes or a local Dask cluster (default: all cores).",
 )
 @click.pass_context
-def design(
-    ctx: click.Context,
-    hr,
-    p_closure,
-    rr,
-    control_incidence,
-    horizon,
-    accrual,
-    followup,
-    loss_rate,
-    competing_rate,
-    alpha,
-    power,
-    ratio,
-    sides,
-    method,
-    continuity,
-    simulate,
-    replicates,
-    seed,
-    analysis,
-    n_per_arm,
-    hazard,
-    population,
-    backend,
-    scheduler,
-    jobs,
-) -> None:
+def design(ctx: click.Context, **params) -> None:
     """Sample size of a closure trial by formula; with --simulate, its power by simulation.
 
     By default a time-to-event design (Schoenfeld or Freedman events for --hr, turned
@@ -229,12 +202,12 @@ def design(
     """
     from ..errors import DataError
 
-    proportions = p_closure is not None or rr is not None
+    proportions = params["p_closure"] is not None or params["rr"] is not None
     if proportions and _explicit(ctx, "hr"):
         _fail("give --hr (time to event) or --p-closure/--rr (proportions), not both")
-    if proportions and simulate:
+    if proportions and params["simulate"]:
         _fail("--simulate simulates time-to-event trials; drop --p-closure/--rr and give --hr")
-    if not simulate:
+    if not params["simulate"]:
         for name in (
             "replicates",
             "seed",
@@ -250,7 +223,7 @@ def design(
                 _fail(f"--{name.replace('_', '-')} only applies with --simulate")
     try:
         _run(
-            **ctx.params,
+            **params,
             proportions=proportions,
             explicit_incidence=_explicit(ctx, "control_incidence"),
         )
