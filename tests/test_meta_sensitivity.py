@@ -22,8 +22,15 @@ HETERO = (
 def test_leave_one_out_has_the_api_columns_and_refits_the_same_model():
     res = meta.compare(*HETERO, method="PM", hksj=True, labels=list("ABCDEFG"))
     loo = meta.leave_one_out(res)
-    assert list(loo.columns[:6]) == ["study", "k", "estimate", "ci_low", "ci_high", "pi_low"]
-    assert {"tau2", "i2"} <= set(loo.columns)
+    assert list(loo.columns[:6]) == [
+        "study",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "tau2",
+        "i2",
+    ]  # API.md order
+    assert {"k", "pi_low", "pi_high"} <= set(loo.columns)
     assert loo["study"].tolist() == list("ABCDEFG") and (loo["k"] == 6).all()
     by_hand = meta.compare(*(np.array(x)[1:] for x in HETERO), method="PM", hksj=True)
     assert loo.loc[0, "estimate"] == pytest.approx(by_hand.estimate)

@@ -54,17 +54,17 @@ def _refits(result: MetaResult, masks, labels):
     return fits, list(dict.fromkeys(remarks))
 
 
-COLUMNS = [
+COLUMNS = [  # API.md's leave-one-out columns first, in its order
     "study",
-    "k",
     "estimate",
     "ci_low",
     "ci_high",
+    "tau2",
+    "i2",
+    "k",
     "pi_low",
     "pi_high",
     "pvalue",
-    "tau2",
-    "i2",
     "q",
     "q_pvalue",
 ]

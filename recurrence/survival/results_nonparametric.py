@@ -85,8 +85,8 @@ class CurveResultMixin(ResultMixin):
     def at(self, times) -> pd.DataFrame:
         """The step function at ``times`` (months), per group.
 
-        Returns a DataFrame with ``group``, ``time``, the estimate, ``se``, ``ci_low``,
-        ``ci_high`` and ``at_risk`` (patients with time ≥ t). Before a group's first
+        Returns a DataFrame with ``group``, ``time``, the estimate, ``ci_low``,
+        ``ci_high``, ``at_risk`` (patients with time ≥ t) and ``se``. Before a group's first
         time the estimate is its starting value; after its last follow-up time it is
         not estimable (NaN, at risk 0).
         """
@@ -105,7 +105,10 @@ class CurveResultMixin(ResultMixin):
             risk = np.where(nxt < len(t), b["at_risk"][np.minimum(nxt, len(t) - 1)], 0)
             out["at_risk"] = np.where(times <= 0, self._group_size(g), risk).astype(np.int64)
             parts.append(pd.DataFrame(out))
-        return pd.concat(parts, ignore_index=True)
+        frame = pd.concat(parts, ignore_index=True)
+        # API.md's columns first, in its order; the standard error after them
+        first = ["group", "time", self.value_columns[0], "ci_low", "ci_high", "at_risk"]
+        return frame[first + [c for c in frame.columns if c not in first]]
 
     def at_risk(self, times=None) -> pd.DataFrame:
         """The at-risk table as data: per group and time t_i, the patients at risk at
