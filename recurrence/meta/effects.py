@@ -95,73 +95,37 @@ def check_counts(
         raise DataError(Problem("no studies were given", fix="pass at least one study"))
     problems = []
 
-    def rows(mask):
-        return tuple(int(i) + 1 for i in np.flatnonzero(mask))
-
-    def values(mask):
-        return tuple(labels[i] for i in np.flatnonzero(mask)) if labels is not None else ()
-
     def shown(arr, mask):
         return tuple(int(v) if float(v).is_integer() else float(v) for v in arr[mask])
 
+    def flag(mask, message, column, fix, values=()):
+        if mask.any():
+            rows = tuple(int(i) + 1 for i in np.flatnonzero(mask))
+            problems.append(Problem(message, column=column, rows=rows, values=values, fix=fix))
+
+    def labelled(mask):
+        return tuple(labels[i] for i in np.flatnonzero(mask)) if labels is not None else ()
+
     for arr, name in ((x, events_name), (n, totals_name)):
-        bad = ~np.isfinite(arr)
-        if bad.any():
-            problems.append(
-                Problem(
-                    "is missing",
-                    column=name,
-                    rows=rows(bad),
-                    values=values(bad),
-                    fix="fill in the count or leave the study out",
-                )
-            )
         ok = np.isfinite(arr)
+        flag(~ok, "is missing", name, "fill in the count or leave the study out", labelled(~ok))
         frac = ok & (np.abs(arr - np.round(arr)) > 1e-9)
-        if frac.any():
-            problems.append(
-                Problem(
-                    "is not a whole number",
-                    column=name,
-                    rows=rows(frac),
-                    values=shown(arr, frac),
-                    fix="counts are numbers of patients",
-                )
-            )
+        flag(
+            frac, "is not a whole number", name, "counts are numbers of patients", shown(arr, frac)
+        )
         neg = ok & (arr < 0)
-        if neg.any():
-            problems.append(
-                Problem(
-                    "is negative",
-                    column=name,
-                    rows=rows(neg),
-                    values=shown(arr, neg),
-                    fix="counts are >= 0",
-                )
-            )
+        flag(neg, "is negative", name, "counts are >= 0", shown(arr, neg))
     both = np.isfinite(x) & np.isfinite(n)
     zero_n = both & (n <= 0)
-    if zero_n.any():
-        problems.append(
-            Problem(
-                "is 0",
-                column=totals_name,
-                rows=rows(zero_n),
-                values=values(zero_n),
-                fix="an arm needs at least one patient",
-            )
-        )
+    flag(zero_n, "is 0", totals_name, "an arm needs at least one patient", labelled(zero_n))
     over = both & (x > n)
-    if over.any():
-        problems.append(
-            Problem(
-                f"is larger than {totals_name}",
-                column=events_name,
-                rows=rows(over),
-                values=shown(x, over),
-                fix=f"events cannot exceed the number of patients ({totals_name})",
-            )
-        )
+    flag(
+        over,
+        f"is larger than {totals_name}",
+        events_name,
+        f"events cannot exceed the number of patients ({totals_name})",
+        shown(x, over),
+    )
     if problems:
         raise DataError(problems, source="counts", loading=False)
     return x, n
