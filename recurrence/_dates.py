@@ -13,7 +13,7 @@ import re
 import pandas as pd
 
 from .errors import DataError, Problem
-from .schema import DAYS_PER_MONTH, rows_of, values_of
+from .schema import DAYS_PER_MONTH, listing, rows_of, values_of
 
 __all__ = ["time_from_dates"]
 
@@ -59,25 +59,45 @@ def _parse_dates(series: pd.Series, date_format: str | None) -> pd.Series:
 
 
 def time_from_dates(
-    frame: pd.DataFrame, time_from: tuple[str, str], date_format: str | None, source: str
+    frame: pd.DataFrame,
+    time_from: tuple[str, str],
+    date_format: str | None,
+    source: str,
+    *,
+    target: str = "time",
+    required: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem], pd.Series]:
-    """``time`` in months from two date columns. Returns the frame with ``time``, the
-    date problems (reported with every other problem) and the rows they concern."""
+    """``target`` (``time``) in months from two date columns. Returns the frame with
+    it, the date problems (reported with every other problem) and the rows they
+    concern. With ``required=False`` an empty end date gives an empty ``target``."""
+    option = "time_from" if target == "time" else f"{target}_from"
+    if (
+        isinstance(time_from, str)
+        or not isinstance(time_from, (tuple, list))
+        or len(time_from) != 2
+    ):
+        raise DataError(
+            Problem(
+                f"{option} must name two date columns, got {time_from!r}",
+                fix=f"e.g. {option}=('surgery_date', 'last_visit')",
+            ),
+            source=source,
+        )
     start, end = time_from
     missing = [c for c in (start, end) if c not in frame.columns]
     if missing:
         raise DataError(
             Problem(
-                f"time_from names columns that are not there: {missing}",
-                fix=f"the columns are {list(frame.columns)[:20]}",
+                f"{option} names columns that are not there: {missing}",
+                fix=f"the columns are {listing(frame.columns)}",
             ),
             source=source,
         )
-    if "time" in frame.columns:
+    if target in frame.columns:
         raise DataError(
             Problem(
-                "has a 'time' column and time_from was also given",
-                column="time",
+                f"has a '{target}' column and {option} was also given",
+                column=target,
                 fix="use one or the other",
             ),
             source=source,
@@ -109,7 +129,7 @@ def time_from_dates(
                 )
             )
         empty = frame[col].isna().to_numpy(bool)
-        if empty.any():
+        if empty.any() and (required or col == start):
             problems.append(
                 Problem(
                     "date is empty",
@@ -118,10 +138,10 @@ def time_from_dates(
                     fix="give the date for every patient",
                 )
             )
-        bad |= wrong | empty
+        bad |= wrong | (empty if (required or col == start) else False)
         parsed[col] = values
     out = frame.copy(deep=False)
-    out["time"] = (parsed[end] - parsed[start]).dt.days / DAYS_PER_MONTH
+    out[target] = (parsed[end] - parsed[start]).dt.days / DAYS_PER_MONTH
     for col in (start, end):  # kept, as the dates they are
         out[col] = parsed[col]
     return out, problems, bad

@@ -16,15 +16,13 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import io
 import os
-import re
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
+from ._header import check_header, pick_header_row
 from .errors import DataError, Problem
 
 __all__ = ["arrow_memory", "atomic_write", "read_table", "source_name"]
@@ -32,8 +30,10 @@ __all__ = ["arrow_memory", "atomic_write", "read_table", "source_name"]
 CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-#: Spellings read as a missing value in text files.
-NA_STRINGS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NULL", "null", "None", "#N/A", "."]
+#: Cells read as missing in every column of a text file: empty, and R's ``NA``. Other
+#: spellings of "no value" (``n/a``, ``unknown``, ``NaN``, ``.``) are missing in a text
+#: column but a problem in a column of numbers or yes/no values (``_types.py``).
+NA_STRINGS = ["", "NA"]
 _REFUSED = {
     ".json": "is JSON, which is not read",
     ".pkl": "is a Python pickle: never loaded, because unpickling can run code",
@@ -55,11 +55,18 @@ def source_name(source: object) -> str:
     return "DataFrame"
 
 
-def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(
+    source: str | os.PathLike,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+) -> pd.DataFrame:
     """Read a CSV, Excel or Parquet file into a DataFrame with a fresh RangeIndex.
 
     CSV cells come back as strings (missing cells as ``NaN``); Excel and Parquet keep
-    their stored types. Raises :class:`DataError` naming the file on every failure.
+    their stored types. ``header_row`` (1-based, as a spreadsheet numbers rows) names
+    the row holding the column names; rows above it are ignored. Raises
+    :class:`DataError` naming the file on every failure.
     """
     path = Path(source)
     name = path.name or str(path)
@@ -85,10 +92,21 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
             head = fh.read(8)
     except OSError as exc:
         raise DataError(Problem(f"cannot be read ({exc.strerror or exc})"), source=name) from exc
+    is_parquet = suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1")
+    if header_row is not None and is_parquet:
+        raise DataError(
+            Problem(
+                "header_row does not apply to a Parquet file (its column names are stored)",
+                fix="leave header_row out",
+            ),
+            source=name,
+        )
     try:
         if suffix in EXCEL_SUFFIXES:
-            frame = _read_excel(path, name, sheet)
-        elif suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+            from ._excel import read_excel
+
+            frame = read_excel(path, name, sheet, header_row)
+        elif is_parquet:
             frame = _read_parquet(path, name)
         elif head.startswith(b"PK\x03\x04"):
             # A zip container: an .xlsx saved under another name, or a real archive.
@@ -100,7 +118,7 @@ def read_table(source: str | os.PathLike, *, sheet: str | int | None = None) -> 
                 source=name,
             )
         elif suffix in CSV_SUFFIXES or suffix == "":
-            frame = _read_csv(path, name)
+            frame = _read_csv(path, name, header_row)
         else:
             raise DataError(
                 Problem(
@@ -171,7 +189,7 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(path: Path, name: str) -> pd.DataFrame:
+def _read_csv(path: Path, name: str, header_row: int | None = None) -> pd.DataFrame:
     encoding = _scan(path, name)
     with path.open("rb") as fh:
         head = fh.read(65536)
@@ -191,9 +209,14 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
             ),
             source=name,
         )
-    delimiter = _sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text.lstrip("\n")), delimiter=delimiter))
-    _check_header(header, name)
+    lines = text.split("\n")[: max(50, (header_row or 0) + 50)]
+    # The delimiter is sniffed below a title row (or below header_row - 1), not on it.
+    first = (header_row - 1) if isinstance(header_row, int) and header_row >= 1 else 0
+    body = [line for line in lines[first:] if line.strip()]
+    delimiter = _sniff_delimiter("\n".join(body[1:] if len(body) > 2 else body))
+    rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
+    h = pick_header_row(rows, header_row, name)
+    check_header(rows[h], name)
     try:
         # Cells as text, stored by Arrow (a fraction of the memory of Python strings),
         # so the schema, not pandas' type guessing, decides what a value means.
@@ -205,131 +228,21 @@ def _read_csv(path: Path, name: str) -> pd.DataFrame:
             keep_default_na=False,
             na_values=NA_STRINGS,
             skip_blank_lines=True,
+            skiprows=h,
             engine="c",
         )
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataError(
             Problem(
-                f"cannot be read as a table ({_first_line(exc)})",
+                f"cannot be read as a table ({first_line(exc)})",
                 fix="check that every row has as many cells as the header",
             ),
             source=name,
         ) from exc
     frame.attrs["encoding"] = encoding
     frame.attrs["delimiter"] = delimiter
+    frame.attrs["header_row"] = h + 1
     return frame
-
-
-def _check_header(header: list[str], name: str) -> None:
-    cleaned = [h.strip() for h in header]
-    if not any(cleaned):
-        raise DataError(
-            Problem(
-                "has no column names in its first row",
-                fix="export the table again with its header row",
-            ),
-            source=name,
-        )
-    numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", h)) for h in cleaned)
-    if numeric and numeric >= len(cleaned) / 2:
-        raise DataError(
-            Problem(
-                f"the first row looks like data, not column names ({header[:4]})",
-                fix="add a header row (patient_id, closure, time, event, …)",
-            ),
-            source=name,
-        )
-    dupes = [h for h, c in Counter(cleaned).items() if c > 1 and h]
-    if dupes:
-        where = ", ".join(
-            f"'{d}' (columns {', '.join(str(i + 1) for i, h in enumerate(cleaned) if h == d)})"
-            for d in dupes
-        )
-        raise DataError(
-            Problem(
-                f"has duplicated column names: {where}", fix="give every column a distinct name"
-            ),
-            source=name,
-        )
-
-
-def _read_excel(path: Path, name: str, sheet: str | int | None) -> pd.DataFrame:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=object)
-    except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise DataError(
-            Problem(
-                f"cannot be read as an Excel workbook ({_first_line(exc)})",
-                fix="open it in Excel and save it again as .xlsx, or export CSV",
-            ),
-            source=name,
-        ) from exc
-    names = list(sheets)
-    non_empty = [k for k, v in sheets.items() if v.shape != (0, 0)]
-    if sheet is not None:
-        key = names[sheet] if isinstance(sheet, int) and 0 <= sheet < len(names) else sheet
-        if key not in sheets:
-            raise DataError(
-                Problem(
-                    f"has no sheet {sheet!r}; its sheets are {names}",
-                    fix="pass one of those sheet names",
-                ),
-                source=name,
-            )
-    elif len(non_empty) > 1:
-        raise DataError(
-            Problem(
-                f"has {len(non_empty)} sheets with data: {non_empty}",
-                fix="say which one to read (sheet=... or --sheet)",
-            ),
-            source=name,
-        )
-    elif non_empty:
-        key = non_empty[0]
-    else:
-        raise DataError(
-            Problem("is an empty workbook", fix="put the table on the first sheet"), source=name
-        )
-    frame = sheets[key]
-    _check_header([str(c) for c in frame.columns if not str(c).startswith("Unnamed:")], name)
-    _check_formulas(path, name, key)
-    frame.attrs["sheet"] = key
-    return frame
-
-
-def _check_formulas(path: Path, name: str, sheet: str) -> None:
-    """Formulas whose value Excel never computed (files written by scripts) read as
-    empty cells: say so instead of reporting empty values."""
-    import openpyxl
-
-    missing = []
-    # The files are opened here, not by openpyxl: its read-only workbooks (≤ 3.1.2) leave
-    # their file open after close().
-    with path.open("rb") as formulas_fh, path.open("rb") as values_fh:
-        wb = openpyxl.load_workbook(formulas_fh, read_only=True, data_only=False)
-        values = openpyxl.load_workbook(values_fh, read_only=True, data_only=True)
-        ws, cached = wb[sheet], values[sheet]
-        for row, row_cached in zip(ws.iter_rows(), cached.iter_rows(), strict=False):
-            for cell, value in zip(row, row_cached, strict=False):
-                if (
-                    isinstance(cell.value, str)
-                    and cell.value.startswith("=")
-                    and value.value is None
-                ):
-                    missing.append(f"{cell.coordinate} {cell.value!r}")
-        wb.close()
-        values.close()
-    if missing:
-        shown = ", ".join(missing[:5]) + (
-            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        )
-        raise DataError(
-            Problem(
-                f"has formulas whose values were never computed: {shown}",
-                fix="open and save the file in Excel, or paste values only",
-            ),
-            source=name,
-        )
 
 
 def _read_parquet(path: Path, name: str) -> pd.DataFrame:
@@ -338,16 +251,18 @@ def _read_parquet(path: Path, name: str) -> pd.DataFrame:
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise DataError(
             Problem(
-                f"cannot be read as Parquet ({_first_line(exc)})",
+                f"cannot be read as Parquet ({first_line(exc)})",
                 fix="write the file again, or export CSV",
             ),
             source=name,
         ) from exc
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException, limit: int = 100) -> str:
+    """The first line of a library's error, cut to ``limit`` characters."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _umask() -> int:

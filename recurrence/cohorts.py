@@ -9,7 +9,9 @@ import pandas as pd
 
 from ._dates import time_from_dates
 from ._io import arrow_memory, read_table, source_name
-from .errors import DataError, DataWarning, Problem, warn
+from ._recode import check_types, months_per, recode
+from ._types import as_plain_text, typed_column
+from .errors import DataError, DataWarning, Problem, format_rows, warn
 from .schema import (
     COHORT_COLUMNS,
     MAX_MONTHS,
@@ -34,9 +36,14 @@ def load_cohort(
     source: str | os.PathLike | pd.DataFrame | None = None,
     *,
     columns: dict[str, str] | None = None,
+    values: dict[str, dict] | None = None,
+    time_unit: str = "months",
+    header_row: int | None = None,
+    sheet: str | int | None = None,
     time_from: tuple[str, str] | None = None,
     date_format: str | None = None,
-    sheet: str | int | None = None,
+    types: dict[str, str] | None = None,
+    time_left_from: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load a cohort table (one row per patient), validated and canonical.
 
@@ -49,6 +56,21 @@ def load_cohort(
         ``{"their_name": "canonical_name"}``, e.g. ``{"FU_months": "time"}``. Names
         that differ from a canonical one only by case, spaces or hyphens are matched
         without a mapping.
+    values
+        ``{column: {their_label: canonical_value}}``, applied before validation, e.g.
+        ``{"closure": {"Closure": True, "Standard": False}, "event": {"recurrence": 1,
+        "death": 2, "alive": 0, "9": 0}}``. Labels match whatever their case; ``None``
+        makes a cell missing. The column is named by its canonical or its own name.
+    time_unit
+        The unit of ``time`` (and ``time_left``) in the source: ``"days"``, ``"weeks"``,
+        ``"months"`` or ``"years"``; ``time`` comes back in months (30.4375 days a
+        month, 12 months a year).
+    header_row
+        The row (1-based, as a spreadsheet numbers it) that holds the column names; rows
+        above it (a title, a blank line) are ignored. Without it, a file whose first row
+        is a title is refused with a message naming this option.
+    sheet
+        The Excel sheet to read when the workbook has several.
     time_from
         ``(start_column, end_column)``: compute ``time`` in months from two date
         columns (surgery date, date of event or last follow-up), at 30.4375 days a month.
@@ -56,15 +78,23 @@ def load_cohort(
         The format of those dates when they are not ISO 8601 (YYYY-MM-DD), e.g.
         ``"%d.%m.%Y"`` for 31.03.2021. Without it, a date such as 01.02.2020 is refused
         rather than guessed (day first or month first?).
-    sheet
-        The Excel sheet to read when the workbook has several.
+    types
+        ``{column: "text"}`` keeps a column of codes as text (``"number"`` insists on
+        numbers); every other column keeps the type its values have.
+    time_left_from
+        ``(start_column, date_column)``: compute ``time_left`` (months to the last
+        imaging visit known free of reherniation) from two date columns.
 
     Returns
     -------
     pandas.DataFrame
         ``patient_id`` (str), ``closure`` (bool), ``time`` (float, months),
-        ``event`` (int: 0 censored, 1 reherniation, 2 competing) and every other column
-        as given (known covariates coerced: numbers, yes/no). The input is not modified.
+        ``event`` (int: 0 censored, 1 reherniation, 2 competing); ``age``, ``bmi``,
+        ``defect_width_mm``, ``disc_height_mm`` and ``time_left`` numeric, ``smoker`` and
+        ``diabetes`` boolean, ``sex``, ``level``, ``approach``, ``site`` text; every
+        other column numeric when all its cells are numbers, else text. The input is not
+        modified. ``attrs``: ``source``, ``columns`` (canonical → the user's name),
+        ``values`` (the recodings applied), ``time_unit``.
 
     Raises
     ------
@@ -77,12 +107,26 @@ def load_cohort(
     >>> cohort[["patient_id", "closure", "time", "event"]].dtypes.astype(str).tolist()
     ['object', 'bool', 'float64', 'int64']
     >>> import pandas as pd
-    >>> mine = pd.DataFrame({"id": ["a", "b"], "closed": ["yes", "no"],
-    ...                      "months": ["12,5", "30"], "status": [1, 0]})
-    >>> load_cohort(mine, columns={"id": "patient_id", "closed": "closure",
-    ...                            "months": "time", "status": "event"}).time.tolist()
-    [12.5, 30.0]
+    >>> mine = pd.DataFrame({"id": ["a", "b"], "arm": ["Barricaid", "none"],
+    ...                      "days": ["365", "730.5"], "status": ["recurrence", "alive"],
+    ...                      "nodes": ["3", "12"]})
+    >>> c = load_cohort(mine, columns={"id": "patient_id", "arm": "closure",
+    ...                                "days": "time", "status": "event"},
+    ...                 values={"closure": {"Barricaid": True, "none": False},
+    ...                         "event": {"recurrence": 1, "alive": 0}},
+    ...                 time_unit="days")
+    >>> c.time.round(2).tolist(), c.closure.tolist(), c.nodes.dtype.name
+    ([11.99, 24.0], [True, False], 'int64')
     """
+    options = {
+        "columns": columns,
+        "values": values,
+        "time_unit": time_unit,
+        "time_from": time_from,
+        "date_format": date_format,
+        "types": types,
+        "time_left_from": time_left_from,
+    }
     if source is None:
         from .synthetic import simulate_cohort
 
@@ -92,13 +136,15 @@ def load_cohort(
         out.attrs["truth"] = truth
         return out
     if isinstance(source, pd.DataFrame):
-        out = canonical_cohort(
-            source,
-            source="DataFrame",
-            columns=columns,
-            time_from=time_from,
-            date_format=date_format,
-        )
+        if header_row is not None:
+            raise DataError(
+                Problem(
+                    "header_row applies to files, not to a DataFrame",
+                    fix="pass the DataFrame with its column names set",
+                ),
+                source="DataFrame",
+            )
+        out = canonical_cohort(source, source="DataFrame", **options)
         out.index = source.index
         if "truth" in source.attrs:
             out.attrs["truth"] = source.attrs["truth"]
@@ -113,12 +159,10 @@ def load_cohort(
     # The frame read from the file is this call's alone: the schema consumes it.
     with arrow_memory():
         out = canonical_cohort(
-            read_table(source, sheet=sheet),
+            read_table(source, sheet=sheet, header_row=header_row),
             source=source_name(source),
-            columns=columns,
-            time_from=time_from,
-            date_format=date_format,
             owned=True,
+            **options,
         )
     out.attrs["path"] = os.fspath(source)
     return out
@@ -129,11 +173,15 @@ def canonical_cohort(
     *,
     source: str,
     columns: dict | None = None,
+    values: dict | None = None,
+    time_unit: str = "months",
     time_from: tuple[str, str] | None = None,
     date_format: str | None = None,
+    types: dict | None = None,
+    time_left_from: tuple[str, str] | None = None,
     owned: bool = False,
 ) -> pd.DataFrame:
-    """Map, coerce and validate a cohort table; return the canonical frame.
+    """Map, recode, coerce and validate a cohort table; return the canonical frame.
 
     ``raw`` is never modified, unless ``owned``: a frame read from a file for this call
     alone is consumed column by column, so that a large table is not held twice.
@@ -143,6 +191,16 @@ def canonical_cohort(
         raise DataError(
             Problem("has no columns", fix="export the table with its header"), source=source
         )
+    factor = months_per(time_unit, source)
+    if time_from is not None and factor != 1.0:
+        raise DataError(
+            Problem(
+                f"time_unit={time_unit!r} and time_from were both given",
+                fix="time_from computes months from dates: leave time_unit out",
+            ),
+            source=source,
+        )
+    hidden = raw.attrs.get("hidden_rows", ())
     if owned:
         frame = raw
         frame.index = pd.RangeIndex(len(frame))
@@ -152,14 +210,23 @@ def canonical_cohort(
     date_problems, date_bad = [], None
     if time_from is not None:
         frame, date_problems, date_bad = time_from_dates(frame, time_from, date_format, source)
+    if time_left_from is not None:
+        frame, more, _ = time_from_dates(
+            frame, time_left_from, date_format, source, target="time_left", required=False
+        )
+        date_problems += more
     frame, users = map_columns(frame, COHORT_COLUMNS, columns, source, inplace=owned)
     if time_from is not None:
         users["time"] = f"{time_from[0]} → {time_from[1]}"
+    if time_left_from is not None:
+        users["time_left"] = f"{time_left_from[0]} → {time_left_from[1]}"
     if len(frame) == 0:
         raise DataError(
             Problem("has a header but no patient rows", fix="export the table again with its data"),
             source=source,
         )
+    frame, recoded = recode(frame, values, users, source)
+    kinds = check_types(types, frame, users, source)
     bag = Collector(users)
     bag.problems.extend(date_problems)
     out = pd.DataFrame(index=frame.index)
@@ -173,7 +240,12 @@ def canonical_cohort(
     col = frame.pop("closure")
     closure, bad["closure"] = coerce_bool(col)
     bag.add(
-        "closure", bad["closure"], "is not a yes/no value", "use 1/0, yes/no or true/false", col
+        "closure",
+        bad["closure"],
+        "is not a yes/no value",
+        "use 1/0, yes/no or true/false, or say what your labels mean: "
+        "values={'closure': {'Closure': True, 'Standard': False}}",
+        col,
     )
     bag.add(
         "closure",
@@ -206,7 +278,7 @@ def canonical_cohort(
     bag.add("time", col.isna(), "is empty", "give months from surgery to event or last follow-up")
     if date_bad is not None:
         bad["time"] = bad["time"] | date_bad
-    out["time"] = time
+    out["time"] = time * factor if factor != 1.0 else time
 
     col = frame.pop("event")
     event, bad["event"] = coerce_event(col)
@@ -222,43 +294,89 @@ def canonical_cohort(
         "event",
         bad["event"] & ~ambiguous,
         "is not an event code",
-        "use 0 censored, 1 reherniation, 2 competing event",
+        "use 0 censored, 1 reherniation, 2 competing event, or say what your codes mean: "
+        "values={'event': {'recurrence': 1, 'death': 2, 'alive': 0}}",
         col,
     )
     bag.add(
         "event", col.isna(), "is empty", "use 0 for patients without an event at last follow-up"
     )
+    if "event" not in recoded:
+        _r_style_codes(col, bag)
     out["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
-        if spec.name not in frame.columns:
-            continue
-        col = frame.pop(spec.name)
-        if spec.kind == "number":
-            values, bad[spec.name] = coerce_number(col)
-            bag.add(
-                spec.name,
-                bad[spec.name],
-                "is not a number",
-                f"give {spec.meaning} in {spec.unit}, or leave the cell empty",
-                col,
-            )
-        elif spec.kind == "bool":
-            values, bad[spec.name] = coerce_bool(col)
-            bag.add(
-                spec.name,
-                bad[spec.name],
-                "is not a yes/no value",
-                "use 1/0, yes/no or true/false, or leave the cell empty",
-                col,
-            )
-        else:
-            values = col
-        out[spec.name] = values
+        if spec.name in frame.columns:
+            col = frame.pop(spec.name)
+            out[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
+    if "time_left" in out.columns and factor != 1.0:
+        out["time_left"] = out["time_left"] * factor
     for name in list(frame.columns):
-        out[name] = frame.pop(name)
+        col = frame.pop(name)
+        typed = typed_column(col, users.get(name, name), kinds.get(name))
+        if typed.bad is not None:
+            bad[name] = typed.bad
+            bag.add(name, typed.bad, typed.message, typed.fix, typed.shown)
+        out[name] = typed.column
     del col
 
+    pandera_problems(out, _rules(time_from is not None, factor), bad, bag)
+    if "time_left" in out.columns:
+        _time_left_problems(out, bad, bag)
+    if bag.problems:
+        raise DataError(bag.problems, source=source)
+
+    out = plain_text(out.astype({"closure": bool, "time": "float64", "event": "int64"}))
+    _warn_cohort(out, source, time_unit, hidden)
+    out.attrs = {"source": source, "columns": users, "values": recoded, "time_unit": time_unit}
+    return out
+
+
+def _known_covariate(spec, col: pd.Series, kind: str | None, bad: dict, bag: Collector):
+    """An optional canonical column: numbers, yes/no or text, whatever the source gives."""
+    if spec.kind == "number":
+        values, bad[spec.name] = coerce_number(col)
+        bag.add(
+            spec.name,
+            bad[spec.name],
+            "is not a number",
+            f"give {spec.meaning} in {spec.unit}, or leave the cell empty",
+            col,
+        )
+        infinite = values.notna() & ~np.isfinite(values)
+        bag.add(spec.name, infinite, "is not finite (infinite)", "give a number", col)
+        bad[spec.name] |= infinite
+        return values.where(~infinite)
+    if spec.kind == "bool":
+        values, bad[spec.name] = coerce_bool(col)
+        bag.add(
+            spec.name,
+            bad[spec.name],
+            "is not a yes/no value",
+            "use 1/0, yes/no or true/false, or leave the cell empty",
+            col,
+        )
+        return values
+    return as_plain_text(col)
+
+
+def _r_style_codes(raw: pd.Series, bag: Collector) -> None:
+    """Numeric codes 1 and 2 with nobody censored is R's ``Surv()`` coding (1 censored,
+    2 event) far more often than a cohort without one censored patient: say so."""
+    codes = set(as_text(raw).dropna().unique().tolist())
+    if codes and codes <= {"1", "2", "1.0", "2.0"} and len({c[0] for c in codes}) == 2:
+        bag.add(
+            "event",
+            raw.notna(),
+            "has codes 1 and 2 only: nobody is censored, which is how R's Surv() codes "
+            "1 = censored, 2 = event",
+            "if so, pass values={'event': {1: 0, 2: 1}} (--values); if 1 really is "
+            "reherniation and 2 a competing event, confirm with values={'event': {1: 1, 2: 2}}",
+        )
+
+
+def _rules(from_dates: bool, factor: float) -> dict:
+    unit = "" if factor == 1.0 else " (after converting to months)"
     rules = {
         "patient_id": {
             "unique": (
@@ -274,7 +392,7 @@ def canonical_cohort(
                 "is 0 or negative",
                 "times are months from surgery and must be > 0",
             )
-            if time_from is None
+            if not from_dates
             else (
                 lambda s: ~np.isfinite(s) | (s > 0),
                 "ends on or before the surgery date",
@@ -282,10 +400,10 @@ def canonical_cohort(
             ),
             "plausible": (
                 lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
-                f"is over {MAX_MONTHS:.0f} months (100 years)",
-                "times are months: check the unit (days? weeks?) and typos",
+                f"is over {MAX_MONTHS:.0f} months (100 years){unit}",
+                "times are months: check the unit (days? weeks? pass time_unit='days') and typos",
             )
-            if time_from is None
+            if not from_dates
             else (
                 lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
                 f"spans over {MAX_MONTHS:.0f} months (100 years)",
@@ -302,21 +420,52 @@ def canonical_cohort(
     }
     for name in ("age", "bmi", "defect_width_mm", "disc_height_mm"):
         rules[name] = {"range": (lambda s: s >= 0, "is negative", "check the sign and unit")}
-    pandera_problems(out, rules, bad, bag)
-    if bag.problems:
-        raise DataError(bag.problems, source=source)
-
-    out = plain_text(out.astype({"closure": bool, "time": "float64", "event": "int64"}))
-    _warn_cohort(out, source)
-    out.attrs = {"source": source, "columns": users}
-    return out
+    return rules
 
 
-def _warn_cohort(out: pd.DataFrame, source: str) -> None:
+def _time_left_problems(out: pd.DataFrame, bad: dict, bag: Collector) -> None:
+    """``time_left``: the last visit known free of reherniation, before the event."""
+    left, time, event = out["time_left"], out["time"], out["event"]
+    given = left.notna() & ~bad.get("time_left", False)
+    bag.add(
+        "time_left",
+        given & (left < 0),
+        "is negative",
+        "time_left is months from surgery to the last visit free of reherniation",
+        left,
+    )
+    bag.add(
+        "time_left",
+        given & (left >= 0) & (left >= time),
+        "is not before time",
+        "the event lies between time_left (last clean visit) and time (the visit that "
+        "found it): time_left < time",
+        left,
+    )
+    bag.add(
+        "time_left",
+        given & (event != 1),
+        "is given for a patient without a reherniation (event is not 1)",
+        "leave time_left empty unless the event is a reherniation found at a visit",
+        left,
+    )
+
+
+def _warn_cohort(out: pd.DataFrame, source: str, time_unit: str, hidden=()) -> None:
+    if hidden:
+        warn(
+            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
+            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
+            "should not be analysed",
+            DataWarning,
+        )
     covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
     missing = {c: int(out[c].isna().sum()) for c in covariates if out[c].isna().any()}
+    missing.pop("time_left", None)  # empty for every patient without a detected event
     if missing:
         listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
+        if len(listed) > 150:
+            listed = listed[:150].rsplit(", ", 1)[0] + f" and {len(missing)} columns in all"
         warn(
             f"{source}: missing covariate values ({listed}); kept as missing, and an "
             "analysis that uses one of them leaves those patients out and says so",
@@ -324,11 +473,13 @@ def _warn_cohort(out: pd.DataFrame, source: str) -> None:
         )
     median = float(out["time"].median())
     if median > 240:
+        hint = (
+            "pass time_unit='days' (or 'weeks')"
+            if time_unit == "months"
+            else f"time_unit={time_unit!r} was given: check it"
+        )
         warn(
             f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
-            "times must be in months: were they given in days or weeks?",
+            f"were the times given in days or weeks? {hint}",
             DataWarning,
         )
-
-
-# --------------------------------------------------------------------------- studies

@@ -28,11 +28,13 @@ from .errors import DataError, Problem
 __all__ = [
     "COHORT_COLUMNS",
     "STUDY_COLUMNS",
+    "SYNONYMS",
     "Collector",
     "ColumnSpec",
     "coerce_bool",
     "coerce_event",
     "coerce_number",
+    "listing",
     "map_columns",
     "pandera_problems",
 ]
@@ -100,6 +102,9 @@ COHORT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("level", "text", False, "operated level (L3/4, L4/5, L5/S1, …)"),
     ColumnSpec("approach", "text", False, "surgical approach (open, MED, PELD, …)"),
     ColumnSpec("site", "text", False, "hospital or surgeon site"),
+    ColumnSpec(
+        "time_left", "number", False, "last imaging visit known free of reherniation", "months"
+    ),
 )
 
 STUDY_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -123,9 +128,138 @@ ARMS = (("events_closure", "total_closure"), ("events_control", "total_control")
 
 # --------------------------------------------------------------------------- mapping
 
+#: What a column of each canonical role is often called in exports, for "did you mean"
+#: (suggested only, never mapped without being asked: ``columns=`` does that).
+SYNONYMS = {
+    "patient_id": (
+        "id",
+        "pat_id",
+        "patid",
+        "patient",
+        "patient_no",
+        "patient_number",
+        "pid",
+        "mrn",
+        "subject",
+        "subject_id",
+        "case",
+        "case_id",
+        "case_no",
+        "record_id",
+        "study_id",
+        "participant",
+        "participant_id",
+        "pt_id",
+        "ptid",
+        "person_id",
+        "identifier",
+    ),
+    "closure": (
+        "closed",
+        "annular_closure",
+        "annulus_closure",
+        "annulus_closed",
+        "device",
+        "arm",
+        "group",
+        "treatment",
+        "trt",
+        "rx",
+        "intervention",
+        "suture",
+        "repair",
+        "barricaid",
+        "allocation",
+        "randomised",
+        "randomized",
+        "annular_repair",
+    ),
+    "time": (
+        "fu",
+        "follow_up",
+        "followup",
+        "fu_months",
+        "months",
+        "futime",
+        "time_months",
+        "duration",
+        "survival_time",
+        "time_to_event",
+        "t",
+        "tte",
+        "days",
+        "fu_days",
+        "follow_up_months",
+        "stime",
+        "os_time",
+        "time_days",
+    ),
+    "event": (
+        "outcome",
+        "status",
+        "event_code",
+        "eventcode",
+        "reherniation",
+        "recurrence",
+        "recurrent",
+        "censor",
+        "censored",
+        "fail",
+        "failure",
+        "endpoint",
+        "fstatus",
+        "state",
+        "cause",
+        "event_type",
+        "reherniated",
+    ),
+    "study": ("author", "first_author", "trial", "reference", "citation", "label", "name"),
+}
+
 
 def _norm(name: object) -> str:
     return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
+
+
+def listing(names, limit: int = 8) -> str:
+    """Names for a message, cut with a count: ``'a', 'b', … and 12 more``.
+
+    Examples
+    --------
+    >>> listing(["a", "b", "c"], limit=2)
+    "'a', 'b' and 1 more"
+    """
+    names = [str(n) for n in names]
+    shown = ", ".join(f"'{n[:40]}'" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _suggest(missing: list[str], candidates: list[str]) -> dict[str, str]:
+    """For each missing canonical column, the one candidate column that most likely
+    holds it, by meaning (:data:`SYNONYMS`) then spelling; each candidate is suggested
+    for one role at most."""
+    scored = []
+    for canon in missing:
+        words = {canon, *SYNONYMS.get(canon, ())}
+        for cand in candidates:
+            norm = _norm(cand)
+            tokens = set(re.split(r"[_\W]+", norm)) - {""}
+            if norm in words:
+                score = 3.0
+            elif norm.replace("_", "") in {w.replace("_", "") for w in words}:
+                score = 2.9
+            elif tokens & words and len(norm) > 1:
+                score = 2.0
+            else:
+                score = difflib.SequenceMatcher(None, canon, norm).ratio()
+                if score < 0.6:
+                    continue
+            scored.append((score, canon, cand))
+    out: dict[str, str] = {}
+    for _score, canon, cand in sorted(scored, key=lambda x: -x[0]):
+        if canon not in out and cand not in out.values():
+            out[canon] = cand
+    return out
 
 
 def map_columns(
@@ -139,7 +273,7 @@ def map_columns(
     for user, canon in columns.items():
         if user not in present:
             near = difflib.get_close_matches(str(user), present, n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'?" if near else f"the columns are {present[:20]}"
+            hint = f"did you mean '{near[0]}'?" if near else f"the columns are {listing(present)}"
             problems.append(
                 Problem(
                     f"columns= maps '{user}' → '{canon}', but there is no column '{user}'", fix=hint
@@ -175,20 +309,20 @@ def map_columns(
             )
         )
     required = [s.name for s in specs if s.required]
-    for name in required:
-        if name not in out.columns:
-            spec = next(s for s in specs if s.name == name)
-            unmapped = [c for c in out.columns if c not in canonical]
-            near = difflib.get_close_matches(name, unmapped, n=1, cutoff=0.5)
-            near = near or [c for c in unmapped if name in _norm(c) or _norm(c) in name][:1]
-            hint = (
-                f"did you mean '{near[0]}'? Pass columns={{'{near[0]}': '{name}'}}"
-                if near
-                else f"add it, or map yours with columns={{'your_name': '{name}'}}"
-            )
-            problems.append(
-                Problem(f"required column is missing ({spec.meaning})", column=name, fix=hint)
-            )
+    absent = [name for name in required if name not in out.columns]
+    taken = set(rename) | {c for c in present if c in canonical}
+    hints = _suggest(absent, [c for c in present if c not in taken])
+    for name in absent:
+        spec = next(s for s in specs if s.name == name)
+        near = hints.get(name)
+        hint = (
+            f"did you mean '{near}'? Pass columns={{'{near}': '{name}'}}"
+            if near
+            else f"add it, or map yours with columns={{'your_name': '{name}'}}"
+        )
+        problems.append(
+            Problem(f"required column is missing ({spec.meaning})", column=name, fix=hint)
+        )
     if problems and len(present) == 1 and re.search(r"[^\w\s]", present[0]):
         problems.append(
             Problem(
@@ -245,7 +379,8 @@ def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         comma = sub.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).to_numpy(bool)
         fixed = pd.to_numeric(sub[comma].str.replace(",", ".", regex=False), errors="coerce")
         values.loc[sub.index[comma]] = fixed.astype("float64").to_numpy()
-    bad = (series.notna() & values.isna() & ~text.str.lower().isin(["nan"])).fillna(False)
+    # "NaN" written as text is not a number: an empty cell is how a value is missing
+    bad = (series.notna() & values.isna()).fillna(False)
     return values, bad.astype(bool)
 
 

@@ -26,11 +26,15 @@ import numpy as np
 import pandas as pd
 
 from ._io import read_table, source_name
-from .errors import DataError, DataWarning, Problem, warn
+from ._recode import check_types, recode
+from ._types import as_plain_text, typed_column
+from .errors import DataError, DataWarning, Problem, format_rows, warn
 from .schema import (
     ARMS,
+    FALSE_SPELLINGS,
     MAX_COUNT,
     STUDY_COLUMNS,
+    TRUE_SPELLINGS,
     Collector,
     as_ids,
     coerce_number,
@@ -67,9 +71,12 @@ def load_studies(
     source: str | os.PathLike | pd.DataFrame | None = None,
     *,
     columns: dict[str, str] | None = None,
+    values: dict[str, dict] | None = None,
+    header_row: int | None = None,
+    sheet: str | int | None = None,
     outcome: str | tuple[str, ...] | None = None,
     one_per_trial: bool | None = None,
-    sheet: str | int | None = None,
+    types: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load a study table (one row per study), validated and canonical.
 
@@ -80,6 +87,11 @@ def load_studies(
         published studies, reduced to the usual analysis set (below).
     columns
         ``{"their_name": "canonical_name"}`` for columns named otherwise.
+    values
+        ``{column: {their_label: value}}`` recodes cells before validation (as in
+        :func:`recurrence.load_cohort`), e.g. ``{"design": {"RCT": "randomized"}}``.
+    header_row
+        The row (1-based) holding the column names, when a title sits above them.
     outcome
         Keep only rows with this ``outcome`` (or tuple of outcomes).
         ``"reherniation"`` means symptomatic, radiographic or unspecified recurrence.
@@ -88,9 +100,14 @@ def load_studies(
         Keep one report per ``trial`` (needs a ``trial`` column): the two-arm report,
         then the preferred outcome (symptomatic > radiographic > recurrence >
         reoperation), then the longest follow-up, then exact counts over derived ones.
-        Default: ``True`` when the table has a ``trial`` column.
+        Default: ``True`` when the table has a ``trial`` column. Reports left out of a
+        user's table are named in a :class:`~recurrence.DataWarning`.
     sheet
         Excel sheet to read when the workbook has several.
+    types
+        ``{column: "text"}`` keeps a column of codes as text; every other column that
+        is not canonical is numeric when all its cells are numbers (a moderator such as
+        ``mean_age``), else text.
 
     Returns
     -------
@@ -112,10 +129,17 @@ def load_studies(
         outcome = "reherniation" if outcome is None else outcome
     else:
         name = source_name(source)
-        raw = source if isinstance(source, pd.DataFrame) else read_table(source, sheet=sheet)
-        if not isinstance(raw, pd.DataFrame):
-            raise DataError(Problem(f"expected a path or a DataFrame, got {type(raw).__name__}"))
-        frame = canonical_studies(raw, source=name, columns=columns)
+        if isinstance(source, pd.DataFrame):
+            if header_row is not None:
+                raise DataError(
+                    Problem("header_row applies to files, not to a DataFrame"), source=name
+                )
+            raw = source
+        elif isinstance(source, (str, os.PathLike)):
+            raw = read_table(source, sheet=sheet, header_row=header_row)
+        else:
+            raise DataError(Problem(f"expected a path or a DataFrame, got {type(source).__name__}"))
+        frame = canonical_studies(raw, source=name, columns=columns, values=values, types=types)
         if isinstance(source, pd.DataFrame) and len(source.index) == len(frame):
             frame.index = source.index
     dropped: list[tuple[str, str]] = []
@@ -138,6 +162,16 @@ def load_studies(
     if one_per_trial:
         frame, more = _one_per_trial(frame)
         dropped += more
+        if more and source is not None:
+            shown = "; ".join(f"'{s}' ({why})" for s, why in more[:5])
+            warn(
+                f"{frame.attrs.get('source', 'studies')}: {len(more)} report"
+                f"{'s' if len(more) != 1 else ''} of a trial already in the table left out, "
+                f"so that no patient counts twice: {shown}"
+                + (f" and {len(more) - 5} more" if len(more) > 5 else "")
+                + " (one_per_trial=False keeps them)",
+                DataWarning,
+            )
     if frame.empty:
         warn(f"no study is left after the selection (outcome={outcome!r})", DataWarning)
     if source is None:
@@ -189,14 +223,22 @@ def _one_per_trial(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, s
 
 
 def canonical_studies(
-    raw: pd.DataFrame, *, source: str, columns: dict | None = None
+    raw: pd.DataFrame,
+    *,
+    source: str,
+    columns: dict | None = None,
+    values: dict | None = None,
+    types: dict | None = None,
 ) -> pd.DataFrame:
-    """Map, coerce and validate a study table; return the canonical frame."""
+    """Map, recode, coerce and validate a study table; return the canonical frame."""
     if raw.shape[1] == 0:
         raise DataError(
             Problem("has no columns", fix="export the table with its header"), source=source
         )
+    hidden = raw.attrs.get("hidden_rows", ())
     frame, users = map_columns(positional(raw), STUDY_COLUMNS, columns, source)
+    frame, recoded = recode(frame, values, users, source)
+    kinds = check_types(types, frame, users, source)
     arm_cols = [c for pair in ARMS for c in pair]
     if not any(c in frame.columns for c in arm_cols):
         raise DataError(
@@ -255,7 +297,7 @@ def canonical_studies(
         if spec.name not in frame.columns:
             continue
         if spec.kind in ("number", "integer"):
-            values, bad[spec.name] = coerce_number(frame[spec.name])
+            numbers, bad[spec.name] = coerce_number(frame[spec.name])
             bag.add(
                 spec.name,
                 bad[spec.name],
@@ -263,12 +305,18 @@ def canonical_studies(
                 f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
                 frame[spec.name],
             )
-            out[spec.name] = values.round().astype("Int64") if spec.kind == "integer" else values
+            out[spec.name] = numbers.round().astype("Int64") if spec.kind == "integer" else numbers
         else:
-            out[spec.name] = frame[spec.name]
+            out[spec.name] = as_plain_text(frame[spec.name])
+    if "trial" in out.columns:
+        _check_trial(out["trial"], bag)
     for col in frame.columns:
         if col not in out.columns:
-            out[col] = frame[col]
+            typed = typed_column(frame[col], users.get(col, col), kinds.get(col))
+            if typed.bad is not None:
+                bad[col] = typed.bad
+                bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
+            out[col] = typed.column
 
     for events, total in ARMS:
         e, n = out[events], out[total]
@@ -326,5 +374,29 @@ def canonical_studies(
     if bag.problems:
         raise DataError(bag.problems, source=source)
     out = plain_text(out)
-    out.attrs = {"source": source, "columns": users}
+    if hidden:
+        warn(
+            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
+            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
+            "should not be analysed",
+            DataWarning,
+        )
+    out.attrs = {"source": source, "columns": users, "values": recoded}
     return out
+
+
+def _check_trial(trial: pd.Series, bag: Collector) -> None:
+    """``trial`` names the trial a report belongs to (reports of one trial share it). A
+    yes/no or 0/1 column ("is it a trial?") would make every "yes" one trial and drop
+    all but one of them."""
+    text = trial.dropna().astype(str).str.strip().str.lower()
+    if len(text) and text.isin(TRUE_SPELLINGS | FALSE_SPELLINGS).all():
+        bag.add(
+            "trial",
+            trial.notna(),
+            "holds yes/no values, not trial labels",
+            "'trial' names the trial a report belongs to (reports of one trial share it, "
+            "and only one of them is analysed); map a yes/no column to another name, "
+            "e.g. columns={'trial': 'randomized'}",
+            trial,
+        )

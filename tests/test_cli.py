@@ -28,8 +28,9 @@ def test_bad_file_gives_one_line_and_status_2(tmp_path):
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [
-        "recurrence: error: bad.csv: column 'time', row 1: is 0 or negative "
-        "(found -1.0). Fix: times are months from surgery and must be > 0"
+        "recurrence: error: bad.csv: 1 problem, nothing was loaded:",
+        "  - column 'time', row 1: is 0 or negative "
+        "(found -1.0). Fix: times are months from surgery and must be > 0",
     ]
     assert "Traceback" not in result.output
 

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from recurrence.design.cli import design
+from recurrence.cli.design import design
 
 
 def run(*args):
@@ -117,7 +117,7 @@ def test_under_a_group_errors_stay_one_line_and_debug_shows_the_traceback():
 def test_the_command_module_imports_no_statistics():
     heavy = "('numpy', 'pandas', 'scipy', 'distributed')"
     code = (
-        f"import sys, recurrence.design.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+        f"import sys, recurrence.cli.design; print(sorted(m for m in {heavy} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -173,7 +173,8 @@ def test_command_line(tmp_path):
     result = CliRunner().invoke(
         main, ["report", "--cohort", str(bad), "--out", str(tmp_path / "x.pdf")]
     )
-    assert result.exit_code == 2 and "bad.csv: column 'time', row 1" in result.stderr
+    assert result.exit_code == 2 and "bad.csv: 1 problem" in result.stderr
+    assert "  - column 'time', row 1: is 0 or negative" in result.stderr
     assert not (tmp_path / "x.pdf").exists()
 
 

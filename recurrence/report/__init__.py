@@ -65,23 +65,26 @@ class Report:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables, unrounded, for a spreadsheet."""
         a = self.analyses
-        out = {
-            "rates": a.rates.verdicts(),
-            "table_one": a.table_one.table,
-            "rmst": a.rmst.table,
-            "range_checks": pd.concat([c.table for c in a.ranges], ignore_index=True),
-        }
-        models = {
-            "cox": a.cox,
-            "cox_adjusted": a.cox_adjusted,
-            "fine_gray": a.fine_gray,
-            "fine_gray_adjusted": a.fine_gray_adjusted,
-        }
-        out["models"] = (
-            pd.concat([m.table.assign(model=name) for name, m in models.items() if m is not None])
-            .rename_axis("term")
-            .reset_index()
-        )
+        out: dict[str, pd.DataFrame] = {}
+        if a.has_cohort:
+            out["rates"] = a.rates.verdicts()
+            out["table_one"] = a.table_one.table
+            out["rmst"] = a.rmst.table
+            models = {
+                "cox": a.cox,
+                "cox_adjusted": a.cox_adjusted,
+                "fine_gray": a.fine_gray,
+                "fine_gray_adjusted": a.fine_gray_adjusted,
+            }
+            out["models"] = (
+                pd.concat(
+                    [m.table.assign(model=name) for name, m in models.items() if m is not None]
+                )
+                .rename_axis("term")
+                .reset_index()
+            )
+        if a.ranges:
+            out["range_checks"] = pd.concat([c.table for c in a.ranges], ignore_index=True)
         for name, res in (
             ("pooled_rate_without_closure", a.pooled_control),
             ("pooled_rate_with_closure", a.pooled_closure),
@@ -106,7 +109,9 @@ class Report:
         return written
 
     def __repr__(self) -> str:
-        return f"<Report {self.title!r}: {self.analyses.n:,} patients>"
+        a = self.analyses
+        what = f"{a.n:,} patients" if a.has_cohort else "studies only"
+        return f"<Report {self.title!r}: {what}>"
 
     def _repr_html_(self) -> str:
         # An iframe keeps the report's page CSS from restyling the notebook.
@@ -134,6 +139,10 @@ def _progress(progress) -> Callable[[str], None]:
     return tick
 
 
+#: What ``cohort=`` / ``studies=`` (``--cohort builtin``) call the packaged data.
+BUILTIN = "builtin"
+
+
 def build(
     cohort=None,
     studies=None,
@@ -146,17 +155,23 @@ def build(
     columns: dict | None = None,
     study_columns: dict | None = None,
     sheet: str | int | None = None,
+    read_cohort: dict | None = None,
+    read_studies: dict | None = None,
     options: Options | None = None,
     progress=None,
     command: str | None = None,
 ) -> Report:
-    """Build the report.
+    """Build the report from what it is given, and only that.
 
     Parameters
     ----------
     cohort, studies
-        Paths (CSV, Excel, Parquet) or DataFrames; ``None`` for the packaged synthetic
-        cohort and the packaged published studies.
+        Paths (CSV, Excel, Parquet), DataFrames, or ``"builtin"`` for the packaged data.
+        With neither, the packaged synthetic cohort and published studies (a
+        demonstration, said so in the report's first line). ``studies`` alone: a report
+        of the studies alone (no cohort sections, no cohort pooled with them).
+        ``cohort`` alone: the cohort sections and, beside them, the packaged published
+        studies, labelled as such.
     out, html
         Write the PDF to ``out`` and/or the HTML to ``html`` (each whole or not at all).
     tables
@@ -165,8 +180,12 @@ def build(
         Months of the headline rate, the RMST and the cohort-as-a-study row.
     title
         Title of the document.
-    columns, study_columns
-        Column mappings for the cohort and the study table (``{"their_name": "time"}``).
+    columns, study_columns, sheet
+        Column mappings for the cohort and the study table, and the cohort's Excel sheet
+        (shorthands for ``read_cohort``/``read_studies``).
+    read_cohort, read_studies
+        Every other argument of :func:`recurrence.load_cohort` / :func:`recurrence.load_studies`
+        (``values``, ``time_unit``, ``header_row``, ``time_from``, …).
     options
         Every other analysis option (:class:`Options`); ``horizon`` overrides its horizon.
     progress
@@ -187,31 +206,54 @@ def build(
         raise DataError(Problem(f"horizon must be > 0 months, got {horizon}"))
     tick = _progress(progress)
     tick("loading")
-    cohort_frame = load_cohort(cohort, columns=columns, sheet=sheet)
-    study_frame = load_studies(studies, columns=study_columns)
+    demo = cohort is None and studies is None
+    read_cohort = {**(read_cohort or {})}
+    read_studies = {**(read_studies or {})}
+    for key, value in (("columns", columns), ("sheet", sheet)):
+        if value is not None:
+            read_cohort[key] = value
+    if study_columns is not None:
+        read_studies["columns"] = study_columns
+    cohort_frame = None
+    if demo or _builtin(cohort):
+        cohort_frame = load_cohort()
+    elif cohort is not None:
+        cohort_frame = load_cohort(cohort, **read_cohort)
+    packaged_studies = studies is None or _builtin(studies)
+    study_frame = load_studies() if packaged_studies else load_studies(studies, **read_studies)
     if study_frame.empty:
         raise DataError(
             Problem("the study table has no study to analyse"), source=_name(studies, "studies")
         )
     opts = options or Options()
     opts = Options(**{**opts.__dict__, "horizon": float(horizon)})
-    cohort_name = _name(cohort, "packaged synthetic cohort")
-    studies_name = _name(studies, "packaged published studies")
+    synthetic = cohort_frame is not None and (demo or _builtin(cohort))
+    cohort_name = (
+        None
+        if cohort_frame is None
+        else ("packaged synthetic cohort" if synthetic else _name(cohort, "cohort"))
+    )
+    studies_name = "packaged published studies" if packaged_studies else _name(studies, "studies")
     analyses = run_analyses(
         cohort_frame,
         study_frame,
         opts,
         cohort_name=cohort_name,
         studies_name=studies_name,
+        synthetic=synthetic,
+        packaged_studies=packaged_studies,
         progress=tick,
     )
     tick("figures")
     figs = figures(analyses)
     tick("document")
-    truth = cohort_frame.attrs.get("truth") or {}
+    truth = (cohort_frame.attrs.get("truth") if cohort_frame is not None else None) or {}
+    inputs = {"studies": None if packaged_studies else _path(studies)}
+    if cohort_frame is not None:
+        inputs = {"cohort": None if synthetic else _path(cohort), **inputs}
     repro = provenance(
-        {"cohort": _path(cohort), "studies": _path(studies)},
-        seed=truth.get("seed") if cohort is None else None,
+        inputs,
+        seed=truth.get("seed") if synthetic else None,
         command=command or "recurrence.report.build()",
         options={
             "horizon (months)": f"{opts.horizon:g}",
@@ -221,6 +263,8 @@ def build(
             "tau² estimator": opts.method,
             "HKSJ": str(opts.hksj),
             "effect measure": opts.measure,
+            **_reading(cohort_frame, "cohort"),
+            **_reading(study_frame, "studies"),
         },
     )
     from .. import __version__
@@ -231,13 +275,14 @@ def build(
         study_frame,
         figs,
         title=title or DEFAULT_TITLE,
-        subtitle=f"{cohort_name} · {studies_name} · {today}",
+        subtitle=" · ".join(n for n in (cohort_name, studies_name, today) if n),
         version=__version__,
         css=_read("report.css"),
         repro=repro,
     )
     document = _template().render(**ctx)
-    _no_identifiers(document, cohort_frame)
+    if cohort_frame is not None:
+        _no_identifiers(document, cohort_frame)
     report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE)
     if tables is not None:
         report.write_tables(tables)
@@ -246,6 +291,24 @@ def build(
     if out is not None:
         report.write(out)
     return report
+
+
+def _builtin(source) -> bool:
+    return isinstance(source, str) and source.strip().lower() == BUILTIN
+
+
+def _reading(frame, role: str) -> dict:
+    """How a table was read, for the appendix: its unit and the labels recoded."""
+    if frame is None:
+        return {}
+    out = {}
+    unit = frame.attrs.get("time_unit")
+    if unit and unit != "months":
+        out[f"{role}: time unit of the file"] = f"{unit} (converted to months)"
+    for col, mapping in (frame.attrs.get("values") or {}).items():
+        shown = ", ".join(f"{k!s} → {v!s}" for k, v in list(mapping.items())[:8])
+        out[f"{role}: labels of {col}"] = shown
+    return out
 
 
 def _name(source, default: str) -> str:

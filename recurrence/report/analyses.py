@@ -55,21 +55,22 @@ class Options:
 
 @dataclass(frozen=True)
 class Analyses:
-    """The results the report is built from."""
+    """The results the report is built from. The cohort's results are ``None`` in a
+    report of a study table alone (``has_cohort`` is then false)."""
 
     options: Options
-    cohort_name: str
+    cohort_name: str | None
     studies_name: str
     n: int
-    table_one: object
-    km: object
-    incidence: object
-    rates: object
-    rmst: object
-    logrank: object
-    cox: object
+    table_one: object | None
+    km: object | None
+    incidence: object | None
+    rates: object | None
+    rmst: object | None
+    logrank: object | None
+    cox: object | None
     cox_adjusted: object | None
-    fine_gray: object
+    fine_gray: object | None
     fine_gray_adjusted: object | None
     adjusted_for: tuple[str, ...]
     pooled_control: object | None
@@ -86,6 +87,27 @@ class Analyses:
     ranges: tuple[RangeCheck, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    synthetic: bool = False
+    packaged_studies: bool = False
+    k_studies: int = 0
+
+    @property
+    def has_cohort(self) -> bool:
+        return self.km is not None
+
+
+_COHORT_RESULTS = (
+    "table_one",
+    "km",
+    "incidence",
+    "rates",
+    "rmst",
+    "logrank",
+    "cox",
+    "cox_adjusted",
+    "fine_gray",
+    "fine_gray_adjusted",
+)
 
 
 STEPS = (
@@ -102,67 +124,41 @@ STEPS = (
 
 
 def run_analyses(
-    cohort: pd.DataFrame,
+    cohort: pd.DataFrame | None,
     studies: pd.DataFrame,
     options: Options,
     *,
-    cohort_name: str = "cohort",
+    cohort_name: str | None = "cohort",
     studies_name: str = "studies",
+    synthetic: bool = False,
+    packaged_studies: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Analyses:
-    """Run every analysis of the report. ``progress(step)`` is called before each step."""
+    """Run every analysis of the report. ``progress(step)`` is called before each step.
+    With ``cohort=None`` only the studies are analysed."""
     from .. import meta
-    from ..survival import (
-        cox,
-        cumulative_incidence,
-        fine_gray,
-        kaplan_meier,
-        logrank,
-        reherniation_rates,
-        rmst,
-    )
-    from ..tableone import table_one
 
     tick = progress or (lambda step: None)
     out: dict = {
         "options": options,
         "cohort_name": cohort_name,
         "studies_name": studies_name,
-        "n": len(cohort),
+        "n": 0 if cohort is None else len(cohort),
+        "synthetic": synthetic,
+        "packaged_studies": packaged_studies,
+        "k_studies": len(studies),
+        "adjusted_for": (),
+        **dict.fromkeys(_COHORT_RESULTS),
     }
     notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
-        shown = [c for c in TABLE_ONE if c in cohort.columns]
-        hidden = [
-            c for c in cohort.columns if c not in (*shown, "patient_id", "closure", "time", "event")
-        ]
-        if hidden:
-            notes.append(
-                f"Columns not shown in table one (not canonical covariates): {', '.join(hidden)}."
-            )
-        out["table_one"] = table_one(cohort, variables=shown)
-
-        tick("survival curves")
-        out["km"] = kaplan_meier(cohort, level=options.level)
-        out["incidence"] = cumulative_incidence(cohort, level=options.level)
-        out["rates"] = reherniation_rates(cohort, at=options.times, level=options.level)
-        out["rmst"] = rmst(cohort, options.horizon, level=options.level)
-
-        tick("effect of closure")
-        out["logrank"] = logrank(cohort)
-        adjust = tuple(c for c in ADJUST if c in cohort.columns)
-        out["adjusted_for"] = adjust
-        out["cox"] = cox(cohort, ["closure"], level=options.level)
-        out["fine_gray"] = fine_gray(cohort, ["closure"], level=options.level)
-        out["cox_adjusted"] = (
-            cox(cohort, ["closure", *adjust], level=options.level) if adjust else None
-        )
-        out["fine_gray_adjusted"] = (
-            fine_gray(cohort, ["closure", *adjust], level=options.level) if adjust else None
-        )
-
+        if cohort is not None:
+            _cohort_analyses(cohort, options, out, notes, tick)
+        else:
+            for step in ("survival curves", "effect of closure"):
+                tick(step)
         tick("pooled rates")
         kw = {"method": options.method, "level": options.level}
         out["pooled_control"] = _maybe(
@@ -205,9 +201,13 @@ def run_analyses(
         }
 
         tick("cohort as a study")
-        row = _maybe(
-            lambda: meta.cohort_as_study(
-                cohort, horizon=options.horizon, label=options.cohort_label
+        row = (
+            None
+            if cohort is None
+            else _maybe(
+                lambda: meta.cohort_as_study(
+                    cohort, horizon=options.horizon, label=options.cohort_label
+                )
             )
         )
         out["cohort_study"] = row
@@ -224,6 +224,47 @@ def run_analyses(
     return Analyses(**out)
 
 
+def _cohort_analyses(cohort, options: Options, out: dict, notes: list, tick) -> None:
+    """The cohort's results into ``out`` (table one, curves, rates, models)."""
+    from ..survival import (
+        cox,
+        cumulative_incidence,
+        fine_gray,
+        kaplan_meier,
+        logrank,
+        reherniation_rates,
+        rmst,
+    )
+    from ..tableone import table_one
+
+    shown = [c for c in TABLE_ONE if c in cohort.columns]
+    hidden = [
+        c for c in cohort.columns if c not in (*shown, "patient_id", "closure", "time", "event")
+    ]
+    if hidden:
+        notes.append(
+            f"Columns not shown in table one (not canonical covariates): {', '.join(hidden)}."
+        )
+    out["table_one"] = table_one(cohort, variables=shown)
+
+    tick("survival curves")
+    out["km"] = kaplan_meier(cohort, level=options.level)
+    out["incidence"] = cumulative_incidence(cohort, level=options.level)
+    out["rates"] = reherniation_rates(cohort, at=options.times, level=options.level)
+    out["rmst"] = rmst(cohort, options.horizon, level=options.level)
+
+    tick("effect of closure")
+    out["logrank"] = logrank(cohort)
+    adjust = tuple(c for c in ADJUST if c in cohort.columns)
+    out["adjusted_for"] = adjust
+    out["cox"] = cox(cohort, ["closure"], level=options.level)
+    out["fine_gray"] = fine_gray(cohort, ["closure"], level=options.level)
+    out["cox_adjusted"] = cox(cohort, ["closure", *adjust], level=options.level) if adjust else None
+    out["fine_gray_adjusted"] = (
+        fine_gray(cohort, ["closure", *adjust], level=options.level) if adjust else None
+    )
+
+
 def _maybe(fn):
     """Run one meta-analysis; a DataError (too few studies, no arm) gives ``None``."""
     from ..errors import DataError
@@ -236,7 +277,8 @@ def _maybe(fn):
 
 def _range_checks(out: dict, options: Options) -> list[RangeCheck]:
     checks = []
-    for _, row in out["rates"].table.iterrows():
+    rates = out["rates"].table if out["rates"] is not None else pd.DataFrame(columns=["incidence"])
+    for _, row in rates.iterrows():
         if pd.isna(row["incidence"]):
             continue
         checks.append(

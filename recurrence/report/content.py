@@ -26,33 +26,28 @@ def _closure_term(result) -> pd.Series:
 # --------------------------------------------------------------------------- sections
 
 
+def opening(a: Analyses) -> str:
+    """The report's first line: what was analysed, and whether any of it is synthetic."""
+    studies = (
+        f"the packaged table of {a.k_studies} published studies"
+        if a.packaged_studies
+        else f"{a.k_studies} studies from {a.studies_name}"
+    )
+    if not a.has_cohort:
+        return f"A report of a study table alone: {studies}. No patient-level cohort was given."
+    if a.synthetic:
+        return (
+            f"Demonstration on synthetic data: the cohort of {a.n:,} patients is simulated "
+            f"(recurrence.simulate_cohort), not real patients; beside it, {studies}."
+        )
+    return f"Cohort: {a.cohort_name}, {a.n:,} patients; beside it, {studies}."
+
+
 def summary(a: Analyses) -> str:
     o = a.options
-    r = a.rates.table
-    at = r[r["time"] == float(o.horizon)].set_index("group")
-    t1 = a.table_one
-    parts = [
-        f"In {a.n:,} patients ({t1.groups.get('closure', 0):,} with annulus closure, "
-        f"{t1.groups.get('no closure', 0):,} without), "
-    ]
-    mf = a.km.median_followup
-    if len(mf):
-        parts.append(f"followed for a median of {float(mf.median()):.0f} months, ")
-    if {"closure", "no closure"} <= set(at.index):
-        c, n = at.loc["closure"], at.loc["no closure"]
-        parts.append(
-            f"reherniation by {o.horizon:g} months was {pct(n['incidence'])} "
-            f"({o.level:.0%} CI {ci_text(n['ci_low'], n['ci_high'])}) without closure and "
-            f"{pct(c['incidence'])} ({ci_text(c['ci_low'], c['ci_high'])}) with closure "
-            "(Aalen-Johansen cumulative incidence, competing events accounted for). "
-        )
-    cx, fg = _closure_term(a.cox), _closure_term(a.fine_gray)
-    parts.append(
-        f"The hazard ratio of closure was {ratio(cx['hr'])} "
-        f"({ci_text(cx['ci_low'], cx['ci_high'], ratio)}; "
-        f"p {p_text(cx['pvalue'])}), the subdistribution hazard ratio {ratio(fg['shr'])} "
-        f"({ci_text(fg['ci_low'], fg['ci_high'], ratio)}). "
-    )
+    parts = []
+    if a.has_cohort:
+        parts.append(_cohort_summary(a))
     e = a.effect_rr if o.measure == "RR" else a.effect_or
     if e is not None:
         pi = (
@@ -60,8 +55,9 @@ def summary(a: Analyses) -> str:
             if e.pi_low is not None and not is_missing(e.pi_low)
             else ""
         )
+        which = "published studies" if a.packaged_studies else "studies"
         parts.append(
-            f"Across {e.k} published studies the pooled {o.measure} of reherniation with "
+            f"Across {e.k} {which} the pooled {o.measure} of reherniation with "
             f"closure was {ratio(e.estimate)} ({ci_text(e.ci_low, e.ci_high, ratio)}{pi}; "
             f"I² = {e.i2:.0f}%). "
         )
@@ -79,6 +75,42 @@ def summary(a: Analyses) -> str:
             )
         parts.append(". ")
     return "".join(parts).strip()
+
+
+def _cohort_summary(a: Analyses) -> str:
+    o = a.options
+    r = a.rates.table
+    at = r[r["time"] == float(o.horizon)].set_index("group")
+    t1 = a.table_one
+    parts = [
+        f"In {a.n:,} {'simulated ' if a.synthetic else ''}patients "
+        f"({t1.groups.get('closure', 0):,} with annulus closure, "
+        f"{t1.groups.get('no closure', 0):,} without), "
+    ]
+    mf = a.km.median_followup
+    if len(mf):
+        parts.append(f"followed for a median of {float(mf.median()):.0f} months, ")
+    if {"closure", "no closure"} <= set(at.index):
+        c, n = at.loc["closure"], at.loc["no closure"]
+        competing = int(a.km.overview.get("competing", pd.Series([0])).sum()) > 0
+        parts.append(
+            f"reherniation by {o.horizon:g} months was {pct(n['incidence'])} "
+            f"({o.level:.0%} CI {ci_text(n['ci_low'], n['ci_high'])}) without closure and "
+            f"{pct(c['incidence'])} ({ci_text(c['ci_low'], c['ci_high'])}) with closure "
+            + (
+                "(Aalen-Johansen cumulative incidence, competing events accounted for). "
+                if competing
+                else "(cumulative incidence; no competing event was recorded). "
+            )
+        )
+    cx, fg = _closure_term(a.cox), _closure_term(a.fine_gray)
+    parts.append(
+        f"The hazard ratio of closure was {ratio(cx['hr'])} "
+        f"({ci_text(cx['ci_low'], cx['ci_high'], ratio)}; "
+        f"p {p_text(cx['pvalue'])}), the subdistribution hazard ratio {ratio(fg['shr'])} "
+        f"({ci_text(fg['ci_low'], fg['ci_high'], ratio)}). "
+    )
+    return "".join(parts)
 
 
 def data_section(a: Analyses) -> dict:
@@ -331,22 +363,29 @@ def context(
     repro: dict,
 ) -> dict:
     """Everything the template needs."""
-    time = time_section(a)
-    time["cif_figure"], time["km_figure"] = figs.get("cif"), figs.get("km")
-    effect = effect_section(a)
-    effect["hr_figure"] = figs.get("hr")
+    time = effect = data = None
+    if a.has_cohort:
+        data = data_section(a)
+        time = time_section(a)
+        time["cif_figure"], time["km_figure"] = figs.get("cif"), figs.get("km")
+        effect = effect_section(a)
+        effect["hr_figure"] = figs.get("hr")
     evidence = evidence_section(a, studies)
     for key in ("forest_control", "forest_closure", "forest_rr", "funnel", "forest_cohort"):
         evidence[key] = figs.get(key, Markup(""))
+    evidence["heading"] = "The published evidence" if a.packaged_studies else "The studies"
     rng = range_section(a)
     rng["figure"] = figs.get("range")
+    order = ("data", "time", "effect") if a.has_cohort else ()
+    order += ("evidence", "range", "methods", "caveats")
     return {
         "title": title,
         "subtitle": subtitle,
         "version": version,
         "css": Markup(css),
+        "opening": opening(a),
         "summary": summary(a),
-        "data": data_section(a),
+        "data": data,
         "time": time,
         "effect": effect,
         "evidence": evidence,
@@ -354,4 +393,5 @@ def context(
         "methods": methods(a),
         "caveats": caveats(a),
         "repro": repro,
+        "num": {name: i for i, name in enumerate(order, 1)},
     }

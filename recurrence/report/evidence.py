@@ -11,7 +11,7 @@ from ..results import fmt_p
 from ._format import ci_text, html_rows, is_missing, p_text, pct, ratio, verdict
 from .analyses import Analyses
 
-__all__ = ["evidence_section", "range_section"]
+__all__ = ["evidence_section", "main_k", "range_section"]
 
 
 def _pooled_row(label: str, res, arm: str | None, o) -> dict:
@@ -51,7 +51,12 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
     o = a.options
     out: dict = {}
     dropped = studies.attrs.get("dropped", [])
-    intro = f"Study table: {a.studies_name}, {len(studies)} studies. "
+    intro = (
+        f"Study table: the packaged table of published studies (recurrence.load_studies()), "
+        f"{len(studies)} studies. "
+        if a.packaged_studies
+        else f"Study table: {a.studies_name}, {len(studies)} studies. "
+    )
     if dropped:
         intro += (
             "Left out to avoid counting patients twice or mixing outcomes: "
@@ -108,8 +113,8 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
             f"{tf.side}; adjusted {o.measure} {ratio(tf.estimate)} "
             f"({ci_text(tf.ci_low, tf.ci_high, ratio)})."
         )
-    if bias:
-        bias.append("With fewer than 10 studies these tests have little power.")
+    if bias and main_k(a) < 10:
+        bias.append(f"With {main_k(a)} studies (fewer than 10) these tests have little power.")
     out["bias_text"] = (
         " ".join(bias) or "Too few studies (fewer than 3) for tests of small-study effects."
     )
@@ -155,7 +160,9 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
     out["subgroup_table"] = (
         html_rows(pd.DataFrame(sub_rows), text_cols=("by", "subgroup")) if sub_rows else Markup("")
     )
-    if a.cohort_study is not None and a.with_cohort is not None:
+    if not a.has_cohort:
+        out["cohort_text"] = None
+    elif a.cohort_study is not None and a.with_cohort is not None:
         row = a.cohort_study.iloc[0]
         out["cohort_text"] = (
             f'This cohort enters as one more study, "{row["study"]}", at {o.horizon:g} months: '
@@ -171,6 +178,12 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
         out["cohort_text"] = "The cohort could not be added as a study (an arm without patients?)."
     out["forest_cohort_caption"] = "The published studies with this cohort added (last row)."
     return out
+
+
+def main_k(a: Analyses) -> int:
+    """Studies in the report's main comparison."""
+    main = a.effect_rr if a.options.measure == "RR" else a.effect_or
+    return 0 if main is None else int(main.k)
 
 
 def range_section(a: Analyses) -> dict:

@@ -63,16 +63,17 @@ def figures(a: Analyses) -> dict[str, Markup]:
     """Every figure of the report, keyed by its place in the template."""
     from ..plotting import plot_hazard_ratios, plot_range
 
-    out = {
-        "cif": svg_image(lambda: a.incidence.plot(), alt="cumulative incidence by arm"),
-        "km": svg_image(lambda: _zoomed_km(a), width=5.6, alt="Kaplan-Meier by arm"),
-        "hr": svg_image(
+    out = {}
+    if a.has_cohort:
+        out["cif"] = svg_image(lambda: a.incidence.plot(), alt="cumulative incidence by arm")
+        out["km"] = svg_image(lambda: _zoomed_km(a), width=5.6, alt="Kaplan-Meier by arm")
+        out["hr"] = svg_image(
             lambda: plot_hazard_ratios(_hazard_models(a), terms=["closure"]),
             width=PAGE_WIDTH,
             alt="hazard ratios of closure",
-        ),
-        "range": svg_image(lambda: plot_range(list(a.ranges)), alt="rates against the range"),
-    }
+        )
+    if a.ranges:
+        out["range"] = svg_image(lambda: plot_range(list(a.ranges)), alt="rates against the range")
     optional = {
         "forest_control": a.pooled_control,
         "forest_closure": a.pooled_closure,

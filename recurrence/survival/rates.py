@@ -139,7 +139,9 @@ def reherniation_rates(
             "(beyond the last follow-up)"
         )
     worst = table["excess"].max()
-    if np.isfinite(worst) and worst > 0:
+    # Without competing events the two agree (up to rounding): no remark then; and one
+    # that would print "0.0 percentage points" says nothing.
+    if np.isfinite(worst) and worst >= 0.0005:
         row = table.loc[table["excess"].idxmax()]
         remarks.append(
             f"1 − Kaplan-Meier exceeds the Aalen-Johansen incidence by up to "

@@ -340,7 +340,7 @@ CASES: list[Case] = [
         cohort_csv(with_row(("P9", "1", "NaN", "1"))),
         (
             "cohort.csv",
-            "column 'time', row 2: is empty",
+            "column 'time', row 2: is not a number (found 'NaN')",
         ),
     ),
     Case(

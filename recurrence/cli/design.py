@@ -1,10 +1,10 @@
 """``recurrence design``: sample size by formula, or power by simulating the trial.
 
-Registered on the ``recurrence`` group by ``main.add_command(design)``; usable alone
-too. Only click is imported here: the statistics load inside the command, so
-``recurrence --help`` stays quick. A bad argument ends with one line on stderr and
-exit status 2 (click's usage errors included); ``recurrence --debug design ...`` shows
-the traceback of a statistical error instead.
+Registered on the ``recurrence`` group; usable alone too. Only click is imported
+here: the statistics load inside the command, so ``recurrence --help`` stays quick.
+A bad argument ends with one line on stderr and exit status 2 (click's usage errors
+included); ``recurrence --debug design ...`` shows the traceback of a statistical error
+instead.
 """
 
 from __future__ import annotations
@@ -13,36 +13,21 @@ import sys
 
 import click
 
+from ._common import OneLineErrors, debugging, fail
+
 __all__ = ["design"]
 
-EXIT_USAGE = 2
 ANALYSES = ("logrank", "cox", "gray", "finegray")
 POSITIVE = click.FloatRange(min=0, min_open=True)
 NON_NEGATIVE = click.FloatRange(min=0)
 PROPORTION = click.FloatRange(0, 1, min_open=True, max_open=True)
 
 
-class _OneLineErrors(click.Command):
-    """A command whose usage errors are one line on stderr and exit status 2."""
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as exc:
-            click.echo(f"recurrence: error: {exc.format_message()}", err=True)
-            sys.exit(EXIT_USAGE)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"recurrence: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
 def _explicit(ctx: click.Context, name: str) -> bool:
     return ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
 
-@click.command(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--hr",
     type=POSITIVE,
@@ -204,9 +189,9 @@ def design(ctx: click.Context, **params) -> None:
 
     proportions = params["p_closure"] is not None or params["rr"] is not None
     if proportions and _explicit(ctx, "hr"):
-        _fail("give --hr (time to event) or --p-closure/--rr (proportions), not both")
+        fail("give --hr (time to event) or --p-closure/--rr (proportions), not both")
     if proportions and params["simulate"]:
-        _fail("--simulate simulates time-to-event trials; drop --p-closure/--rr and give --hr")
+        fail("--simulate simulates time-to-event trials; drop --p-closure/--rr and give --hr")
     if not params["simulate"]:
         for name in (
             "replicates",
@@ -220,7 +205,7 @@ def design(ctx: click.Context, **params) -> None:
             "jobs",
         ):
             if _explicit(ctx, name):
-                _fail(f"--{name.replace('_', '-')} only applies with --simulate")
+                fail(f"--{name.replace('_', '-')} only applies with --simulate")
     try:
         _run(
             **params,
@@ -228,9 +213,9 @@ def design(ctx: click.Context, **params) -> None:
             explicit_incidence=_explicit(ctx, "control_incidence"),
         )
     except DataError as exc:
-        if ctx.find_root().params.get("debug"):
+        if debugging():
             raise
-        _fail("; ".join(p.describe() for p in exc.problems))
+        fail("\n".join(p.describe() for p in exc.problems))
     except KeyboardInterrupt:
         click.echo("recurrence: interrupted", err=True)
         sys.exit(130)
@@ -266,7 +251,7 @@ def _run(
     jobs,
     explicit_incidence,
 ) -> None:
-    from .analytic import sample_size_proportions, sample_size_survival
+    from ..design.analytic import sample_size_proportions, sample_size_survival
 
     if proportions:
         size = sample_size_proportions(
@@ -297,7 +282,7 @@ def _run(
     _echo_sample_size(size)
     if not simulate:
         return
-    from .power import simulate_power
+    from ..design.power import simulate_power
 
     sizes = list(n_per_arm) or [size.n_control]
     click.echo()

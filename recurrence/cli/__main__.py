@@ -1,0 +1,5 @@
+"""``python -m recurrence.cli``: the same as the ``recurrence`` command."""
+
+from . import main
+
+main()

@@ -1,0 +1,283 @@
+"""What every command shares: how errors, interrupts and progress look, and how a
+table's reading options are given (flags, or one data-dictionary file).
+
+Only click (and the standard library) is imported at module level, so that
+``recurrence --help`` stays quick; the statistics load inside the commands.
+
+Errors. A bad input ends with a heading line naming the file and the number of
+problems, then one problem per line, exit status 2 and no traceback (``--debug``
+shows it). No line is longer than :data:`MAX_LINE` characters: longer ones are wrapped.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+__all__ = [
+    "EXIT_DATA",
+    "MAX_LINE",
+    "OneLineErrors",
+    "cohort_options",
+    "echo_error",
+    "fail",
+    "friendly",
+    "loader_kwargs",
+    "study_options",
+]
+
+EXIT_DATA = 2
+#: The longest line an error prints before wrapping.
+MAX_LINE = 200
+
+
+def debugging() -> bool:
+    """Whether ``recurrence --debug`` was given (tracebacks instead of short errors)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
+def echo_error(message: str) -> None:
+    """Print an error: ``recurrence: error:`` then the message, one problem per line,
+    long lines wrapped (continuation indented)."""
+    lines = f"recurrence: error: {message}".splitlines()
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        for part in textwrap.wrap(
+            line, width=MAX_LINE, subsequent_indent=indent, break_on_hyphens=False
+        ) or [""]:
+            click.echo(part, err=True)
+
+
+def fail(message: str) -> None:
+    echo_error(message)
+    sys.exit(EXIT_DATA)
+
+
+class OneLineErrors(click.Command):
+    """A command whose usage errors are one line on stderr and exit status 2."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            fail(exc.format_message())
+
+
+def friendly(fn):
+    """DataError → its problems on stderr, exit 2; Ctrl-C → one line, exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ..errors import DataError
+
+        try:
+            return fn(*args, **kwargs)
+        except DataError as exc:
+            if debugging():
+                raise
+            fail(str(exc))
+        except KeyboardInterrupt:
+            click.echo("recurrence: interrupted; nothing was written", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- reading options
+
+#: Keys of a data-dictionary file, with the loader argument each one sets.
+COHORT_KEYS = (
+    "columns",
+    "values",
+    "time_unit",
+    "header_row",
+    "sheet",
+    "time_from",
+    "date_format",
+    "types",
+    "time_left_from",
+)
+STUDY_KEYS = ("columns", "values", "header_row", "sheet", "outcome", "one_per_trial", "types")
+
+
+def _read_structured(path: str, what: str) -> dict:
+    """A JSON or TOML file (a two-column CSV for a plain column mapping)."""
+    from ..errors import DataError, Problem
+
+    p = Path(path)
+    name = p.name
+    if not p.is_file():
+        raise DataError(
+            Problem("file not found" if not p.exists() else "is not a regular file"),
+            source=name,
+        )
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            Problem(f"is not UTF-8 text ({what})", fix="save it as UTF-8"), source=name
+        ) from exc
+    try:
+        if p.suffix.lower() == ".toml":
+            import tomllib
+
+            return tomllib.loads(text)
+        if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+            data = json.loads(text)
+        else:
+            rows = [line.split(",", 1) for line in text.splitlines() if "," in line]
+            data = {k.strip(): v.strip() for k, v in rows}
+            data.pop("their_name", None)
+    except ValueError as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+        first = str(exc).splitlines()[0][:120]
+        raise DataError(
+            Problem(
+                f"is not a {what} ({first})",
+                fix='use JSON {"their_name": "time", ...}, TOML, or a CSV of two columns',
+            ),
+            source=name,
+        ) from exc
+    if not isinstance(data, dict):
+        raise DataError(
+            Problem(f"is not a {what}", fix='use JSON {"their_name": "time", ...}'), source=name
+        )
+    return data
+
+
+def read_dictionary(path: str | None, keys: tuple[str, ...]) -> dict:
+    """A ``--columns`` file: a plain mapping ``{"their_name": "canonical"}``, or a data
+    dictionary holding any of ``keys`` (``columns``, ``values``, ``time_unit``, …)."""
+    from ..errors import DataError, Problem
+
+    if path is None:
+        return {}
+    data = _read_structured(path, "column mapping or data dictionary")
+    name = Path(path).name
+    if any(k in data for k in keys) and not all(isinstance(v, str) for v in data.values()):
+        unknown = [k for k in data if k not in keys]
+        if unknown:
+            raise DataError(
+                Problem(
+                    f"has keys a data dictionary does not know: {unknown[:8]}",
+                    fix=f"use {', '.join(keys)}",
+                ),
+                source=name,
+            )
+        out = dict(data)
+    else:
+        out = {"columns": data}
+    columns = out.get("columns")
+    if columns is not None and not (
+        isinstance(columns, dict) and all(isinstance(v, str) for v in columns.values())
+    ):
+        raise DataError(
+            Problem("its column mapping is not {their_name: canonical_name}"), source=name
+        )
+    for key in ("time_from", "time_left_from"):
+        if isinstance(out.get(key), list):
+            out[key] = tuple(out[key])
+    return out
+
+
+def _split_pair(value: str | None, flag: str):
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2 or not all(parts):
+        fail(f"{flag} takes two column names separated by a comma, e.g. surgery_date,last_visit")
+    return tuple(parts)
+
+
+def loader_kwargs(params: dict, prefix: str = "", keys: tuple[str, ...] = COHORT_KEYS) -> dict:
+    """The loader's keyword arguments from a command's options: the data dictionary
+    (``--columns``) first, then the flags, which win."""
+    out = read_dictionary(params.get(f"{prefix}columns_path"), keys)
+    values = params.get(f"{prefix}values_path")
+    if values is not None:
+        out["values"] = _read_structured(values, "values file ({column: {label: value}})")
+    for key in ("time_unit", "header_row", "sheet", "date_format"):
+        if params.get(prefix + key) is not None and key in keys:
+            out[key] = params[prefix + key]
+    if "time_from" in keys and params.get(f"{prefix}time_from") is not None:
+        out["time_from"] = _split_pair(params[f"{prefix}time_from"], "--time-from")
+    return out
+
+
+def _file_option(flag: str, dest: str, help: str):
+    return click.option(flag, dest, type=click.Path(), default=None, help=help)
+
+
+def cohort_options(fn):
+    """The cohort table's reading options, the same on every command."""
+    for decorator in reversed(
+        [
+            _file_option(
+                "--columns",
+                "columns_path",
+                'Column mapping (JSON {"their_name": "canonical"}) or data dictionary '
+                "(JSON/TOML with columns, values, time_unit, header_row, …).",
+            ),
+            _file_option(
+                "--values",
+                "values_path",
+                'What the labels mean, JSON {"closure": {"Closure": true, "Standard": false}}.',
+            ),
+            click.option(
+                "--time-unit",
+                type=click.Choice(["days", "weeks", "months", "years"]),
+                default=None,
+                help="Unit of the time column (default months).",
+            ),
+            click.option(
+                "--header-row",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Row holding the column names (1-based, as the spreadsheet shows it).",
+            ),
+            click.option("--sheet", default=None, help="Excel sheet to read."),
+            click.option(
+                "--time-from",
+                metavar="START,END",
+                default=None,
+                help="Compute time from two date columns (surgery, last follow-up).",
+            ),
+            click.option(
+                "--date-format",
+                default=None,
+                help="Format of those dates when not ISO, e.g. %d.%m.%Y.",
+            ),
+        ]
+    ):
+        fn = decorator(fn)
+    return fn
+
+
+def study_options(fn):
+    """The study table's reading options (``--study-…``)."""
+    for decorator in reversed(
+        [
+            _file_option(
+                "--study-columns",
+                "study_columns_path",
+                "Column mapping or data dictionary of the study table.",
+            ),
+            _file_option(
+                "--study-values", "study_values_path", "What the study table's labels mean (JSON)."
+            ),
+            click.option(
+                "--study-header-row",
+                type=click.IntRange(min=1),
+                default=None,
+                help="Row holding the study table's column names.",
+            ),
+            click.option("--study-sheet", default=None, help="Excel sheet of the study table."),
+        ]
+    ):
+        fn = decorator(fn)
+    return fn

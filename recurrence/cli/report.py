@@ -1,0 +1,104 @@
+"""``recurrence report``: the full report of a cohort and/or a study table."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ._common import STUDY_KEYS, cohort_options, friendly, loader_kwargs, study_options
+
+__all__ = ["report"]
+
+
+@click.command()
+@click.option(
+    "--cohort",
+    "cohort_path",
+    type=click.Path(),
+    default=None,
+    help="Cohort table (CSV, .xlsx, .parquet), or 'builtin' for the packaged synthetic "
+    "cohort. Without --cohort and --studies: the packaged data (a demonstration).",
+)
+@click.option(
+    "--studies",
+    "studies_path",
+    type=click.Path(),
+    default=None,
+    help="Study table, or 'builtin'. Alone: a report of the studies alone. "
+    "Default with --cohort: the packaged published studies.",
+)
+@cohort_options
+@study_options
+@click.option(
+    "--horizon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=24.0,
+    show_default=True,
+    help="Months of the headline rate, RMST and cohort-as-study row.",
+)
+@click.option("--title", default=None, help="Title of the report.")
+@click.option(
+    "--html", "html_path", type=click.Path(), default=None, help="Also write the HTML version here."
+)
+@click.option(
+    "--tables",
+    "tables_path",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write the report's tables as CSV files into this folder.",
+)
+@click.option("--out", "out_path", type=click.Path(), required=True, help="The PDF to write.")
+@friendly
+def report(
+    cohort_path, studies_path, horizon, title, html_path, tables_path, out_path, **params
+) -> None:
+    """Build the full PDF report (on the packaged data when no input is given)."""
+    import shlex
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..report import BUILD_STEPS, build
+
+    ctx = click.get_current_context()
+    given = [
+        (p, ctx.params[p.name])
+        for p in ctx.command.params
+        if ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    command = " ".join(
+        ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
+    )
+    read_cohort = loader_kwargs(params)
+    read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[step]}"),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("report", total=len(BUILD_STEPS), step="")
+
+        def tick(step: str) -> None:
+            bar.update(task, advance=1, step=step)
+
+        build(
+            cohort_path,
+            studies_path,
+            out=out_path,
+            html=html_path,
+            tables=tables_path,
+            horizon=horizon,
+            title=title,
+            read_cohort=read_cohort,
+            read_studies=read_studies,
+            progress=tick,
+            command=command,
+        )
+    click.echo(
+        f"wrote {out_path}"
+        + (f", {html_path}" if html_path else "")
+        + (f" and the tables in {tables_path}" if tables_path else "")
+    )
