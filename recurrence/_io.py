@@ -210,10 +210,10 @@ def _read_csv(path: Path, name: str, header_row: int | None = None) -> pd.DataFr
             source=name,
         )
     lines = text.split("\n")[: max(50, (header_row or 0) + 50)]
-    # The delimiter is sniffed below a title row (or below header_row - 1), not on it.
+    # Sniffed from the header row on (a title above it is one line among many: the
+    # sniffer's consistency test outvotes it).
     first = (header_row - 1) if isinstance(header_row, int) and header_row >= 1 else 0
-    body = [line for line in lines[first:] if line.strip()]
-    delimiter = _sniff_delimiter("\n".join(body[1:] if len(body) > 2 else body))
+    delimiter = _sniff_delimiter("\n".join(line for line in lines[first:] if line.strip()))
     rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
     h = pick_header_row(rows, header_row, name)
     check_header(rows[h], name)

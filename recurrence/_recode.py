@@ -5,7 +5,8 @@ what (``values=``), the unit of the times (``time_unit=``), which columns are te
 ``values={"closure": {"Closure": True, "Standard": False}, "event": {"recurrence": 1,
 "death": 2, "alive": 0, "9": 0}}`` recodes cells before validation. Labels match
 whatever their case and surrounding spaces, and numbers match however the file wrote
-them (``9``, ``"9"``, ``9.0``); ``None`` makes a cell missing. Cells a mapping does not
+them (``9``, ``"9"``, ``9.0``); ``None`` (or ``""``, for TOML files, which have no null)
+makes a cell missing. Cells a mapping does not
 name are left as they are, so the usual spellings (yes/no, 0/1) still apply to them.
 """
 
@@ -82,7 +83,8 @@ def recode(
                 )
             )
             continue
-        keys = {_key(k): v for k, v in mapping.items()}
+        # None, or "" (TOML has no null), makes a cell missing
+        keys = {_key(k): (None if v == "" else v) for k, v in mapping.items()}
         series = frame[col]
         # Each distinct cell is compared once: a million rows hold a handful of labels.
         codes, uniques = pd.factorize(series)

@@ -28,7 +28,9 @@ __all__ = ["TEXT_MISSING", "TYPES", "Typed", "as_plain_text", "typed_column"]
 #: What ``types=`` accepts for a column.
 TYPES = ("text", "number")
 #: Spellings of "no value" read as missing in a text column (a problem in numbers).
-TEXT_MISSING = {"n/a", "na", "nan", "null", "none", "#n/a", ".", "-", "missing", "unknown"}
+#: ("none" and "unknown" are not among them: "none" is a device label and "unknown" a
+#: category a user may mean.)
+TEXT_MISSING = {"n/a", "na", "nan", "null", "#n/a", "."}
 #: Cells that stand for a missing or censored number: never a reason to read as text.
 _MARKER = re.compile(
     r"^(n/?a|n\.a\.?|nan|none|null|nil|unknown|unk|missing|not (known|done|available|"
@@ -131,7 +133,7 @@ def typed_column(series: pd.Series, name: str, kind: str | None = None) -> Typed
         message=(
             "is a column of numbers with a few cells that are not"
             if categories
-            else "holds numbers and cells that are not finite numbers"
+            else "holds numbers and cells that are not numbers"
         ),
         fix=(
             "leave those cells empty (a missing value), or recode them on loading with "

@@ -368,10 +368,10 @@ def _r_style_codes(raw: pd.Series, bag: Collector) -> None:
         bag.add(
             "event",
             raw.notna(),
-            "has codes 1 and 2 only: nobody is censored, which is how R's Surv() codes "
-            "1 = censored, 2 = event",
-            "if so, pass values={'event': {1: 0, 2: 1}} (--values); if 1 really is "
-            "reherniation and 2 a competing event, confirm with values={'event': {1: 1, 2: 2}}",
+            "has codes 1 and 2 only (nobody censored): R's Surv() codes 1 = censored, "
+            "2 = event",
+            "if so, values={'event': {1: 0, 2: 1}} (--values); if 1 is reherniation and 2 a "
+            "competing event, confirm with values={'event': {1: 1, 2: 2}}",
         )
 
 

@@ -26,10 +26,10 @@ def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
     except (ImportError, OSError) as exc:  # OSError: Pango missing
         raise DataError(
             Problem(
-                f"the PDF engine (WeasyPrint) cannot load: {exc}",
-                fix="install the report extra (pip install 'recurrence[report]') and the system "
-                "Pango library (apt install libpango-1.0-0 libpangoft2-1.0-0); the HTML "
-                "report works without it",
+                f"the PDF engine (WeasyPrint) cannot load: {str(exc).splitlines()[0][:120]}",
+                fix="install the system Pango library (apt install libpango-1.0-0 "
+                "libpangoft2-1.0-0; brew install pango on macOS); the HTML report "
+                "(--out report.html) works without it",
             )
         ) from exc
     # WeasyPrint logs every unsupported CSS property at WARNING: keep the terminal clean.

@@ -18,7 +18,11 @@ from recurrence import DataError, load_cohort, load_studies
 from recurrence.cli import main
 from recurrence.errors import DataWarning
 
-from .cases import CASES, UNREADABLE, Case
+from . import cases_own_data
+from .cases import CASES as FIRST
+from .cases import UNREADABLE, Case
+
+CASES = FIRST + cases_own_data.CASES
 
 LOADERS = {"cohort": load_cohort, "studies": load_studies}
 
@@ -31,6 +35,14 @@ def _digest(path) -> str | None:
 
 def _load(case: Case, source):
     return LOADERS[case.table](source, **case.kwargs)
+
+
+def _flags(case: Case) -> list[str]:
+    """The case's loader options as command-line flags."""
+    flags = []
+    for key, value in case.kwargs.items():
+        flags += [f"--{key.replace('_', '-')}", str(value)]
+    return flags
 
 
 def test_gallery_is_large_enough():
@@ -81,7 +93,7 @@ def error_text(stderr: str) -> str:
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
 def test_command_line(case: Case, tmp_path):
     source = case.make(tmp_path)
-    result = CliRunner().invoke(main, ["describe", "--cohort", str(source)])
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(source), *_flags(case)])
     assert result.exit_code == 2, result.output
     text = error_text(result.stderr)
     for fragment in case.expect:

@@ -1,0 +1,112 @@
+"""The report uses only what it is given: a study table alone gives a report of the
+studies alone, the synthetic cohort appears only when asked for (and says so), and the
+words are computed from the analysis (no "fewer than 10 studies" with 13)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+from pypdf import PdfReader
+
+import recurrence
+from recurrence import report
+from recurrence.cli import main
+
+OWN = ROOT / "tests" / "data" / "own"
+BCG = {
+    "Trial": "study",
+    "TB vaccinated": "events_closure",
+    "N vaccinated": "total_closure",
+    "TB control": "events_control",
+    "N control": "total_control",
+    "Year": "year",
+    "Latitude": "ablat",
+    "Allocation": "design",
+}
+
+
+def words(doc) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", doc.html))
+
+
+@pytest.fixture(scope="module")
+def studies_only():
+    return report.build(studies=OWN / "bcg_trials.csv", read_studies={"columns": BCG})
+
+
+def test_a_study_table_alone_gives_a_report_of_the_studies_alone(studies_only):
+    text = words(studies_only)
+    assert studies_only.analyses.has_cohort is False
+    assert "A report of a study table alone: 13 studies from bcg_trials.csv" in text
+    for absent in (
+        "2,000",
+        "patients (",
+        "Reherniation over time",
+        "Effect of closure",
+        "This cohort",
+        "synthetic",
+    ):
+        assert absent not in text, absent
+    # nothing of a cohort is pooled with the studies
+    assert studies_only.analyses.with_cohort is None
+    assert studies_only.analyses.effect_rr.k == 13
+    assert "1. The studies" in text and "Across 13 studies the pooled RR" in text
+    # 13 studies: no "fewer than 10" caveat on the bias tests
+    assert "fewer than 10" not in text
+    assert "rates" not in studies_only.tables() and "studies_risk_ratio" in studies_only.tables()
+
+
+def test_the_demo_says_its_cohort_is_synthetic():
+    text = words(report.build())
+    assert "Demonstration on synthetic data: the cohort of 2,000 patients is simulated" in text
+    k = len(recurrence.load_studies())
+    assert f"the packaged table of {k} published studies" in text
+    assert "fewer than 10" in text  # the packaged comparison has fewer than 10 studies
+
+
+def test_a_cohort_alone_is_shown_beside_the_packaged_studies_labelled_as_such(tmp_path):
+    cohort = recurrence.simulate_cohort(400, seed=11)
+    doc = report.build(cohort=cohort)
+    text = words(doc)
+    assert "Cohort: DataFrame, 400 patients; beside it, the packaged table of" in text
+    assert "synthetic" not in text.split("Summary")[0].lower()
+    assert "The published evidence" in text
+    # the builtin cohort by name
+    text = words(
+        report.build(
+            cohort="builtin", studies=OWN / "bcg_trials.csv", read_studies={"columns": BCG}
+        )
+    )
+    assert "Demonstration on synthetic data" in text and "13 studies from bcg_trials.csv" in text
+
+
+def test_no_competing_events_no_percentage_point_caveat():
+    cohort = recurrence.simulate_cohort(400, seed=11)
+    cohort.loc[cohort["event"] == 2, "event"] = 0
+    text = words(report.build(cohort=cohort))
+    assert "percentage points" not in text
+    assert "no competing event was recorded" in text
+
+
+def test_studies_only_on_the_command_line_with_reading_options(tmp_path):
+    mapping = tmp_path / "bcg.json"
+    mapping.write_text(__import__("json").dumps(BCG))
+    out = tmp_path / "bcg.pdf"
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--studies",
+            str(OWN / "bcg_trials.csv"),
+            "--study-columns",
+            str(mapping),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(out).pages))
+    assert "A report of a study table alone" in text and "2,000" not in text
