@@ -327,7 +327,8 @@ def canonical_cohort(
         raise DataError(bag.problems, source=source)
 
     out = plain_text(out.astype({"closure": bool, "time": "float64", "event": "int64"}))
-    _warn_cohort(out, source, time_unit, hidden)
+    quiet = ("time_left", *(time_left_from or ()))  # empty unless an event was imaged
+    _warn_cohort(out, source, time_unit, hidden, quiet)
     out.attrs = {"source": source, "columns": users, "values": recoded, "time_unit": time_unit}
     return out
 
@@ -368,8 +369,7 @@ def _r_style_codes(raw: pd.Series, bag: Collector) -> None:
         bag.add(
             "event",
             raw.notna(),
-            "has codes 1 and 2 only (nobody censored): R's Surv() codes 1 = censored, "
-            "2 = event",
+            "has codes 1 and 2 only (nobody censored): R's Surv() codes 1 = censored, 2 = event",
             "if so, values={'event': {1: 0, 2: 1}} (--values); if 1 is reherniation and 2 a "
             "competing event, confirm with values={'event': {1: 1, 2: 2}}",
         )
@@ -451,7 +451,9 @@ def _time_left_problems(out: pd.DataFrame, bad: dict, bag: Collector) -> None:
     )
 
 
-def _warn_cohort(out: pd.DataFrame, source: str, time_unit: str, hidden=()) -> None:
+def _warn_cohort(
+    out: pd.DataFrame, source: str, time_unit: str, hidden=(), quiet=("time_left",)
+) -> None:
     if hidden:
         warn(
             f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
@@ -460,8 +462,9 @@ def _warn_cohort(out: pd.DataFrame, source: str, time_unit: str, hidden=()) -> N
             DataWarning,
         )
     covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
-    missing = {c: int(out[c].isna().sum()) for c in covariates if out[c].isna().any()}
-    missing.pop("time_left", None)  # empty for every patient without a detected event
+    missing = {
+        c: int(out[c].isna().sum()) for c in covariates if c not in quiet and out[c].isna().any()
+    }
     if missing:
         listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
         if len(listed) > 150:

@@ -483,3 +483,42 @@ def test_the_command_line_prints_one_problem_per_line(tmp_path):
     assert lines[0] == "recurrence: error: bad.csv: 3 problems, nothing was loaded:"
     assert all(line.startswith("  - ") for line in lines[1:]) and len(lines) == 4
     assert all(len(line) <= 200 for line in lines)
+
+
+def test_time_left_from_two_dates_and_time_from_on_the_command_line(tmp_path):
+    path = tmp_path / "imaging.csv"
+    path.write_text(
+        "id,closure,op,last,clean_mri,event\n"
+        "a,1,2020-01-01,2021-01-01,2020-07-01,1\n"
+        "b,0,2020-01-01,2022-01-01,,0\n"
+    )
+    out = recurrence.load_cohort(
+        path,
+        columns={"id": "patient_id"},
+        time_from=("op", "last"),
+        time_left_from=("op", "clean_mri"),
+    )
+    assert out["time"].tolist() == pytest.approx([366 / 30.4375, 731 / 30.4375])
+    assert out["time_left"].iloc[0] == pytest.approx(182 / 30.4375)
+    assert np.isnan(out["time_left"].iloc[1])
+    mapping = tmp_path / "m.json"
+    mapping.write_text('{"id": "patient_id"}')
+    result = CliRunner().invoke(
+        main,
+        ["describe", "--cohort", str(path), "--columns", str(mapping), "--time-from", "op,last"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "imaging.csv: 2 patients" in result.output
+    result = CliRunner().invoke(main, ["describe", "--cohort", str(path), "--time-from", "op"])
+    assert result.exit_code == 2 and "--time-from takes two column names" in result.stderr
+
+
+def test_a_study_table_with_a_title_row_reads_with_header_row(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "Table 2 of the review\n"
+        "study,events_closure,total_closure,events_control,total_control\n"
+        "A,1,10,2,10\nB,2,20,5,20\n"
+    )
+    out = recurrence.load_studies(path, header_row=2)
+    assert out["study"].tolist() == ["A", "B"]
