@@ -10,7 +10,7 @@ import pandas as pd
 from ._dates import time_from_dates
 from ._io import arrow_memory, read_table, source_name
 from ._recode import check_types, months_per, recode
-from ._types import as_plain_text, typed_column
+from ._types import as_plain_text, typed_columns
 from .errors import DataError, DataWarning, Problem, format_rows, warn
 from .schema import (
     COHORT_COLUMNS,
@@ -202,6 +202,7 @@ def canonical_cohort(
         )
     hidden = raw.attrs.get("hidden_rows", ())
     if owned:
+        raw.attrs = {}  # pandas deep-copies attrs into every column it hands out
         frame = raw
         frame.index = pd.RangeIndex(len(frame))
     else:
@@ -229,15 +230,20 @@ def canonical_cohort(
     kinds = check_types(types, frame, users, source)
     bag = Collector(users)
     bag.problems.extend(date_problems)
-    out = pd.DataFrame(index=frame.index)
+    index = frame.index
+    # Each column is taken out as it is converted (see ``owned``), and the canonical
+    # frame is built once at the end: inserting columns one by one is quadratic in their
+    # number (a REDCap export has thousands).
+    source_cols = {name: frame[name] for name in frame.columns}
+    del frame
+    out: dict[str, pd.Series] = {}
     bad: dict[str, pd.Series] = {}
 
-    # Each column is taken out of ``frame`` as it is converted (see ``owned``).
-    pid = frame.pop("patient_id")
+    pid = source_cols.pop("patient_id")
     out["patient_id"] = as_ids(pid)
     bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
 
-    col = frame.pop("closure")
+    col = source_cols.pop("closure")
     closure, bad["closure"] = coerce_bool(col)
     bag.add(
         "closure",
@@ -255,7 +261,7 @@ def canonical_cohort(
     )
     out["closure"] = closure
 
-    col = frame.pop("time")
+    col = source_cols.pop("time")
     time, bad["time"] = coerce_number(col)
     if date_bad is not None:  # reported on the date columns already
         col = col.where(~date_bad, 1.0)
@@ -280,7 +286,7 @@ def canonical_cohort(
         bad["time"] = bad["time"] | date_bad
     out["time"] = time * factor if factor != 1.0 else time
 
-    col = frame.pop("event")
+    col = source_cols.pop("event")
     event, bad["event"] = coerce_event(col)
     ambiguous = bad["event"] & as_text(col).isin(YES_NO_EVENT)
     bag.add(
@@ -306,19 +312,18 @@ def canonical_cohort(
     out["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
-        if spec.name in frame.columns:
-            col = frame.pop(spec.name)
+        if spec.name in source_cols:
+            col = source_cols.pop(spec.name)
             out[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
-    if "time_left" in out.columns and factor != 1.0:
+    if "time_left" in out and factor != 1.0:
         out["time_left"] = out["time_left"] * factor
-    for name in list(frame.columns):
-        col = frame.pop(name)
-        typed = typed_column(col, users.get(name, name), kinds.get(name))
+    for name, typed in typed_columns(source_cols, users, kinds).items():
         if typed.bad is not None:
             bad[name] = typed.bad
             bag.add(name, typed.bad, typed.message, typed.fix, typed.shown)
         out[name] = typed.column
-    del col
+    del col, source_cols
+    out = pd.DataFrame(out, index=index, copy=False)
 
     pandera_problems(out, _rules(time_from is not None, factor), bad, bag)
     if "time_left" in out.columns:
@@ -326,7 +331,9 @@ def canonical_cohort(
     if bag.problems:
         raise DataError(bag.problems, source=source)
 
-    out = plain_text(out.astype({"closure": bool, "time": "float64", "event": "int64"}))
+    for name, dtype in (("closure", bool), ("time", "float64"), ("event", "int64")):
+        out[name] = out[name].astype(dtype)  # the three columns only: a wide frame is not copied
+    out = plain_text(out)
     quiet = ("time_left", *(time_left_from or ()))  # empty unless an event was imaged
     _warn_cohort(out, source, time_unit, hidden, quiet)
     out.attrs = {"source": source, "columns": users, "values": recoded, "time_unit": time_unit}
@@ -462,9 +469,8 @@ def _warn_cohort(
             DataWarning,
         )
     covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
-    missing = {
-        c: int(out[c].isna().sum()) for c in covariates if c not in quiet and out[c].isna().any()
-    }
+    counts = out[covariates].isna().sum()  # one pass, not one per column
+    missing = {c: int(n) for c, n in counts.items() if n and c not in quiet}
     if missing:
         listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
         if len(listed) > 150:

@@ -475,6 +475,7 @@ def pandera_problems(
     """Validate ``frame`` against pandera checks built from ``rules`` (lazily)."""
     import pandera.pandas as pa
 
+    frame = frame[[c for c in frame.columns if c in rules]]  # a wide table: only these
     columns = {}
     for col, checks in rules.items():
         if col not in frame.columns:
@@ -532,8 +533,8 @@ def as_ids(series: pd.Series) -> pd.Series:
 def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Text read from files (Arrow-backed strings) back to ordinary object columns, so
     a table looks the same whether it came from a file or a DataFrame."""
-    for col in frame.columns:
-        if isinstance(frame[col].dtype, pd.StringDtype):
+    for col, dtype in frame.dtypes.items():
+        if isinstance(dtype, pd.StringDtype):
             # Through factorize, equal values share one Python string: a column of a
             # million "Site A"s costs a million pointers, not a million strings.
             codes, uniques = pd.factorize(frame[col])

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ._io import read_table, source_name
 from ._recode import check_types, recode
-from ._types import as_plain_text, typed_column
+from ._types import as_plain_text, typed_columns
 from .errors import DataError, DataWarning, Problem, format_rows, warn
 from .schema import (
     ARMS,
@@ -255,8 +255,7 @@ def canonical_studies(
             source=source,
         )
     bag = Collector(users)
-    out = pd.DataFrame(index=frame.index)
-    out["study"] = as_ids(frame["study"])
+    out: dict[str, pd.Series] = {"study": as_ids(frame["study"])}
     bag.add("study", frame["study"].isna(), "study label is empty", "give every study a label")
     bad: dict[str, pd.Series] = {}
     for col in arm_cols:
@@ -308,15 +307,15 @@ def canonical_studies(
             out[spec.name] = numbers.round().astype("Int64") if spec.kind == "integer" else numbers
         else:
             out[spec.name] = as_plain_text(frame[spec.name])
-    if "trial" in out.columns:
+    if "trial" in out:
         _check_trial(out["trial"], bag)
-    for col in frame.columns:
-        if col not in out.columns:
-            typed = typed_column(frame[col], users.get(col, col), kinds.get(col))
-            if typed.bad is not None:
-                bad[col] = typed.bad
-                bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
-            out[col] = typed.column
+    others = {col: frame[col] for col in frame.columns if col not in out}
+    for col, typed in typed_columns(others, users, kinds).items():
+        if typed.bad is not None:
+            bad[col] = typed.bad
+            bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
+        out[col] = typed.column
+    out = pd.DataFrame(out, index=frame.index, copy=False)
 
     for events, total in ARMS:
         e, n = out[events], out[total]

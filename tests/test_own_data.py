@@ -522,3 +522,39 @@ def test_a_study_table_with_a_title_row_reads_with_header_row(tmp_path):
     )
     out = recurrence.load_studies(path, header_row=2)
     assert out["study"].tolist() == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["1", "2", ""],
+        ["1.5", " 2 ", None],
+        ["12,5", "3"],
+        ["007", "12"],
+        ["a", "b", ""],
+        ["n/a", "x", "NA"],
+        ["1e3", "-4"],
+        ["+5", "0"],
+        ["", ""],
+    ],
+)
+def test_wide_tables_are_typed_as_each_column_alone(cells):
+    # typed_columns types the text columns of a CSV in one Arrow pass; the result must be
+    # what typed_column gives for each column on its own.
+    from recurrence._types import typed_column, typed_columns
+
+    col = pd.Series(cells, dtype="string[pyarrow]")
+    batch = typed_columns({"a": col, "b": col.copy()}, {}, {})["a"].column
+    alone = typed_column(col, "a").column
+    pd.testing.assert_series_equal(batch, alone, check_names=False)
+
+
+def test_a_wide_export_loads_without_warnings(tmp_path):
+    # 1,500 columns (a REDCap export): no pandas fragmentation warning (warnings are errors)
+    rng = np.random.default_rng(3)
+    frame = recurrence.simulate_cohort(30, seed=3)[["patient_id", "closure", "time", "event"]]
+    extra = pd.DataFrame(rng.integers(0, 4, (30, 1500)), columns=[f"q{j}" for j in range(1500)])
+    path = tmp_path / "redcap.csv"
+    pd.concat([frame, extra], axis=1).to_csv(path, index=False)
+    out = recurrence.load_cohort(path)
+    assert out.shape == (30, 1504) and (out.dtypes.iloc[4:] == "int64").all()
