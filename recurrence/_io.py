@@ -68,14 +68,11 @@ def read_table(
     the row holding the column names; rows above it are ignored. Raises
     :class:`DataError` naming the file on every failure.
     """
+    from ._outputs import check_input
+
     path = Path(source)
     name = path.name or str(path)
-    if not path.exists():
-        raise DataError(Problem("file not found", fix=f"check the path ({path})"), source=name)
-    if path.is_dir():
-        raise DataError(
-            Problem("is a directory, not a file", fix="give the path of a table file"), source=name
-        )
+    check_input(path)  # FIFOs, devices, directories and link loops, before opening
     if not os.access(path, os.R_OK):
         raise DataError(
             Problem("cannot be read (permission denied)", fix="check the file's permissions"),
@@ -92,6 +89,16 @@ def read_table(
             head = fh.read(8)
     except OSError as exc:
         raise DataError(Problem(f"cannot be read ({exc.strerror or exc})"), source=name) from exc
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and suffix not in (
+        EXCEL_SUFFIXES | PARQUET_SUFFIXES
+    ):
+        raise DataError(
+            Problem(
+                'is UTF-16 text (as Excel\'s "Unicode text" export writes it)',
+                fix="save it as UTF-8 (in Excel: CSV UTF-8) and load that file",
+            ),
+            source=name,
+        )
     is_parquet = suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1")
     if header_row is not None and is_parquet:
         raise DataError(

@@ -1,55 +1,88 @@
 """Writing tables for people: CSV and Excel exports that are safe to open.
 
-* Written whole or not at all (a temporary file renamed into place).
+* Written whole or not at all (:class:`recurrence._outputs.Outputs`).
 * Formula injection neutralized: a text cell starting with ``=``, ``+``, ``-``, ``@``,
   tab or carriage return would run as a formula in Excel or LibreOffice; it is written
-  with a leading apostrophe (OWASP's advice). Numbers are left alone.
+  with a leading apostrophe (OWASP's advice). The same after every line break inside a
+  cell (a spreadsheet that splits the cell there would start a new cell with it), and
+  in the index and the column names. Numbers are left alone.
+* Cells holding a line break (LF or CR) are quoted, so that no cell ever reads back as
+  the start of a row.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 
 import pandas as pd
 
-from ._io import atomic_write
-
-__all__ = ["neutralize", "to_csv", "to_excel"]
+__all__ = ["csv_text", "neutralize", "to_csv", "to_excel"]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_AFTER_BREAK = re.compile(r"([\r\n]+)([=+\-@\t])")
 
 
 def _safe(value):
-    if isinstance(value, str) and value.startswith(_TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    value = _AFTER_BREAK.sub(r"\1'\2", value)
+    return "'" + value if value.startswith(_TRIGGERS) else value
 
 
 def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every formula-like text cell (and column name) prefixed by ``'``.
+    """A copy with every formula-like text cell, column name and index label prefixed
+    by ``'`` (also after a line break inside a cell).
 
     Examples
     --------
-    >>> neutralize(pd.DataFrame({"a": ["=1+1", "ok", -3]}))["a"].tolist()
-    ["'=1+1", 'ok', -3]
+    >>> neutralize(pd.DataFrame({"a": ["=1+1", "ok", -3, "x\\r=cmd"]}))["a"].tolist()
+    ["'=1+1", 'ok', -3, "x\\r'=cmd"]
     """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(_safe)
-    out.columns = [_safe(str(c)) if isinstance(c, str) else c for c in out.columns]
+    out.columns = [_safe(c) for c in out.columns]
+    if out.index.dtype == object or pd.api.types.is_string_dtype(out.index):
+        out.index = out.index.map(_safe)
     return out
 
 
+def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """The CSV text of a neutralized ``frame``; every cell holding a CR or LF is quoted.
+
+    Examples
+    --------
+    >>> csv_text(pd.DataFrame({"study": ["Smith 2019\\r=cmd"]}))
+    'study\\r\\n"Smith 2019\\r\\'=cmd"\\r\\n'
+    """
+    buf = io.StringIO()
+    # The csv module quotes a cell that holds a character of the line terminator: with
+    # RFC 4180's "\r\n" both CR and LF count.
+    neutralize(frame).to_csv(buf, index=index, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue()
+
+
 def to_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> None:
-    """Write a CSV safely (neutralized, atomic)."""
-    with atomic_write(path, "w") as fh:
-        neutralize(frame).to_csv(fh, index=index, lineterminator="\n")
+    """Write a CSV safely (neutralized, quoted, whole or not at all)."""
+    from ._outputs import Outputs
+
+    out = Outputs()
+    out.add(path, csv_text(frame, index=index), role="table")
+    out.commit()
 
 
 def to_excel(
     frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False, sheet: str = "table"
 ) -> None:
-    """Write an .xlsx safely (neutralized, atomic)."""
-    with atomic_write(path, "wb") as fh:
-        neutralize(frame).to_excel(fh, index=index, sheet_name=sheet, engine="openpyxl")
+    """Write an .xlsx safely (neutralized, whole or not at all)."""
+    from ._outputs import Outputs
+
+    buf = io.BytesIO()
+    neutralize(frame).to_excel(buf, index=index, sheet_name=sheet, engine="openpyxl")
+    out = Outputs()
+    out.add(path, buf.getvalue(), role="table")
+    out.commit()

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import click
@@ -69,22 +71,47 @@ class OneLineErrors(click.Command):
             fail(exc.format_message())
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, so that its cleanup runs (no ``*.part``)."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
 def friendly(fn):
-    """DataError → its problems on stderr, exit 2; Ctrl-C → one line, exit 130."""
+    """DataError → its problems on stderr, exit 2; a file that cannot be written → one
+    line, exit 2; Ctrl-C → one line, exit 130; SIGTERM → one line, exit 143. Outputs
+    are one transaction (``_outputs.Outputs``): an interrupted command wrote nothing."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         from ..errors import DataError
 
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate) if main else None
         try:
             return fn(*args, **kwargs)
         except DataError as exc:
             if debugging():
                 raise
             fail(str(exc))
+        except OSError as exc:  # writing: a read-only file system, a full disk, …
+            if debugging():
+                raise
+            where = f" {Path(exc.filename).name}" if getattr(exc, "filename", None) else ""
+            fail(f"cannot write{where}: {exc.strerror or exc}; nothing was written")
+        except MemoryError:
+            fail("out of memory; nothing was written (a smaller input, or more memory)")
         except KeyboardInterrupt:
             click.echo("recurrence: interrupted; nothing was written", err=True)
             sys.exit(130)
+        except Terminated:
+            click.echo("recurrence: terminated; nothing was written", err=True)
+            sys.exit(143)
+        finally:
+            if main:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
@@ -108,15 +135,11 @@ STUDY_KEYS = ("columns", "values", "header_row", "sheet", "outcome", "one_per_tr
 
 def _read_structured(path: str, what: str) -> dict:
     """A JSON or TOML file (a two-column CSV for a plain column mapping)."""
+    from .._outputs import check_input
     from ..errors import DataError, Problem
 
-    p = Path(path)
+    p = check_input(path)  # not a FIFO, a folder, a device
     name = p.name
-    if not p.is_file():
-        raise DataError(
-            Problem("file not found" if not p.exists() else "is not a regular file"),
-            source=name,
-        )
     try:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:

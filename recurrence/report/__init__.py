@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._io import atomic_write
+from .._outputs import Outputs
 from ..errors import DataError, Problem
 from .analyses import STEPS, Analyses, Options, run_analyses
 
@@ -43,6 +43,7 @@ class Report:
     html: str = field(repr=False)
     analyses: Analyses = field(repr=False)
     title: str = DEFAULT_TITLE
+    inputs: tuple = field(default=(), repr=False)  # files read: never written over
 
     def pdf(self) -> bytes:
         """The report as PDF bytes (WeasyPrint)."""
@@ -52,15 +53,19 @@ class Report:
 
     def write(self, path: str | os.PathLike) -> Path:
         """Write the PDF (``.pdf``) or the HTML (``.html``), whole or not at all."""
+        out = Outputs(self.inputs)
+        self.stage(out, path)
+        return out.commit()[0]
+
+    def stage(self, outputs: Outputs, path: str | os.PathLike) -> None:
+        """Add the document to ``outputs`` (a transaction of several files): HTML for
+        ``.html``/``.htm``, PDF otherwise, rendered now, before anything is written."""
         path = Path(path)
+        outputs.target(path, "report")  # checked before the PDF is rendered
         if path.suffix.lower() in (".html", ".htm"):
-            with atomic_write(path, "w") as fh:
-                fh.write(self.html)
+            outputs.add(path, self.html, role="report")
         else:
-            data = self.pdf()  # rendered before the file is opened: a failure writes nothing
-            with atomic_write(path, "wb") as fh:
-                fh.write(data)
-        return path
+            outputs.add(path, self.pdf(), role="report")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables, unrounded, for a spreadsheet."""
@@ -97,16 +102,19 @@ class Report:
         return out
 
     def write_tables(self, folder: str | os.PathLike) -> list[Path]:
-        """Write :meth:`tables` as CSV files into ``folder``: each file whole or not at
-        all, cells that a spreadsheet would run as formulas neutralized."""
-        from ..export import to_csv
+        """Write :meth:`tables` as CSV files into ``folder``: all of them or none, cells
+        that a spreadsheet would run as formulas neutralized."""
+        out = Outputs(self.inputs)
+        self.stage_tables(out, folder)
+        return out.commit()
 
-        folder = Path(folder)
-        written = []
+    def stage_tables(self, outputs: Outputs, folder: str | os.PathLike) -> None:
+        """Add the tables' CSV files to ``outputs``."""
+        from ..export import csv_text
+
+        folder = outputs.folder(folder)
         for name, frame in self.tables().items():
-            to_csv(frame, folder / f"{name}.csv")
-            written.append(folder / f"{name}.csv")
-        return written
+            outputs.add(folder / f"{name}.csv", csv_text(frame), role="table")
 
     def __repr__(self) -> str:
         a = self.analyses
@@ -204,6 +212,13 @@ def build(
 
     if not horizon > 0:
         raise DataError(Problem(f"horizon must be > 0 months, got {horizon}"))
+    inputs = tuple(p for p in (_file(cohort), _file(studies)) if p is not None)
+    outputs = Outputs(inputs)  # every output checked now, before the analyses run
+    for path, role in ((out, "report"), (html, "HTML report")):
+        if path is not None:
+            outputs.target(path, role)
+    if tables is not None:
+        outputs.folder(tables)
     tick = _progress(progress)
     tick("loading")
     demo = cohort is None and studies is None
@@ -283,14 +298,23 @@ def build(
     document = _template().render(**ctx)
     if cohort_frame is not None:
         _no_identifiers(document, cohort_frame)
-    report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE)
-    if tables is not None:
-        report.write_tables(tables)
-    if html is not None:
-        report.write(Path(html).with_suffix(".html") if Path(html).suffix == "" else html)
+    report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE, inputs=inputs)
+    # One transaction: the PDF, the HTML and the tables all appear, or none of them.
     if out is not None:
-        report.write(out)
+        report.stage(outputs, out)
+    if html is not None:
+        report.stage(outputs, Path(html).with_suffix(".html") if Path(html).suffix == "" else html)
+    if tables is not None:
+        report.stage_tables(outputs, tables)
+    outputs.commit()
     return report
+
+
+def _file(source):
+    """The path of an input file (not a DataFrame, not the packaged data)."""
+    if isinstance(source, (str, os.PathLike)) and not _builtin(source):
+        return Path(source)
+    return None
 
 
 def _builtin(source) -> bool:

@@ -207,3 +207,66 @@ CASES: list[Case] = [
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+
+
+# ---- files that would block, loop or lie ------------------------------------------------
+
+
+def _fifo(tmp: Path) -> Path:
+    import os
+
+    path = tmp / "cohort.csv"
+    os.mkfifo(path)
+    return path
+
+
+def _link_loop(tmp: Path) -> Path:
+    a, b = tmp / "a.csv", tmp / "cohort.csv"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    return b
+
+
+def _utf16(tmp: Path) -> Path:
+    path = tmp / "cohort.csv"
+    path.write_bytes((HEADER + "\nP1,1,12,1\n").encode("utf-16"))
+    return path
+
+
+def _pipe(tmp: Path) -> Path:
+    import os
+
+    read, write = os.pipe()
+    os.write(write, (HEADER + "\nP1,1,12,1\n").encode())
+    os.close(write)
+    return Path(f"/proc/self/fd/{read}")
+
+
+CASES += [
+    Case(
+        "fifo",
+        _fifo,
+        ("cohort.csv: is a pipe (FIFO), not a file: it cannot be read twice, or may never end",),
+    ),
+    Case("pipe", _pipe, ("is a pipe (FIFO), not a file",), cli=False),
+    Case(
+        "symlink-loop",
+        _link_loop,
+        ("cohort.csv: is a symbolic link that leads back to itself (a loop)",),
+    ),
+    Case(
+        "utf16",
+        _utf16,
+        (
+            'cohort.csv: is UTF-16 text (as Excel\'s "Unicode text" export writes it)',
+            "save it as UTF-8",
+        ),
+    ),
+    Case(
+        "device",
+        lambda tmp: Path("/dev/null"),
+        ("null: is not a regular file (a device?)",),
+    ),
+]
+
+assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"

@@ -14,7 +14,9 @@ import pytest
 from recurrence import simulate_cohort
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "term", "kill"]
+)
 def test_interrupted_report_writes_nothing(tmp_path, sig):
     cohort = tmp_path / "cohort.csv"
     # 50,000 patients: the report takes about 10 s, so a signal at 3 s lands after the
@@ -33,6 +35,8 @@ def test_interrupted_report_writes_nothing(tmp_path, sig):
             str(cohort),
             "--out",
             str(out),
+            "--tables",
+            str(tmp_path / "tables"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -45,6 +49,9 @@ def test_interrupted_report_writes_nothing(tmp_path, sig):
     assert proc.returncode != 0
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and "interrupted; nothing was written" in stderr
+        assert "Traceback" not in stderr
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 143 and "terminated; nothing was written" in stderr
         assert "Traceback" not in stderr
     assert out.read_bytes() == b"previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "report.pdf"]
