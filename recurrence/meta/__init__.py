@@ -15,6 +15,8 @@ _LAZY = {
     # pooling (API.md)
     "proportions": "recurrence.meta.models",
     "compare": "recurrence.meta.models",
+    # reported effects (HR, RR, OR with CI or SE)
+    "generic": "recurrence.meta.reported",
     # straight from a study table
     "pool_arm": "recurrence.meta.tables",
     "compare_studies": "recurrence.meta.tables",
@@ -23,9 +25,16 @@ _LAZY = {
     "begg_test": "recurrence.meta.bias",
     "trim_and_fill": "recurrence.meta.bias",
     # sensitivity (leave_one_out: API.md)
-    "leave_one_out": "recurrence.meta.sensitivity",
-    "influence": "recurrence.meta.sensitivity",
-    "cumulative": "recurrence.meta.sensitivity",
+    "leave_one_out": "recurrence.meta.leave_out",
+    "influence": "recurrence.meta.leave_out",
+    "cumulative": "recurrence.meta.leave_out",
+    # one table across methods (API.md)
+    "sensitivity": "recurrence.meta.method_sensitivity",
+    # few studies: certainty of the evidence, risk of bias, trial sequential analysis
+    "summary_of_findings": "recurrence.meta.grade",
+    "sequential": "recurrence.meta.tsa",
+    "check_rob": "recurrence.meta.rob",
+    "without_high_risk": "recurrence.meta.rob",
     # subgroups and meta-regression (regression: API.md)
     "subgroups": "recurrence.meta.subgroup",
     "regression": "recurrence.meta.metaregression",

@@ -288,7 +288,7 @@ def iv_method(result: MetaResult) -> tuple[str, str | None]:
         )
     if method in ("MH", "PETO", "GLMM") and result.kind == "compare":
         return "FE" if method != "GLMM" else "ML", (
-            f"{ {'MH': 'Mantel-Haenszel', 'PETO': 'Peto', 'GLMM': 'the GLMM'}[method]} "
+            f"{ {'MH': 'Mantel-Haenszel', 'PETO': 'Peto', 'GLMM': 'the GLMM'}[method] } "
             "cannot take studies without counts: the inverse-variance "
             f"{'ML' if method == 'GLMM' else 'common-effect'} model of the same "
             "per-study effects was used"
@@ -356,7 +356,11 @@ def _fit_effects(spec: Spec):
         for k, v in extra.items()
         if k.startswith(("events", "total"))
     }
-    flags = {k: np.asarray(v, bool) for k, v in extra.items() if k not in counts}
+    flags = {
+        k: np.asarray(v, object if np.asarray(v).dtype == object else bool)
+        for k, v in extra.items()
+        if k not in counts
+    }
     table = pd.DataFrame(
         {
             "study": list(spec.labels),

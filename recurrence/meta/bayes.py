@@ -362,7 +362,7 @@ def bayes_many(yi, vi, prior) -> BayesFit:
     --------
     >>> fit = bayes_many([[0.1, 0.3, 0.35, 0.8]], [[0.02] * 4], "halfnormal(0.5)")
     >>> fit.mu_quantile([0.025, 0.5, 0.975]).round(4).tolist()
-    [[0.0546, 0.3887, 0.7207]]
+    [[-0.0308, 0.3875, 0.8058]]
     """
     prior = parse_prior(prior)
     y = np.atleast_2d(np.asarray(yi, float))

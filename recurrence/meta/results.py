@@ -148,7 +148,7 @@ class MetaResult(ResultMixin):
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR")
+        return self.measure in ("RR", "OR", "HR")
 
     def describe_model(self) -> str:
         scale = _SCALE_NAMES.get(self.scale, self.scale)

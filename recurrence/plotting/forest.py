@@ -36,7 +36,13 @@ from .style import PALETTE
 
 __all__ = ["ForestData", "forest_data", "plot_forest"]
 
-_MEASURE_LABELS = {"RR": "Risk ratio", "OR": "Odds ratio", "RD": "Risk difference"}
+_MEASURE_LABELS = {
+    "RR": "Risk ratio",
+    "OR": "Odds ratio",
+    "RD": "Risk difference",
+    "HR": "Hazard ratio",
+    "MD": "Mean difference",
+}
 
 
 @dataclass(frozen=True)
