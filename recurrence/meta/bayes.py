@@ -231,6 +231,10 @@ class BayesFit:
         return (self.weights * self.mu).sum(axis=1)
 
     def mu_sd(self):
+        """Posterior standard deviation of μ (infinite under a half-Cauchy prior with
+        k <= 2, whose posterior of τ has no second moment)."""
+        if self.prior.family == "halfcauchy" and self.yi.shape[1] <= 2:
+            return np.full(self.weights.shape[0], np.inf)
         mean = self.mu_mean()
         second = (self.weights * (self.var + self.mu**2)).sum(axis=1)
         return np.sqrt(np.maximum(second - mean**2, 0.0))
