@@ -220,6 +220,13 @@ class MetaResult(ResultMixin):
 
         return plot_forest(self, ax=ax, **kwargs)
 
+    def plot_tau(self, ax=None, **kwargs):
+        """Posterior density of τ of a Bayesian fit (see
+        :func:`recurrence.plotting.plot_tau_posterior`)."""
+        from ..plotting.bayes import plot_tau_posterior
+
+        return plot_tau_posterior(self, ax=ax, **kwargs)
+
     def plot_funnel(self, ax=None, **kwargs):
         """Contour-enhanced funnel plot (see :func:`recurrence.plotting.plot_funnel`)."""
         from ..plotting.funnel import plot_funnel
