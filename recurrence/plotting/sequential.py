@@ -52,8 +52,9 @@ def sequential_data(tsa) -> dict:
     }
 
 
-def plot_sequential(tsa, ax=None, *, labels: bool = True):
-    """Draw the z-curve, the boundaries and the required information size; returns the Axes."""
+def plot_sequential(tsa, ax=None, *, labels: bool = False):
+    """Draw the z-curve, the boundaries and the required information size; returns the
+    Axes. ``labels``: name each study at its point of the curve."""
     import matplotlib.pyplot as plt
 
     data = sequential_data(tsa)
