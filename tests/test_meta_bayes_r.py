@@ -25,8 +25,8 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import optimize
 from conftest import r_reference
+from scipy import optimize
 
 from recurrence import meta
 from recurrence.meta.bayes import bayes_many
