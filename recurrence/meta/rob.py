@@ -36,6 +36,7 @@ __all__ = [
     "ROB_COLUMNS",
     "check_rob",
     "normalize_rob",
+    "published_rob",
     "rob_problems",
     "without_high_risk",
 ]
@@ -128,6 +129,28 @@ def check_rob(studies: pd.DataFrame, *, source: str = "DataFrame") -> pd.DataFra
         if col in out:
             out[col] = pd.array(normalize_rob(out[col]).tolist(), dtype="string")
     return out
+
+
+def published_rob() -> pd.DataFrame:
+    """The risk-of-bias judgements of the packaged published studies
+    (``recurrence/data/published_rob.csv``: ``study``, ``rob``, ``rob_d1`` … ``rob_d5``,
+    ``tool``, ``source``, ``note``), filled in only where a published review states them
+    (``source`` cites it); empty otherwise. Merge on ``study`` with the study table.
+
+    Examples
+    --------
+    >>> from recurrence import published_studies
+    >>> table = published_rob()
+    >>> list(table.columns[:3]), sorted(table["study"]) == sorted(published_studies()["study"])
+    (['study', 'rob', 'rob_d1'], True)
+    """
+    from importlib import resources
+
+    path = resources.files("recurrence") / "data" / "published_rob.csv"
+    with resources.as_file(path) as file:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8")
+    raw = raw.replace("", pd.NA)
+    return check_rob(raw, source="published_rob.csv")
 
 
 def high_risk(values) -> np.ndarray:
