@@ -22,7 +22,9 @@ needed?
   DARIS spends what remains of α; later ones keep that boundary.
 * **z-curve**: the cumulative meta-analysis (studies by ``year`` when the study table
   has it) with the result's model, z_j = estimate/SE on the model scale (log ratio or
-  RD): negative values favour closure.
+  RD) with the usual standard error (not HKSJ's, which is unstable with two or three
+  studies; the posterior median over the posterior SD for ``method="bayes"``):
+  negative values favour closure.
 """
 
 from __future__ import annotations
@@ -333,16 +335,19 @@ def sequential(
     table = result.table.set_index("study")
     sizes = (table["total_closure"] + table["total_control"]).astype(float)
     participants = np.cumsum(sizes.loc[cum["study"]].to_numpy())
-    back = {"RR": np.log, "OR": np.log, "HR": np.log}.get(result.measure, lambda x: x)
+    from ._model_spec import refit
+
+    inc = result.table["included"].to_numpy(bool)
+    position = {str(s): i for i, s in enumerate(result.table["study"])}
+    mask = np.zeros(inc.size, bool)
     z = []
-    for _, row in cum.iterrows():
-        est = back(row["estimate"])
-        lo, hi = back(row["ci_low"]), back(row["ci_high"])
-        crit = stats.norm.ppf(0.5 + result.level / 2)
-        if result.hksj:
-            crit = stats.t.ppf(0.5 + result.level / 2, max(int(row["k"]) - 1, 1))
-        se = (hi - lo) / (2 * crit) if hi > lo else np.nan
-        z.append(est / se if se > 0 else np.nan)
+    for name in cum["study"]:
+        mask[position[str(name)]] = True
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step = refit(result, mask & inc)[0]
+        se = step.extra.get("se_usual") or step.se  # the usual SE, as TSA's z-curve
+        z.append(step.extra["estimate_model"] / se if se > 0 else np.nan)
     z = np.asarray(z)
     frac = participants / ris
     # looks up to the first that reaches the required information; later ones keep it
@@ -370,7 +375,9 @@ def sequential(
         }
     )
     if result.hksj:
-        remarks.append("z from the HKSJ interval of each cumulative analysis")
+        remarks.append("z: estimate over the usual (not HKSJ) standard error, as in TSA")
+    if result.method == "bayes":
+        remarks.append("z: posterior median over posterior standard deviation")
     remarks.append(
         f"control risk {100 * p_c:.1f}% "
         + ("(pooled control arms)" if control_risk is None else "(given)")
