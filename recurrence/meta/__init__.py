@@ -2,9 +2,12 @@
 annulus closure, heterogeneity, small-study effects, sensitivity, subgroups,
 meta-regression, and a hospital's own cohort as one more study.
 
-The public names of ``shared/API.md`` (:func:`proportions`, :func:`compare`,
-:func:`egger_test`, :func:`begg_test`, :func:`trim_and_fill`, :func:`leave_one_out`,
-:func:`regression`) and the conveniences around them are imported on first use.
+The public names (:func:`proportions`, :func:`compare`, :func:`egger_test`,
+:func:`begg_test`, :func:`trim_and_fill`, :func:`leave_one_out`, :func:`regression`; for
+few studies :func:`generic`, :func:`sensitivity`, :func:`summary_of_findings`,
+:func:`sequential`) and the conveniences around them are imported on first use.
+Modules are named for what they hold, never for a public function (``meta.sensitivity``
+is the function, in ``method_sensitivity.py``; leave-one-out is in ``leave_out.py``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ the profile log-likelihood in (τ, β), which equals the (β, β) element of the
 Hessian in all of (α, τ, β) at the maximum (lme4's ``vcov`` for nAGQ > 0).
 
 Q, I² and H² are those of the inverse-variance log OR analysis of the same studies
-(API.md: Cochran's Q with common-effect weights); the common-effect diamond is this
+(Cochran's Q with common-effect weights, docs/meta-analysis.md); the common-effect diamond is this
 model with τ = 0 (logistic regression with study intercepts).
 """
 

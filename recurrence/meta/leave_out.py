@@ -1,4 +1,5 @@
-"""Sensitivity analyses: leave one out, influence diagnostics, cumulative meta-analysis.
+"""Sensitivity to single studies: leave one out, influence diagnostics, cumulative
+meta-analysis (sensitivity to the method is :mod:`recurrence.meta.method_sensitivity`).
 
 Each refits the model of its input (same method, HKSJ, level; :func:`.models.refit`) on
 subsets of the studies. The caveats of the refits (a τ² at 0 once a study is left
