@@ -17,6 +17,7 @@ from recurrence import DataError, meta
 from recurrence.meta.bayes import bayes_many, parse_prior
 from recurrence.meta.datasets import bcg
 from recurrence.meta.rob import check_rob, without_high_risk
+from recurrence.plotting.forest import forest_data
 
 
 def quiet(fn, *args, **kwargs):
@@ -275,7 +276,7 @@ def test_rob_plots_and_forest_column(b):
     ax2 = recurrence.plotting.plot_rob_summary(table)
     assert len([p for p in ax2.patches if p.get_gid() == "rob:bar"]) == 1 + 3
     res = quiet(meta.compare, *counts(table), data=table, labels=table.study)
-    data = recurrence.plotting.forest.forest_data(res)
+    data = forest_data(res)
     assert ("rob", "RoB") in data.left
     studies = data.rows[data.rows["kind"] == "study"]
     assert studies["rob"].tolist() == ["+", "×"] * 6 + ["–"]
@@ -332,3 +333,16 @@ def test_summary_of_findings_risk_of_bias_from_the_study_table(b):
     dom = meta.summary_of_findings(res).domains.set_index("domain")
     assert dom.loc["risk_of_bias", "suggested"] == -2
     assert "100% of the weight" in dom.loc["risk_of_bias", "reason"]
+
+
+def test_risk_of_bias_read_from_a_csv_through_load_studies(tmp_path, root):
+    table = pd.read_csv(root / "tests" / "data" / "meta_published.csv")
+    table["rob"] = ["Low", "some concerns", "HIGH", "serious", "low", "moderate", "low"] + [""] * 3
+    path = tmp_path / "studies.csv"
+    table.to_csv(path, index=False)
+    studies = quiet(recurrence.load_studies, path)
+    rr = quiet(meta.compare_studies, studies, "RR")
+    sub = without_high_risk(rr)
+    assert sub.k == rr.k - 2 and "Parker 2016, Swiss ACD cohort" in sub.remarks[0]
+    rows = forest_data(rr).rows
+    assert rows.loc[rows["kind"] == "study", "rob"].tolist() == ["+", "–", "×", "×", "+", "–", "+"]
