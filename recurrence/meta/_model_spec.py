@@ -146,6 +146,10 @@ def _fit_proportions(spec: Spec):
                     )
                 )
         pooled = _pool(spec, eff.yi, eff.vi)
+        if spec.hksj and spec.method == "bayes":
+            alerts.append(
+                ("HKSJ applies to inverse-variance models; ignored for bayes", StatisticalWarning)
+            )
     nh = n if spec.scale == "ft" else None
 
     def back(v):

@@ -213,7 +213,7 @@ def influence(result: MetaResult) -> InfluenceResult:
     if k < 2:
         raise DataError(Problem(f"influence diagnostics need at least 2 studies (k = {k})"))
     method, why = iv_method(result)
-    hksj = result.hksj and method == result.spec.method
+    hksj = result.spec.hksj if method == result.spec.method else False
     remarks = [why] if why else []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
