@@ -38,6 +38,7 @@ _LAZY = {
     "sequential": "recurrence.meta.tsa",
     "check_rob": "recurrence.meta.rob",
     "without_high_risk": "recurrence.meta.rob",
+    "published_rob": "recurrence.meta.rob",
     # subgroups and meta-regression (regression: API.md)
     "subgroups": "recurrence.meta.subgroup",
     "regression": "recurrence.meta.metaregression",

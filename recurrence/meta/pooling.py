@@ -48,7 +48,7 @@ class BatchPooled:
     """
 
     method: str
-    hksj: bool
+    hksj: bool | str
     level: float
     k: int
     estimate: np.ndarray
