@@ -38,6 +38,24 @@ def params(fn) -> dict:
             {"measure": "RR", "method": "REML", "hksj": False, "level": 0.95, "labels": None},
         ),
         (recurrence.check_range, {"low": 0.03, "high": 0.27}),
+        (
+            meta.generic,
+            {
+                "se": None,
+                "ci_low": None,
+                "ci_high": None,
+                "measure": "HR",
+                "method": "REML",
+                "hksj": False,
+                "level": 0.95,
+                "labels": None,
+            },
+        ),
+        (meta.sensitivity, {"measure": "RR"}),
+        (meta.summary_of_findings, {"control_risk": None, "certainty": None}),
+        (meta.sequential, {"alpha": 0.05, "power": 0.9, "rrr": 0.2, "control_risk": None}),
+        (meta.compare, {"tau_prior": "halfnormal(0.5)"}),
+        (meta.proportions, {"tau_prior": "halfnormal(0.5)"}),
     ],
 )
 def test_signatures(fn, expected):
@@ -153,6 +171,61 @@ def test_meta_attributes_and_columns():
         assert reg.table.index[0] == "intercept"
         assert {"coef", "se", "pvalue"} <= set(reg.table.columns)
         assert hasattr(reg, "qm") and hasattr(reg, "qm_pvalue") and hasattr(reg, "tau2")
+
+
+def test_few_studies_names_and_columns():
+    """API.md, "Few studies, and the certainty of the evidence"."""
+    from recurrence.meta.datasets import bcg
+
+    b = bcg()
+    args = (b.events_closure, b.total_closure, b.events_control, b.total_control)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StatisticalWarning)
+        adhoc = meta.compare(*args, hksj="adhoc")
+        assert (
+            adhoc.ci_high - adhoc.ci_low >= meta.compare(*args).ci_high - meta.compare(*args).ci_low
+        )
+        prop = meta.proportions(b.events_control, b.total_control, hksj="adhoc")
+        assert 0 < prop.estimate < 1
+        for fit in (
+            meta.compare(*args, method="bayes", tau_prior="halfnormal(0.5)"),
+            meta.proportions(b.events_control, b.total_control, method="bayes"),
+        ):
+            for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "tau_ci"):
+                assert getattr(fit, name) is not None, name
+            assert fit.ci_low < fit.estimate < fit.ci_high
+        for prior in ("halfnormal(1)", "halfcauchy(0.5)", "uniform(0, 2)"):
+            meta.compare(*args, method="bayes", tau_prior=prior)
+        gen = meta.generic([0.6, 0.8], ci_low=[0.4, 0.6], ci_high=[0.9, 1.07])
+        assert type(gen) is type(adhoc)
+        gen.plot()
+        sens = meta.sensitivity(b, measure="OR")
+        assert list(sens.table.columns[:5]) == ["method", "estimate", "ci_low", "ci_high", "tau2"]
+        assert {
+            "FE",
+            "MH",
+            "Peto",
+            "DL",
+            "REML",
+            "REML + HKSJ",
+            "REML + adhoc",
+            "PM",
+            "GLMM",
+        } <= set(sens.table["method"])
+        assert sum(m.startswith("bayes") for m in sens.table["method"]) == 2
+        sens.plot()
+        sof = meta.summary_of_findings(adhoc, certainty={"risk_of_bias": -1})
+        assert {"assumed_per_1000", "corresponding_per_1000", "participants", "studies"} <= set(
+            sof.table.columns
+        )
+        tsa = meta.sequential(adhoc)
+        assert tsa.ris > 0 and 0 <= tsa.d2 < 1 and len(tsa.table) == adhoc.k
+        tsa.plot()
+    studies = b.assign(rob="low", rob_d1="some concerns", rob_d5="high")
+    recurrence.plotting.plot_rob(studies)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_command_line_lists_every_command():

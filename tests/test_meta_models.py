@@ -49,13 +49,20 @@ def test_every_api_name_exists():
         "models",
         "metaregression",
         "subgroup",
-        "sensitivity",
+        "leave_out",
+        "method_sensitivity",
         "bias",
         "tables",
         "cohort",
         "pooling",
         "glmm",
+        "glmm_or",
         "mh",
+        "bayes",
+        "reported",
+        "grade",
+        "tsa",
+        "rob",
     ):
         importlib.import_module(f"recurrence.meta.{module}")
     for name in (
@@ -69,6 +76,10 @@ def test_every_api_name_exists():
         "subgroups",
         "influence",
         "cumulative",
+        "generic",
+        "sensitivity",
+        "summary_of_findings",
+        "sequential",
     ):
         assert callable(getattr(meta, name)) and not isinstance(getattr(meta, name), type(meta))
     assert set(dir(meta)) >= {

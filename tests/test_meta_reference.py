@@ -42,7 +42,7 @@ from conftest import ROOT, r_reference
 
 from recurrence import meta
 from recurrence.meta.bias import begg_test, egger_test, trim_and_fill
-from recurrence.meta.sensitivity import cumulative, influence, leave_one_out
+from recurrence.meta.leave_out import cumulative, influence, leave_one_out
 
 pytestmark = pytest.mark.r_reference
 

@@ -2,9 +2,12 @@
 annulus closure, heterogeneity, small-study effects, sensitivity, subgroups,
 meta-regression, and a hospital's own cohort as one more study.
 
-The public names of ``shared/API.md`` (:func:`proportions`, :func:`compare`,
-:func:`egger_test`, :func:`begg_test`, :func:`trim_and_fill`, :func:`leave_one_out`,
-:func:`regression`) and the conveniences around them are imported on first use.
+The public names (:func:`proportions`, :func:`compare`, :func:`egger_test`,
+:func:`begg_test`, :func:`trim_and_fill`, :func:`leave_one_out`, :func:`regression`; for
+few studies :func:`generic`, :func:`sensitivity`, :func:`summary_of_findings`,
+:func:`sequential`) and the conveniences around them are imported on first use.
+Modules are named for what they hold, never for a public function (``meta.sensitivity``
+is the function, in ``method_sensitivity.py``; leave-one-out is in ``leave_out.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ _LAZY = {
     # pooling (API.md)
     "proportions": "recurrence.meta.models",
     "compare": "recurrence.meta.models",
+    # reported effects (HR, RR, OR with CI or SE)
+    "generic": "recurrence.meta.reported",
     # straight from a study table
     "pool_arm": "recurrence.meta.tables",
     "compare_studies": "recurrence.meta.tables",
@@ -23,9 +28,17 @@ _LAZY = {
     "begg_test": "recurrence.meta.bias",
     "trim_and_fill": "recurrence.meta.bias",
     # sensitivity (leave_one_out: API.md)
-    "leave_one_out": "recurrence.meta.sensitivity",
-    "influence": "recurrence.meta.sensitivity",
-    "cumulative": "recurrence.meta.sensitivity",
+    "leave_one_out": "recurrence.meta.leave_out",
+    "influence": "recurrence.meta.leave_out",
+    "cumulative": "recurrence.meta.leave_out",
+    # one table across methods (API.md)
+    "sensitivity": "recurrence.meta.method_sensitivity",
+    # few studies: certainty of the evidence, risk of bias, trial sequential analysis
+    "summary_of_findings": "recurrence.meta.grade",
+    "sequential": "recurrence.meta.tsa",
+    "check_rob": "recurrence.meta.rob",
+    "without_high_risk": "recurrence.meta.rob",
+    "published_rob": "recurrence.meta.rob",
     # subgroups and meta-regression (regression: API.md)
     "subgroups": "recurrence.meta.subgroup",
     "regression": "recurrence.meta.metaregression",

@@ -51,6 +51,7 @@ class Spec:
     data: pd.DataFrame | None = None
     measure: str | None = None
     extra_names: tuple = ()
+    tau_prior: str | None = None
 
     def subset(self, mask) -> Spec:
         mask = np.asarray(mask, bool)
@@ -61,6 +62,28 @@ class Spec:
             labels=tuple(np.asarray(self.labels, dtype=object)[mask]),
             data=data,
         )
+
+
+def _pool(spec: Spec, yi, vi) -> Pooled:
+    """Inverse-variance pooling by ``spec.method``, or the Bayesian model."""
+    if spec.method == "bayes":
+        from ._bayes_pooled import bayes_pooled
+
+        return bayes_pooled(yi, vi, tau_prior=spec.tau_prior, level=spec.level)
+    return pool(yi, vi, method=spec.method, hksj=spec.hksj, level=spec.level)
+
+
+def _shrunk_columns(pooled: Pooled, included, back) -> dict:
+    """Per-study shrinkage estimates of a Bayesian fit (natural scale), NaN elsewhere."""
+    if "shrinkage" not in pooled.extra:
+        return {}
+    out = {}
+    q = pooled.extra["shrinkage"]
+    for j, name in enumerate(("shrunk_low", "shrunk", "shrunk_high")):
+        col = np.full(included.size, np.nan)
+        col[included] = back(q[:, j], included)
+        out[name] = col
+    return {k: out[k] for k in ("shrunk", "shrunk_low", "shrunk_high")}
 
 
 def _names(labels, mask, limit=5):
@@ -122,7 +145,11 @@ def _fit_proportions(spec: Spec):
                         StatisticalWarning,
                     )
                 )
-        pooled = pool(eff.yi, eff.vi, method=spec.method, hksj=spec.hksj, level=spec.level)
+        pooled = _pool(spec, eff.yi, eff.vi)
+        if spec.hksj and spec.method == "bayes":
+            alerts.append(
+                ("HKSJ applies to inverse-variance models; ignored for bayes", StatisticalWarning)
+            )
     nh = n if spec.scale == "ft" else None
 
     def back(v):
@@ -150,6 +177,11 @@ def _fit_proportions(spec: Spec):
             "vi": eff.vi,
             "included": True,
             "corrected": eff.corrected,
+            **_shrunk_columns(
+                pooled,
+                np.ones(x.size, bool),
+                lambda v, inc: back_transform(v, scale, n[inc] if scale == "ft" else None),
+            ),
         }
     )
     return _assemble(spec, pooled, table, eff.yi, eff.vi, back, remarks, alerts)
@@ -202,11 +234,18 @@ def _fit_compare(spec: Spec):
         from .mh import peto
 
         pooled = peto(a, n1, c, n2, spec.level)
+    elif method == "GLMM":
+        from .glmm_or import glmm_odds_ratio
+
+        pooled = glmm_odds_ratio(a[inc], n1[inc], c[inc], n2[inc], yi, vi, level=spec.level)
     else:
-        pooled = pool(yi, vi, method=method, hksj=spec.hksj, level=spec.level)
-    if spec.hksj and method in ("MH", "PETO"):
+        pooled = _pool(spec, yi, vi)
+    if spec.hksj and method in ("MH", "PETO", "GLMM", "bayes"):
         alerts.append(
-            (f"HKSJ applies to inverse-variance models; ignored for {method}", StatisticalWarning)
+            (
+                f"HKSJ applies to inverse-variance models; ignored for {method}",
+                StatisticalWarning,
+            )
         )
 
     def back(v):
@@ -233,6 +272,7 @@ def _fit_compare(spec: Spec):
             "vi": eff.vi,
             "included": inc,
             "corrected": corr.corrected,
+            **_shrunk_columns(pooled, inc, lambda v, _: back_transform(v, measure)),
         }
     )
     return _assemble(spec, pooled, table, yi, vi, back, remarks, alerts)
@@ -245,10 +285,16 @@ def iv_method(result: MetaResult) -> tuple[str, str | None]:
     method = result.spec.method
     if method in METHODS:
         return method, None
-    if method in ("MH", "PETO"):
-        return "FE", (
-            f"{'Mantel-Haenszel' if method == 'MH' else 'Peto'} cannot take studies "
-            "without counts: the inverse-variance common-effect model of the same "
+    if method == "bayes":
+        return "REML", (
+            "the Bayesian model has no closed-form refit for this method: the "
+            "inverse-variance REML model of the same per-study effects was used"
+        )
+    if method in ("MH", "PETO", "GLMM") and result.kind == "compare":
+        return "FE" if method != "GLMM" else "ML", (
+            f"{ {'MH': 'Mantel-Haenszel', 'PETO': 'Peto', 'GLMM': 'the GLMM'}[method] } "
+            "cannot take studies without counts: the inverse-variance "
+            f"{'ML' if method == 'GLMM' else 'common-effect'} model of the same "
             "per-study effects was used"
         )
     return "ML", (
@@ -286,12 +332,13 @@ def from_effects(
         tuple(labels),
         "logit" if spec.scale == "glmm" else spec.scale,
         method,
-        spec.hksj and method in METHODS,
+        spec.hksj if method in METHODS else False,
         spec.level,
         "wald",
         None,
         measure=base.measure,
         extra_names=tuple(extra),
+        tau_prior=spec.tau_prior,
     )
     return fit(new)
 
@@ -302,7 +349,7 @@ def _fit_effects(spec: Spec):
     has_n = scale == "ft"
     nh = spec.counts[2] if has_n else None
     extra = dict(zip(spec.extra_names, spec.counts[2 + has_n :], strict=True))
-    pooled = pool(yi, vi, method=spec.method, hksj=spec.hksj, level=spec.level)
+    pooled = _pool(spec, yi, vi)
 
     def back(v):
         return None if v is None else float(back_transform(v, scale, nh))
@@ -313,7 +360,11 @@ def _fit_effects(spec: Spec):
         for k, v in extra.items()
         if k.startswith(("events", "total"))
     }
-    flags = {k: np.asarray(v, bool) for k, v in extra.items() if k not in counts}
+    flags = {
+        k: np.asarray(v, object if np.asarray(v).dtype == object else bool)
+        for k, v in extra.items()
+        if k not in counts
+    }
     table = pd.DataFrame(
         {
             "study": list(spec.labels),
@@ -328,6 +379,11 @@ def _fit_effects(spec: Spec):
             "included": True,
             "corrected": False,
             **flags,
+            **_shrunk_columns(
+                pooled,
+                np.ones(yi.size, bool),
+                lambda v, inc: back_transform(v, scale, nh[inc] if has_n else None),
+            ),
         }
     )
     return _assemble(spec, pooled, table, yi, vi, back, [], [])
@@ -354,7 +410,7 @@ def _assemble(spec: Spec, pooled: Pooled, table, yi, vi, back, remarks, alerts):
         measure=measure,
         scale=spec.scale,
         method=pooled.method if spec.scale == "glmm" else spec.method,
-        hksj=pooled.df is not None,
+        hksj=(spec.hksj if spec.hksj == "adhoc" else True) if pooled.df is not None else False,
         level=spec.level,
         estimate=back(pooled.estimate),
         ci_low=back(pooled.ci_low),

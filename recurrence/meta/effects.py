@@ -198,8 +198,9 @@ def back_transform(values, scale: str, n=None):
     """From the model scale to the natural scale.
 
     ``scale``: a transform (``logit``, ``ft``, ``arcsine``, ``raw``, ``glmm``) or a
-    measure (``RR``, ``OR``: exp; ``RD``: identity). ``n``: the study sizes for ``ft``
-    (their harmonic mean is used, as ``metafor::transf.ipft.hm``), or one size per value.
+    measure (``RR``, ``OR``, ``HR``: exp; ``RD``, ``MD``: identity). ``n``: the study
+    sizes for ``ft`` (their harmonic mean is used, as ``metafor::transf.ipft.hm``), or
+    one size per value.
 
     Examples
     --------
@@ -212,9 +213,9 @@ def back_transform(values, scale: str, n=None):
     v = np.asarray(values, float)
     if scale in ("logit", "glmm"):
         out = 1 / (1 + np.exp(-v))
-    elif scale in ("RR", "OR"):
+    elif scale in ("RR", "OR", "HR"):
         out = np.exp(v)
-    elif scale in ("RD", "raw"):
+    elif scale in ("RD", "MD", "raw"):
         out = v
     elif scale == "arcsine":
         out = np.sin(np.clip(v, 0, np.pi / 2)) ** 2

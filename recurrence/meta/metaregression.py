@@ -303,10 +303,10 @@ def regression(
         warn(msg, StatisticalWarning)
         remarks.append(msg)
     tab = fit["table"]
-    if result.measure in ("RR", "OR"):
+    if result.is_ratio:
         tab["ratio"] = np.exp(tab["coef"])
     scale = {"proportion": f"{result.scale} proportion"}.get(
-        result.measure, f"log {result.measure}" if result.is_ratio else "RD"
+        result.measure, f"log {result.measure}" if result.is_ratio else result.measure
     )
     remarks.append(f"coefficients on the {scale} scale")
     return RegressionResult(

@@ -21,7 +21,9 @@ from ..errors import DataError, Problem, warn
 from ._model_spec import Spec, fit, refit
 from ._model_spec import from_effects as from_effects
 from ._model_spec import iv_method as iv_method
+from .bayes import DEFAULT_PRIOR, parse_prior
 from .effects import MEASURES, TRANSFORMS, check_counts
+from .pooling import check_hksj
 from .results import MetaResult
 from .tau2 import METHODS
 
@@ -56,11 +58,12 @@ def proportions(
     *,
     transform: str = "logit",
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,
     level: float = 0.95,
     labels=None,
     study_ci: str = "exact",
     data: pd.DataFrame | None = None,
+    tau_prior: str = DEFAULT_PRIOR,
 ) -> MetaResult:
     """Pool one arm's proportions across studies (e.g. the reherniation rate).
 
@@ -74,11 +77,16 @@ def proportions(
         ``"raw"``, or ``"glmm"`` (binomial-normal random-effects model by maximum
         likelihood, as ``metafor::rma.glmm(measure="PLO")``; ``method`` is ignored).
     method
-        ``"FE"`` (common effect, inverse variance) or the τ² estimator of the
+        ``"FE"`` (common effect, inverse variance), the τ² estimator of the
         random-effects model: ``"DL"``, ``"REML"``, ``"PM"``, ``"ML"``, ``"EB"``,
-        ``"HE"``, ``"SJ"``.
+        ``"HE"``, ``"SJ"``; or ``"bayes"`` (the normal-normal model on the transform
+        scale with a flat prior on the mean and ``tau_prior`` on τ, solved by numerical
+        integration: posterior median and quantile intervals; see
+        :mod:`recurrence.meta.bayes`).
     hksj
-        Hartung-Knapp-Sidik-Jonkman interval of the mean (t on k − 1 df, untruncated).
+        Hartung-Knapp-Sidik-Jonkman interval of the mean (t on k − 1 df, untruncated);
+        ``"adhoc"``: its modification by Röver et al. (2015), never narrower than the
+        usual interval (metafor ``test="adhoc"``).
     level
         Confidence level of every interval.
     labels
@@ -89,6 +97,9 @@ def proportions(
     data
         Study-table rows aligned with the counts (kept for subgroups, meta-regression
         and cumulative analyses by year).
+    tau_prior
+        Prior on τ for ``method="bayes"``: ``"halfnormal(s)"``, ``"halfcauchy(s)"`` or
+        ``"uniform(a, b)"`` (default ``"halfnormal(0.5)"``).
 
     Returns
     -------
@@ -125,14 +136,16 @@ def proportions(
                 fix=f"use one of {', '.join((*TRANSFORMS, 'glmm'))}",
             )
         )
-    if method not in METHODS:
+    if method not in (*METHODS, "bayes"):
         extra = " (Mantel-Haenszel and Peto are for compare())" if method in ("MH", "PETO") else ""
         raise DataError(
             Problem(
                 f"method={method!r} is not known for proportions{extra}",
-                fix=f"use one of {', '.join(METHODS)}",
+                fix=f"use one of {', '.join(METHODS)}, bayes (or transform='glmm')",
             )
         )
+    hksj = check_hksj(hksj)
+    prior = str(parse_prior(tau_prior))
     if study_ci not in STUDY_CIS:
         raise DataError(
             Problem(f"study_ci={study_ci!r} is not known", fix=f"use one of {', '.join(STUDY_CIS)}")
@@ -144,10 +157,11 @@ def proportions(
         _labels(labels, x.size),
         transform,
         "GLMM" if transform == "glmm" else method,
-        bool(hksj),
+        hksj,
         float(level),
         study_ci,
         _aligned(data, x.size),
+        tau_prior=prior,
     )
     result, alerts = fit(spec)
     _emit(alerts)
@@ -162,10 +176,11 @@ def compare(
     *,
     measure: str = "RR",
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,
     level: float = 0.95,
     labels=None,
     data: pd.DataFrame | None = None,
+    tau_prior: str = DEFAULT_PRIOR,
 ) -> MetaResult:
     """Pool the effect of closure (group 1) against no closure (group 2).
 
@@ -178,8 +193,11 @@ def compare(
         closure minus control).
     method
         ``"FE"``, a τ² estimator (``"DL"``, ``"REML"``, ``"PM"``, ``"ML"``, ``"EB"``,
-        ``"HE"``, ``"SJ"``), ``"MH"`` (Mantel-Haenszel) or ``"PETO"`` (OR only).
-    hksj, level, labels, data
+        ``"HE"``, ``"SJ"``), ``"MH"`` (Mantel-Haenszel), ``"PETO"`` (OR only),
+        ``"GLMM"`` (OR only: the binomial-normal model with fixed study intercepts,
+        ``metafor::rma.glmm(measure="OR", model="UM.FS")``) or ``"bayes"`` (as in
+        :func:`proportions`, on the log RR, log OR or RD scale).
+    hksj, level, labels, data, tau_prior
         As in :func:`proportions`. HKSJ applies to inverse-variance models only.
 
     Notes
@@ -203,20 +221,23 @@ def compare(
         raise DataError(
             Problem(f"measure={measure!r} is not known", fix=f"use one of {', '.join(MEASURES)}")
         )
-    if method not in (*METHODS, "MH", "PETO"):
+    if method not in (*METHODS, "MH", "PETO", "GLMM", "bayes"):
         raise DataError(
             Problem(
                 f"method={method!r} is not known",
-                fix=f"use one of {', '.join((*METHODS, 'MH', 'PETO'))}",
+                fix=f"use one of {', '.join((*METHODS, 'MH', 'PETO', 'GLMM', 'bayes'))}",
             )
         )
-    if method == "PETO" and measure != "OR":
+    if method in ("PETO", "GLMM") and measure != "OR":
+        what = "Peto's method" if method == "PETO" else "The GLMM (model UM.FS)"
         raise DataError(
             Problem(
-                f"Peto's method estimates odds ratios, not {measure}",
-                fix="use measure='OR' with method='PETO', or another method",
+                f"{what} estimates odds ratios, not {measure}",
+                fix=f"use measure='OR' with method={method!r}, or another method",
             )
         )
+    hksj = check_hksj(hksj)
+    prior = str(parse_prior(tau_prior))
     a, n1 = check_counts(
         events_closure,
         totals_closure,
@@ -244,10 +265,11 @@ def compare(
         _labels(labels, a.size),
         measure,
         method,
-        bool(hksj),
+        hksj,
         float(level),
         "wald",
         _aligned(data, a.size),
+        tau_prior=prior,
     )
     result, alerts = fit(spec)
     _emit(alerts)

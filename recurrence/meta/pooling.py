@@ -12,6 +12,10 @@ Conventions (``shared/API.md``):
   H² = Q/df (Higgins and Thompson), whatever the τ² estimator.
 * HKSJ: the Hartung-Knapp-Sidik-Jonkman standard error, untruncated (it may be
   smaller than the usual one), with t on k − 1 df; 0 when the studies agree exactly.
+  ``hksj="adhoc"``: the modification of Röver et al. (2015), the scale factor floored
+  at 1 so the interval is never narrower than the usual one (metafor ``test="adhoc"``).
+* ``method="bayes"``: the normal-normal model with a prior on τ
+  (:mod:`recurrence.meta.bayes`); posterior medians and quantile intervals.
 * Prediction interval: estimate ± t(k − 2)·√(τ² + SE²) with the usual SE, only for
   random-effects models with k ≥ 3 (``nan`` otherwise).
 """
@@ -44,7 +48,7 @@ class BatchPooled:
     """
 
     method: str
-    hksj: bool
+    hksj: bool | str
     level: float
     k: int
     estimate: np.ndarray
@@ -66,19 +70,31 @@ class BatchPooled:
     converged: np.ndarray
     iterations: np.ndarray
     df: float | None = None
+    labels: tuple | None = None
+    tau_ci_low: np.ndarray | None = None
+    tau_ci_high: np.ndarray | None = None
+    tau_prior: str | None = None
 
     @property
     def m(self) -> int:
         return len(self.estimate)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per analysis, every array as a column."""
+        """One row per analysis (``analysis``: its label), every array as a column."""
         cols = {
             f.name: getattr(self, f.name)
             for f in fields(self)
             if isinstance(getattr(self, f.name), np.ndarray)
         }
-        return pd.DataFrame(cols)
+        labels = self.labels or tuple(f"Analysis {i}" for i in range(1, self.m + 1))
+        return pd.DataFrame({"analysis": list(labels), **cols})
+
+    def plot(self, ax=None, **kwargs):
+        """The pooled estimate and interval of every analysis, one row each
+        (see :func:`recurrence.plotting.plot_many`)."""
+        from ..plotting.many import plot_many
+
+        return plot_many(self, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
         return (
@@ -112,22 +128,53 @@ def _check_arrays(yi, vi):
     return y, v
 
 
+def check_hksj(hksj):
+    """``hksj`` as given (False, True or "adhoc"), or a :class:`DataError`."""
+    if hksj is True or hksj is False or hksj == "adhoc":
+        return hksj
+    if isinstance(hksj, (bool, np.bool_)):
+        return bool(hksj)
+    raise DataError(
+        Problem(
+            f"hksj={hksj!r} is not known",
+            fix="use False, True (Hartung-Knapp-Sidik-Jonkman) or 'adhoc' (never narrower "
+            "than the usual interval)",
+        )
+    )
+
+
+def _check_labels(labels, m):
+    if labels is None:
+        return None
+    labels = tuple(str(x) for x in (labels.tolist() if hasattr(labels, "tolist") else labels))
+    if len(labels) != m:
+        raise DataError(
+            Problem(f"{len(labels)} labels for {m} analyses", fix="give one label per row of yi")
+        )
+    return labels
+
+
 def pool_many(
     yi,
     vi,
     *,
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,
     level: float = 0.95,
     tol: float = 1e-10,
     maxiter: int = 100,
+    labels=None,
+    tau_prior: str = "halfnormal(0.5)",
 ) -> BatchPooled:
     """Pool each row of ``yi``/``vi`` (m analyses × k studies, model scale).
 
     Vectorized across analyses: τ² by ``method`` (``FE``, ``DL``, ``HE``, ``SJ``,
     ``PM``, ``EB``, ``ML``, ``REML``), Fisher scoring with per-row convergence masks
     for ML/REML. Rows whose τ² did not converge get the DL estimate; one
-    :class:`~recurrence.errors.ConvergenceWarning` says how many.
+    :class:`~recurrence.errors.ConvergenceWarning` says how many. ``method="bayes"``
+    integrates the posterior of each analysis under ``tau_prior`` instead
+    (``converged``: the quadrature's own check). ``labels`` name the analyses (rows
+    of ``to_frame()``, lines of ``plot()``).
 
     Examples
     --------
@@ -138,9 +185,11 @@ def pool_many(
     >>> res.m, bool(res.converged.all()), round(float(res.tau2.mean()), 2)
     (1000, True, 0.05)
     """
-    if method not in METHODS:
+    if method not in (*METHODS, "bayes"):
         raise DataError(
-            Problem(f"method={method!r} is not known", fix=f"use one of {', '.join(METHODS)}")
+            Problem(
+                f"method={method!r} is not known", fix=f"use one of {', '.join(METHODS)}, bayes"
+            )
         )
     if not 0 < level < 1:
         raise DataError(
@@ -148,8 +197,14 @@ def pool_many(
                 f"level={level!r} must lie between 0 and 1", fix="e.g. level=0.95 for 95% intervals"
             )
         )
+    hksj = check_hksj(hksj)
     y, v = _check_arrays(yi, vi)
     m, k = y.shape
+    labels = _check_labels(labels, m)
+    if method == "bayes":
+        from ._bayes_pooled import bayes_batch
+
+        return bayes_batch(y, v, tau_prior, level, labels)
     fit = estimate_tau2(y, v, method, tol=tol, maxiter=maxiter)
     if not fit.converged.all():
         n_bad = int((~fit.converged).sum())
@@ -181,6 +236,8 @@ def pool_many(
     if hksj and k > 1:
         rss = (w * (y - mu[:, None]) ** 2).sum(axis=1)
         s2 = np.where(rss <= _EPS, 0.0, rss / (k - 1))
+        if hksj == "adhoc":  # Röver, Knapp and Friede (2015): never below the usual SE
+            s2 = np.maximum(s2, 1.0)
         se = se_usual * np.sqrt(s2)
         df = float(k - 1)
         crit = stats.t.ppf(0.5 + level / 2, df)
@@ -196,7 +253,7 @@ def pool_many(
         pi_low = pi_high = np.full(m, np.nan)
     return BatchPooled(
         method=method,
-        hksj=bool(hksj and k > 1),
+        hksj=(hksj if hksj == "adhoc" else bool(hksj)) if k > 1 else False,
         level=level,
         k=k,
         estimate=mu,
@@ -218,6 +275,7 @@ def pool_many(
         converged=fit.converged,
         iterations=fit.iterations,
         df=df,
+        labels=labels,
     )
 
 
@@ -268,7 +326,7 @@ def pool(
     vi,
     *,
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,
     level: float = 0.95,
     tol: float = 1e-10,
     maxiter: int = 100,
@@ -350,6 +408,11 @@ def pool(
                 f"interval of the mean has zero width{undefined} (use hksj=False)",
                 StatisticalWarning,
             )
+        )
+    elif b.hksj == "adhoc" and b.se[0] == b.se_usual[0]:
+        notes.append(
+            "modified Knapp-Hartung (ad hoc): the HKSJ scale was below 1 and was floored at 1, "
+            "so the interval uses the usual standard error with t on k − 1 df"
         )
     elif b.hksj and b.se[0] < b.se_usual[0]:
         notes.append("HKSJ standard error smaller than the usual one (untruncated, as specified)")

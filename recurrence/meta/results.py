@@ -45,6 +45,7 @@ _METHOD_NAMES = {
     "MH": "Mantel-Haenszel",
     "PETO": "Peto",
     "GLMM": "binomial-normal GLMM (ML, 7-point AGHQ)",
+    "bayes": "Bayesian random effects (flat prior on the mean)",
 }
 
 
@@ -126,31 +127,59 @@ class MetaResult(ResultMixin):
         return float(np.sqrt(self.tau2))
 
     @property
+    def tau_ci(self) -> tuple[float, float] | None:
+        """Interval of τ: the posterior quantiles for ``method="bayes"``, the square
+        roots of the Q-profile interval of τ² otherwise (``None`` when there is none)."""
+        if "tau_ci" in self.extra:
+            return self.extra["tau_ci"]
+        if self.tau2_ci_low is None:
+            return None
+        return (float(np.sqrt(self.tau2_ci_low)), float(np.sqrt(self.tau2_ci_high)))
+
+    @property
+    def tau_prior(self) -> str | None:
+        """The prior on τ of a Bayesian fit (``None`` otherwise)."""
+        return self.extra.get("tau_prior")
+
+    @property
     def studies(self) -> list[str]:
         """Labels of the studies in the analysis, in order."""
         return self.table.loc[self.table["included"], "study"].tolist()
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR")
+        return self.measure in ("RR", "OR", "HR")
 
     def describe_model(self) -> str:
         scale = _SCALE_NAMES.get(self.scale, self.scale)
         method = _METHOD_NAMES.get(self.method, self.method)
         what = "proportion" if self.kind == "proportion" else self.measure
-        hk = ", HKSJ" if self.hksj else ""
+        hk = {True: ", HKSJ", "adhoc": ", modified HKSJ (ad hoc)"}.get(self.hksj, "")
+        if self.method == "bayes":
+            hk = f", τ ~ {self.tau_prior}"
         on = f" on the {scale} scale" if self.kind == "proportion" and self.scale != "glmm" else ""
         return f"{what}, {method}{hk}{on}, k = {self.k}"
 
     def summary_lines(self) -> list[str]:
         show = _pct if self.kind == "proportion" else fmt
         lvl = f"{100 * self.level:g}%"
-        lines = [
-            self.describe_model(),
-            f"estimate {show(self.estimate)} ({lvl} CI {show(self.ci_low)} to "
-            f"{show(self.ci_high)}), {_p(self.pvalue)}",
-        ]
-        if self.pi_low is not None:
+        if self.method == "bayes":
+            lines = [
+                self.describe_model(),
+                f"posterior median {show(self.estimate)} ({lvl} credible interval "
+                f"{show(self.ci_low)} to {show(self.ci_high)}), P(effect below null) = "
+                f"{self.extra['prob_below_zero']:.3f}",
+                f"predictive interval {show(self.pi_low)} to {show(self.pi_high)}; "
+                f"τ posterior median {fmt(self.tau, 3)} ({lvl} interval "
+                f"{fmt(self.tau_ci[0], 3)} to {fmt(self.tau_ci[1], 3)})",
+            ]
+        else:
+            lines = [
+                self.describe_model(),
+                f"estimate {show(self.estimate)} ({lvl} CI {show(self.ci_low)} to "
+                f"{show(self.ci_high)}), {_p(self.pvalue)}",
+            ]
+        if self.pi_low is not None and self.method != "bayes":
             lines.append(f"prediction interval {show(self.pi_low)} to {show(self.pi_high)}")
         het = (
             f"τ² = {fmt(self.tau2, 3)}, I² = {self.i2:.1f}%, Q = {fmt(self.q)} on {self.q_df} df"
@@ -190,6 +219,13 @@ class MetaResult(ResultMixin):
         from ..plotting.forest import plot_forest
 
         return plot_forest(self, ax=ax, **kwargs)
+
+    def plot_tau(self, ax=None, **kwargs):
+        """Posterior density of τ of a Bayesian fit (see
+        :func:`recurrence.plotting.plot_tau_posterior`)."""
+        from ..plotting.bayes import plot_tau_posterior
+
+        return plot_tau_posterior(self, ax=ax, **kwargs)
 
     def plot_funnel(self, ax=None, **kwargs):
         """Contour-enhanced funnel plot (see :func:`recurrence.plotting.plot_funnel`)."""

@@ -127,7 +127,7 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
     tests = [
         {"test": "subgroup differences (separate τ²)", "statistic": q_b, "df": g - 1, "pvalue": p_b}
     ]
-    if g >= 2 and result.method in (*REG_METHODS, "EB", "SJ", "MH", "PETO", "GLMM"):
+    if g >= 2 and result.method in (*REG_METHODS, "EB", "SJ", "MH", "PETO", "GLMM", "bayes"):
         method = result.method if result.method in REG_METHODS else "REML"
         try:
             with warnings.catch_warnings():

@@ -19,6 +19,12 @@ _LAZY = {
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",
+    "plot_rob": "recurrence.plotting.rob",
+    "plot_rob_summary": "recurrence.plotting.rob",
+    "plot_sensitivity": "recurrence.plotting.sensitivity",
+    "plot_sequential": "recurrence.plotting.sequential",
+    "plot_tau_posterior": "recurrence.plotting.bayes",
+    "plot_many": "recurrence.plotting.many",
     # literature range
     "plot_range": "recurrence.plotting.range",
 }

@@ -193,11 +193,14 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
         )
         total = {}
     if not fixed:
-        hk = ", HKSJ" if res.hksj else ""
+        hk = {True: ", HKSJ", "adhoc": ", modified HKSJ"}.get(res.hksj, "")
+        label = f"{prefix}{_MODEL_LABELS['random']} ({res.method}{hk})"
+        if res.method == "bayes":
+            label = f"{prefix}Bayesian random effects (τ ~ {res.tau_prior})"
         rows.append(
             {
                 "kind": "random",
-                "label": f"{prefix}{_MODEL_LABELS['random']} ({res.method}{hk})",
+                "label": label,
                 "estimate": res.estimate,
                 "ci_low": res.ci_low,
                 "ci_high": res.ci_high,
@@ -213,7 +216,8 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
             rows.append(
                 {
                     "kind": "prediction",
-                    "label": prefix + "Prediction interval",
+                    "label": prefix
+                    + ("Predictive interval" if res.method == "bayes" else "Prediction interval"),
                     "estimate": np.nan,
                     "ci_low": res.pi_low,
                     "ci_high": res.pi_high,

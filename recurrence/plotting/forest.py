@@ -36,7 +36,13 @@ from .style import PALETTE
 
 __all__ = ["ForestData", "forest_data", "plot_forest"]
 
-_MEASURE_LABELS = {"RR": "Risk ratio", "OR": "Odds ratio", "RD": "Risk difference"}
+_MEASURE_LABELS = {
+    "RR": "Risk ratio",
+    "OR": "Odds ratio",
+    "RD": "Risk difference",
+    "HR": "Hazard ratio",
+    "MD": "Mean difference",
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,18 @@ def forest_data(
         xlabel = f"{_MEASURE_LABELS[base.measure]} (closure vs no closure)"
         null = 1.0 if base.is_ratio else 0.0
         favours = ("Favours closure", "Favours no closure")
+    from .rob import rob_symbols
+
+    symbols = rob_symbols(result)  # risk of bias, when the study table has judgements
+    if symbols:
+        frame["rob"] = [
+            symbols.get(str(lab), "") if kind == "study" else ""
+            for lab, kind in zip(frame["label"], frame["kind"], strict=True)
+        ]
+        left.append(("rob", "RoB"))
+        notes.append(
+            "RoB: + low, – some concerns/moderate, × high/serious, ! critical, ? no information"
+        )
     right = [
         ("effect", f"{'Rate (%)' if percent else base.measure} [{100 * base.level:g}% CI]"),
         ("weight_text", "Weight"),

@@ -20,7 +20,13 @@ __all__ = ["plot_funnel"]
 
 #: Grey of the region beyond the widest contour (p below its level).
 _OUTSIDE = "0.62"
-_XLABELS = {"RR": "Risk ratio", "OR": "Odds ratio", "RD": "Risk difference"}
+_XLABELS = {
+    "RR": "Risk ratio",
+    "OR": "Odds ratio",
+    "RD": "Risk difference",
+    "HR": "Hazard ratio",
+    "MD": "Mean difference",
+}
 
 
 def _shade(level, levels):
@@ -121,15 +127,15 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     ax.set_xlim(data["estimate"] - span, data["estimate"] + span)
     ax.set_ylabel("Standard error")
     measure = getattr(result, "measure", "")
-    if measure in ("RR", "OR"):
+    if measure in ("RR", "OR", "HR"):
         lo, hi = ax.get_xlim()
         nice = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100])
         shown = nice[(np.log(nice) >= lo) & (np.log(nice) <= hi)]
         ax.xaxis.set_major_locator(ticker.FixedLocator(np.log(shown)))
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{np.exp(v):.3g}"))
         ax.set_xlabel(f"{_XLABELS[measure]} (log scale)")
-    elif measure == "RD":
-        ax.set_xlabel(_XLABELS["RD"])
+    elif measure in ("RD", "MD"):
+        ax.set_xlabel(_XLABELS[measure])
     else:
         ax.set_xlabel(f"Proportion, {getattr(result, 'scale', '')} scale")
     if legend and handles:

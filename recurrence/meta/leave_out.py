@@ -1,4 +1,5 @@
-"""Sensitivity analyses: leave one out, influence diagnostics, cumulative meta-analysis.
+"""Sensitivity to single studies: leave one out, influence diagnostics, cumulative
+meta-analysis (sensitivity to the method is :mod:`recurrence.meta.method_sensitivity`).
 
 Each refits the model of its input (same method, HKSJ, level; :func:`.models.refit`) on
 subsets of the studies. The caveats of the refits (a τ² at 0 once a study is left
@@ -212,7 +213,7 @@ def influence(result: MetaResult) -> InfluenceResult:
     if k < 2:
         raise DataError(Problem(f"influence diagnostics need at least 2 studies (k = {k})"))
     method, why = iv_method(result)
-    hksj = result.hksj and method == result.spec.method
+    hksj = result.spec.hksj if method == result.spec.method else False
     remarks = [why] if why else []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
