@@ -122,6 +122,8 @@ STUDY_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("source", "text", False, "citation or address"),
     ColumnSpec("trial", "text", False, "trial a report belongs to"),
     ColumnSpec("count_basis", "text", False, "exact, or derived from a percentage"),
+    ColumnSpec("rob", "text", False, "overall risk of bias (RoB 2 or ROBINS-I)"),
+    *(ColumnSpec(f"rob_d{i}", "text", False, f"risk of bias, domain {i}") for i in range(1, 6)),
 )
 ARMS = (("events_closure", "total_closure"), ("events_control", "total_control"))
 

@@ -316,6 +316,13 @@ def canonical_studies(
             bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
         out[col] = typed.column
     out = pd.DataFrame(out, index=frame.index, copy=False)
+    rob = [c for c in out.columns if c.startswith("rob")]
+    if rob:
+        from .meta.rob import normalize_rob, rob_problems
+
+        bag.problems.extend(rob_problems(out))
+        for col in rob:
+            out[col] = normalize_rob(out[col])
 
     for events, total in ARMS:
         e, n = out[events], out[total]

@@ -270,3 +270,15 @@ CASES += [
 ]
 
 assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+
+CASES.append(
+    Case(
+        "studies-rob-label",
+        studies_csv(
+            [("A", "1", "10", "2", "10", "low"), ("B", "1", "10", "3", "10", "probably fine")],
+            header=STUDY_HEADER + ",rob",
+        ),
+        ("studies.csv", "column 'rob', row 2: is not a risk-of-bias judgement"),
+        table="studies",
+    )
+)
