@@ -93,8 +93,11 @@ class Problem:
         head = ", ".join(parts)
         text = f"{head}: {self.message}" if head else self.message
         if self.values:
+            from ._privacy import shown_value  # free text is never printed, not even here
+
             shown = ", ".join(
-                repr(round(v, 2) if isinstance(v, float) else v) for v in self.values[:5]
+                repr(round(v, 2) if isinstance(v, float) else shown_value(v))
+                for v in self.values[:5]
             )
             text += f" (found {shown}{', …' if len(self.values) > 5 else ''})"
         if self.fix:

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._privacy import OTHER, free_text_reason, small
 from .errors import DataError, Problem
 from .results import ResultMixin, fmt
 
 __all__ = ["TableOne", "group_labels", "smd_categorical", "smd_continuous", "table_one"]
 
 CORE = ("patient_id", "closure", "time", "event")
-MAX_LEVELS = 20
 UNITS = {"age": "years", "bmi": "kg/m²", "defect_width_mm": "mm", "disc_height_mm": "mm"}
 
 
@@ -90,17 +90,24 @@ class TableOne(ResultMixin):
     by: str | None
     summaries: dict[str, str] = field(default_factory=dict)
     remarks: tuple[str, ...] = ()
+    min_cell: int | None = None
 
     title = "Baseline characteristics"
 
-    def formatted(self) -> pd.DataFrame:
-        """The familiar wide table: one row per variable (and level), strings."""
+    def formatted(self, min_cell: int | None = None) -> pd.DataFrame:
+        """The familiar wide table: one row per variable (and level), strings.
+
+        ``min_cell`` (default: the one the table was made with) shows counts below it
+        as "< min_cell", without their percentages, and hides one more count (shown as
+        "suppressed") where a single hidden one would be given away by the group's total.
+        """
+        mc = self.min_cell if min_cell is None else min_cell
         rows = []
         groups = list(self.groups)
         for var, sub in self.table.groupby("variable", sort=False):
             kind = self.summaries[var]
             unit = f", {UNITS[var]}" if var in UNITS else ""
-            missing = str(int(sub.groupby("group")["missing"].first().sum()))
+            missing = _count(int(sub.groupby("group")["missing"].first().sum()), mc)
             if kind in ("mean", "median"):
                 label = f"{var}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
                 row = {"characteristic": label}
@@ -116,6 +123,7 @@ class TableOne(ResultMixin):
                 rows.append(row)
                 continue
             levels = list(dict.fromkeys(sub["level"]))
+            hidden = _suppressed(sub, groups, levels, mc, binary=kind == "binary")
             if kind == "binary":
                 levels = [lv for lv in levels if lv == "yes"] or levels
             for i, level in enumerate(levels):
@@ -127,11 +135,16 @@ class TableOne(ResultMixin):
                 row = {"characteristic": label}
                 for g in groups:
                     r = sub[(sub["group"] == g) & (sub["level"] == level)].iloc[0]
-                    row[g] = f"{int(r['count'])} ({r['percent']:.1f})"
+                    c = int(r["count"])
+                    row[g] = (
+                        (f"< {mc}" if small(c, mc) else "suppressed")
+                        if (g, level) in hidden
+                        else f"{c} ({r['percent']:.1f})"
+                    )
                 row["SMD"] = fmt(self.smd.get(var)) if i == 0 else ""
                 row["missing"] = missing if i == 0 else ""
                 rows.append(row)
-        header = {g: f"{g} (n={n})" for g, n in self.groups.items()}
+        header = {g: f"{g} (n={_count(n, mc)})" for g, n in self.groups.items()}
         frame = pd.DataFrame(rows, columns=["characteristic", *groups, "SMD", "missing"])
         return frame.rename(columns=header).set_index("characteristic")
 
@@ -160,6 +173,7 @@ def table_one(
     *,
     variables: list[str] | None = None,
     nonnormal: list[str] | None = None,
+    min_cell: int | None = None,
 ) -> TableOne:
     """Baseline characteristics per group, with SMDs and missing counts.
 
@@ -175,6 +189,11 @@ def table_one(
     nonnormal
         Continuous covariates summarised by median [IQR]; default: those with
         |skewness| > 1.
+    min_cell
+        Counts of patients below this are shown as "< min_cell" (with the percentages
+        that would reveal them) by :meth:`TableOne.formatted`; categories held by fewer
+        patients are pooled as "other". Free text is never shown, whatever ``variables``
+        names (see ``docs/data-protection.md``).
 
     Examples
     --------
@@ -204,20 +223,19 @@ def table_one(
         for col in cohort.columns:
             if col in CORE or col == by:
                 continue
-            s = cohort[col]
-            if pd.api.types.is_datetime64_any_dtype(s):
+            if pd.api.types.is_datetime64_any_dtype(cohort[col]):
                 remarks.append(f"'{col}' left out: dates are not baseline characteristics")
                 continue
-            if (
-                not pd.api.types.is_numeric_dtype(s)
-                and not pd.api.types.is_bool_dtype(s)
-                and s.nunique() > MAX_LEVELS
-            ):
-                remarks.append(
-                    f"'{col}' left out: {s.nunique()} distinct values (free text or an identifier?)"
-                )
-                continue
             variables.append(col)
+    shown = []
+    for col in variables:
+        why = free_text_reason(cohort[col])
+        if why is not None:
+            remarks.append(f"'{col}' left out: {why}; never printed")
+        else:
+            shown.append(col)
+    variables = shown
+    pool = max(2, min_cell or 0)  # a category held by fewer patients is pooled as "other"
     rows, smd, kinds = [], {}, {}
     for var in variables:
         s = cohort[var]
@@ -260,6 +278,15 @@ def table_one(
         else:
             kind = "binary" if is_bool else "categorical"
             values = s.map({True: "yes", False: "no"}) if is_bool else s.astype("string")
+            if not is_bool:
+                counts_all = values.value_counts()
+                rare = counts_all.index[counts_all < pool]
+                if len(rare):
+                    values = values.where(~values.isin(rare), OTHER)
+                    remarks.append(
+                        f"{var}: {len(rare)} categor{'y' if len(rare) == 1 else 'ies'} held by "
+                        f"fewer than {pool} patients pooled as '{OTHER}'"
+                    )
             levels = ["no", "yes"] if is_bool else sorted(values.dropna().unique())
             props = {}
             for g in order:
@@ -307,6 +334,8 @@ def table_one(
         ],
     )
     sizes = {g: int((groups == g).sum()) for g in order}
+    if min_cell is not None:
+        remarks.append(f"counts below {min_cell} are shown as '< {min_cell}' (small-cell rule)")
     return TableOne(
         table=table,
         smd=pd.Series(smd, dtype=float, name="smd"),
@@ -314,7 +343,33 @@ def table_one(
         by=by,
         summaries=kinds,
         remarks=tuple(remarks),
+        min_cell=min_cell,
     )
+
+
+def _count(n: int, min_cell: int | None) -> str:
+    return f"< {min_cell}" if small(n, min_cell) else f"{n:,}"
+
+
+def _suppressed(sub: pd.DataFrame, groups, levels, min_cell, *, binary: bool) -> set:
+    """(group, level) cells hidden by the small-cell rule: the small counts, and in a
+    group where exactly one level is hidden the next smallest (the group's total minus
+    the others would give it). A yes/no variable shows only "yes": hiding it is enough."""
+    if min_cell is None:
+        return set()
+    hidden = set()
+    for g in groups:
+        counts = {
+            lv: int(sub.loc[(sub["group"] == g) & (sub["level"] == lv), "count"].iloc[0])
+            for lv in levels
+        }
+        cells = {lv for lv, c in counts.items() if small(c, min_cell)}
+        if len(cells) == 1 and not binary:
+            others = sorted((c, lv) for lv, c in counts.items() if lv not in cells and c > 0)
+            if others:
+                cells.add(others[0][1])
+        hidden |= {(g, lv) for lv in cells}
+    return hidden
 
 
 def _max_pairwise(order, fn) -> float:

@@ -79,3 +79,18 @@ def test_whole_cohort_and_html():
     assert np.isnan(t1.smd["age"])
     html = table_one(load_cohort())._repr_html_()
     assert "<table" in html and "closure (n=" in html
+
+
+def test_small_cells_and_the_cell_that_would_give_them_away():
+    import recurrence
+
+    c = recurrence.load_cohort()
+    c.loc[5, "sex"] = "X"  # one patient: pooled as "other", then a small cell
+    t = recurrence.table_one(c, variables=["sex"], min_cell=10)
+    shown = t.formatted()
+    arm = [col for col in shown.columns if col.startswith("no closure")][0]
+    assert shown.loc["    other", arm] == "< 10"
+    # F and M with "other" hidden: the smaller of the two is hidden too
+    assert (shown[arm] == "suppressed").sum() == 1
+    assert "sex: 1 category held by fewer than 10 patients pooled as 'other'" in t.remarks
+    assert "X" not in shown.to_string()

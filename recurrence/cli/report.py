@@ -39,6 +39,12 @@ __all__ = ["report"]
 )
 @click.option("--title", default=None, help="Title of the report.")
 @click.option(
+    "--min-cell",
+    type=click.IntRange(2, 1000),
+    default=None,
+    help="Small-cell rule: show counts of fewer than N patients as '< N' everywhere.",
+)
+@click.option(
     "--html", "html_path", type=click.Path(), default=None, help="Also write the HTML version here."
 )
 @click.option(
@@ -51,7 +57,15 @@ __all__ = ["report"]
 @click.option("--out", "out_path", type=click.Path(), required=True, help="The PDF to write.")
 @friendly
 def report(
-    cohort_path, studies_path, horizon, title, html_path, tables_path, out_path, **params
+    cohort_path,
+    studies_path,
+    horizon,
+    title,
+    min_cell,
+    html_path,
+    tables_path,
+    out_path,
+    **params,
 ) -> None:
     """Build the full PDF report (on the packaged data when no input is given)."""
     import shlex
@@ -92,6 +106,7 @@ def report(
             tables=tables_path,
             horizon=horizon,
             title=title,
+            min_cell=min_cell,
             read_cohort=read_cohort,
             read_studies=read_studies,
             progress=tick,

@@ -69,11 +69,16 @@ class Report:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's tables, unrounded, for a spreadsheet."""
+        from ._format import suppress_counts
+
         a = self.analyses
+        mc = a.options.min_cell
         out: dict[str, pd.DataFrame] = {}
         if a.has_cohort:
-            out["rates"] = a.rates.verdicts()
-            out["table_one"] = a.table_one.table
+            out["rates"] = suppress_counts(
+                a.rates.verdicts(), ("at_risk", "events", "competing"), mc
+            )
+            out["table_one"] = suppress_counts(a.table_one.table, ("n", "missing", "count"), mc)
             out["rmst"] = a.rmst.table
             models = {
                 "cox": a.cox,
@@ -98,7 +103,11 @@ class Report:
             ("with_this_cohort", a.with_cohort),
         ):
             if res is not None:
-                out[f"studies_{name}"] = res.table
+                table = res.table
+                if name == "with_this_cohort":  # the cohort's own counts are patients
+                    cols = ("events_closure", "total_closure", "events_control", "total_control")
+                    table = suppress_counts(table, cols, mc)
+                out[f"studies_{name}"] = table
         return out
 
     def write_tables(self, folder: str | os.PathLike) -> list[Path]:
@@ -165,6 +174,7 @@ def build(
     sheet: str | int | None = None,
     read_cohort: dict | None = None,
     read_studies: dict | None = None,
+    min_cell: int | None = None,
     options: Options | None = None,
     progress=None,
     command: str | None = None,
@@ -194,6 +204,11 @@ def build(
     read_cohort, read_studies
         Every other argument of :func:`recurrence.load_cohort` / :func:`recurrence.load_studies`
         (``values``, ``time_unit``, ``header_row``, ``time_from``, …).
+    min_cell
+        The small-cell rule: counts of fewer than ``min_cell`` patients (and the
+        percentages that would reveal them) are shown as "< min_cell" in every table of
+        the report and its exports, and the report states the rule
+        (``docs/data-protection.md``).
     options
         Every other analysis option (:class:`Options`); ``horizon`` overrides its horizon.
     progress
@@ -240,8 +255,23 @@ def build(
         raise DataError(
             Problem("the study table has no study to analyse"), source=_name(studies, "studies")
         )
+    if min_cell is not None and (
+        isinstance(min_cell, bool) or not isinstance(min_cell, int) or not 2 <= min_cell <= 1000
+    ):
+        raise DataError(
+            Problem(
+                f"min_cell must be a whole number of patients from 2 to 1000, got {min_cell!r}",
+                fix="ethics boards usually ask for 5 or 10",
+            )
+        )
     opts = options or Options()
-    opts = Options(**{**opts.__dict__, "horizon": float(horizon)})
+    opts = Options(
+        **{
+            **opts.__dict__,
+            "horizon": float(horizon),
+            "min_cell": min_cell if min_cell is not None else opts.min_cell,
+        }
+    )
     synthetic = cohort_frame is not None and (demo or _builtin(cohort))
     cohort_name = (
         None
@@ -278,6 +308,7 @@ def build(
             "tau² estimator": opts.method,
             "HKSJ": str(opts.hksj),
             "effect measure": opts.measure,
+            "small-cell rule": f"counts < {opts.min_cell} suppressed" if opts.min_cell else "none",
             **_reading(cohort_frame, "cohort"),
             **_reading(study_frame, "studies"),
         },
@@ -364,19 +395,30 @@ _DATA_URI = re.compile(r'src="data:[^"]*"')
 
 
 def _no_identifiers(document: str, cohort: pd.DataFrame) -> None:
-    """Refuse to produce a report that prints a patient identifier.
+    """Refuse to produce a report that prints a patient identifier or free text.
 
     Identifiers made only of digits cannot be told from counts, so only identifiers
-    with a non-digit character are checked (embedded figures are skipped: their text is
-    drawn as paths and their base64 would give false alarms).
+    with a non-digit character are checked; free text is every value of a text column
+    that reads like a note or personal data (``_privacy.looks_like_free_text``).
+    Embedded figures are skipped: their text is drawn as paths and their base64 would
+    give false alarms. A hit is a bug (the tables leave such values out): nothing is
+    written.
     """
-    if "patient_id" not in cohort.columns:
-        return
-    words = set(re.findall(r"[\w\-./]+", _DATA_URI.sub("", document)))
-    ids = cohort["patient_id"].dropna().astype(str)
-    leaked = ids[ids.isin(words) & ~ids.str.fullmatch(r"\d+")]
-    if len(leaked):
+    from .._privacy import looks_like_free_text
+
+    text = _html.unescape(_DATA_URI.sub("", document))
+    leaked = 0
+    if "patient_id" in cohort.columns:
+        words = set(re.findall(r"[\w\-./]+", text))
+        ids = cohort["patient_id"].dropna().astype(str)
+        leaked += int((ids.isin(words) & ~ids.str.fullmatch(r"\d+")).sum())
+    for col in cohort.columns:
+        if col == "patient_id" or cohort[col].dtype != object:
+            continue
+        values = [v for v in cohort[col].dropna().unique() if looks_like_free_text(v)]
+        leaked += sum(str(v).strip() in text for v in values)
+    if leaked:
         raise RuntimeError(
-            f"the report would print {len(leaked)} patient identifier(s); "
+            f"the report would print {leaked} patient identifier(s) or free-text value(s); "
             "nothing was written (please report this as a bug)"
         )

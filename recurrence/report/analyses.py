@@ -47,6 +47,7 @@ class Options:
     hksj: bool = True
     measure: str = "RR"
     cohort_label: str = "This cohort"
+    min_cell: int | None = None
 
     @property
     def times(self) -> tuple[float, ...]:
@@ -245,7 +246,7 @@ def _cohort_analyses(cohort, options: Options, out: dict, notes: list, tick) -> 
         notes.append(
             f"Columns not shown in table one (not canonical covariates): {', '.join(hidden)}."
         )
-    out["table_one"] = table_one(cohort, variables=shown)
+    out["table_one"] = table_one(cohort, variables=shown, min_cell=options.min_cell)
 
     tick("survival curves")
     out["km"] = kaplan_meier(cohort, level=options.level)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from .._privacy import small
 from ..checks import check_range
 from ..results import fmt_p
-from ._format import ci_text, html_rows, is_missing, p_text, pct, ratio, verdict
+from ._format import ci_text, count, html_rows, is_missing, p_text, pct, ratio, verdict
 from .analyses import Analyses
 from .evidence import evidence_section, range_section
 from .methods import methods
@@ -37,10 +38,20 @@ def opening(a: Analyses) -> str:
         return f"A report of a study table alone: {studies}. No patient-level cohort was given."
     if a.synthetic:
         return (
-            f"Demonstration on synthetic data: the cohort of {a.n:,} patients is simulated "
+            f"Demonstration on synthetic data: the cohort of {count(a.n, a.options.min_cell)} "
+            "patients is simulated "
             f"(recurrence.simulate_cohort), not real patients; beside it, {studies}."
         )
-    return f"Cohort: {a.cohort_name}, {a.n:,} patients; beside it, {studies}."
+    rule = (
+        f" Counts of fewer than {a.options.min_cell} patients are shown as "
+        f"'< {a.options.min_cell}' (small-cell rule)."
+        if a.options.min_cell
+        else ""
+    )
+    return (
+        f"Cohort: {a.cohort_name}, {count(a.n, a.options.min_cell)} patients; beside it, "
+        f"{studies}.{rule}"
+    )
 
 
 def summary(a: Analyses) -> str:
@@ -82,10 +93,11 @@ def _cohort_summary(a: Analyses) -> str:
     r = a.rates.table
     at = r[r["time"] == float(o.horizon)].set_index("group")
     t1 = a.table_one
+    mc = o.min_cell
     parts = [
-        f"In {a.n:,} {'simulated ' if a.synthetic else ''}patients "
-        f"({t1.groups.get('closure', 0):,} with annulus closure, "
-        f"{t1.groups.get('no closure', 0):,} without), "
+        f"In {count(a.n, mc)} {'simulated ' if a.synthetic else ''}patients "
+        f"({count(t1.groups.get('closure', 0), mc)} with annulus closure, "
+        f"{count(t1.groups.get('no closure', 0), mc)} without), "
     ]
     mf = a.km.median_followup
     if len(mf):
@@ -116,16 +128,26 @@ def _cohort_summary(a: Analyses) -> str:
 def data_section(a: Analyses) -> dict:
     t1 = a.table_one
     km = a.km
+    mc = a.options.min_cell
     rows = []
     for g in km.groups:
         ov = km.overview.set_index("group").loc[g]
+        parts = {
+            "reherniations": ov["events"],
+            "competing events": ov.get("competing", 0),
+            "censored": ov["censored"],
+        }
+        # The three add up to the arm's patients: one hidden count would be given away
+        # by the others, so the next smallest is hidden too.
+        hidden = {k for k, v in parts.items() if small(v, mc)}
+        also = set()
+        if len(hidden) == 1:
+            also = {min((v, k) for k, v in parts.items() if k not in hidden)[1]}
         rows.append(
             {
                 "arm": g,
-                "patients": f"{int(ov['n']):,}",
-                "reherniations": f"{int(ov['events']):,}",
-                "competing events": f"{int(ov.get('competing', 0)):,}",
-                "censored": f"{int(ov['censored']):,}",
+                "patients": count(ov["n"], mc),
+                **{k: "suppressed" if k in also else count(v, mc) for k, v in parts.items()},
                 "median follow-up (months)": f"{km.median_followup.get(g, float('nan')):.1f}",
             }
         )
@@ -137,7 +159,7 @@ def data_section(a: Analyses) -> dict:
     one["characteristic"] = one["characteristic"].str.replace(r"^ {4}", "\u2003\u2003", regex=True)
     return {
         "description": (
-            f"The cohort ({a.cohort_name}) holds {a.n:,} patients. Follow-up is "
+            f"The cohort ({a.cohort_name}) holds {count(a.n, mc)} patients. Follow-up is "
             "summarised by the reverse Kaplan-Meier median (time to censoring). "
             "Table one shows baseline characteristics with standardized mean "
             "differences (SMD; |SMD| < 0.1 is usually read as balance)."
@@ -165,7 +187,7 @@ def time_section(a: Analyses) -> dict:
                 "cumulative incidence": pct(r["incidence"]),
                 f"{o.level:.0%} CI": ci_text(r["ci_low"], r["ci_high"]),
                 "1 − Kaplan-Meier": pct(r["one_minus_km"]),
-                "at risk": f"{int(r['at_risk']):,}" if not is_missing(r["at_risk"]) else "–",
+                "at risk": count(r["at_risk"], o.min_cell),
                 "vs published range": said,
             }
         )

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from ..checks import check_range
 from ..results import fmt_p
-from ._format import ci_text, html_rows, is_missing, p_text, pct, ratio, verdict
+from ._format import ci_text, count, html_rows, is_missing, p_text, pct, ratio, verdict
 from .analyses import Analyses
 
 __all__ = ["evidence_section", "main_k", "range_section"]
@@ -164,10 +164,11 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
         out["cohort_text"] = None
     elif a.cohort_study is not None and a.with_cohort is not None:
         row = a.cohort_study.iloc[0]
+        mc = o.min_cell
         out["cohort_text"] = (
             f'This cohort enters as one more study, "{row["study"]}", at {o.horizon:g} months: '
-            f"{row['events_closure']:.0f}/{row['total_closure']:.0f} with closure and "
-            f"{row['events_control']:.0f}/{row['total_control']:.0f} without "
+            f"{count(row['events_closure'], mc)}/{count(row['total_closure'], mc)} with closure "
+            f"and {count(row['events_control'], mc)}/{count(row['total_control'], mc)} without "
             "(effective counts from "
             "the Aalen-Johansen cumulative incidence and its variance, so censored patients count "
             f"for what is known of them). Pooled with the literature: {o.measure} "
