@@ -3,7 +3,8 @@ without closing the annulus fibrosus, and how sure we can be.
 
 Public names (see ``shared/API.md``): :func:`load_cohort`, :func:`load_studies`,
 :func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
-:func:`check_range`, :func:`evalue`, :func:`impute`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
+:func:`check_range`, :func:`evalue`,
+:func:`impute`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
 :mod:`recurrence.meta`, :mod:`recurrence.plotting`, :mod:`recurrence.report`.
 
 Everything is imported lazily, so ``import recurrence`` stays fast and has no side

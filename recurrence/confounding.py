@@ -192,7 +192,7 @@ def evalue(
     est = _ratio(estimate, "estimate")
     lo = None if ci_low is None else _ratio(ci_low, "ci_low")
     hi = None if ci_high is None else _ratio(ci_high, "ci_high")
-    if lo is not None and lo > est or hi is not None and hi < est:
+    if (lo is not None and lo > est) or (hi is not None and hi < est):
         raise DataError(
             Problem(
                 f"the interval ({ci_low}, {ci_high}) does not contain the estimate {estimate}",

@@ -321,10 +321,10 @@ def impute(
     >>> cohort = recurrence.simulate_cohort(600, seed=2, missing={"bmi": 0.2, "level": 0.1})
     >>> imp = impute(cohort, m=3, seed=7)
     >>> imp.table.loc[["bmi", "level"], ["kind", "method", "missing"]]
-               kind                          method  missing
+             kind                           method  missing
     column
-    bmi      number        predictive mean matching      117
-    level  category  multinomial logistic (3 levels)       59
+    bmi        number         predictive mean matching      117
+    level    category  multinomial logistic (3 levels)       67
     >>> int(imp.datasets[0]["bmi"].isna().sum())
     0
     """

@@ -303,7 +303,7 @@ def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dic
         if share == 0:
             alpha, p = -np.inf, np.zeros(len(df))
         else:
-            alpha = brentq(lambda a: np.mean(1 / (1 + np.exp(-(a + lp)))) - share, -30, 30)
+            alpha = brentq(lambda a, s=share: np.mean(1 / (1 + np.exp(-(a + lp)))) - s, -30, 30)
             p = 1 / (1 + np.exp(-(alpha + lp)))
         blank = rng.random(len(df)) < p
         truth["intercept"][col] = float(alpha)

@@ -16,7 +16,9 @@ each cause-specific model k, the derivative of ψ with respect to β_k times β_
 influence function V_k·U_kj (V the inverse information, U the score residual), plus the
 derivative with respect to each baseline jump dΛ_k(s) times its influence function
 
-    φ_j(dΛ_k(s)) = [dN_kj(s) − Y_j(s) e^{(x_j − x̄)β_k} dΛ_k(s)] / S0_k(s) − dΛ_k(s)·E_k(s)ᵀ φ_j(β_k),
+    φ_j(dΛ_k(s)) = [dN_kj(s) − Y_j(s)·r_kj·dΛ_k(s)] / S0_k(s) − dΛ_k(s)·E_k(s)ᵀ φ_j(β_k),
+
+r_kj = exp((x_j − x̄)β_k),
 
 with S0_k, E_k = S1_k/S0_k the risk-set sums (Breslow form) and dΛ_k the Efron jumps of
 the fit. Every sum over patients is a matrix product over blocks of patients, so the
@@ -121,7 +123,7 @@ def gformula(
     """
     time = np.asarray(time, float)
     x = np.asarray(x, float)
-    n, p = x.shape
+    n = x.shape[0]
     times = np.asarray(times, float)
     xbar = x.mean(axis=0)
     xc = x - xbar

@@ -99,7 +99,7 @@ class RiskDifferenceResult(ResultMixin):
         >>> from recurrence import load_cohort
         >>> print(risk_difference(load_cohort(), [24]).sentence())  # doctest: +ELLIPSIS
         By 24 months, closing the annulus in 100 patients prevents about 6.7 reherniations
-        (95% CI 4.2 to 9.1); NNTB 15.0 (95% CI 11.0 to 23.7).
+        (95% CI 4.2 to 9.1); NNTB 15.0 (95% CI 10.9 to 23.9).
         """
         rows = self.table
         if time is None:
@@ -108,9 +108,7 @@ class RiskDifferenceResult(ResultMixin):
             hit = rows[np.isclose(rows["time"], float(time))]
             if hit.empty:
                 raise DataError(
-                    Problem(
-                        f"no row for month {time:g}", fix=f"use one of {rows['time'].tolist()}"
-                    )
+                    Problem(f"no row for month {time:g}", fix=f"use one of {rows['time'].tolist()}")
                 )
             row = hit.iloc[0]
         return _sentence(row, self.groups, self.by, self.event, self.level)
@@ -173,10 +171,10 @@ def risk_difference(
     >>> rd = risk_difference(load_cohort(), [12, 24])
     >>> rd.table[["time", "risk_closure", "risk_control", "difference", "nnt"]].round(4)
        time  risk_closure  risk_control  difference      nnt
-    0  12.0        0.0396        0.0915     -0.0519  19.2617
-    1  24.0        0.0527        0.1193     -0.0666  15.0071
+    0  12.0        0.0402        0.0787     -0.0385  25.9510
+    1  24.0        0.0527        0.1193     -0.0666  15.0129
     >>> rd.table.loc[1, "nnt_label"]
-    'NNTB 15.0 (11.0 to 23.7)'
+    'NNTB 15.0 (10.9 to 23.9)'
     """
     if by is None:
         raise DataError(
@@ -300,7 +298,9 @@ def nnt_interval(d: float, low: float, high: float):
     nan = float("nan")
     if any(math.isnan(v) for v in (d, low, high)):
         return nan, nan, nan, nan, "", ""
-    inv = {k: (1 / abs(v) if v != 0 else math.inf) for k, v in (("d", d), ("lo", low), ("hi", high))}
+    inv = {
+        k: (1 / abs(v) if v != 0 else math.inf) for k, v in (("d", d), ("lo", low), ("hi", high))
+    }
     if d == 0:
         if low == high == 0:
             return math.inf, math.inf, math.inf, nan, "", "NNT ∞ (no difference)"

@@ -179,8 +179,8 @@ def adjusted_incidence(
     >>> adj = adjusted_incidence(obs, ["age", "smoker", "defect_width_mm"], [24])
     >>> adj.table[["time", "group", "incidence"]].round(3)
        time       group  incidence
-    0  24.0  no closure      0.101
-    1  24.0     closure      0.053
+    0  24.0  no closure      0.095
+    1  24.0     closure      0.052
     >>> list(adj.difference.columns[:4])
     ['time', 'difference', 'ci_low', 'ci_high']
     """
