@@ -352,7 +352,7 @@ def impute(
             {
                 "column": s["name"],
                 "kind": s["kind"],
-                "method": _method(s),
+                "method": _method(s) if s["missing"].any() else "complete (predictor)",
                 "missing": int(s["missing"].sum()),
                 "percent": 100 * float(s["missing"].mean()),
             }
