@@ -187,3 +187,14 @@ def test_a_complete_cohort_gives_copies():
     imp = impute(cohort, m=2, seed=1, iterations=1)
     pd.testing.assert_frame_equal(imp.datasets[0], cohort)
     assert "no missing values" in imp.remarks[-1]
+
+
+def test_displays(imputed):
+    import html
+
+    pooled = imputed.fit(cox, ["closure", "smoker"])
+    for obj in (imputed, pooled):
+        assert obj.summary().startswith(obj.title)
+        assert html.escape(obj.title) in obj._repr_html_()
+    assert f"{imputed.n_incomplete:,} of {imputed.n:,} patients had a missing value" in str(imputed)
+    assert "<table" in pooled._repr_html_() and "fmi" in pooled._repr_html_()

@@ -213,3 +213,12 @@ def test_love_plot_draws_both_stages(confounded):
     plt.close("all")
     with pytest.raises(DataError, match="method='iptw' only"):
         adjusted_incidence(confounded, COV, [24]).plot_balance()
+
+
+def test_no_competing_events_uses_one_model_and_matches_aalen_johansen_weighting():
+    trial = simulate_cohort(1500, seed=12, competing_rate=0.0)
+    assert not (trial["event"] == 2).any()
+    res = adjusted_incidence(trial, COV, [24])
+    assert any("one cause-specific model" in r for r in res.remarks)
+    assert len(res.models) == 1
+    assert res.table["incidence"].between(0, 1).all()
