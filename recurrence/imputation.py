@@ -34,10 +34,11 @@ import pandas as pd
 
 from . import _mice
 from .errors import DataError, Problem
-from .results import ResultMixin, fmt
+from .results import ResultMixin
+from .rubin import PooledResult, _estimates, pool
 from .synthetic import DEFAULT_SEED
 
-__all__ = ["Imputation", "PooledResult", "impute", "pool"]
+__all__ = ["Imputation", "PooledResult", "impute", "pool"]  # pooling lives in rubin.py
 
 #: Columns never imputed nor used as covariates: identifiers and the outcome.
 NOT_COVARIATES = ("patient_id", "time", "event", "time_left")
@@ -50,44 +51,6 @@ METHODS = {"number": "predictive mean matching", "yes/no": "logistic", "category
 # ---------------------------------------------------------------------------------------
 # results
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, repr=False)
-class PooledResult(ResultMixin):
-    """An analysis pooled over imputations by Rubin's rules.
-
-    Attributes
-    ----------
-    table
-        Indexed by term (as the analysis' table): ``coef`` (the pooled estimate),
-        ``se``, ``ci_low``, ``ci_high`` (of ``coef``, t with ``df`` degrees of freedom,
-        as ``summary(pool(fit), conf.int = TRUE)``), ``pvalue``, ``df`` (Barnard-Rubin),
-        ``fmi`` (fraction of missing information), ``riv`` (relative increase in
-        variance), ``lambda``, ``ubar`` (within-imputation variance), ``b`` (between);
-        for a ratio model also the ratio and its interval (``hr``, ``hr_ci_low``,
-        ``hr_ci_high``; ``shr`` … for Fine-Gray).
-    m, dfcom
-        Number of imputations; complete-data degrees of freedom.
-    fits
-        The ``m`` analyses.
-    """
-
-    table: pd.DataFrame
-    m: int
-    dfcom: float
-    level: float
-    analysis: str
-    measure: str | None = None
-    fits: tuple = field(default=(), repr=False)
-    remarks: tuple[str, ...] = ()
-
-    title = "Pooled over imputations (Rubin's rules)"
-
-    def summary_lines(self) -> list[str]:
-        return [
-            f"{self.analysis} on each of {self.m} imputed cohorts, pooled by Rubin's rules; "
-            f"Barnard-Rubin df (complete-data df {fmt(self.dfcom)})"
-        ]
 
 
 @dataclass(frozen=True, repr=False)
@@ -149,7 +112,18 @@ class Imputation(ResultMixin):
         with its missing values, analysed by ``function`` leaving incomplete rows out).
 
         Returns a DataFrame indexed by (``analysis``, term) with ``coef``, ``se``,
-        ``ci_low``, ``ci_high``, ``n``.
+        ``ci_low``, ``ci_high``, ``n``. The complete-case interval is the analysis' own
+        normal interval of ``coef``; the imputed one is Rubin's (t, Barnard-Rubin df).
+
+        Examples
+        --------
+        >>> import recurrence
+        >>> from recurrence import survival
+        >>> cohort = recurrence.simulate_cohort(800, seed=4, missing={"smoker": 0.2})
+        >>> side = impute(cohort, m=3, seed=1).compare(
+        ...     survival.cox, ["closure", "smoker"], original=cohort)
+        >>> side["n"].tolist()
+        [639, 639, 800, 800]
         """
         if original is None:
             raise DataError(
@@ -166,112 +140,6 @@ class Imputation(ResultMixin):
         mi = pooled.table[["coef", "se", "ci_low", "ci_high"]].copy()
         mi["n"] = self.n
         return pd.concat({"complete case": rows, "multiple imputation": mi}, names=["analysis"])
-
-
-def pool(results, *, dfcom: float | None = None, analysis: str = "analysis") -> PooledResult:
-    """Pool the same analysis of ``m`` imputed cohorts by Rubin's rules (``mice::pool``).
-
-    Each result needs a ``.table`` with ``coef`` and ``se`` (``robust_se`` is used when
-    present, as ``mice`` uses ``robust.se``), or ``difference`` and ``se``.
-
-    Parameters
-    ----------
-    results
-        The analyses, one per imputed cohort.
-    dfcom
-        Complete-data degrees of freedom; default as ``mice``: events − coefficients for
-        a Cox model, patients − coefficients for other models with ``.n``, else ∞.
-    """
-    results = list(results)
-    if len(results) < 2:
-        raise DataError(
-            Problem(
-                f"pooling needs at least 2 imputations, got {len(results)}",
-                fix="impute with m ≥ 2 (20 or more is usual)",
-            )
-        )
-    parts = [_estimates(r) for r in results]
-    index = parts[0][0].index
-    if any(not p[0].index.equals(index) for p in parts):
-        raise DataError(Problem("the analyses do not all have the same terms; cannot pool"))
-    est = np.vstack([p[0].to_numpy(float) for p in parts])
-    var = np.vstack([p[1].to_numpy(float) ** 2 for p in parts])
-    if dfcom is None:
-        dfcom = _dfcom(results[0], len(index))
-    level = float(getattr(results[0], "level", 0.95))
-    out = _mice.rubin(est, var, dfcom, level)
-    table = pd.DataFrame(
-        {
-            "coef": out["estimate"],
-            "se": out["se"],
-            "ci_low": out["ci_low"],
-            "ci_high": out["ci_high"],
-            "pvalue": out["pvalue"],
-            "df": out["df"],
-            "fmi": out["fmi"],
-            "riv": out["riv"],
-            "lambda": out["lambda"],
-            "ubar": out["ubar"],
-            "b": out["b"],
-        },
-        index=index,
-    )
-    measure = parts[0][2]
-    if measure:
-        table[measure] = np.exp(table["coef"])
-        table[f"{measure}_ci_low"] = np.exp(table["ci_low"])
-        table[f"{measure}_ci_high"] = np.exp(table["ci_high"])
-    remarks = []
-    high = table["fmi"] > 0.5
-    if high.any():
-        names = ", ".join(f"{t} ({fmt(v)})" for t, v in table.loc[high, "fmi"].items())
-        remarks.append(
-            f"more than half of the information is missing for {names}: the pooled "
-            "estimate leans on the imputation model"
-        )
-    return PooledResult(
-        table=table,
-        m=len(results),
-        dfcom=float(dfcom),
-        level=level,
-        analysis=analysis,
-        measure=measure,
-        fits=tuple(results),
-        remarks=tuple(remarks),
-    )
-
-
-def _estimates(result):
-    """(estimates, standard errors, ratio name or None) of one analysis."""
-    table = getattr(result, "table", None)
-    if not isinstance(table, pd.DataFrame):
-        raise DataError(Problem(f"a {type(result).__name__} has no table to pool"))
-    if "coef" in table.columns:
-        se = table["se"]
-        if "robust_se" in table.columns and table["robust_se"].notna().any():
-            se = table["robust_se"]
-        return table["coef"], se, getattr(result, "measure", None)
-    if {"difference", "se"} <= set(table.columns):
-        index = table["time"] if "time" in table.columns else table.index
-        return (
-            pd.Series(table["difference"].to_numpy(), index=index),
-            pd.Series(table["se"].to_numpy(), index=index),
-            None,
-        )
-    raise DataError(
-        Problem(
-            f"a {type(result).__name__}'s table has neither coef/se nor difference/se",
-            fix="pool an analysis that reports estimates with standard errors",
-        )
-    )
-
-
-def _dfcom(result, p: int) -> float:
-    if type(result).__name__ == "CoxResult":
-        return float(max(result.events - p, 1))
-    if hasattr(result, "n"):
-        return float(max(result.n - p, 1))
-    return float("inf")
 
 
 # ---------------------------------------------------------------------------------------
