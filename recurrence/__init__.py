@@ -3,7 +3,8 @@ without closing the annulus fibrosus, and how sure we can be.
 
 Public names (see ``shared/API.md``): :func:`load_cohort`, :func:`load_studies`,
 :func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
-:func:`check_range`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
+:func:`check_range`, :func:`evalue`,
+:func:`impute`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
 :mod:`recurrence.meta`, :mod:`recurrence.plotting`, :mod:`recurrence.report`.
 
 Everything is imported lazily, so ``import recurrence`` stays fast and has no side
@@ -26,6 +27,8 @@ _LAZY = {
     "true_cumulative_incidence": "recurrence.synthetic",
     "table_one": "recurrence.tableone",
     "check_range": "recurrence.checks",
+    "evalue": "recurrence.confounding",
+    "impute": "recurrence.imputation",
     "DataError": "recurrence.errors",
     "DataWarning": "recurrence.errors",
     "StatisticalWarning": "recurrence.errors",
@@ -46,10 +49,14 @@ _SUBPACKAGES = {
     "tableone",
     "results",
     "export",
+    "confounding",
+    "imputation",
 }
 
 __all__ = [  # noqa: RUF022 (grouped: functions, warnings, subpackages)
     "check_range",
+    "evalue",
+    "impute",
     "load_cohort",
     "load_studies",
     "published_studies",
@@ -63,9 +70,11 @@ __all__ = [  # noqa: RUF022 (grouped: functions, warnings, subpackages)
     "StatisticalWarning",
     "checks",
     "cohorts",
+    "confounding",
     "design",
     "errors",
     "export",
+    "imputation",
     "meta",
     "plotting",
     "report",
@@ -96,7 +105,9 @@ def __dir__():
 if TYPE_CHECKING:  # pragma: no cover
     from .checks import check_range
     from .cohorts import load_cohort
+    from .confounding import evalue
     from .errors import ConvergenceWarning, DataError, DataWarning, StatisticalWarning
+    from .imputation import impute
     from .studies import load_studies, published_studies
     from .synthetic import simulate_cohort, simulate_studies, true_cumulative_incidence
     from .tableone import table_one

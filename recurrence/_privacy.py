@@ -76,8 +76,18 @@ def free_text_reason(series: pd.Series) -> str | None:
 
 
 def shown_value(value):
-    """A value as an error message may show it: free text replaced by its length."""
-    if isinstance(value, str) and (looks_like_free_text(value) or len(value) > 24):
+    """A value as an error message may show it: free text replaced by its length (a
+    bare date or number is shown: "holds dates, not months (found '2021-03-04')").
+
+    Examples
+    --------
+    >>> shown_value("2021-03-04"), shown_value("Mrs Jane Doe DOB 1961-04-02")
+    ('2021-03-04', '<a text of 27 characters>')
+    """
+    if not isinstance(value, str):
+        return value
+    bare = re.fullmatch(r"[\d\s./:T+-]{1,24}", value.strip()) is not None
+    if not bare and (looks_like_free_text(value) or len(value) > 24):
         return f"<a text of {len(value)} characters>"
     return value
 

@@ -108,6 +108,7 @@ def simulate_cohort(
     study_months: float = 96.0,
     site_sd: float = 0.15,
     p_closure: float = 0.5,
+    missing: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Simulate a discectomy cohort with known truth.
 
@@ -138,6 +139,13 @@ def simulate_cohort(
         Standard deviation of the site log-hazard offsets.
     p_closure
         Probability of closure when randomized.
+    missing
+        Covariates to blank out and the share of patients missing each, e.g.
+        ``{"defect_width_mm": 0.3, "smoker": 0.2}``: missing at random given the outcome
+        and the fully observed columns (see :data:`MISSING_MODEL`); the mechanism, the
+        realized shares and the true values of the blanked cells are in
+        ``attrs["truth"]["missing"]``. The draws come after every other draw, so the
+        complete cohort is the one the same seed gives without ``missing``.
 
     Returns
     -------
@@ -248,7 +256,67 @@ def simulate_cohort(
         "propensity": propensity,
         "p_closure": None if confounded else p_closure,
     }
+    if missing:
+        df.attrs["truth"]["missing"] = _blank_out(df, missing, rng)
     return df
+
+
+#: Log-odds of a covariate being missing: a reherniation, closure and age (per 10 years
+#: above 45; left out when age itself is blanked) change it; the intercept of each
+#: column is solved so that its expected share is the one asked for. Every predictor is
+#: always observed, so the values are missing at random (MAR), not completely at random:
+#: the complete cases over-represent closed patients without a reherniation, which
+#: biases a complete-case analysis of closure.
+MISSING_MODEL = {"reherniation": 1.5, "closure": -1.0, "age_per_10y": 0.3}
+#: Covariates :func:`simulate_cohort` can blank out.
+MISSABLE = (
+    "age",
+    "sex",
+    "bmi",
+    "smoker",
+    "diabetes",
+    "defect_width_mm",
+    "disc_height_mm",
+    "level",
+    "approach",
+)
+
+
+def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dict:
+    """Blank out covariates in place (MAR given outcome, closure and age); the truth."""
+    from scipy.optimize import brentq
+
+    unknown = [c for c in missing if c not in MISSABLE]
+    if unknown:
+        raise ValueError(f"missing= can blank out {list(MISSABLE)}, not {unknown}")
+    bad = {c: s for c, s in missing.items() if not 0 <= s < 1}
+    if bad:
+        raise ValueError(f"missing shares must be in [0, 1), not {bad}")
+    lp = MISSING_MODEL["reherniation"] * (df["event"].to_numpy() == 1) + MISSING_MODEL[
+        "closure"
+    ] * df["closure"].to_numpy(float)
+    if "age" not in missing:
+        lp = lp + MISSING_MODEL["age_per_10y"] * (df["age"].to_numpy(float) - 45) / 10
+    truth = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
+    truth.update({"intercept": {}, "share": {}, "target_share": dict(missing), "values": {}})
+    for col, share in missing.items():
+        if share == 0:
+            alpha, p = -np.inf, np.zeros(len(df))
+        else:
+            alpha = brentq(lambda a, s=share: np.mean(1 / (1 + np.exp(-(a + lp)))) - s, -30, 30)
+            p = 1 / (1 + np.exp(-(alpha + lp)))
+        blank = rng.random(len(df)) < p
+        truth["intercept"][col] = float(alpha)
+        truth["share"][col] = float(blank.mean())
+        truth["values"][col] = df.loc[blank, col].tolist()
+        if pd.api.types.is_bool_dtype(df[col]):
+            df[col] = df[col].astype("boolean")
+        elif not pd.api.types.is_numeric_dtype(df[col]):
+            df[col] = df[col].astype(object)
+        df.loc[blank, col] = pd.NA if df[col].dtype == "boolean" else None
+        if pd.api.types.is_numeric_dtype(df[col]) and df[col].dtype != "boolean":
+            df[col] = df[col].astype(float)
+    return truth
 
 
 def _exponential(rng: np.random.Generator, rate: float, n: int) -> np.ndarray:

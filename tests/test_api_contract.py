@@ -56,6 +56,10 @@ def params(fn) -> dict:
         (meta.sequential, {"alpha": 0.05, "power": 0.9, "rrr": 0.2, "control_risk": None}),
         (meta.compare, {"tau_prior": "halfnormal(0.5)"}),
         (meta.proportions, {"tau_prior": "halfnormal(0.5)"}),
+        (survival.risk_difference, {"by": "closure", "event": 1, "level": 0.95}),
+        (survival.adjusted_incidence, {"method": "gformula", "event": 1, "level": 0.95}),
+        (recurrence.evalue, {"ci_low": None, "ci_high": None, "measure": "HR", "rare": False}),
+        (recurrence.impute, {"m": 20, "columns": None}),
     ],
 )
 def test_signatures(fn, expected):
@@ -235,3 +239,46 @@ def test_command_line_lists_every_command():
     help_report = CliRunner().invoke(recurrence.cli.main, ["report", "--help"]).output
     for option in ("--cohort", "--studies", "--out"):
         assert option in help_report
+
+
+def test_cohort_analyses_a_reviewer_asks_for():
+    assert list(params(survival.risk_difference))[:2] == ["cohort", "times"]
+    assert list(params(survival.adjusted_incidence))[:3] == ["cohort", "covariates", "times"]
+    assert list(params(recurrence.evalue))[:3] == ["estimate", "ci_low", "ci_high"]
+    assert list(params(recurrence.impute))[:2] == ["cohort", "m"] and "seed" in params(
+        recurrence.impute
+    )
+    sim = recurrence.simulate_cohort(800, seed=3, confounded=True)
+    rd = survival.risk_difference(sim, [12, 24])
+    assert list(rd.table.columns[:9]) == [
+        "time",
+        "risk_closure",
+        "risk_control",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "nnt",
+        "nnt_ci_low",
+        "nnt_ci_high",
+    ]
+    for method in ("gformula", "iptw"):
+        adj = survival.adjusted_incidence(sim, ["age", "smoker"], [24], method=method)
+        assert list(adj.table.columns[:5]) == ["time", "group", "incidence", "ci_low", "ci_high"]
+        assert list(adj.difference.columns[:4]) == ["time", "difference", "ci_low", "ci_high"]
+        assert callable(adj.plot)
+    ev = recurrence.evalue(0.5, 0.3, 0.8)
+    assert ev.evalue > ev.evalue_ci > 1
+    assert recurrence.evalue(0.8, 0.6, 1.1).evalue_ci == 1
+    missing = recurrence.simulate_cohort(400, seed=2, missing={"smoker": 0.2})
+    imp = recurrence.impute(missing, m=2, seed=1, iterations=2)
+    assert len(imp.datasets) == 2
+    pooled = imp.fit(survival.cox, ["closure", "smoker"])
+    assert list(pooled.table.columns[:7]) == [
+        "coef",
+        "se",
+        "ci_low",
+        "ci_high",
+        "pvalue",
+        "df",
+        "fmi",
+    ]

@@ -16,6 +16,9 @@ _LAZY = {
     "plot_survival": "recurrence.plotting.survival",
     "plot_reherniation_rates": "recurrence.plotting.survival",
     "plot_hazard_ratios": "recurrence.plotting.hazard",
+    "plot_risk_difference": "recurrence.plotting.absolute",
+    "plot_adjusted_incidence": "recurrence.plotting.adjusted",
+    "plot_balance": "recurrence.plotting.balance",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",

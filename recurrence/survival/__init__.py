@@ -1,5 +1,6 @@
 """Survival analysis of a cohort table: Kaplan-Meier, log-rank, Cox, competing risks
-(Aalen-Johansen, Gray, Fine-Gray), RMST and the headline reherniation rates.
+(Aalen-Johansen, Gray, Fine-Gray), RMST, the headline reherniation rates, absolute
+effects (risk difference, NNT) and confounder-adjusted incidence (G-formula, IPTW).
 
 Every function takes a cohort table (see :func:`recurrence.load_cohort`); ``by`` names
 a grouping column (default ``"closure"``, ``None`` for the whole cohort); times are in
@@ -13,6 +14,8 @@ is imported only when used.
 
 from __future__ import annotations
 
+from .absolute import risk_difference
+from .adjusted import adjusted_incidence
 from .competing import cumulative_incidence
 from .cox import cause_specific_cox, cox
 from .finegray import fine_gray
@@ -23,6 +26,7 @@ from .rates import reherniation_rates
 from .rmst import rmst
 
 __all__ = [
+    "adjusted_incidence",
     "cause_specific_cox",
     "cox",
     "cumulative_incidence",
@@ -31,5 +35,6 @@ __all__ = [
     "kaplan_meier",
     "logrank",
     "reherniation_rates",
+    "risk_difference",
     "rmst",
 ]

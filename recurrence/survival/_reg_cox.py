@@ -27,6 +27,7 @@ __all__ = [
     "CoxFit",
     "Stratum",
     "aliased_from_info",
+    "baseline_hazard",
     "diverging",
     "evaluate",
     "fit_cox",
@@ -354,6 +355,21 @@ def score_residuals(strata: list[Stratum], beta, n: int, sums=None) -> np.ndarra
         out[dead] += st.x[dead] - xbar_dead[e]
         res[st.rows] = out
     return res
+
+
+def baseline_hazard(strata: list[Stratum], beta, time, sums=None):
+    """Hazard increments of the baseline at the centring point (the mean covariate row of
+    :func:`make_strata`), one stratum: (event times, increments). With Efron ties this is
+    ``survfit.coxph``'s Efron hazard (what ``basehaz`` and ``riskRegression::predictCox``
+    use): Σ_k w̄/(S0 − (k/d)·D0) over the d tied deaths; with Breslow ties d·w̄/S0."""
+    if len(strata) != 1:
+        raise ValueError("baseline_hazard: one stratum only")
+    st = strata[0]
+    if len(st.egrp) == 0:
+        return np.zeros(0), np.zeros(0)
+    s = (sums or [None])[0] or _sums(st, beta)
+    inc = np.bincount(st.k_grp, weights=s.wt / s.den, minlength=len(st.egrp)) * np.exp(-s.shift)
+    return np.asarray(time)[st.rows][st.first[st.egrp]], inc
 
 
 def robust_variance(strata, beta, var, w, cluster, n, sums=None) -> np.ndarray:
