@@ -28,6 +28,7 @@ from scipy.stats import chi2
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
+from ._reg_cox import timefix
 from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
@@ -44,7 +45,7 @@ from ._reg_common import (
 )
 from ._reg_concordance import concordance as _concordance
 
-__all__ = ["CoxResult", "cause_specific_cox", "cox"]
+__all__ = ["CoxResult", "cause_specific_cox", "cox", "timefix"]
 
 #: p-value of cox.zph below which a remark says proportional hazards are doubtful.
 PH_ALPHA = 0.05
@@ -66,7 +67,8 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     concordance
         Harrell's C, as ``coxph`` reports it.
     ph_test
-        ``cox.zph``: ``chisq``, ``df``, ``pvalue`` per covariate and ``GLOBAL``.
+        ``cox.zph``: ``chisq``, ``df``, ``pvalue`` per covariate and ``GLOBAL``, with
+        the time transform ``ph_transform``.
     loglik, loglik_null, aic
         Log partial likelihood at the estimate and at β = 0; AIC = −2 loglik + 2p.
     n, events
@@ -97,6 +99,7 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     cov: pd.DataFrame | None = field(default=None, repr=False)
     iptw: object | None = field(default=None, repr=False)
     remarks: tuple[str, ...] = ()
+    ph_transform: str = "km"
 
     title = "Cox proportional hazards model"
     measure = "hr"
@@ -122,38 +125,10 @@ class CoxResult(RegressionResultMixin, ResultMixin):
         ]
         if not np.isnan(self.ph_test.loc["GLOBAL", "pvalue"]):
             lines.append(
-                f"proportional hazards (cox.zph): global p = "
+                f"proportional hazards (cox.zph, {self.ph_transform} time): global p = "
                 f"{fmt_p(self.ph_test.loc['GLOBAL', 'pvalue'])}"
             )
         return lines
-
-
-def timefix(time: np.ndarray) -> np.ndarray:
-    """Treat times closer than √ε (absolutely or relative to their mean) as tied, as
-    ``survival::aeqSurv`` does for ``coxph``; each run becomes its smallest time.
-
-    Examples
-    --------
-    >>> timefix(np.array([1.0, 1.0 + 1e-12, 2.0])).tolist()
-    [1.0, 1.0, 2.0]
-    """
-    order = np.argsort(time, kind="stable")
-    ts = time[order]
-    dy = np.diff(ts)
-    step = dy > 0
-    if not step.any():
-        return time
-    tol = np.sqrt(np.finfo(float).eps)
-    mean_abs = np.abs(np.concatenate([ts[:1], ts[1:][step]])).mean()
-    tied = step & ((dy <= tol) | (dy / mean_abs <= tol))
-    if not tied.any():
-        return time
-    # a run of tied values takes its first (smallest) value
-    start = np.concatenate([[True], ~tied])
-    fixed = ts[np.maximum.accumulate(np.where(start, np.arange(len(ts)), 0))]
-    out = np.empty_like(time)
-    out[order] = fixed
-    return out
 
 
 def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilized):
@@ -214,7 +189,18 @@ def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilize
 
 
 def _fit(
-    cohort, covariates, *, event, strata, cluster, weights, propensity, ties, level, stabilized
+    cohort,
+    covariates,
+    *,
+    event,
+    strata,
+    cluster,
+    weights,
+    propensity,
+    ties,
+    level,
+    stabilized,
+    ph_transform="km",
 ) -> CoxResult:
     covariates = as_list(covariates)
     if not covariates:
@@ -223,6 +209,13 @@ def _fit(
         )
     if ties not in ("efron", "breslow"):
         raise DataError(Problem(f"ties must be 'efron' or 'breslow', not {ties!r}"))
+    if ph_transform not in core.ZPH_TRANSFORMS:
+        raise DataError(
+            Problem(
+                f"ph_transform must be one of {list(core.ZPH_TRANSFORMS)}, not {ph_transform!r}",
+                fix="'km' (default, as cox.zph), 'rank' or 'identity'",
+            )
+        )
     check_level(level)
     data, dropped, iptw = _prepare(
         cohort, covariates, strata, cluster, weights, propensity, stabilized
@@ -298,7 +291,9 @@ def _fit(
         table.loc[kterms, "robust_se"] = inf_se
     conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
     groups = term_groups(covariates, kterms)
-    chisq, df = core.zph_test(st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums)
+    chisq, df = core.zph_test(
+        st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
+    )
     ph = pd.DataFrame(
         {"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
         index=pd.Index([*groups, "GLOBAL"], name="term"),
@@ -327,6 +322,7 @@ def _fit(
         cov=pd.DataFrame(var, index=kterms, columns=kterms),
         iptw=iptw,
         remarks=tuple(remarks),
+        ph_transform=ph_transform,
     )
 
 
@@ -415,6 +411,7 @@ def cause_specific_cox(
     ties: str = "efron",
     level: float = 0.95,
     stabilized: bool = True,
+    ph_transform: str = "km",
 ) -> CoxResult:
     """Cox model of the cause-specific hazard of ``event``; other causes are censored.
 
@@ -440,6 +437,7 @@ def cause_specific_cox(
         ties=ties,
         level=level,
         stabilized=stabilized,
+        ph_transform=ph_transform,
     )
 
 
@@ -454,6 +452,7 @@ def cox(
     ties: str = "efron",
     level: float = 0.95,
     stabilized: bool = True,
+    ph_transform: str = "km",
 ) -> CoxResult:
     """Cox proportional hazards model of reherniation (the cause-specific hazard).
 
@@ -482,6 +481,10 @@ def cox(
         Confidence level of the intervals.
     stabilized
         Stabilized IPT weights (default).
+    ph_transform
+        The function of time in the proportional-hazards test ``.ph_test``, as
+        ``cox.zph(transform=)``: ``"km"`` (default), ``"rank"``, ``"identity"`` (or
+        ``"log"``).
 
     Returns
     -------
@@ -509,4 +512,5 @@ def cox(
         ties=ties,
         level=level,
         stabilized=stabilized,
+        ph_transform=ph_transform,
     )
