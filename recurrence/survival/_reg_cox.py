@@ -419,7 +419,7 @@ def zph_time(time, dead, transform: str = "km") -> np.ndarray:
     --------
     >>> t, d = np.array([2.0, 1.0, 2.0, 4.0]), np.array([True, True, False, True])
     >>> zph_time(t, d, "rank").tolist(), zph_time(t, d, "km").tolist()
-    ([2.5, 1.0, 2.5, 4.0], [0.25, 0.0, 0.25, 0.625])
+    ([2.5, 1.0, 2.5, 4.0], [0.25, 0.0, 0.25, 0.5])
     """
     if transform == "km":
         return km_transform(time, dead)
