@@ -29,6 +29,7 @@ from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
 from ._reg_cox import timefix
+from ._terms import term_variables
 from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
@@ -145,7 +146,7 @@ def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilize
                 )
             )
         need = [
-            *covariates,
+            *term_variables(covariates),
             *as_list(propensity),
             "closure",
             *(c for c in (strata, cluster) if c is not None),

@@ -89,9 +89,8 @@ class CurveResultMixin(ResultMixin):
         ``ci_high``, ``at_risk`` (patients with time ≥ t) and ``se``. Before a group's first
         time the estimate is its starting value. After its last follow-up time it is
         not estimable (NaN, at risk 0), unless the curve is final there: a Kaplan-Meier
-        curve that has reached 0, an incidence whose last patients all had an event;
-        it then keeps its last value and interval (R's ``summary(fit, times,
-        extend = TRUE)``, which gives no interval at 0).
+        curve that has reached 0 stays 0, without an interval, as R's ``summary(fit,
+        times, extend = TRUE)``.
         """
         times = check_times(times)
         parts = []
@@ -116,12 +115,10 @@ class CurveResultMixin(ResultMixin):
         return frame[first + [c for c in frame.columns if c not in first]]
 
     def _is_final(self, block) -> bool:
-        """Whether the curve keeps its last value after its last time (nobody is left
-        and the last exits were all events)."""
-        if not len(block["time"]):
-            return False
-        exits = block["events"][-1] + block["competing"][-1]
-        return bool(block["censored"][-1] == 0 and exits == block["at_risk"][-1])
+        """Whether the curve keeps its last value after its last time (Kaplan-Meier:
+        once it has reached 0). Incidence curves stay NaN there, as
+        ``cmprsk::timepoints`` reports them."""
+        return False
 
     def risk_table_at(self, times=None) -> pd.DataFrame:
         """The KMunicate table as data (Morris et al., BMJ Open 2019): per group and
