@@ -33,3 +33,7 @@ __all__ = [
     "reherniation_rates",
     "rmst",
 ]
+
+from .subgroups import subgroups  # noqa: E402
+
+__all__ += ["subgroups"]
