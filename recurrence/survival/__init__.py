@@ -34,6 +34,6 @@ __all__ = [
     "rmst",
 ]
 
-from .subgroups import subgroups  # noqa: E402
+from .subgroups import subgroups
 
 __all__ += ["subgroups"]

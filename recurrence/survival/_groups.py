@@ -68,7 +68,8 @@ def prepare_groups(
     orders = [_order(p.dropna()) for p in parts]
     split = [g.split(SEPARATOR, 1) for g in data.groups]
     present = sorted(
-        range(len(split)), key=lambda i: tuple(o.index(v) for o, v in zip(orders, split[i]))
+        range(len(split)),
+        key=lambda i: tuple(o.index(v) for o, v in zip(orders, split[i], strict=True)),
     )
     remap = np.empty(len(present), dtype=np.int64)
     remap[present] = np.arange(len(present))

@@ -28,8 +28,6 @@ from scipy.stats import chi2
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
-from ._reg_cox import timefix
-from ._terms import term_variables
 from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
@@ -45,6 +43,8 @@ from ._reg_common import (
     why_aliased,
 )
 from ._reg_concordance import concordance as _concordance
+from ._reg_cox import timefix
+from ._terms import term_variables
 
 __all__ = ["CoxResult", "cause_specific_cox", "cox", "timefix"]
 

@@ -19,6 +19,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from ._groups import prepare_groups
+from ._np_confint import CONF_TYPES, check_conf_type, quantile_time, survival_interval
 from ._np_core import (
     EVENT_NAMES,
     check_event,
@@ -29,8 +31,6 @@ from ._np_core import (
     risk_table,
     z_value,
 )
-from ._groups import prepare_groups
-from ._np_confint import CONF_TYPES, check_conf_type, quantile_time, survival_interval
 from .results_nonparametric import CurveResultMixin, curve_frame, curve_table, plural
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]

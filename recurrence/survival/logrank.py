@@ -1,6 +1,7 @@
 """Log-rank test of equal hazards of reherniation across groups, optionally stratified.
 
-The statistic is R's ``survdiff(Surv(time, event == 1) ~ group + strata(s), rho = rho)``:
+The statistic is R's
+``survdiff(Surv(time, event == 1) ~ group + strata(s), rho = rho)``:
 observed and expected events and the hypergeometric covariance summed over the
 distinct event times (and over strata), each time weighted by S(t−)^rho with S the
 Kaplan-Meier estimate of the pooled groups within the stratum (Fleming-Harrington

@@ -116,7 +116,7 @@ def _row(fit, data: pd.DataFrame, ratio: str) -> dict:
     else:
         est = dict(hr=np.nan, ci_low=np.nan, ci_high=np.nan, pvalue=np.nan)
     return {
-        "n": int(len(data)),
+        "n": len(data),
         "events": int(dead.sum()),
         **est,
         "n_closure": int(arm.sum()),
