@@ -7,7 +7,8 @@ distinct event times (and over strata), each time weighted by S(t−)^rho with S
 Kaplan-Meier estimate of the pooled groups within the stratum (Fleming-Harrington
 G(rho): rho = 0 the log-rank test, rho = 1 the Peto-Peto modification of the
 Gehan-Wilcoxon test, which weighs early differences more), chi-square =
-(O − E)ᵀ V⁻¹ (O − E) on the groups with expected events > 0 less one, which is also the degrees of freedom. Competing
+(O − E)ᵀ V⁻¹ (O − E) on the groups with expected events > 0 less one, which is also
+the degrees of freedom. Competing
 events are censored (the cause-specific hazard is compared; Gray's test in
 :func:`recurrence.survival.cumulative_incidence` compares the incidence itself).
 """
