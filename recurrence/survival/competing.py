@@ -28,6 +28,7 @@ from scipy import stats
 
 from ..errors import StatisticalWarning, warn
 from ..results import fmt
+from ._groups import prepare_groups
 from ._np_core import (
     EVENT_NAMES,
     aalen_johansen,
@@ -39,7 +40,6 @@ from ._np_core import (
     risk_table,
     z_value,
 )
-from ._groups import prepare_groups
 from ._np_gray import gray_score
 from .results_nonparametric import (
     CurveResultMixin,
