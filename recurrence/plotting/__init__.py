@@ -16,6 +16,8 @@ _LAZY = {
     "plot_survival": "recurrence.plotting.survival",
     "plot_reherniation_rates": "recurrence.plotting.survival",
     "plot_hazard_ratios": "recurrence.plotting.hazard",
+    "plot_subgroups": "recurrence.plotting.subgroups",
+    "plot_curve_facets": "recurrence.plotting.facets",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",
