@@ -65,13 +65,11 @@ def subgroup_forest_data(result, *, digits: int = 2, title: str | None = None) -
     >>> from recurrence import load_cohort
     >>> from recurrence.survival import subgroups
     >>> data = subgroup_forest_data(subgroups(load_cohort(), ["sex"]))
-    >>> data.rows[["kind", "label", "closure", "control"]]
-         kind         label   closure    control
-    0  random  All patients   53/1006   157/994
-    1  header           sex
-    2   study             F    31/516    83/536
-    3   study             M    22/490    74/504
-    >>> data.rows.loc[1, "p_interaction"] != "", data.right[1][1]
+    >>> data.rows["kind"].tolist(), data.rows["label"].str.strip().tolist()
+    (['random', 'header', 'study', 'study'], ['All patients', 'sex', 'F', 'M'])
+    >>> data.rows.loc[2, ["closure", "control", "effect"]].tolist()
+    ['41/527', '74/525', '0.53 [0.36, 0.77]']
+    >>> bool(data.rows.loc[1, "p_interaction"] != ""), data.right[1][1]
     (True, 'P for interaction')
     """
     tab = result.table
