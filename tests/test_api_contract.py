@@ -207,7 +207,10 @@ def test_reviewer_attributes_and_columns(cohort):
         "pvalue",
         "interaction_pvalue",
     ]
+    import matplotlib.pyplot as plt
+
     assert sg.plot() is not None
+    plt.close("all")
     assert survival.subgroups(cohort, ["sex"], model="fine_gray").table["hr"].notna().all()
     km = survival.kaplan_meier(cohort)
     assert isinstance(km.risk_table, pd.DataFrame) and isinstance(km.median, pd.DataFrame)
