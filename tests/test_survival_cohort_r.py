@@ -287,3 +287,55 @@ def test_fine_gray_subgroups_match_crr(ref, synthetic, case):
         assert row.hr == pytest.approx(x["shr"], rel=REL_FIT)
         assert row.interaction_pvalue == pytest.approx(r["crr_wald_p"], rel=1e-5), "Wald"
         assert row.interaction_test == "Wald"
+
+
+# ---- Fine-Gray: censoring groups and clusters -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mgus2():
+    return pd.read_csv(DATA / "surv_models_mgus2.csv", float_precision="round_trip")
+
+
+@pytest.mark.parametrize(
+    ("case", "covariates", "group"),
+    [("synthetic_site", ["closure", "age"], "site"), ("mgus2_male", ["age", "hgb"], "male")],
+)
+def test_censoring_groups_match_crr_cengroup(ref, synthetic, mgus2, case, covariates, group):
+    r = ref["crr_cengroup"][case]
+    data = synthetic if case.startswith("synthetic") else mgus2
+    fit = fine_gray(data, covariates, censoring_groups=group)
+    np.testing.assert_allclose(fit.table["coef"], r["coef"], rtol=REL_FIT, err_msg=r["call"])
+    assert "censoring distribution estimated within each level" in " ".join(fit.remarks)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the censoring correction of the sandwich with several censoring groups "
+    "does not yet reproduce crrvv (SE off by 4e-6 on the cohort, 6e-3 on mgus2)",
+)
+@pytest.mark.parametrize(
+    ("case", "covariates", "group"),
+    [("synthetic_site", ["closure", "age"], "site"), ("mgus2_male", ["age", "hgb"], "male")],
+)
+def test_censoring_groups_se_match_crr_cengroup(ref, synthetic, mgus2, case, covariates, group):
+    r = ref["crr_cengroup"][case]
+    data = synthetic if case.startswith("synthetic") else mgus2
+    fit = fine_gray(data, covariates, censoring_groups=group)
+    np.testing.assert_allclose(fit.table["se"], r["se"], rtol=REL_FIT, err_msg=r["call"])
+
+
+@pytest.mark.parametrize(
+    ("case", "cluster"), [("synthetic_site", "site"), ("synthetic_patient", "patient_id")]
+)
+def test_cluster_se_matches_coxph_on_finegray_data(ref, synthetic, case, cluster):
+    # R: coxph(Surv(fgstart, fgstop, fgstatus) ~ closure + age, weights = fgwt,
+    #    cluster = <cluster>, ties = "breslow", data = finegray(...)). Its coefficients
+    # differ from crr's by 4.5e-8 relative on this cohort (finegray's weights are not
+    # crr's to the last digit), and the robust SE is evaluated there, ours at crr's: the
+    # tolerance is 1e-6 relative.
+    r = ref["finegray"][case]
+    fit = fine_gray(synthetic, ["closure", "age"], cluster=cluster)
+    np.testing.assert_allclose(fit.table["coef"], r["crr_coef"], rtol=REL_FIT)
+    np.testing.assert_allclose(fit.table["coef"], r["coef"], rtol=1e-6, err_msg=r["call"])
+    np.testing.assert_allclose(fit.table["se"], r["robust_se"], rtol=1e-6, err_msg=r["call"])

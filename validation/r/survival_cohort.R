@@ -132,6 +132,45 @@ crr_int <- function(formula, data, call) {
 out$crr <- list(synthetic_closure_star_sex = crr_int(~ closure * sex, y,
   "crr(time, event, model.matrix(~ closure * sex, cohort)[, -1])"))
 
+# ---- Fine-Gray: crr(cengroup =), finegray() + coxph(cluster =) ---------------------------
+crr_cg <- function(data, covs, cengroup, call) {
+  mm <- as.matrix(data[, covs]); storage.mode(mm) <- "double"
+  f <- crr(data$time, data$event, mm, cengroup = data[[cengroup]], failcode = 1, cencode = 0,
+           gtol = 1e-9, maxiter = 100)
+  list(call = call, terms = covs, coef = unname(f$coef), se = unname(sqrt(diag(f$var))),
+       converged = f$converged)
+}
+m2 <- read.csv("tests/data/surv_models_mgus2.csv")
+out$crr_cengroup <- list(
+  synthetic_site = crr_cg(y, c("closure", "age"), "site",
+    "crr(time, event, cbind(closure, age), cengroup = site, gtol = 1e-9)  # cohort"),
+  mgus2_male = crr_cg(m2, c("age", "hgb"), "male",
+    "crr(time, event, cbind(age, hgb), cengroup = male, gtol = 1e-9)  # mgus2"))
+fg_cluster <- function(data, covs, cluster, ties, call) {
+  data$ev <- factor(data$event, 0:2)
+  fgd <- finegray(as.formula(paste("Surv(time, ev) ~", paste(c(covs, cluster), collapse = " + "))),
+                  data = data, etype = "1")
+  fit <- coxph(as.formula(paste("Surv(fgstart, fgstop, fgstatus) ~", paste(covs, collapse = " + "))),
+               weights = fgwt, data = fgd, ties = ties, cluster = fgd[[cluster]], control = ctl)
+  mm <- as.matrix(data[, covs]); storage.mode(mm) <- "double"
+  crr_fit <- crr(data$time, data$event, mm, failcode = 1, cencode = 0, gtol = 1e-9, maxiter = 100)
+  list(call = call, terms = covs, coef = unname(coef(fit)), robust_se = unname(sqrt(diag(fit$var))),
+       crr_coef = unname(crr_fit$coef),
+       times_tied = sum(duplicated(data$time)),
+       censoring_times_tied = sum(duplicated(data$time[data$event == 0])))
+}
+y$patient_id <- as.character(y$patient_id)
+m2$id <- seq_len(nrow(m2)); m2$cl <- (m2$id - 1) %% 20
+out$finegray <- list(
+  synthetic_site = fg_cluster(y, c("closure", "age"), "site", "breslow",
+    "coxph(Surv(fgstart, fgstop, fgstatus) ~ closure + age, weights = fgwt, cluster = site, ties = 'breslow', data = finegray(Surv(time, factor(event)) ~ ., cohort, etype = '1'))"),
+  synthetic_patient = fg_cluster(y, c("closure", "age"), "patient_id", "breslow",
+    "the same with cluster = patient_id"),
+  synthetic_site_efron = fg_cluster(y, c("closure", "age"), "site", "efron",
+    "the same with cluster = site, ties = 'efron' (coxph's default)"),
+  mgus2_cl = fg_cluster(m2, c("age", "hgb"), "cl", "breslow",
+    "coxph(Surv(fgstart, fgstop, fgstatus) ~ age + hgb, weights = fgwt, cluster = cl, ties = 'breslow', data = finegray(mgus2))  # heavy ties"))
+
 # ---- subgroups ---------------------------------------------------------------------------
 sub_ref <- function(data, variable, covariates, cut = NULL) {
   d <- data[complete.cases(data[, c("closure", variable, covariates)]), ]
