@@ -183,7 +183,7 @@ def kaplan_meier(
     0  no closure  24.0     0.879   0.856    0.898      776
     1     closure  24.0     0.947   0.931    0.959      868
     >>> kaplan_meier(load_cohort(), conf_type="log").at([24]).round(3)["ci_high"].tolist()
-    [0.902, 0.962]
+    [0.9, 0.961]
     """
     level = check_level(level)
     event = check_event(event)
