@@ -28,10 +28,11 @@ from scipy.stats import chi2
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
+from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
+from ._cox_remarks import cox_remarks as _remarks
 from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
-    MIN_EVENTS_PER_COEF,
     RegressionResultMixin,
     as_list,
     check_event,
@@ -47,11 +48,6 @@ from ._reg_cox import timefix
 from ._terms import term_variables
 
 __all__ = ["CoxResult", "cause_specific_cox", "cox", "timefix"]
-
-#: p-value of cox.zph below which a remark says proportional hazards are doubtful.
-PH_ALPHA = 0.05
-#: Fewer clusters than this earns a remark on cluster-robust standard errors.
-MIN_CLUSTERS = 30
 
 
 @dataclass(frozen=True, repr=False)
@@ -325,79 +321,6 @@ def _fit(
         remarks=tuple(remarks),
         ph_transform=ph_transform,
     )
-
-
-def _remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, weights, p, st, ties):
-    out = []
-    others = np.unique(data.event[(data.event > 0) & ~dead])
-    if len(others):
-        k = int(((data.event > 0) & ~dead).sum())
-        codes = ", ".join(str(c) for c in others)
-        out.append(
-            f"cause-specific hazard of {cause}: {k} other events (event {codes}) were "
-            "treated as censored at their time; for the probability of "
-            f"{cause} use cumulative_incidence() or fine_gray()"
-        )
-    if ph["chisq"].isna().all():
-        out.append("no proportional-hazards test: all events happen at one time")
-    for term, row in ph.iterrows():
-        if row["pvalue"] < PH_ALPHA:
-            what = "overall (global test)" if term == "GLOBAL" else f"for {term}"
-            out.append(
-                f"proportional hazards doubtful {what} (p = {fmt_p(row['pvalue'])}, "
-                "cox.zph); the hazard ratio is an average over follow-up"
-            )
-    tied = sum(int((s.d > 1).sum()) for s in st)
-    if tied:
-        out.append(
-            f"{tied} event times are shared by several patients "
-            f"({'Efron' if ties == 'efron' else 'Breslow'} approximation)"
-        )
-    events = int(dead.sum())
-    if events < MIN_EVENTS_PER_COEF * p:
-        out.append(
-            f"only {events} events for {p} coefficient{'s' if p != 1 else ''} (fewer than "
-            f"{MIN_EVENTS_PER_COEF} per coefficient): estimates may be unstable"
-        )
-    if strata is not None:
-        out.append(
-            f"stratified by {strata} ({len(data.strata_labels)} strata): a baseline hazard "
-            f"per stratum, no hazard ratio for {strata}"
-        )
-    if robust:
-        if cluster is not None:
-            nclus = len(np.unique(data.cluster))
-            out.append(
-                f"intervals and p-values use robust (sandwich) standard errors clustered "
-                f"by {cluster} ({nclus} clusters)"
-            )
-            if nclus < MIN_CLUSTERS:
-                out.append(
-                    f"only {nclus} clusters: cluster-robust standard errors can be too "
-                    f"small with fewer than about {MIN_CLUSTERS} clusters"
-                )
-        elif iptw is not None:
-            out.append(
-                "intervals and p-values use robust (sandwich) standard errors, which "
-                "allow for the weighting"
-            )
-        else:
-            out.append(
-                "intervals and p-values use robust (sandwich) standard errors, as "
-                "weights are not whole numbers"
-            )
-    if iptw is not None:
-        kind = "stabilized " if iptw.stabilized else ""
-        out.append(
-            f"inverse probability of treatment weighting ({kind}weights; propensity of "
-            f"closure on {', '.join(iptw.table.index)}): a marginal hazard ratio"
-        )
-        out += list(iptw.remarks)
-    elif weights is not None:
-        out.append(
-            "case weights" + (f" from column '{weights}'" if isinstance(weights, str) else "")
-        )
-    return out
 
 
 def cause_specific_cox(
