@@ -282,3 +282,56 @@ def test_cohort_analyses_a_reviewer_asks_for():
         "df",
         "fmi",
     ]
+
+
+# ---- cohort analyses a reviewer asks for (the Kaplan-Meier, log-rank, Cox, Fine-Gray
+# options and subgroups) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        (survival.kaplan_meier, {"conf_type": "log-log"}),
+        (survival.logrank, {"rho": 0}),
+        (survival.cox, {"ph_transform": "km"}),
+        (survival.subgroups, {"covariates": (), "model": "cox"}),
+    ],
+)
+def test_reviewer_signatures(fn, expected):
+    got = params(fn)
+    for name, default in expected.items():
+        assert name in got, f"{fn.__name__} lacks {name}"
+        assert got[name] == default, f"{fn.__name__}({name}=) default {got[name]!r}"
+    if fn is survival.subgroups:
+        assert list(got)[:2] == ["cohort", "variables"]
+
+
+def test_reviewer_attributes_and_columns(cohort):
+    for conf_type in ("log-log", "log", "plain"):
+        survival.kaplan_meier(cohort, conf_type=conf_type)
+    assert survival.logrank(cohort, rho=1).pvalue < 1
+    for transform in ("km", "rank", "identity"):
+        survival.cox(cohort, ["closure"], ph_transform=transform)
+    survival.cox(cohort, ["closure", "closure:sex"])
+    survival.cox(cohort, ["closure*sex"])
+    survival.fine_gray(cohort, ["closure:approach", "closure"])
+    sg = survival.subgroups(cohort, ["approach"])
+    assert list(sg.table.columns[:9]) == [
+        "variable",
+        "level",
+        "n",
+        "events",
+        "hr",
+        "ci_low",
+        "ci_high",
+        "pvalue",
+        "interaction_pvalue",
+    ]
+    import matplotlib.pyplot as plt
+
+    assert sg.plot() is not None
+    plt.close("all")
+    assert survival.subgroups(cohort, ["sex"], model="fine_gray").table["hr"].notna().all()
+    km = survival.kaplan_meier(cohort)
+    assert isinstance(km.risk_table, pd.DataFrame) and isinstance(km.median, pd.DataFrame)
+    assert isinstance(survival.cumulative_incidence(cohort).risk_table, pd.DataFrame)

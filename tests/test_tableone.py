@@ -88,7 +88,7 @@ def test_small_cells_and_the_cell_that_would_give_them_away():
     c.loc[5, "sex"] = "X"  # one patient: pooled as "other", then a small cell
     t = recurrence.table_one(c, variables=["sex"], min_cell=10)
     shown = t.formatted()
-    arm = [col for col in shown.columns if col.startswith("no closure")][0]
+    arm = next(col for col in shown.columns if col.startswith("no closure"))
     assert shown.loc["    other", arm] == "< 10"
     # F and M with "other" hidden: the smaller of the two is hidden too
     assert (shown[arm] == "suppressed").sum() == 1

@@ -19,6 +19,8 @@ _LAZY = {
     "plot_risk_difference": "recurrence.plotting.absolute",
     "plot_adjusted_incidence": "recurrence.plotting.adjusted",
     "plot_balance": "recurrence.plotting.balance",
+    "plot_subgroups": "recurrence.plotting.subgroups",
+    "plot_curve_facets": "recurrence.plotting.facets",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",

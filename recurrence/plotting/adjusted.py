@@ -67,6 +67,7 @@ def plot_adjusted_incidence(
     risk_table: bool = True,
     percent: bool = True,
     legend: bool = True,
+    min_cell: int | None = None,
 ):
     """Adjusted incidence per arm with bands and the (weighted) at-risk table.
 
@@ -81,7 +82,14 @@ def plot_adjusted_incidence(
     """
     data = adjusted_plot_data(result, percent=percent)
     ax = _draw_curves(
-        data, ax, ci=ci, censor_ticks=False, risk_table=risk_table, legend=legend, top=None
+        data,
+        ax,
+        ci=ci,
+        censor_ticks=False,
+        risk_table=risk_table,
+        legend=legend,
+        top=None,
+        min_cell=min_cell,
     )
     how = "G-formula" if result.method == "gformula" else "IPTW"
     ax.set_title(f"Adjusted for {', '.join(result.covariates)} ({how})", fontsize="medium")

@@ -34,7 +34,7 @@ from ._forest_rows import OWN_COHORT as OWN_COHORT
 from ._forest_rows import _fmt_p, _highlight_labels, _line, _pooled_rows, _study_rows
 from .style import PALETTE
 
-__all__ = ["ForestData", "forest_data", "plot_forest"]
+__all__ = ["ForestData", "draw_forest", "forest_data", "plot_forest"]
 
 _MEASURE_LABELS = {
     "RR": "Risk ratio",
@@ -251,12 +251,29 @@ def plot_forest(
         Widest a new figure may be, inches: the panel, then the font (down to 7 pt),
         then overlong study labels give way.
     """
+    data = forest_data(result, common=common, digits=digits, title=title, highlight=highlight)
+    pooled_line = not isinstance(getattr(result, "results", None), dict)
+    return draw_forest(
+        data, ax, color=color, fontsize=fontsize, max_width=max_width, pooled_line=pooled_line
+    )
+
+
+def draw_forest(
+    data: ForestData,
+    ax=None,
+    *,
+    color: str | None = None,
+    fontsize: float | None = None,
+    max_width: float = 7.0,
+    pooled_line: bool = True,
+):
+    """Draw prepared :class:`ForestData` (the layout of every forest plot: also the
+    subgroup forest of :func:`recurrence.plotting.plot_subgroups`); returns the Axes."""
     import matplotlib as mpl
     import matplotlib.pyplot as plt
     from matplotlib import ticker, transforms
     from matplotlib.patches import Polygon, Rectangle
 
-    data = forest_data(result, common=common, digits=digits, title=title, highlight=highlight)
     rows = data.rows
     size = float(
         fontsize
@@ -370,7 +387,7 @@ def plot_forest(
             )
         )
     random = rows[rows["kind"] == "random"]
-    if len(random) and not isinstance(getattr(result, "results", None), dict):
+    if len(random) and pooled_line:
         ax.plot(
             [float(random["estimate"].iloc[0])] * 2,
             y_lines,

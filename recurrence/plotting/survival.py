@@ -1,5 +1,12 @@
 """Survival and cumulative-incidence curves by arm, with interval bands, censoring ticks
-and an at-risk table under the x axis (survminer-style), and the headline rates.
+and a risk table under the x axis, and the headline rates.
+
+The risk table is KMunicate's by default (Morris et al., BMJ Open 2019;9:e030215): per
+arm the patients at risk, the cumulative events and the cumulative censored (for the
+incidence also the cumulative competing events) at each x tick; ``risk_table="at_risk"``
+draws the numbers at risk alone. With two grouping columns (``by=["closure",
+"approach"]``) each level of the first gets a colour and each level of the second a
+line style.
 
 Each plot reads a result object only. The data of a plot is prepared by a pure function
 (:func:`curve_plot_data`, :func:`rates_plot_data`), tested on its own; the ``plot_*``
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._risk_table import _draw_risk_table, _risk_rows
 from .style import color_for
 
 __all__ = [
@@ -27,9 +35,6 @@ __all__ = [
 ]
 
 XLABEL = "Months since surgery"
-#: Gids of the drawn at-risk numbers (``"at_risk:<group>"``) and row labels.
-AT_RISK_GID = "at_risk"
-AT_RISK_LABEL_GID = "at_risk_label"
 _EVENT_WORDS = {1: "reherniation", 2: "competing events", "any": "reherniation or competing event"}
 
 
@@ -40,7 +45,9 @@ class CurvePlotData:
     ``curves``: ``group``, ``time``, ``value``, ``ci_low``, ``ci_high`` as step points
     (right-continuous, starting at time 0), in percent when ``percent``; ``censored``:
     ``group``, ``time``, ``value`` of the censoring ticks; ``at_risk``: ``group``,
-    ``time``, ``at_risk`` at the x ticks; ``ticks``; axis labels.
+    ``time``, ``at_risk`` at the x ticks; ``risk_table``: the KMunicate counts at the x
+    ticks (``result.risk_table_at(ticks)``); ``styles``: group → (colour, line style);
+    ``ticks``; axis labels.
     """
 
     curves: pd.DataFrame
@@ -50,6 +57,45 @@ class CurvePlotData:
     groups: tuple[str, ...]
     xlabel: str
     ylabel: str
+    risk_table: pd.DataFrame | None = None
+    styles: dict | None = None
+    incidence: bool = False
+
+    def style(self, group: str, index: int) -> tuple[str, str]:
+        """(colour, line style) of a group."""
+        if self.styles and group in self.styles:
+            return self.styles[group]
+        return color_for(group, index), "-"
+
+
+#: Line styles of the levels of a second grouping column.
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def group_styles(result) -> dict | None:
+    """Colour per level of the first grouping column, line style per level of the
+    second (``None`` with one grouping column).
+
+    Examples
+    --------
+    >>> from recurrence import load_cohort
+    >>> from recurrence.survival import kaplan_meier
+    >>> styles = group_styles(kaplan_meier(load_cohort(), by=["closure", "approach"]))
+    >>> styles["closure · PELD"]
+    ('#E69F00', '--')
+    """
+    levels = getattr(result, "by_levels", None)
+    if levels is None:
+        return None
+    first, second = levels.columns[1], levels.columns[2]
+    colours = {v: color_for(v, i) for i, v in enumerate(dict.fromkeys(levels[first]))}
+    lines = {
+        v: LINESTYLES[i % len(LINESTYLES)] for i, v in enumerate(dict.fromkeys(levels[second]))
+    }
+    return {
+        r.group: (colours[getattr(r, first)], lines[getattr(r, second)])
+        for r in levels.itertuples(index=False)
+    }
 
 
 def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotData:
@@ -114,6 +160,9 @@ def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotDat
         groups=tuple(result.groups),
         xlabel=XLABEL,
         ylabel=ylabel,
+        risk_table=result.risk_table_at(ticks),
+        styles=group_styles(result),
+        incidence=value != "survival",
     )
 
 
@@ -124,12 +173,13 @@ def plot_survival(
     times=None,
     ci: bool = True,
     censor_ticks: bool = True,
-    risk_table: bool = True,
+    risk_table: bool | str = "kmunicate",
     percent: bool = True,
     legend: bool = True,
+    min_cell: int | None = None,
 ):
-    """Kaplan-Meier curves per arm with log(−log) bands, censoring ticks and an
-    at-risk table under the x axis.
+    """Kaplan-Meier curves per arm with interval bands, censoring ticks and a risk
+    table under the x axis.
 
     Parameters
     ----------
@@ -139,9 +189,16 @@ def plot_survival(
         Axes to draw in; a new figure when ``None``.
     times
         x ticks (months) where the at-risk numbers are shown.
-    ci, censor_ticks, risk_table, percent, legend
-        Draw the interval bands, the censoring ticks, the at-risk table; percent or
-        proportion; a legend.
+    ci, censor_ticks, percent, legend
+        Draw the interval bands, the censoring ticks; percent or proportion; a legend.
+    risk_table
+        ``"kmunicate"`` (default, or ``True``): at risk, cumulative events and
+        cumulative censored per arm (competing events count as censored for
+        Kaplan-Meier, and get their own row under an incidence); ``"at_risk"``: the
+        numbers at risk only; ``False``: none.
+    min_cell
+        The small-cell rule: numbers of patients from 1 to ``min_cell`` − 1 in the risk
+        table are drawn as "<min_cell".
 
     Returns
     -------
@@ -164,6 +221,7 @@ def plot_survival(
         risk_table=risk_table,
         legend=legend,
         top=100.0 if percent else 1.0,
+        min_cell=min_cell,
     )
 
 
@@ -174,9 +232,10 @@ def plot_cumulative_incidence(
     times=None,
     ci: bool = True,
     censor_ticks: bool = False,
-    risk_table: bool = True,
+    risk_table: bool | str = "kmunicate",
     percent: bool = True,
     legend: bool = True,
+    min_cell: int | None = None,
 ):
     """Aalen-Johansen cumulative incidence per arm with interval bands and an at-risk
     table under the x axis.
@@ -193,7 +252,14 @@ def plot_cumulative_incidence(
     """
     data = curve_plot_data(result, times=times, percent=percent)
     return _draw_curves(
-        data, ax, ci=ci, censor_ticks=censor_ticks, risk_table=risk_table, legend=legend, top=None
+        data,
+        ax,
+        ci=ci,
+        censor_ticks=censor_ticks,
+        risk_table=risk_table,
+        legend=legend,
+        top=None,
+        min_cell=min_cell,
     )
 
 
@@ -207,13 +273,25 @@ def _new_axes(n_rows: int):
     return ax
 
 
-def _draw_curves(data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legend, top):
+def _draw_curves(
+    data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legend, top, min_cell=None
+):
+    rows = _risk_rows(data, risk_table)
     if ax is None:
-        ax = _new_axes(len(data.groups) + 1 if risk_table else 0)
+        per = len(rows) + (len(rows) > 1)
+        ax = _new_axes(len(data.groups) * per + 1 if rows else 0)
     for i, g in enumerate(data.groups):
-        color = color_for(g, i)
+        color, line = data.style(g, i)
         cur = data.curves[data.curves["group"] == g]
-        ax.step(cur["time"], cur["value"], where="post", color=color, label=g, gid=f"curve:{g}")
+        ax.step(
+            cur["time"],
+            cur["value"],
+            where="post",
+            color=color,
+            linestyle=line,
+            label=g,
+            gid=f"curve:{g}",
+        )
         if ci:
             ax.fill_between(
                 cur["time"],
@@ -243,61 +321,9 @@ def _draw_curves(data: CurvePlotData, ax, *, ci, censor_ticks, risk_table, legen
     ax.set_ylim(0, top * 1.02 if top else None)
     if legend:
         ax.legend(loc="best")
-    if risk_table:
-        _draw_risk_table(ax, data)
+    if rows:
+        _draw_risk_table(ax, data, rows, min_cell)
     return ax
-
-
-def _draw_risk_table(ax, data: CurvePlotData) -> None:
-    """Numbers at risk under the x axis: one row per group, numbers at the x ticks."""
-    first = 40.0  # points below the axis: tick labels and the x label come first
-    step = 11.0
-    widest = max((len(f"{int(n):,}") for n in data.at_risk["at_risk"]), default=1)
-    gap = 4.0 + 3.0 * widest  # clear of the (centred) number at the first tick
-    ax.annotate(
-        "Number at risk",
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(-gap, -first),
-        textcoords="offset points",
-        ha="left",
-        va="top",
-        fontsize="small",
-        fontweight="bold",
-        annotation_clip=False,
-        gid=AT_RISK_LABEL_GID,
-    )
-    for i, g in enumerate(data.groups):
-        color = color_for(g, i)
-        y = -(first + step * (i + 1))
-        ax.annotate(
-            g,
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(-gap, y),
-            textcoords="offset points",
-            ha="right",
-            va="top",
-            fontsize="small",
-            color=color,
-            annotation_clip=False,
-            gid=AT_RISK_LABEL_GID,
-        )
-        rows = data.at_risk[data.at_risk["group"] == g]
-        for t, n in zip(rows["time"], rows["at_risk"], strict=True):
-            ax.annotate(
-                f"{int(n):,}",
-                xy=(t, 0),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, y),
-                textcoords="offset points",
-                ha="center",
-                va="top",
-                fontsize="small",
-                color=color,
-                annotation_clip=False,
-                gid=f"{AT_RISK_GID}:{g}",
-            )
 
 
 # ---------------------------------------------------------------------------------------

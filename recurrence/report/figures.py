@@ -51,7 +51,7 @@ def _hazard_models(a: Analyses) -> dict:
 def _zoomed_km(a: Analyses):
     """Kaplan-Meier curves with the y axis from a little below the lowest curve to 100%:
     on a 0–100% axis the curves of a 10% event would sit flat against the top."""
-    ax = a.km.plot()
+    ax = a.km.plot(min_cell=a.options.min_cell)
     low = float(a.km.table["ci_low"].min())
     if low == low:  # not NaN
         bottom = max(0.0, 10 * ((100 * low - 2) // 10))
@@ -65,7 +65,10 @@ def figures(a: Analyses) -> dict[str, Markup]:
 
     out = {}
     if a.has_cohort:
-        out["cif"] = svg_image(lambda: a.incidence.plot(), alt="cumulative incidence by arm")
+        mc = a.options.min_cell
+        out["cif"] = svg_image(
+            lambda: a.incidence.plot(min_cell=mc), alt="cumulative incidence by arm"
+        )
         out["km"] = svg_image(lambda: _zoomed_km(a), width=5.6, alt="Kaplan-Meier by arm")
         out["hr"] = svg_image(
             lambda: plot_hazard_ratios(_hazard_models(a), terms=["closure"]),

@@ -38,3 +38,7 @@ __all__ = [
     "risk_difference",
     "rmst",
 ]
+
+from .subgroups import subgroups
+
+__all__ += ["subgroups"]

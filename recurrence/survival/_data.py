@@ -68,31 +68,12 @@ def _check_cohort(cohort: pd.DataFrame) -> None:
 
 def design_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
     """Numeric design matrix: numbers as given, yes/no as 0/1, categories as indicators
-    against their first (sorted) level, named ``column[level]``."""
-    parts, terms = [], []
-    for name in covariates:
-        if name not in cohort.columns:
-            raise DataError(
-                Problem(
-                    f"covariate '{name}' is not in the cohort",
-                    fix=f"use one of {list(cohort.columns)}",
-                )
-            )
-        s = cohort[name]
-        if pd.api.types.is_bool_dtype(s):
-            parts.append(s.astype("Float64").astype(float).rename(name))
-            terms.append(name)
-        elif pd.api.types.is_numeric_dtype(s):
-            parts.append(s.astype(float).rename(name))
-            terms.append(name)
-        else:
-            levels = sorted(s.dropna().astype(str).unique())
-            for level in levels[1:]:
-                col = (s.astype(str) == level).astype(float).where(s.notna())
-                parts.append(col.rename(f"{name}[{level}]"))
-                terms.append(f"{name}[{level}]")
-    frame = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=cohort.index)
-    return frame, terms
+    against their first (sorted) level, named ``column[level]``; interaction terms
+    (``"closure:approach"``, ``"closure*sex"``) coded as R's ``model.matrix``
+    (:mod:`recurrence.survival._terms`)."""
+    from ._terms import model_matrix
+
+    return model_matrix(cohort, covariates)
 
 
 def prepare(

@@ -369,12 +369,15 @@ def aalen_johansen(n: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> tuple[np.nd
 # ---------------------------------------------------------------------------------------
 
 
-def logrank_sums(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def logrank_sums(
+    n: np.ndarray, d: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected and the hypergeometric covariance of a k-group log-rank test.
 
     ``n`` and ``d`` are (times × groups). As survival's ``survdiff`` (rho = 0):
     E_g = Σ d·n_g/N, V = Σ d(N − d)/(N − 1)·(diag(p) − p pᵀ), p = n/N, skipping times
-    with N = 1.
+    with N = 1. With ``weights`` w (one per time; ``survdiff(rho=)``'s S(t−)^rho):
+    O_g = Σ w·d_g, E_g = Σ w·d·n_g/N and V with w².
 
     Examples
     --------
@@ -388,13 +391,14 @@ def logrank_sums(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     total_n = n.sum(axis=1)
     rows = (total_d > 0) & (total_n > 0)
     n, d, total_d, total_n = n[rows], d[rows], total_d[rows], total_n[rows]
+    wt = np.ones(len(total_d)) if weights is None else np.asarray(weights, float)[rows]
     p = n / total_n[:, None]
-    expected = (total_d[:, None] * p).sum(axis=0)
+    expected = ((wt * total_d)[:, None] * p).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(total_n > 1, total_d * (total_n - total_d) / (total_n - 1), 0.0)
-    wp = p * w[:, None]
+    wp = p * (wt * wt * w)[:, None]
     var = np.diag(wp.sum(axis=0)) - wp.T @ p
-    return d.sum(axis=0), expected, var
+    return (wt[:, None] * d).sum(axis=0), expected, var
 
 
 def quadratic_form(diff: np.ndarray, var: np.ndarray) -> float:

@@ -145,12 +145,16 @@ def coef_table(terms, kept, coef, se, inference_se, level, ratio: str) -> pd.Dat
 
 
 def term_groups(covariates, terms) -> dict[str, list[int]]:
-    """Covariate name → indices of its design columns (a category gives several)."""
+    """Term label → indices of its design columns (a category gives several; an
+    interaction such as ``closure:approach`` its products), in R's term order."""
+    from ._terms import column_term, parse_terms, term_label
+
     out = {}
-    for c in covariates:
-        cols = [j for j, t in enumerate(terms) if t == c or t.startswith(f"{c}[")]
+    for term in parse_terms(covariates):
+        label = term_label(term)
+        cols = [j for j, t in enumerate(terms) if t == label or column_term(t) == label]
         if cols:
-            out[c] = cols
+            out[label] = cols
     return out
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "make_strata",
     "robust_variance",
     "score_residuals",
+    "timefix",
     "zph_test",
 ]
 
@@ -110,6 +111,34 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
                 wx_dead=(ww[dd, None] * xs[dd]).sum(axis=0),
             )
         )
+    return out
+
+
+def timefix(time: np.ndarray) -> np.ndarray:
+    """Treat times closer than √ε (absolutely or relative to their mean) as tied, as
+    ``survival::aeqSurv`` does for ``coxph``; each run becomes its smallest time.
+
+    Examples
+    --------
+    >>> timefix(np.array([1.0, 1.0 + 1e-12, 2.0])).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    order = np.argsort(time, kind="stable")
+    ts = time[order]
+    dy = np.diff(ts)
+    step = dy > 0
+    if not step.any():
+        return time
+    tol = np.sqrt(np.finfo(float).eps)
+    mean_abs = np.abs(np.concatenate([ts[:1], ts[1:][step]])).mean()
+    tied = step & ((dy <= tol) | (dy / mean_abs <= tol))
+    if not tied.any():
+        return time
+    # a run of tied values takes its first (smallest) value
+    start = np.concatenate([[True], ~tied])
+    fixed = ts[np.maximum.accumulate(np.where(start, np.arange(len(ts)), 0))]
+    out = np.empty_like(time)
+    out[order] = fixed
     return out
 
 
@@ -393,14 +422,40 @@ def km_transform(time, dead) -> np.ndarray:
     return 1 - before[inv]
 
 
+#: ``cox.zph(transform=)`` values.
+ZPH_TRANSFORMS = ("km", "rank", "identity", "log")
+
+
+def zph_time(time, dead, transform: str = "km") -> np.ndarray:
+    """The transformed time g(t) of ``cox.zph(transform=)`` per patient: ``"km"``
+    1 − KM(t−), ``"rank"`` the rank of the time among all patients (ties averaged, R's
+    ``rank``), ``"identity"`` the time, ``"log"`` its logarithm.
+
+    Examples
+    --------
+    >>> t, d = np.array([2.0, 1.0, 2.0, 4.0]), np.array([True, True, False, True])
+    >>> zph_time(t, d, "rank").tolist(), zph_time(t, d, "km").tolist()
+    ([2.5, 1.0, 2.5, 4.0], [0.25, 0.0, 0.25, 0.5])
+    """
+    if transform == "km":
+        return km_transform(time, dead)
+    if transform == "rank":
+        from scipy.stats import rankdata
+
+        return rankdata(time, method="average")
+    if transform == "log":
+        return np.log(time)
+    return np.asarray(time, float)
+
+
 def zph_test(
-    strata: list[Stratum], beta, info, time, dead, groups, sums=None
+    strata: list[Stratum], beta, info, time, dead, groups, sums=None, transform: str = "km"
 ) -> tuple[np.ndarray, ...]:
     """The score test of ``survival::cox.zph`` (≥ 3.0): add x·g(t) to the model, g the
-    centred KM transform of time, and test its coefficients at γ = 0, per term (columns
-    ``groups``, a list of column-index lists) and globally."""
+    centred transform of time (:func:`zph_time`), and test its coefficients at γ = 0,
+    per term (columns ``groups``, a list of column-index lists) and globally."""
     p = len(beta)
-    tt = km_transform(time, dead)
+    tt = zph_time(time, dead, transform)
     gtime = tt - tt[dead].mean()
     if np.ptp(gtime[dead]) == 0:  # all events at one time: g(t) is 0, nothing to test
         return np.full(len(groups) + 1, np.nan), np.array([len(c) for c in groups] + [p])

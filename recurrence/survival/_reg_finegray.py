@@ -27,7 +27,7 @@ import numpy as np
 
 from ._reg_cox import _finite, _inverse, _rev_cumsum, _solve, diverging
 
-__all__ = ["FGData", "fit_fine_gray", "make_data", "sandwich"]
+__all__ = ["FGData", "fit_fine_gray", "make_data", "sandwich", "score_residuals"]
 
 STEP_TOL = 1e-10
 MAX_ITER = 50
@@ -40,30 +40,40 @@ def _excl_cumsum(a):
 
 
 @dataclass
+class _CensGroup:
+    """What one censoring group (``crr(cengroup=)``) contributes: its censoring
+    distribution G_k at the failure times, its competing events, its censoring times."""
+
+    gm: np.ndarray  # G_k(t−) at each distinct failure time
+    c2rows: np.ndarray  # rows with a competing event in this group
+    c2_before_f: np.ndarray  # per failure time: the group's competing events before it
+    chead: np.ndarray  # per censoring time of the group: its first row (sorted data)
+    nc: np.ndarray  # censorings per censoring time
+    ycens: np.ndarray  # group members at risk (time ≥ u) at each censoring time
+    kc: np.ndarray  # per censoring time: number of failure times before it
+    rows: np.ndarray  # the group's rows (sorted data)
+    c_row: np.ndarray  # per group row: number of the group's censoring times ≤ its time
+
+
+@dataclass
 class FGData:
     x: np.ndarray  # (n, p) sorted by time, centered
     c1: np.ndarray  # failure of the cause of interest
     c2: np.ndarray  # competing event
     cens: np.ndarray  # censored
-    g: np.ndarray  # G(t−) per row
+    g: np.ndarray  # G(t−) per row (of the row's censoring group)
     fhead: np.ndarray  # first row at each distinct failure time
     dm: np.ndarray  # failures per distinct failure time
-    gm: np.ndarray  # G(t−) at each distinct failure time
     k_row: np.ndarray  # per row: number of failure times ≤ its time
     m_row: np.ndarray  # per failure row: its failure time index
-    chead: np.ndarray  # first row at each distinct censoring time
-    nc: np.ndarray  # censorings per censoring time
-    ycens: np.ndarray  # patients at risk (time ≥ u) at each censoring time
-    kc: np.ndarray  # per censoring time: number of failure times before it
-    c_row: np.ndarray  # per row: number of censoring times ≤ its time
     x1sum: np.ndarray
-    c2rows: np.ndarray  # rows with a competing event
-    c2_before_f: np.ndarray  # per failure time: competing events strictly before it
-    c2_before_c: np.ndarray  # per censoring time: competing events strictly before it
+    groups: list  # one _CensGroup per censoring group (one without cengroup)
+    t: np.ndarray  # sorted times
 
 
-def make_data(time, status, x, cause: int = 1) -> tuple[FGData, np.ndarray]:
-    """Sort, and compute the censoring Kaplan-Meier G(t−) as ``crr`` does."""
+def make_data(time, status, x, cause: int = 1, cengroup=None) -> tuple[FGData, np.ndarray]:
+    """Sort, and compute the censoring Kaplan-Meier G(t−) as ``crr`` does: one for all
+    patients or, with ``cengroup`` (integer codes), one per censoring group."""
     order = np.argsort(time, kind="stable")
     t = time[order]
     s = status[order]
@@ -76,15 +86,43 @@ def make_data(time, status, x, cause: int = 1) -> tuple[FGData, np.ndarray]:
     new[1:] = t[1:] != t[:-1]
     head = np.flatnonzero(new)
     gid = np.cumsum(new) - 1
-    ncg = np.bincount(gid[cens], minlength=len(head))
-    at_risk = n - head
-    gsurv = np.cumprod(1.0 - ncg / at_risk)
-    g_before = np.concatenate([[1.0], gsurv[:-1]])
-    g = g_before[gid]
     fgrp = np.flatnonzero(np.bincount(gid[c1], minlength=len(head)))
     ftimes = t[head[fgrp]]
-    cgrp = np.flatnonzero(ncg)
-    ctimes = t[head[cgrp]]
+    codes = np.zeros(n, np.int64) if cengroup is None else np.asarray(cengroup)[order]
+    g = np.empty(n)
+    groups = []
+    for k in np.unique(codes):
+        rows = np.flatnonzero(codes == k)
+        tk, ck = t[rows], cens[rows]
+        newk = np.empty(len(rows), bool)
+        newk[0] = True
+        newk[1:] = tk[1:] != tk[:-1]
+        headk = np.flatnonzero(newk)
+        gidk = np.cumsum(newk) - 1
+        ncg = np.bincount(gidk[ck], minlength=len(headk))
+        at_risk = len(rows) - headk
+        gsurv = np.cumprod(1.0 - ncg / at_risk)
+        g[rows] = np.concatenate([[1.0], gsurv[:-1]])[gidk]
+        # G_k(t−) at each failure time: the group's curve after its times before t, and
+        # 0 after the group's last time (crr's approx(..., c(1, surv, 0), rule = 2))
+        before = np.searchsorted(tk[headk], ftimes, side="left")
+        gm = np.where(ftimes > tk[-1], 0.0, np.concatenate([[1.0], gsurv])[before])
+        cgrp = np.flatnonzero(ncg)
+        ctimes = tk[headk[cgrp]]
+        c2k = rows[c2[rows]]
+        groups.append(
+            _CensGroup(
+                gm=gm,
+                c2rows=c2k,
+                c2_before_f=np.searchsorted(t[c2k], ftimes, side="left"),
+                chead=rows[headk[cgrp]],
+                nc=ncg[cgrp].astype(float),
+                ycens=at_risk[cgrp].astype(float),
+                kc=np.searchsorted(ftimes, ctimes, side="left"),
+                rows=rows,
+                c_row=np.searchsorted(ctimes, tk, side="right"),
+            )
+        )
     data = FGData(
         x=xs,
         c1=c1,
@@ -93,18 +131,11 @@ def make_data(time, status, x, cause: int = 1) -> tuple[FGData, np.ndarray]:
         g=g,
         fhead=head[fgrp],
         dm=np.bincount(gid[c1], minlength=len(head))[fgrp].astype(float),
-        gm=g_before[fgrp],
         k_row=np.searchsorted(ftimes, t, side="right"),
         m_row=np.searchsorted(ftimes, t[c1], side="left"),
-        chead=head[cgrp],
-        nc=ncg[cgrp].astype(float),
-        ycens=at_risk[cgrp].astype(float),
-        kc=np.searchsorted(ftimes, ctimes, side="left"),
-        c_row=np.searchsorted(ctimes, t, side="right"),
         x1sum=xs[c1].sum(axis=0),
-        c2rows=np.flatnonzero(c2),
-        c2_before_f=np.searchsorted(t[c2], ftimes, side="left"),
-        c2_before_c=np.searchsorted(t[c2], ctimes, side="left"),
+        groups=groups,
+        t=t,
     )
     return data, order
 
@@ -116,42 +147,41 @@ class _State:
     r: np.ndarray
     s0: np.ndarray
     xbar: np.ndarray
-    q: np.ndarray  # r/G(t−) of the competing events (rows d.c2rows)
 
 
 def _state(d: FGData, beta) -> _State:
     eta = d.x @ beta
     shift = float(eta.max())
     r = np.exp(eta - shift)
-    q = r[d.c2rows] / d.g[d.c2rows]  # competing events: r / G(t−)
-    x2 = d.x[d.c2rows]
-    back0 = _rev_cumsum(r)[d.fhead]
-    back1 = _rev_cumsum(r[:, None] * d.x)[d.fhead]
-    fwd0 = _excl_cumsum(q)[d.c2_before_f]
-    fwd1 = _excl_cumsum(q[:, None] * x2)[d.c2_before_f]
-    s0 = back0 + d.gm * fwd0
-    s1 = back1 + d.gm[:, None] * fwd1
+    s0 = _rev_cumsum(r)[d.fhead]
+    s1 = _rev_cumsum(r[:, None] * d.x)[d.fhead]
+    for grp in d.groups:  # competing events stay, weighted G_k(t−)/G_k(tⱼ−)
+        q = r[grp.c2rows] / d.g[grp.c2rows]
+        s0 = s0 + grp.gm * _excl_cumsum(q)[grp.c2_before_f]
+        s1 = s1 + grp.gm[:, None] * _excl_cumsum(q[:, None] * d.x[grp.c2rows])[grp.c2_before_f]
     xbar = s1 / s0[:, None]
     loglik = float(eta[d.c1].sum() - d.dm @ (np.log(s0) + shift))
     score = d.x1sum - d.dm @ xbar
-    return _State(loglik=loglik, score=score, r=r, s0=s0, xbar=xbar, q=q)
+    return _State(loglik=loglik, score=score, r=r, s0=s0, xbar=xbar)
 
 
 def _row_weight(d: FGData, per_time):
     """Per row: Σ over the failure times whose risk set holds the row of per_time[m]
-    (· G(t_m−)/G(t_row−) after a competing event), and the two cumulative arrays."""
+    (· G_k(t_m−)/G_k(t_row−) after a competing event), and per censoring group the
+    backward cumulative sums of G_k·per_time."""
     cum = _excl_cumsum(per_time)  # times ≤ t_row
-    back = np.concatenate(
-        [
-            _rev_cumsum(d.gm.reshape(-1, *[1] * (per_time.ndim - 1)) * per_time),
-            np.zeros((1, *per_time.shape[1:])),
-        ]
-    )
     out = cum[d.k_row]
-    rows, k = d.c2rows, d.k_row[d.c2rows]
-    inv_g = 1.0 / d.g[rows]
-    out[rows] += (inv_g if per_time.ndim == 1 else inv_g[:, None]) * back[k]
-    return out, back
+    backs = []
+    shape = (-1, *[1] * (per_time.ndim - 1))
+    for grp in d.groups:
+        back = np.concatenate(
+            [_rev_cumsum(grp.gm.reshape(shape) * per_time), np.zeros((1, *per_time.shape[1:]))]
+        )
+        rows, k = grp.c2rows, d.k_row[grp.c2rows]
+        inv_g = 1.0 / d.g[rows]
+        out[rows] += (inv_g if per_time.ndim == 1 else inv_g[:, None]) * back[k]
+        backs.append(back)
+    return out, backs
 
 
 def _information(d: FGData, st: _State) -> np.ndarray:
@@ -177,7 +207,7 @@ class FGFit:
     infinite: np.ndarray
 
 
-def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None) -> FGFit:
+def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None, cluster=None) -> FGFit:
     """Newton-Raphson with the backtracking line search of ``crr``.
 
     Converged when the next Newton step is below ``STEP_TOL`` relative to max(|β|, 1)
@@ -226,7 +256,7 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None) -> FG
         infinite = (np.abs(step) > 1e-9) & (np.abs(step) > np.sqrt(1e-9) * np.abs(beta))
     else:
         infinite = diverging(beta, step, d.x.std(axis=0))
-    var = sandwich(d, beta, h, st)
+    var = sandwich(d, beta, h, st, cluster)
     return FGFit(
         coef=beta,
         info=h,
@@ -239,30 +269,56 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None) -> FG
     )
 
 
-def influence(d: FGData, beta, st: _State | None = None) -> np.ndarray:
-    """ηᵢ + ψᵢ of ``crrvv`` per (sorted) row: the score residual and the correction for
-    estimating the censoring distribution."""
+def score_residuals(d: FGData, beta, st: _State | None = None):
+    """ηᵢ of ``crrvv`` per (sorted) row, the score residual (what ``coxph`` on
+    ``finegray()`` data sums per patient), with the state and the cumulative sums the
+    censoring correction reuses."""
     st = st or _state(d, beta)
     a = d.dm / st.s0
     wa, back_ga = _row_weight(d, a)
     wax, back_gax = _row_weight(d, a[:, None] * st.xbar)
     eta = -st.r[:, None] * (d.x * wa[:, None] - wax)
     eta[d.c1] += d.x[d.c1] - st.xbar[d.m_row]
-    if len(d.chead) == 0:
-        return eta
-    fwd0 = _excl_cumsum(st.q)[d.c2_before_c]
-    fwd1 = _excl_cumsum(st.q[:, None] * d.x[d.c2rows])[d.c2_before_c]
-    qu = fwd1 * back_ga[d.kc][:, None] - fwd0[:, None] * back_gax[d.kc]
-    cum = _excl_cumsum(qu * (d.nc / d.ycens**2)[:, None])
-    psi = -cum[d.c_row]
-    crow = d.c_row[d.cens] - 1
-    psi[d.cens] += qu[crow] / d.ycens[crow][:, None]
+    return eta, st, back_ga, back_gax
+
+
+def influence(d: FGData, beta, st: _State | None = None) -> np.ndarray:
+    """ηᵢ + ψᵢ of ``crrvv`` per (sorted) row: the score residual and the correction for
+    estimating the censoring distribution (per censoring group, ``crr(cengroup=)``)."""
+    eta, st, back_ga, back_gax = score_residuals(d, beta, st)
+    psi = np.zeros_like(eta)
+    for grp in d.groups:
+        if len(grp.chead) == 0:
+            continue
+        # q(u) at the group's censoring times: as crrvv computes it, the competing
+        # events of every group before u, each weighted by its own group's G
+        ctimes = d.t[grp.chead]
+        qu = np.zeros((len(ctimes), eta.shape[1]))
+        for other, bga, bgax in zip(d.groups, back_ga, back_gax, strict=True):
+            q = st.r[other.c2rows] / d.g[other.c2rows]
+            before = np.searchsorted(d.t[other.c2rows], ctimes, side="left")
+            fwd0 = _excl_cumsum(q)[before]
+            fwd1 = _excl_cumsum(q[:, None] * d.x[other.c2rows])[before]
+            qu += fwd1 * bga[grp.kc][:, None] - fwd0[:, None] * bgax[grp.kc]
+        cum = _excl_cumsum(qu * (grp.nc / grp.ycens**2)[:, None])
+        psi[grp.rows] = -cum[grp.c_row]
+        cens = d.cens[grp.rows]
+        crow = grp.c_row[cens] - 1
+        psi[grp.rows[cens]] += qu[crow] / grp.ycens[crow][:, None]
     return eta + psi
 
 
-def sandwich(d: FGData, beta, info, st: _State | None = None) -> np.ndarray:
-    """``crr``'s variance: I⁻¹ (Σ (ηᵢ + ψᵢ)(ηᵢ + ψᵢ)ᵀ) I⁻¹."""
+def sandwich(d: FGData, beta, info, st: _State | None = None, cluster=None) -> np.ndarray:
+    """``crr``'s variance: I⁻¹ (Σ (ηᵢ + ψᵢ)(ηᵢ + ψᵢ)ᵀ) I⁻¹; with ``cluster`` (codes per
+    sorted row) the cluster-robust variance of ``coxph(..., cluster=)`` on ``finegray()``
+    data: the score residuals ηᵢ (no ψ) summed within clusters."""
     with np.errstate(all="ignore"):  # a diverging fit may give inf/NaN: reported as such
-        res = influence(d, beta, st)
+        if cluster is None:
+            res = influence(d, beta, st)
+        else:
+            eta = score_residuals(d, beta, st)[0]
+            res = np.column_stack(
+                [np.bincount(cluster, weights=eta[:, j]) for j in range(eta.shape[1])]
+            )
     hinv = _inverse(info)
     return hinv @ (res.T @ res) @ hinv

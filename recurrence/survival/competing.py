@@ -28,6 +28,7 @@ from scipy import stats
 
 from ..errors import StatisticalWarning, warn
 from ..results import fmt
+from ._groups import prepare_groups
 from ._np_core import (
     EVENT_NAMES,
     aalen_johansen,
@@ -35,7 +36,6 @@ from ._np_core import (
     check_level,
     event_counts,
     loglog_interval,
-    prepare_checked,
     quadratic_form,
     risk_table,
     z_value,
@@ -86,6 +86,7 @@ class CumulativeIncidenceResult(CurveResultMixin):
     gray_pvalue: float | None = None
     strata: str | None = None
     remarks: tuple[str, ...] = ()
+    by_levels: pd.DataFrame | None = None
 
     title: ClassVar[str] = "Cumulative incidence (Aalen-Johansen)"
     value_columns: ClassVar[tuple[str, ...]] = ("incidence", "se", "ci_low", "ci_high")
@@ -128,7 +129,8 @@ def cumulative_incidence(
     cohort
         A cohort table (:func:`recurrence.load_cohort`).
     by
-        Grouping column; ``None`` for the whole cohort (no test).
+        Grouping column; ``None`` for the whole cohort (no test); or two columns
+        (``["closure", "approach"]``): one curve per combination.
     event
         Cause of interest: 1 (reherniation) or 2 (competing event); the other cause
         competes.
@@ -143,7 +145,8 @@ def cumulative_incidence(
     Returns
     -------
     CumulativeIncidenceResult
-        ``.at(times)``, ``.at_risk(times)``, ``.table``, ``.gray_statistic``,
+        ``.at(times)``, ``.at_risk(times)``, ``.risk_table`` (KMunicate counts),
+        ``.table``, ``.gray_statistic``,
         ``.gray_pvalue``, ``.plot()``.
 
     Examples
@@ -159,7 +162,7 @@ def cumulative_incidence(
     """
     level = check_level(level)
     event = check_event(event, allowed=(1, 2))
-    data = prepare_checked(cohort, by, strata=strata)
+    data, by_levels = prepare_groups(cohort, by, strata=strata)
     k = len(data.groups)
     rt = risk_table(data.time, data.event, data.group, k)
     z = z_value(level)
@@ -225,6 +228,7 @@ def cumulative_incidence(
         by=by,
         strata=strata,
         remarks=tuple(remarks),
+        by_levels=by_levels,
         **gray,
     )
 

@@ -28,10 +28,11 @@ from scipy.stats import chi2
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt, fmt_p
 from . import _reg_cox as core
+from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
+from ._cox_remarks import cox_remarks as _remarks
 from ._data import _check_cohort, prepare
 from ._reg_common import (
     EVENT_NAMES,
-    MIN_EVENTS_PER_COEF,
     RegressionResultMixin,
     as_list,
     check_event,
@@ -43,13 +44,10 @@ from ._reg_common import (
     why_aliased,
 )
 from ._reg_concordance import concordance as _concordance
+from ._reg_cox import timefix
+from ._terms import term_variables
 
-__all__ = ["CoxResult", "cause_specific_cox", "cox"]
-
-#: p-value of cox.zph below which a remark says proportional hazards are doubtful.
-PH_ALPHA = 0.05
-#: Fewer clusters than this earns a remark on cluster-robust standard errors.
-MIN_CLUSTERS = 30
+__all__ = ["CoxResult", "cause_specific_cox", "cox", "timefix"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -66,7 +64,8 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     concordance
         Harrell's C, as ``coxph`` reports it.
     ph_test
-        ``cox.zph``: ``chisq``, ``df``, ``pvalue`` per covariate and ``GLOBAL``.
+        ``cox.zph``: ``chisq``, ``df``, ``pvalue`` per covariate and ``GLOBAL``, with
+        the time transform ``ph_transform``.
     loglik, loglik_null, aic
         Log partial likelihood at the estimate and at β = 0; AIC = −2 loglik + 2p.
     n, events
@@ -97,6 +96,7 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     cov: pd.DataFrame | None = field(default=None, repr=False)
     iptw: object | None = field(default=None, repr=False)
     remarks: tuple[str, ...] = ()
+    ph_transform: str = "km"
 
     title = "Cox proportional hazards model"
     measure = "hr"
@@ -122,38 +122,10 @@ class CoxResult(RegressionResultMixin, ResultMixin):
         ]
         if not np.isnan(self.ph_test.loc["GLOBAL", "pvalue"]):
             lines.append(
-                f"proportional hazards (cox.zph): global p = "
+                f"proportional hazards (cox.zph, {self.ph_transform} time): global p = "
                 f"{fmt_p(self.ph_test.loc['GLOBAL', 'pvalue'])}"
             )
         return lines
-
-
-def timefix(time: np.ndarray) -> np.ndarray:
-    """Treat times closer than √ε (absolutely or relative to their mean) as tied, as
-    ``survival::aeqSurv`` does for ``coxph``; each run becomes its smallest time.
-
-    Examples
-    --------
-    >>> timefix(np.array([1.0, 1.0 + 1e-12, 2.0])).tolist()
-    [1.0, 1.0, 2.0]
-    """
-    order = np.argsort(time, kind="stable")
-    ts = time[order]
-    dy = np.diff(ts)
-    step = dy > 0
-    if not step.any():
-        return time
-    tol = np.sqrt(np.finfo(float).eps)
-    mean_abs = np.abs(np.concatenate([ts[:1], ts[1:][step]])).mean()
-    tied = step & ((dy <= tol) | (dy / mean_abs <= tol))
-    if not tied.any():
-        return time
-    # a run of tied values takes its first (smallest) value
-    start = np.concatenate([[True], ~tied])
-    fixed = ts[np.maximum.accumulate(np.where(start, np.arange(len(ts)), 0))]
-    out = np.empty_like(time)
-    out[order] = fixed
-    return out
 
 
 def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilized):
@@ -170,7 +142,7 @@ def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilize
                 )
             )
         need = [
-            *covariates,
+            *term_variables(covariates),
             *as_list(propensity),
             "closure",
             *(c for c in (strata, cluster) if c is not None),
@@ -214,7 +186,18 @@ def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilize
 
 
 def _fit(
-    cohort, covariates, *, event, strata, cluster, weights, propensity, ties, level, stabilized
+    cohort,
+    covariates,
+    *,
+    event,
+    strata,
+    cluster,
+    weights,
+    propensity,
+    ties,
+    level,
+    stabilized,
+    ph_transform="km",
 ) -> CoxResult:
     covariates = as_list(covariates)
     if not covariates:
@@ -223,6 +206,13 @@ def _fit(
         )
     if ties not in ("efron", "breslow"):
         raise DataError(Problem(f"ties must be 'efron' or 'breslow', not {ties!r}"))
+    if ph_transform not in core.ZPH_TRANSFORMS:
+        raise DataError(
+            Problem(
+                f"ph_transform must be one of {list(core.ZPH_TRANSFORMS)}, not {ph_transform!r}",
+                fix="'km' (default, as cox.zph), 'rank' or 'identity'",
+            )
+        )
     check_level(level)
     data, dropped, iptw = _prepare(
         cohort, covariates, strata, cluster, weights, propensity, stabilized
@@ -298,7 +288,9 @@ def _fit(
         table.loc[kterms, "robust_se"] = inf_se
     conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
     groups = term_groups(covariates, kterms)
-    chisq, df = core.zph_test(st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums)
+    chisq, df = core.zph_test(
+        st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
+    )
     ph = pd.DataFrame(
         {"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
         index=pd.Index([*groups, "GLOBAL"], name="term"),
@@ -327,80 +319,8 @@ def _fit(
         cov=pd.DataFrame(var, index=kterms, columns=kterms),
         iptw=iptw,
         remarks=tuple(remarks),
+        ph_transform=ph_transform,
     )
-
-
-def _remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, weights, p, st, ties):
-    out = []
-    others = np.unique(data.event[(data.event > 0) & ~dead])
-    if len(others):
-        k = int(((data.event > 0) & ~dead).sum())
-        codes = ", ".join(str(c) for c in others)
-        out.append(
-            f"cause-specific hazard of {cause}: {k} other events (event {codes}) were "
-            "treated as censored at their time; for the probability of "
-            f"{cause} use cumulative_incidence() or fine_gray()"
-        )
-    if ph["chisq"].isna().all():
-        out.append("no proportional-hazards test: all events happen at one time")
-    for term, row in ph.iterrows():
-        if row["pvalue"] < PH_ALPHA:
-            what = "overall (global test)" if term == "GLOBAL" else f"for {term}"
-            out.append(
-                f"proportional hazards doubtful {what} (p = {fmt_p(row['pvalue'])}, "
-                "cox.zph); the hazard ratio is an average over follow-up"
-            )
-    tied = sum(int((s.d > 1).sum()) for s in st)
-    if tied:
-        out.append(
-            f"{tied} event times are shared by several patients "
-            f"({'Efron' if ties == 'efron' else 'Breslow'} approximation)"
-        )
-    events = int(dead.sum())
-    if events < MIN_EVENTS_PER_COEF * p:
-        out.append(
-            f"only {events} events for {p} coefficient{'s' if p != 1 else ''} (fewer than "
-            f"{MIN_EVENTS_PER_COEF} per coefficient): estimates may be unstable"
-        )
-    if strata is not None:
-        out.append(
-            f"stratified by {strata} ({len(data.strata_labels)} strata): a baseline hazard "
-            f"per stratum, no hazard ratio for {strata}"
-        )
-    if robust:
-        if cluster is not None:
-            nclus = len(np.unique(data.cluster))
-            out.append(
-                f"intervals and p-values use robust (sandwich) standard errors clustered "
-                f"by {cluster} ({nclus} clusters)"
-            )
-            if nclus < MIN_CLUSTERS:
-                out.append(
-                    f"only {nclus} clusters: cluster-robust standard errors can be too "
-                    f"small with fewer than about {MIN_CLUSTERS} clusters"
-                )
-        elif iptw is not None:
-            out.append(
-                "intervals and p-values use robust (sandwich) standard errors, which "
-                "allow for the weighting"
-            )
-        else:
-            out.append(
-                "intervals and p-values use robust (sandwich) standard errors, as "
-                "weights are not whole numbers"
-            )
-    if iptw is not None:
-        kind = "stabilized " if iptw.stabilized else ""
-        out.append(
-            f"inverse probability of treatment weighting ({kind}weights; propensity of "
-            f"closure on {', '.join(iptw.table.index)}): a marginal hazard ratio"
-        )
-        out += list(iptw.remarks)
-    elif weights is not None:
-        out.append(
-            "case weights" + (f" from column '{weights}'" if isinstance(weights, str) else "")
-        )
-    return out
 
 
 def cause_specific_cox(
@@ -415,6 +335,7 @@ def cause_specific_cox(
     ties: str = "efron",
     level: float = 0.95,
     stabilized: bool = True,
+    ph_transform: str = "km",
 ) -> CoxResult:
     """Cox model of the cause-specific hazard of ``event``; other causes are censored.
 
@@ -440,6 +361,7 @@ def cause_specific_cox(
         ties=ties,
         level=level,
         stabilized=stabilized,
+        ph_transform=ph_transform,
     )
 
 
@@ -454,6 +376,7 @@ def cox(
     ties: str = "efron",
     level: float = 0.95,
     stabilized: bool = True,
+    ph_transform: str = "km",
 ) -> CoxResult:
     """Cox proportional hazards model of reherniation (the cause-specific hazard).
 
@@ -482,6 +405,10 @@ def cox(
         Confidence level of the intervals.
     stabilized
         Stabilized IPT weights (default).
+    ph_transform
+        The function of time in the proportional-hazards test ``.ph_test``, as
+        ``cox.zph(transform=)``: ``"km"`` (default), ``"rank"``, ``"identity"`` (or
+        ``"log"``).
 
     Returns
     -------
@@ -509,4 +436,5 @@ def cox(
         ties=ties,
         level=level,
         stabilized=stabilized,
+        ph_transform=ph_transform,
     )

@@ -93,7 +93,13 @@ class FineGrayResult(RegressionResultMixin, ResultMixin):
 
 
 def fine_gray(
-    cohort: pd.DataFrame, covariates=("closure",), event: int = 1, *, level: float = 0.95
+    cohort: pd.DataFrame,
+    covariates=("closure",),
+    event: int = 1,
+    *,
+    level: float = 0.95,
+    censoring_groups: str | None = None,
+    cluster: str | None = None,
 ) -> FineGrayResult:
     """Fine-Gray model of the cumulative incidence of ``event`` (``cmprsk::crr``).
 
@@ -108,6 +114,17 @@ def fine_gray(
         The cause modelled (1 reherniation); every other non-zero code competes.
     level
         Confidence level of the intervals.
+    censoring_groups
+        Column whose levels get their own censoring distribution (``crr(cengroup=)``),
+        e.g. ``"site"`` when follow-up differs between hospitals: a competing event's
+        weight in later risk sets is its own group's G(t−)/G(tⱼ−), and the variance
+        allows for estimating each group's G.
+    cluster
+        Column of clusters (e.g. ``"site"``, or ``"patient_id"``) for cluster-robust
+        standard errors as ``coxph(Surv(fgstart, fgstop, fgstatus) ~ …, weights = fgwt,
+        cluster = id)`` on ``finegray()`` data: the score residuals summed within
+        clusters, sandwiched by the inverse information. Unlike ``crr``'s variance this
+        ignores the estimation of G (the coefficients stay ``crr``'s).
 
     Returns
     -------
@@ -133,7 +150,7 @@ def fine_gray(
         )
     event = check_event(event)
     check_level(level)
-    data = prepare(cohort, None, covariates=covariates)
+    data = prepare(cohort, None, covariates=covariates, strata=censoring_groups, cluster=cluster)
     cause = EVENT_NAMES.get(event, f"event {event}")
     status = data.event
     c1 = status == event
@@ -149,7 +166,7 @@ def fine_gray(
         )
     terms, x = list(data.terms), data.x
     remarks = list(data.remarks)
-    fg, _ = core.make_data(data.time, status, x, event)
+    fg, order = core.make_data(data.time, status, x, event, data.strata)
     start = core.evaluate(fg, np.zeros(len(terms)))
     drop = aliased_from_info(start[2])
     keep = [j for j in range(len(terms)) if not drop[j]]
@@ -166,9 +183,10 @@ def fine_gray(
         remarks.append(msg)
     kterms = [terms[j] for j in keep]
     if drop.any():
-        fg, _ = core.make_data(data.time, status, x[:, keep], event)
+        fg, order = core.make_data(data.time, status, x[:, keep], event, data.strata)
         start = None
-    fit = core.fit_fine_gray(fg, len(keep), start=start)
+    clusters = None if data.cluster is None else data.cluster[order]
+    fit = core.fit_fine_gray(fg, len(keep), start=start, cluster=clusters)
     warn_divergence(
         fit,
         kterms,
@@ -187,6 +205,18 @@ def fine_gray(
         f"describes the cumulative incidence of {cause}, not its hazard among "
         "patients still at risk"
     )
+    if censoring_groups is not None:
+        remarks.append(
+            f"censoring distribution estimated within each level of {censoring_groups} "
+            f"({len(data.strata_labels)} groups), as crr(cengroup=)"
+        )
+    if cluster is not None:
+        nclus = len(np.unique(data.cluster))
+        remarks.append(
+            f"cluster-robust standard errors by {cluster} ({nclus} clusters), as coxph("
+            "cluster=) on finegray() data: they do not allow for estimating the censoring "
+            "distribution"
+        )
     if competing == 0:
         remarks.append(
             "no competing events: the model is a Cox model (Breslow ties) with "

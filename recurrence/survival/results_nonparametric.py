@@ -87,8 +87,10 @@ class CurveResultMixin(ResultMixin):
 
         Returns a DataFrame with ``group``, ``time``, the estimate, ``ci_low``,
         ``ci_high``, ``at_risk`` (patients with time ≥ t) and ``se``. Before a group's first
-        time the estimate is its starting value; after its last follow-up time it is
-        not estimable (NaN, at risk 0).
+        time the estimate is its starting value. After its last follow-up time it is
+        not estimable (NaN, at risk 0), unless the curve is final there: a Kaplan-Meier
+        curve that has reached 0 stays 0, without an interval, as R's ``summary(fit,
+        times, extend = TRUE)``.
         """
         times = check_times(times)
         parts = []
@@ -98,6 +100,8 @@ class CurveResultMixin(ResultMixin):
             idx = step_index(t, times)
             out = {"group": np.full(len(times), g, dtype=object), "time": times}
             beyond = times > (t[-1] if len(t) else -np.inf)
+            if self._is_final(b):
+                beyond = np.zeros(len(times), bool)
             for col, start in zip(self.value_columns, self.start_values, strict=True):
                 vals = np.where(idx >= 0, b[col][np.maximum(idx, 0)], start)
                 out[col] = np.where(beyond, np.nan, vals)
@@ -109,6 +113,47 @@ class CurveResultMixin(ResultMixin):
         # API.md's columns first, in its order; the standard error after them
         first = ["group", "time", self.value_columns[0], "ci_low", "ci_high", "at_risk"]
         return frame[first + [c for c in frame.columns if c not in first]]
+
+    def _is_final(self, block) -> bool:
+        """Whether the curve keeps its last value after its last time (Kaplan-Meier:
+        once it has reached 0). Incidence curves stay NaN there, as
+        ``cmprsk::timepoints`` reports them."""
+        return False
+
+    def risk_table_at(self, times=None) -> pd.DataFrame:
+        """The KMunicate table as data (Morris et al., BMJ Open 2019): per group and
+        time t, the patients at risk at t (time ≥ t) and the cumulative counts up to and
+        including t, as ``summary(survfit(...), times)`` counts them (``n.risk`` and the
+        cumulative sums of ``n.event``, ``n.censor``).
+
+        Columns ``group``, ``time``, ``at_risk``, ``cumulative_events`` (of interest),
+        ``cumulative_competing`` (the other cause), ``cumulative_censored``. ``times``
+        default to readable ticks from 0 to the last follow-up.
+        """
+        times = default_ticks(self.max_time) if times is None else np.sort(check_times(times))
+        parts = []
+        for g in self.groups:
+            b = self._block(g)
+            t = b["time"]
+            upto = np.searchsorted(t, times, side="right")  # rows with time ≤ t_i
+            nxt = np.searchsorted(t, times, side="left")
+            risk = np.where(nxt < len(t), b["at_risk"][np.minimum(nxt, len(t) - 1)], 0)
+            out = {
+                "group": np.full(len(times), g, dtype=object),
+                "time": times,
+                "at_risk": np.where(times <= 0, self._group_size(g), risk).astype(np.int64),
+            }
+            for col in ("events", "competing", "censored"):
+                cum = np.concatenate(([0], np.cumsum(b[col])))
+                out[f"cumulative_{col}"] = cum[upto].astype(np.int64)
+            parts.append(pd.DataFrame(out))
+        return pd.concat(parts, ignore_index=True)
+
+    @property
+    def risk_table(self) -> pd.DataFrame:
+        """:meth:`risk_table_at` the default ticks (what the plots draw under the
+        curves)."""
+        return self.risk_table_at()
 
     def at_risk(self, times=None) -> pd.DataFrame:
         """The at-risk table as data: per group and time t_i, the patients at risk at

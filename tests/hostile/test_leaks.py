@@ -117,3 +117,16 @@ def test_min_cell_on_the_command_line(tmp_path):
         main, ["report", "--cohort", str(path), "--min-cell", "1", "--out", str(out)]
     )
     assert result.exit_code == 2 and "--min-cell" in result.stderr
+
+
+def test_the_risk_table_under_the_curves_follows_the_small_cell_rule():
+    import matplotlib.pyplot as plt
+
+    from recurrence import survival
+
+    c = recurrence.simulate_cohort(300, seed=2)
+    ax = survival.cumulative_incidence(c).plot(min_cell=10)
+    drawn = [t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("competing:")]
+    plt.close(ax.figure)
+    assert "<10" in drawn
+    assert all(t == "<10" or t == "0" or int(t.replace(",", "")) >= 10 for t in drawn)
