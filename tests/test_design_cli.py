@@ -86,6 +86,16 @@ def test_simulation_defaults_to_the_formula_answer():
             "client=/scheduler= run on Dask",
         ),
         (["--simulate", "--analysis", "wald"], "Invalid value for '--analysis'"),
+        # absurd designs: refused up front, never a 300-digit sample size or a memory error
+        (["--hr", "inf"], "Invalid value for '--hr': inf is not in the range 0.01<=x<=100."),
+        (["--ratio", "1e-300"], "Invalid value for '--ratio'"),
+        (["--loss-rate", "1e300"], "Invalid value for '--loss-rate'"),
+        (["--simulate", "--replicates", "1000000000"], "is not in the range 1<=x<=1000000"),
+        (["--simulate", "--n-per-arm", "1000000000"], "is not in the range 2<=x<=1000000"),
+        (
+            ["--loss-rate", "1", "--ratio", "0.01", "--hr", "0.99"],
+            "patients, more than 10,000,000: no trial can recruit that many",
+        ),
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(args, message):

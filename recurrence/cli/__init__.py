@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import click
 
+from ._common import OneLineGroup
+
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of short errors.")
 @click.version_option(package_name="recurrence")
 def main(debug: bool) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_DATA",
     "MAX_LINE",
     "OneLineErrors",
+    "OneLineGroup",
     "cohort_options",
     "echo_error",
     "fail",
@@ -61,12 +62,27 @@ def fail(message: str) -> None:
     sys.exit(EXIT_DATA)
 
 
-class OneLineErrors(click.Command):
-    """A command whose usage errors are one line on stderr and exit status 2."""
+class _OneLine:
+    """Usage errors (a bad option value, an unknown option or command) as one line on
+    stderr and exit status 2, as every other error."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            fail(exc.format_message())
+
+
+class OneLineErrors(_OneLine, click.Command):
+    """A command whose usage errors are one line."""
+
+
+class OneLineGroup(_OneLine, click.Group):
+    """The command group, whose usage errors are one line too."""
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
         except click.UsageError as exc:
             fail(exc.format_message())
 

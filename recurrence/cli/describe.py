@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ._common import cohort_options, friendly, loader_kwargs
+from ._common import OneLineErrors, cohort_options, friendly, loader_kwargs
 
 __all__ = ["describe"]
 
 
-@click.command()
+@click.command(cls=OneLineErrors)
 @click.option(
     "--cohort",
     "cohort_path",

@@ -18,9 +18,18 @@ from ._common import OneLineErrors, debugging, fail
 __all__ = ["design"]
 
 ANALYSES = ("logrank", "cox", "gray", "finegray")
-POSITIVE = click.FloatRange(min=0, min_open=True)
-NON_NEGATIVE = click.FloatRange(min=0)
 PROPORTION = click.FloatRange(0, 1, min_open=True, max_open=True)
+# Bounds of a plausible design: anything outside is a typo, and would otherwise end in a
+# 300-digit sample size, a memory error or an hour of simulation.
+RATIO = click.FloatRange(0.01, 100)  # a hazard ratio, a risk ratio, an allocation ratio
+MONTHS = click.FloatRange(0, 1200, min_open=True)  # up to 100 years
+ACCRUAL = click.FloatRange(0, 1200)
+HAZARD = click.FloatRange(0, 1)  # a monthly hazard (1: everybody within a month)
+#: The most simulated trials per scenario, and patients per arm, a command accepts.
+MAX_REPLICATES = 1_000_000
+MAX_PER_ARM = 1_000_000
+#: A design needing more patients than this is reported as not feasible, not printed.
+MAX_TRIAL = 10_000_000
 
 
 def _explicit(ctx: click.Context, name: str) -> bool:
@@ -30,7 +39,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 @click.command(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--hr",
-    type=POSITIVE,
+    type=RATIO,
     default=0.5,
     show_default=True,
     help="Hazard ratio of closure to detect (time-to-event design).",
@@ -43,7 +52,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 )
 @click.option(
     "--rr",
-    type=POSITIVE,
+    type=RATIO,
     default=None,
     help="Compare proportions, given as the risk ratio closure / no closure.",
 )
@@ -56,35 +65,35 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 )
 @click.option(
     "--horizon",
-    type=POSITIVE,
+    type=MONTHS,
     default=24.0,
     show_default=True,
     help="Months at which --control-incidence holds.",
 )
 @click.option(
     "--accrual",
-    type=NON_NEGATIVE,
+    type=ACCRUAL,
     default=24.0,
     show_default=True,
     help="Months of uniform recruitment.",
 )
 @click.option(
     "--followup",
-    type=POSITIVE,
+    type=MONTHS,
     default=24.0,
     show_default=True,
     help="Months of follow-up after the last patient enters.",
 )
 @click.option(
     "--loss-rate",
-    type=NON_NEGATIVE,
+    type=HAZARD,
     default=0.0,
     show_default=True,
     help="Monthly hazard of loss to follow-up.",
 )
 @click.option(
     "--competing-rate",
-    type=NON_NEGATIVE,
+    type=HAZARD,
     default=0.0,
     show_default=True,
     help="Monthly hazard of a competing event (fusion, other-level surgery, death).",
@@ -93,7 +102,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 @click.option("--power", type=PROPORTION, default=0.8, show_default=True, help="Power wanted.")
 @click.option(
     "--ratio",
-    type=POSITIVE,
+    type=RATIO,
     default=1.0,
     show_default=True,
     help="Allocation closure : no closure.",
@@ -120,10 +129,11 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 )
 @click.option(
     "--replicates",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, MAX_REPLICATES),
     default=1000,
     show_default=True,
-    help="Simulated trials per scenario.",
+    help=f"Simulated trials per scenario (at most {MAX_REPLICATES:,}: beyond that the Monte "
+    "Carlo error is far below any other uncertainty of a design).",
 )
 @click.option(
     "--seed",
@@ -140,7 +150,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 )
 @click.option(
     "--n-per-arm",
-    type=click.IntRange(min=2),
+    type=click.IntRange(2, MAX_PER_ARM),
     multiple=True,
     help="Patients without closure per trial; repeat for several (default: the formula's answer).",
 )
@@ -173,7 +183,7 @@ def _explicit(ctx: click.Context, name: str) -> bool:
 )
 @click.option(
     "--jobs",
-    type=int,
+    type=click.IntRange(1, 256),
     default=None,
     help="Workers for local processes or a local Dask cluster (default: all cores).",
 )
@@ -278,6 +288,12 @@ def _run(
             ratio=ratio,
             sides=sides,
             method=method,
+        )
+    if not size.n_total <= MAX_TRIAL:
+        fail(
+            f"this design needs {size.n_total:,.0f} patients, more than {MAX_TRIAL:,}: no "
+            "trial can recruit that many; check --hr, --ratio, --loss-rate, --competing-rate "
+            "and --followup"
         )
     _echo_sample_size(size)
     if not simulate:

@@ -6,12 +6,19 @@ import sys
 
 import click
 
-from ._common import STUDY_KEYS, cohort_options, friendly, loader_kwargs, study_options
+from ._common import (
+    STUDY_KEYS,
+    OneLineErrors,
+    cohort_options,
+    friendly,
+    loader_kwargs,
+    study_options,
+)
 
 __all__ = ["report"]
 
 
-@click.command()
+@click.command(cls=OneLineErrors)
 @click.option(
     "--cohort",
     "cohort_path",

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .._outputs import Outputs
 from ..errors import DataError, Problem
-from .analyses import STEPS, Analyses, Options, run_analyses
+from .analyses import MAX_STUDIES, STEPS, Analyses, Options, run_analyses
 
 __all__ = ["Options", "Report", "build"]
 
@@ -254,6 +254,15 @@ def build(
     if study_frame.empty:
         raise DataError(
             Problem("the study table has no study to analyse"), source=_name(studies, "studies")
+        )
+    if len(study_frame) > MAX_STUDIES:
+        raise DataError(
+            Problem(
+                f"has {len(study_frame):,} studies; the report analyses at most {MAX_STUDIES:,}",
+                fix="a study table has one row per published study: are these patient rows? "
+                "(a cohort is given with --cohort)",
+            ),
+            source=_name(studies, "studies"),
         )
     if min_cell is not None and (
         isinstance(min_cell, bool) or not isinstance(min_cell, int) or not 2 <= min_cell <= 1000

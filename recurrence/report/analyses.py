@@ -16,7 +16,14 @@ import pandas as pd
 from ..checks import RangeCheck, check_range
 from ..errors import RecurrenceWarning
 
-__all__ = ["Analyses", "Options", "run_analyses"]
+__all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "Analyses", "Options", "run_analyses"]
+
+#: Study tables larger than this are refused by the report (no meta-analysis has as
+#: many; a table that large is a mistake, e.g. patient rows given as studies).
+MAX_STUDIES = 10_000
+#: Per-study content (forest plots, leave-one-out, each study's rate against the range,
+#: the funnel) is shown up to this many studies; above, the pooled results alone.
+MAX_STUDIES_SHOWN = 200
 
 #: Covariates of the adjusted models, when the cohort has them.
 ADJUST = ("age", "smoker", "diabetes", "defect_width_mm")
@@ -88,6 +95,7 @@ class Analyses:
     ranges: tuple[RangeCheck, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    study_notes: tuple[str, ...] = ()
     synthetic: bool = False
     packaged_studies: bool = False
     k_studies: int = 0
@@ -152,6 +160,7 @@ def run_analyses(
         **dict.fromkeys(_COHORT_RESULTS),
     }
     notes: list[str] = []
+    study_notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
@@ -183,7 +192,14 @@ def run_analyses(
         out["egger"] = _maybe(lambda: meta.egger_test(main)) if enough else None
         out["begg"] = _maybe(lambda: meta.begg_test(main)) if enough else None
         out["trim_fill"] = _maybe(lambda: meta.trim_and_fill(main)) if enough else None
-        out["leave_one_out"] = _maybe(lambda: meta.leave_one_out(main)) if enough else None
+        few = len(studies) <= MAX_STUDIES_SHOWN
+        out["leave_one_out"] = _maybe(lambda: meta.leave_one_out(main)) if enough and few else None
+        if not few:
+            study_notes.append(
+                f"With {len(studies):,} studies (more than {MAX_STUDIES_SHOWN}) the per-study "
+                "content is left out: forest plots, leave-one-out, funnel plot and each "
+                "study's rate against the range. The pooled results are complete."
+            )
 
         tick("subgroups")
         out["subgroups"] = {
@@ -222,6 +238,7 @@ def run_analyses(
         out["ranges"] = tuple(_range_checks(out, options))
     out["warnings"] = tuple(dict.fromkeys(str(w.message) for w in caught))
     out["notes"] = tuple(notes)
+    out["study_notes"] = tuple(study_notes)
     return Analyses(**out)
 
 
@@ -297,6 +314,8 @@ def _range_checks(out: dict, options: Options) -> list[RangeCheck]:
         if res is None:
             continue
         checks.append(check_range(res, arm=arm, label=f"published studies: {arm}, pooled"))
+        if len(res.table) > MAX_STUDIES_SHOWN:
+            continue
         for _, row in res.table.iterrows():  # each study's own rate, as in its forest plot
             checks.append(
                 check_range(

@@ -66,7 +66,7 @@ def evidence_section(a: Analyses, studies: pd.DataFrame) -> dict:
     if "count_basis" in studies.columns and (studies["count_basis"] == "derived").any():
         derived = studies.loc[studies["count_basis"] == "derived", "study"].tolist()
         intro += f"Counts derived from published percentages (approximate): {', '.join(derived)}. "
-    out["intro"] = intro
+    out["intro"] = intro + " ".join(a.study_notes)
     rows = []
     if a.pooled_control is not None:
         rows.append(_pooled_row("without closure", a.pooled_control, "no closure", o))

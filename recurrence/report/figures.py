@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from .analyses import Analyses
+from .analyses import MAX_STUDIES_SHOWN, Analyses
 
 __all__ = ["figures", "svg_image"]
 
@@ -84,9 +84,9 @@ def figures(a: Analyses) -> dict[str, Markup]:
         "forest_cohort": a.with_cohort,
     }
     for key, result in optional.items():
-        if result is not None:
+        if result is not None and len(result.table) <= MAX_STUDIES_SHOWN:
             out[key] = svg_image(lambda r=result: r.plot(), alt=key.replace("_", " "))
     main = optional["forest_rr"]
-    if main is not None and main.k >= 3:
+    if main is not None and 3 <= main.k and len(main.table) <= MAX_STUDIES_SHOWN:
         out["funnel"] = svg_image(lambda: main.plot_funnel(), width=5.6, alt="funnel plot")
     return out
