@@ -16,6 +16,10 @@ _LAZY = {
     "plot_survival": "recurrence.plotting.survival",
     "plot_reherniation_rates": "recurrence.plotting.survival",
     "plot_hazard_ratios": "recurrence.plotting.hazard",
+    # interval-censored, parametric and cure models
+    "plot_turnbull": "recurrence.plotting.interval",
+    "plot_parametric": "recurrence.plotting.interval",
+    "plot_cure": "recurrence.plotting.interval",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",

@@ -75,6 +75,17 @@ def _rows(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) + 1 for i in np.flatnonzero(mask)[:ROWS_SHOWN])
 
 
+def _number(value) -> float:
+    """A number from text ("12.5", "12,5"), NaN if it is not one. ``float`` rounds
+    correctly (pandas' fast text parser may miss the last bit)."""
+    if value is None or value is pd.NA:
+        return np.nan
+    try:
+        return float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return np.nan
+
+
 def checked_time_left(cohort: pd.DataFrame) -> np.ndarray | None:
     """The ``time_left`` column as floats (NaN where empty), checked against ``time`` and
     ``event``; ``None`` when the cohort has no such column. Every problem is reported at
@@ -86,11 +97,13 @@ def checked_time_left(cohort: pd.DataFrame) -> np.ndarray | None:
     ...                    "time_left": [3.0, None, 3.0]})
     >>> checked_time_left(df.iloc[:2]).tolist()
     [3.0, nan]
-    >>> checked_time_left(df)
-    Traceback (most recent call last):
-    ...
-    recurrence.errors.DataError: cohort: 1 problem:
-      - column 'time_left', row 3: must be before time (the scan that found the reherniation) (found 3.0). Fix: time_left is the last scan without reherniation; leave it empty if the day of the event is known
+    >>> try:
+    ...     checked_time_left(df)
+    ... except DataError as err:
+    ...     print(err.problems[0].describe())
+    column 'time_left', row 3: must be before time (the scan that found the reherniation) \
+(found 3.0). Fix: time_left is the last scan without reherniation; leave it empty if the \
+day of the event is known
     """
     if "time_left" not in cohort.columns:
         return None
@@ -98,9 +111,12 @@ def checked_time_left(cohort: pd.DataFrame) -> np.ndarray | None:
     if pd.api.types.is_bool_dtype(raw):
         values = pd.Series(np.nan, index=raw.index)
         unreadable = raw.notna().to_numpy()
-    else:
-        values = pd.to_numeric(raw, errors="coerce")
-        unreadable = (values.isna() & raw.notna()).to_numpy()
+    elif pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype(float)
+        unreadable = np.zeros(len(raw), dtype=bool)
+    else:  # text (a file read before the loader knew the column): Python's exact parser
+        values = raw.map(_number)
+        unreadable = (values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")).to_numpy()
     left = values.to_numpy(dtype=float, na_value=np.nan)
     time = np.asarray(cohort["time"], dtype=float)
     event = np.asarray(cohort["event"])

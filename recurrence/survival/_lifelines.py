@@ -100,7 +100,7 @@ def _fitter(distribution: str):
     class ExponentialAFTFitter(ParametricRegressionFitter):
         """log T = x'β + W, W standard extreme value: H(t) = t / exp(x'β)."""
 
-        _fitted_parameter_names = ["lambda_"]
+        _fitted_parameter_names = ("lambda_",)
 
         def _cumulative_hazard(self, params, T, Xs):
             import autograd.numpy as anp
@@ -155,9 +155,7 @@ def fit_aft(left, right, kind, x: np.ndarray, distribution: str) -> AFTFit:
             try:
                 if interval:
                     args = {"regressors": regressors} if regressors else {"formula": formula}
-                    fitter.fit_interval_censoring(
-                        frame, "lower", "upper", fit_options=opts, **args
-                    )
+                    fitter.fit_interval_censoring(frame, "lower", "upper", fit_options=opts, **args)
                 else:
                     args = {"regressors": regressors} if regressors else {"formula": formula}
                     fitter.fit(frame, "T", "E", fit_options=opts, **args)

@@ -92,7 +92,7 @@ def cure_loglik(theta, dist: str, logl, logr, kind) -> float:
     ``logl``, ``logr``: log of the interval ends (``logl`` = −inf for a left end of 0;
     ``logr`` = +inf for right-censored; equal for exact).
     """
-    a, mu, s, sigma, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
+    _, _, s, _, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
     total = 0.0
     ex, rc, iv = kind == EXACT, kind == RIGHT, kind == INTERVAL
     if ex.any():
@@ -108,7 +108,7 @@ def cure_loglik(theta, dist: str, logl, logr, kind) -> float:
 
 def cure_gradient(theta, dist: str, logl, logr, kind, *, fixed_pi: bool = False) -> np.ndarray:
     """Exact gradient of :func:`cure_loglik` in θ (the first entry 0 when ``fixed_pi``)."""
-    a, mu, s, sigma, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
+    _, _, _, sigma, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
     pi = np.exp(log_pi)
     da = dmu = ds = 0.0
     ex, rc, iv = kind == EXACT, kind == RIGHT, kind == INTERVAL

@@ -145,8 +145,8 @@ def cure(
     ...                          site_sd=0, study_months=240, accrual_months=24)
     >>> cure(cohort).table[["group", "cure_fraction", "ci_low", "ci_high"]].round(3)
             group  cure_fraction  ci_low  ci_high
-    0  no closure          0.801   0.779    0.822
-    1     closure          0.798   0.774    0.820
+    0  no closure          0.792   0.771    0.813
+    1     closure          0.801   0.777    0.823
     """
     from .turnbull import turnbull
 
@@ -165,9 +165,13 @@ def cure(
             logl = np.log(data.left[sel])
             logr = np.log(data.right[sel])
         events = int((kind != RIGHT).sum())
-        terms = ["logit_cure", "intercept"] + ([] if distribution == "exponential" else ["log_scale"])
+        terms = ["logit_cure", "intercept"] + (
+            [] if distribution == "exponential" else ["log_scale"]
+        )
         if events == 0:
-            msg = f"no reherniation in the {name} group: no cure model (every patient is event-free)"
+            msg = (
+                f"no reherniation in the {name} group: no cure model (every patient is event-free)"
+            )
             warn(msg, StatisticalWarning)
             remarks.append(msg)
             rows.append(_row(name, np.nan, np.nan, np.nan, len(kind), 0, np.nan, False))

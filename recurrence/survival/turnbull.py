@@ -36,6 +36,8 @@ __all__ = ["TurnbullResult", "turnbull"]
 
 #: Masses below this are reported but ignored when marking non-identified regions.
 MASS_SHOWN = 1e-9
+#: A last drop larger than this (and twice any other) earns a remark.
+LAST_DROP = 0.05
 #: Convergence of the bootstrap fits (the curve moves less than this).
 BOOT_TOL = 1e-9
 
@@ -120,9 +122,7 @@ class TurnbullResult(ResultMixin):
                 "range_high": high,
             }
             frame = pd.DataFrame(out)
-            frame.loc[beyond, ["survival", "ci_low", "ci_high", "range_low", "range_high"]] = (
-                np.nan
-            )
+            frame.loc[beyond, ["survival", "ci_low", "ci_high", "range_low", "range_high"]] = np.nan
             frame["identified"] = ~inside.any(axis=1) & ~beyond
             parts.append(frame)
         return pd.concat(parts, ignore_index=True)
@@ -171,6 +171,24 @@ class TurnbullResult(ResultMixin):
         return plot_turnbull(self, ax=ax, **kwargs)
 
 
+def _last_drop(name: str, fit) -> list[str]:
+    """A remark when the last drop dwarfs the others: the NPMLE moves there the
+    probability of everyone censored before it (nothing in the data says it belongs
+    later), so the end of the curve is the least reliable part."""
+    mass = fit.mass[:-1]
+    shown = np.flatnonzero(mass > MASS_SHOWN)
+    if len(shown) < 2:
+        return []
+    last, earlier = shown[-1], mass[shown[:-1]].max()
+    if mass[last] <= LAST_DROP or mass[last] <= 2 * earlier:
+        return []
+    return [
+        f"{name}: the last drop ({mass[last]:.0%}, in ({fit.lower[last]:.2f}, "
+        f"{fit.upper[last]:.2f}] months) also takes the probability of the patients censored "
+        f"before it with no later scan: read the curve before {fit.lower[last]:.1f} months"
+    ]
+
+
 def turnbull(
     cohort: pd.DataFrame,
     by: str | None = "closure",
@@ -212,12 +230,16 @@ def turnbull(
     >>> from recurrence import simulate_cohort
     >>> cohort = simulate_cohort(400, seed=5, visits=(1.5, 3, 6, 12, 24, 36, 60))
     >>> fit = turnbull(cohort, n_boot=20)
-    >>> fit.at([12, 24])[["group", "time", "survival", "identified"]].round(3)
-            group  time  survival  identified
-    0  no closure  12.0     0.948        True
-    1  no closure  24.0     0.906        True
-    2     closure  12.0     0.975        True
-    3     closure  24.0     0.959        True
+    >>> cols = ["group", "time", "survival", "range_low", "range_high", "identified"]
+    >>> fit.at([12, 24])[cols].round(3)
+            group  time  survival  range_low  range_high  identified
+    0  no closure  12.0     0.934      0.934       0.934        True
+    1  no closure  24.0     0.872      0.872       0.872        True
+    2     closure  12.0     0.970      0.970       0.995       False
+    3     closure  24.0     0.961      0.961       0.961        True
+
+    At 12 months the closure curve is inside a Turnbull interval: any value between
+    0.970 and 0.995 fits the scans equally well.
     """
     from ..design._execution import _progress
 
@@ -245,6 +267,7 @@ def turnbull(
                 warn(msg, ConvergenceWarning)
                 remarks.append(msg)
             surv = fit.survival
+            remarks += _last_drop(name, fit)
             reps = []
             rng = np.random.default_rng(children[g])
             for _ in range(int(n_boot)):
@@ -277,7 +300,7 @@ def turnbull(
             rows.append(
                 {
                     "group": name,
-                    "n": int(len(kind)),
+                    "n": len(kind),
                     "exact": int((kind == EXACT).sum()),
                     "interval": int((kind == INTERVAL).sum()),
                     "right_censored": int((kind == RIGHT).sum()),
@@ -320,4 +343,3 @@ def turnbull(
         replicates=replicates,
         remarks=tuple(remarks),
     )
-
