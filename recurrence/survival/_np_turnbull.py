@@ -18,11 +18,17 @@ interval; so one EM step is two cumulative sums, O(patients + points).
 
 Estimation. The self-consistency (EM) iteration of Turnbull (1976),
 p_j ← p_j · (1/N) Σ_i w_i 1{j ∈ I_i} / P(I_i), accelerated by SQUAREM (Varadhan and
-Roland 2008, scheme S3, with a monotonicity safeguard), until the survival curve moves
-less than ``tol`` and the Kuhn-Tucker conditions hold (no support point could take mass
-and raise the likelihood). R iterates the same fixed point (with Aitken steps) but stops
-when the curve moves less than 5e-5 in an iteration, so its printed curve can be a few
-1e-5 from the maximum (and keeps traces of mass on points the maximum leaves empty).
+Roland 2008, scheme S3, with a monotonicity safeguard), until the curve moves less than
+1e-6; then Newton steps on the points that carry mass, the masses summing to 1 (an
+active-set method: a point whose mass reaches 0 leaves, a point whose Kuhn-Tucker
+gradient exceeds 1 enters), until the step is below 1e-12 and the Kuhn-Tucker conditions
+hold (no support point could take mass and raise the likelihood). EM alone needs tens of
+thousands of iterations when points must lose all their mass (it shrinks them
+geometrically and never to 0). R iterates the same fixed point (with Aitken steps) but
+stops when the curve moves less than 5e-5 in an iteration, so its printed curve can be
+1e-3 from the maximum; a point whose mass has collapsed cannot come back in an EM step,
+and on one data set of the tests R's iteration, even run to 1e-13, ends 0.19 in
+log-likelihood below the maximum (tests/test_survival_interval_r.py).
 """
 
 from __future__ import annotations
@@ -39,6 +45,12 @@ TOL = 1e-12
 MAX_ITER = 100_000
 #: Kuhn-Tucker: no point's gradient/N may exceed 1 by more than this at the maximum.
 KKT_TOL = 1e-8
+#: EM runs until the curve moves less than this, then Newton takes over.
+EM_TOL = 1e-6
+#: Points with less mass than this (relative to the largest) leave the Newton steps...
+ACTIVE = 1e-12
+#: ... and start outside them (they enter again if the Kuhn-Tucker conditions say so).
+START = 1e-6
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,14 @@ def _ranges(time, left, right, kind) -> tuple[np.ndarray, np.ndarray]:
 def npmle(left, right, kind, *, tol: float = TOL, max_iter: int = MAX_ITER) -> NPMLE:
     """Turnbull's NPMLE of one group.
 
+    Self-consistency (EM, SQUAREM-accelerated) until the curve moves less than
+    :data:`EM_TOL`, then Newton steps on the points that carry mass (the likelihood is
+    concave; the sum of the masses is held at 1, a point whose mass reaches 0 leaves,
+    a point whose Kuhn-Tucker gradient exceeds 1 enters), until the step is below
+    ``tol``. Plain EM takes tens of thousands of iterations here when points must lose
+    all their mass; the Newton finish converges in a few steps. If it fails (a singular
+    system), EM goes on to ``tol``.
+
     Examples
     --------
     >>> # all exact or right-censored: the NPMLE is Kaplan-Meier
@@ -140,66 +160,137 @@ def npmle(left, right, kind, *, tol: float = TOL, max_iter: int = MAX_ITER) -> N
     # identical runs counted once, with their number of patients as weight
     key, weight = np.unique(lo * (len(time) + 2) + hi, return_counts=True)
     lo, hi = key // (len(time) + 2), key % (len(time) + 2)
-    w = weight.astype(float)
-    n = w.sum()
-    size = len(time) + 1
-    empty = (hi <= lo).any()
-    if empty:  # cannot happen with support points from the same data
-        raise ValueError("a patient has no support point")
-
-    def em(p):
-        cum = np.concatenate(([0.0], np.cumsum(p)))
-        denom = np.maximum(cum[hi] - cum[lo], np.finfo(float).tiny)
-        share = w / denom
-        diff = np.zeros(size + 1)
-        np.add.at(diff, lo, share)
-        np.add.at(diff, hi, -share)
-        grad = np.cumsum(diff[:-1])
-        return p * grad / n, grad
-
-    def loglik(p):
-        cum = np.concatenate(([0.0], np.cumsum(p)))
-        with np.errstate(divide="ignore"):
-            return float(np.sum(w * np.log(cum[hi] - cum[lo])))
-
-    p = np.full(size, 1.0 / size)
-    converged, it = False, 0
-    while it < max_iter:
-        p1, _ = em(p)
-        p2, _ = em(p1)
-        it += 2
-        r, v = p1 - p, p2 - 2 * p1 + p
-        nv = np.sqrt(np.dot(v, v))
-        step = p2  # alpha = -1 is two plain EM steps
-        if nv > 0:
-            alpha = -max(1.0, np.sqrt(np.dot(r, r)) / nv)
-            plain = loglik(p2)
-            while alpha < -1.0 - 1e-3:  # pulled back towards -1 until valid and no worse
-                cand = p - 2 * alpha * r + alpha * alpha * v
-                if cand.min() >= 0:
-                    cand = cand / cand.sum()
-                    if loglik(cand) >= plain:
-                        step = cand
-                        break
-                alpha = (alpha - 1.0) / 2
-        new, grad = em(step)
-        it += 1
-        moved = np.max(np.abs(np.cumsum(new - p)))
-        p = new
-        if moved < tol and np.max(grad / n) - 1.0 < KKT_TOL:
-            converged = True
-            break
-    _, grad = em(p)
+    lik = _Likelihood(lo, hi, weight.astype(float), len(time) + 1)
+    p, it = lik.em(np.full(lik.size, 1.0 / lik.size), EM_TOL, max_iter)
+    p, ok = lik.newton(p)
+    if not ok:
+        p, more = lik.em(p, tol, max_iter - it)
+        it += more
+    grad = lik.gradient(p)
+    kkt = float(np.max(grad) - 1.0)
     return NPMLE(
         time=time,
         lower=lower,
         upper=upper,
         mass=p,
-        loglik=loglik(p),
+        loglik=lik.loglik(p),
         iterations=it,
-        converged=converged,
-        kkt=float(np.max(grad / n) - 1.0),
+        converged=bool(kkt < KKT_TOL),
+        kkt=kkt,
     )
+
+
+class _Likelihood:
+    """Σ_i w_i log P(run_i) for runs [lo_i, hi_i) of support points, and its EM and
+    Newton maximisers."""
+
+    def __init__(self, lo, hi, w, size):
+        self.lo, self.hi, self.w, self.size = lo, hi, w, size
+        self.n = w.sum()
+
+    def _prob(self, p):
+        cum = np.concatenate(([0.0], np.cumsum(p)))
+        return cum[self.hi] - cum[self.lo]
+
+    def loglik(self, p) -> float:
+        with np.errstate(divide="ignore"):
+            return float(np.sum(self.w * np.log(self._prob(p))))
+
+    def gradient(self, p) -> np.ndarray:
+        """∂ loglik / ∂p_j divided by N (1 on the support at the maximum, ≤ 1 elsewhere)."""
+        share = self.w / np.maximum(self._prob(p), np.finfo(float).tiny)
+        diff = np.bincount(self.lo, share, self.size + 1) - np.bincount(
+            self.hi, share, self.size + 1
+        )
+        return np.cumsum(diff[:-1]) / self.n
+
+    def em(self, p, tol, max_iter) -> tuple[np.ndarray, int]:
+        """SQUAREM-accelerated self-consistency until the curve moves less than ``tol``."""
+        it = 0
+        while it < max_iter:
+            p1 = p * self.gradient(p)
+            p2 = p1 * self.gradient(p1)
+            it += 2
+            r, v = p1 - p, p2 - 2 * p1 + p
+            nv = np.sqrt(np.dot(v, v))
+            step = p2  # alpha = -1 is two plain EM steps
+            if nv > 0:
+                alpha = -max(1.0, np.sqrt(np.dot(r, r)) / nv)
+                plain = self.loglik(p2)
+                while alpha < -1.0 - 1e-3:  # pulled back towards -1 until valid, no worse
+                    cand = p - 2 * alpha * r + alpha * alpha * v
+                    if cand.min() >= 0:
+                        cand = cand / cand.sum()
+                        if self.loglik(cand) >= plain:
+                            step = cand
+                            break
+                    alpha = (alpha - 1.0) / 2
+            new = step * self.gradient(step)
+            it += 1
+            moved = np.max(np.abs(np.cumsum(new - p)))
+            p = new
+            if moved < tol:
+                break
+        return p, it
+
+    def newton(self, p, max_iter: int = 200) -> tuple[np.ndarray, bool]:
+        """Active-set Newton steps from ``p``; (p, whether it converged)."""
+        active = np.flatnonzero(p > START * p.max())
+        p = np.where(np.isin(np.arange(self.size), active), p, 0.0)
+        p /= p.sum()
+        for _ in range(max_iter):
+            # the runs in the coordinates of the active points, grouped again
+            a = np.searchsorted(active, self.lo)
+            b = np.searchsorted(active, self.hi)
+            if (b <= a).any():
+                return p, False
+            key, inv = np.unique(a * (len(active) + 1) + b, return_inverse=True)
+            ww = np.bincount(inv.ravel(), self.w)
+            ka, kb = key // (len(active) + 1), key % (len(active) + 1)
+            cols = np.arange(len(active))
+            design = ((ka[:, None] <= cols) & (cols < kb[:, None])).astype(float)
+            q = design @ p[active]
+            g = design.T @ (ww / q)
+            h = -(design * (ww / q**2)[:, None]).T @ design
+            m = len(active)
+            system = np.zeros((m + 1, m + 1))
+            system[:m, :m], system[:m, m], system[m, :m] = h, -1.0, 1.0
+            try:
+                delta = np.linalg.solve(system, np.concatenate([-g, [0.0]]))[:m]
+            except np.linalg.LinAlgError:
+                return p, False
+            pa = p[active]
+            t = 1.0
+            shrink = delta < 0
+            if shrink.any():
+                t = min(1.0, float(np.min(-pa[shrink] / delta[shrink])))
+            base = self.loglik(p)
+            while True:
+                new = p.copy()
+                new[active] = np.maximum(pa + t * delta, 0.0)
+                new /= new.sum()
+                if self.loglik(new) >= base - 1e-12 or t < 1e-12:
+                    break
+                t /= 2
+            p = new
+            gone = p[active] <= ACTIVE * p.max()
+            if gone.any():  # a point reached 0: it leaves the active set
+                p[active[gone]] = 0.0
+                p /= p.sum()
+                active = active[~gone]
+                continue
+            if np.max(np.abs(t * delta)) > TOL:
+                continue
+            grad = self.gradient(p)
+            outside = np.setdiff1d(np.arange(self.size), active)
+            enter = outside[grad[outside] > 1.0 + KKT_TOL]
+            if enter.size:  # points that would raise the likelihood enter with a little mass
+                p[enter] = 1e-3 / len(p)
+                p /= p.sum()
+                active = np.sort(np.concatenate([active, enter]))
+                continue
+            return p, True
+        return p, False
 
 
 def survival_at(time: np.ndarray, survival: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -166,7 +166,7 @@ survreg_ref <- function(d, rhs, dist, interval, label) {
        log_scale = if (dist == "exponential") 0 else log(fit$scale),
        se = unname(sqrt(diag(v))), loglik = fit$loglik[2], aic = AIC(fit),
        n = nrow(d), iterations = fit$iter, pred_times = pred_times,
-       pred_surv = unname(pred))
+       pred_surv = lapply(seq_len(nrow(pred)), function(i) unname(pred[i, ])))
 }
 dists <- c("exponential", "weibull", "lognormal", "loglogistic")
 out$survreg <- list()
