@@ -296,5 +296,7 @@ class _Likelihood:
 def survival_at(time: np.ndarray, survival: np.ndarray, times: np.ndarray) -> np.ndarray:
     """The right-continuous step function through (time, survival) at ``times`` (1
     before the first point)."""
+    if len(time) == 0:  # no event: the curve stays at 1
+        return np.ones(len(times))
     idx = np.searchsorted(time, times, side="right") - 1
     return np.where(idx >= 0, survival[np.maximum(idx, 0)], 1.0)

@@ -102,8 +102,10 @@ class TurnbullResult(ResultMixin):
             before = np.concatenate(([1.0], s[:-1]))
             inside = (lo[None, :] < times[:, None]) & (times[:, None] < up[None, :])
             inside &= mass[None, :] > MASS_SHOWN
-            high = np.where(inside.any(axis=1), np.where(inside, before, -np.inf).max(1), surv)
-            low = np.where(inside.any(axis=1), np.where(inside, s, np.inf).min(1), surv)
+            high = np.where(inside, before, -np.inf).max(1, initial=-np.inf)
+            low = np.where(inside, s, np.inf).min(1, initial=np.inf)
+            high = np.where(inside.any(axis=1), high, surv)
+            low = np.where(inside.any(axis=1), low, surv)
             reps = self.replicates.get(g, ())
             if reps:
                 boot = np.array([survival_at(rt, rs, times) for rt, rs in reps])
