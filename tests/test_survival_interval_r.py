@@ -24,8 +24,8 @@ Tolerances, and why:
   ``ATOL_PRED = 1e-6``.
 - Cure model: both sides maximise the same likelihood with Newton steps to a step below
   1e-10; the cure fraction and its profile interval are root-found to 1e-12. Measured:
-  at most 4e-8 on a parameter, 1e-11 on a cure fraction or interval end, 6e-14 on a
-  log-likelihood. Tolerances ``ATOL_CURE = 1e-7``, ``ATOL_LL``. The standard errors come
+  at most 4e-8 on a parameter, 6.5e-9 on a cure fraction, 1e-13 on an interval end,
+  6e-13 on a log-likelihood. Tolerances ``ATOL_CURE = 1e-7``, ``ATOL_LL``. The standard errors come
   from numerical Hessians on both sides (numDeriv's Richardson extrapolation in R,
   central differences of the exact gradient here): ``RTOL_CURE_SE = 5e-5`` (measured
   1.7e-5 in the flattest direction, the logit cure fraction of a group with π̂ = 0.017).

@@ -90,8 +90,14 @@ def cure_loglik(theta, dist: str, logl, logr, kind) -> float:
     """Log-likelihood of the mixture cure model at θ = (logit π, μ[, log σ]).
 
     ``logl``, ``logr``: log of the interval ends (``logl`` = −inf for a left end of 0;
-    ``logr`` = +inf for right-censored; equal for exact).
+    ``logr`` = +inf for right-censored; equal for exact). Far from the maximum a
+    probability may underflow to 0: the result is then −inf (no floating-point warning).
     """
+    with np.errstate(all="ignore"):
+        return _cure_loglik(theta, dist, logl, logr, kind)
+
+
+def _cure_loglik(theta, dist, logl, logr, kind) -> float:
     _, _, s, _, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
     total = 0.0
     ex, rc, iv = kind == EXACT, kind == RIGHT, kind == INTERVAL
@@ -107,7 +113,13 @@ def cure_loglik(theta, dist: str, logl, logr, kind) -> float:
 
 
 def cure_gradient(theta, dist: str, logl, logr, kind, *, fixed_pi: bool = False) -> np.ndarray:
-    """Exact gradient of :func:`cure_loglik` in θ (the first entry 0 when ``fixed_pi``)."""
+    """Exact gradient of :func:`cure_loglik` in θ (the first entry 0 when ``fixed_pi``;
+    NaN where the likelihood underflows)."""
+    with np.errstate(all="ignore"):
+        return _cure_gradient(theta, dist, logl, logr, kind, fixed_pi)
+
+
+def _cure_gradient(theta, dist, logl, logr, kind, fixed_pi) -> np.ndarray:
     _, _, _, sigma, log_pi, log_1mpi, zl, zr = _pieces(theta, dist, logl, logr, kind)
     pi = np.exp(log_pi)
     da = dmu = ds = 0.0
