@@ -70,7 +70,7 @@ TINY = 1e-300
 #: SLSQP tolerance (Weibull, log-logistic): relative change of the objective.
 SLSQP_FTOL = 1e-14
 #: BFGS gradient tolerances tried in turn (log-normal, exponential).
-BFGS_GTOL = (1e-9, 1e-8, 1e-7, 1e-5)
+BFGS_GTOL = (1e-9, 1e-6)
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,8 @@ def fit_aft(left, right, kind, x: np.ndarray, distribution: str) -> AFTFit:
         messages += [str(w.message).strip().splitlines()[0] for w in caught]
         break
     else:
-        raise RuntimeError(f"lifelines did not converge: {last_error}") from last_error
+        first = str(last_error).strip().splitlines()[0] if str(last_error).strip() else ""
+        raise RuntimeError(f"lifelines did not converge{': ' + first if first else ''}")
     params = fitter.params_
     cov = fitter.variance_matrix_
     order = [(primary, "Intercept"), *((primary, n) for n in names)]

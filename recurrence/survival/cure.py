@@ -177,13 +177,28 @@ def cure(
             rows.append(_row(name, np.nan, np.nan, np.nan, len(kind), 0, np.nan, False))
             params += [{"group": name, "term": t, "coef": np.nan, "se": np.nan} for t in terms]
             continue
-        theta, ll, ok, boundary = fit_cure(distribution, logl, logr, kind)
+        ends = np.column_stack([data.left[sel], data.right[sel]])[kind != RIGHT]
+        distinct = len(np.unique(ends, axis=0))
+        try:
+            if distinct < 2 and distribution != "exponential":
+                raise ArithmeticError("all reherniations at the same time: no latency spread")
+            theta, ll, ok, boundary = fit_cure(distribution, logl, logr, kind)
+            low, high = profile_interval(distribution, logl, logr, kind, theta, ll, boundary, crit)
+            se = _standard_errors(theta, boundary, distribution, logl, logr, kind)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as err:
+            msg = (
+                f"the cure model of the {name} group cannot be fitted ({err}); "
+                "too few reherniations or too few distinct times"
+            )
+            warn(msg, ConvergenceWarning)
+            remarks.append(msg)
+            rows.append(_row(name, np.nan, np.nan, np.nan, len(kind), events, np.nan, False))
+            params += [{"group": name, "term": t, "coef": np.nan, "se": np.nan} for t in terms]
+            continue
         if not ok:
             msg = f"the cure model of the {name} group did not converge"
             warn(msg, ConvergenceWarning)
             remarks.append(msg)
-        low, high = profile_interval(distribution, logl, logr, kind, theta, ll, boundary, crit)
-        se = _standard_errors(theta, boundary, distribution, logl, logr, kind)
         pi = 0.0 if boundary else float(special.expit(theta[0]))
         if boundary:
             remarks.append(

@@ -32,7 +32,7 @@ from ._intervals import RIGHT, interval_data
 from ._lifelines import DISTRIBUTIONS, fit_aft
 from ._np_core import check_level, check_times, prepare_checked
 from ._np_parametric import survival
-from ._reg_common import MIN_EVENTS_PER_COEF, as_list, coef_table
+from ._reg_common import MIN_EVENTS_PER_COEF, as_list, coef_table, standard_errors
 
 __all__ = [
     "ParametricComparison",
@@ -56,7 +56,8 @@ def check_distribution(distribution) -> str:
             Problem(
                 f"distribution must be one of {list(DISTRIBUTIONS)} (got {distribution!r})",
                 fix="e.g. distribution='weibull'",
-            )
+            ),
+            loading=False,
         )
     return distribution
 
@@ -86,7 +87,8 @@ def design_for(data: pd.DataFrame, covariates, terms) -> np.ndarray:
         name, _, level = term.partition("[")
         if name not in data.columns:
             raise DataError(
-                Problem(f"covariate '{name}' is not in the data", fix=f"give a '{name}' column")
+                Problem(f"covariate '{name}' is not in the data", fix=f"give a '{name}' column"),
+                loading=False,
             )
         s = data[name]
         if level:
@@ -266,11 +268,33 @@ def parametric(
                     f"'{term}' is the same for every patient: its coefficient cannot be estimated",
                     column=term.partition("[")[0],
                     fix="leave it out of the covariates",
-                )
+                ),
+                loading=False,
             )
-    fit = fit_aft(data.left, data.right, data.kind, data.x, distribution)
+    if not (data.kind != RIGHT).any():
+        raise DataError(
+            Problem(
+                "no reherniation (event 1) in the patients used: a parametric model has "
+                "nothing to fit",
+                column="event",
+            ),
+            loading=False,
+        )
+    try:
+        fit = fit_aft(data.left, data.right, data.kind, data.x, distribution)
+    except RuntimeError as err:
+        raise DataError(
+            Problem(
+                f"the {LABELS[distribution]} model cannot be fitted to these data ({err})",
+                fix="too few reherniations, or times that are all equal; try the "
+                "exponential model or fewer covariates",
+            ),
+            source="cohort",
+            loading=False,
+        ) from None
     names = ["intercept", *data.terms]
-    se = np.sqrt(np.diag(fit.cov))
+    cov_names = names + (["log_scale"] if distribution != "exponential" else [])
+    se = standard_errors(fit.cov, cov_names, remarks)
     table = coef_table(
         names, names, fit.coef, se[: len(names)], se[: len(names)], level, "time_ratio"
     )
@@ -284,7 +308,7 @@ def parametric(
             "se": [scale_se],
             "ci_low": [np.nan],
             "ci_high": [np.nan],
-            "pvalue": [2 * norm.sf(abs(fit.log_scale / scale_se))] if scale_se > 0 else [np.nan],
+            "pvalue": [2 * norm.sf(abs(fit.log_scale / scale_se)) if scale_se > 0 else np.nan],
         },
         index=pd.Index(["log_scale"], name="term"),
     )
@@ -292,7 +316,6 @@ def parametric(
     table.index.name = "term"
     k = len(names) + (distribution != "exponential")
     events = int((data.kind != RIGHT).sum())
-    cov_names = names + (["log_scale"] if distribution != "exponential" else [])
     if distribution == "exponential":
         remarks.append("exponential model: scale fixed at 1 (a constant hazard)")
     if data.interval_censored:

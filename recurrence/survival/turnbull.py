@@ -249,7 +249,10 @@ def turnbull(
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 0:
         from ..errors import DataError, Problem
 
-        raise DataError(Problem(f"n_boot must be a whole number ≥ 0 (got {n_boot!r})"))
+        raise DataError(
+            Problem(f"n_boot must be a whole number ≥ 0 (got {n_boot!r})", fix="e.g. n_boot=200"),
+            loading=False,
+        )
     data = interval_data(cohort, by)
     remarks = list(data.remarks)
     blocks, rows, replicates = [], [], {}
