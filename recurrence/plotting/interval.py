@@ -240,7 +240,7 @@ def plot_parametric(result, ax=None, *, horizon=None, by="closure", observed=Non
     >>> from recurrence.survival import parametric
     >>> ax = plot_parametric(parametric(load_cohort()))
     >>> [t.get_text() for t in ax.texts]
-    ['extrapolation\nbeyond follow-up']
+    ['extrapolation\\nbeyond follow-up']
     """
     from matplotlib.lines import Line2D
 

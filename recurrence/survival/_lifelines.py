@@ -70,7 +70,7 @@ TINY = 1e-300
 #: SLSQP tolerance (Weibull, log-logistic): relative change of the objective.
 SLSQP_FTOL = 1e-14
 #: BFGS gradient tolerances tried in turn (log-normal, exponential).
-BFGS_GTOL = (1e-9, 1e-6)
+BFGS_GTOL = (1e-9, 1e-8, 1e-7, 1e-6)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _fitter(distribution: str):
 def _options(fitter) -> list[dict]:
     if fitter._scipy_fit_method == "SLSQP":
         return [{"ftol": SLSQP_FTOL, "maxiter": 1000}]
-    return [{"gtol": g, "maxiter": 2000} for g in BFGS_GTOL]
+    return [{"gtol": g, "maxiter": 1000} for g in BFGS_GTOL]
 
 
 def fit_aft(left, right, kind, x: np.ndarray, distribution: str) -> AFTFit:
