@@ -109,6 +109,9 @@ def simulate_cohort(
     site_sd: float = 0.15,
     p_closure: float = 0.5,
     missing: dict[str, float] | None = None,
+    visits: tuple[float, ...] | None = None,
+    missed_visit: float = 0.1,
+    cure_fraction: float | None = None,
 ) -> pd.DataFrame:
     """Simulate a discectomy cohort with known truth.
 
@@ -146,16 +149,47 @@ def simulate_cohort(
         realized shares and the true values of the blanked cells are in
         ``attrs["truth"]["missing"]``. The draws come after every other draw, so the
         complete cohort is the one the same seed gives without ``missing``.
+    visits
+        Scheduled imaging visits (months after surgery), e.g. ``(1.5, 3, 6, 12, 24, 36,
+        60)``: reherniation is then *detected* at the first attended visit after it
+        happened (see :func:`_detect_at_visits`), ``time`` is that visit and
+        ``time_left`` the last clean scan before it (0 if none); the event lies in
+        (``time_left``, ``time``]. ``None`` (default): the event time is observed exactly.
+    missed_visit
+        Probability that a patient misses a scheduled visit (with ``visits``).
+    cure_fraction
+        ``None`` (default): the calibrated hazard of the module docstring. A number in
+        [0, 1): a mixture cure model instead, in which that fraction never reherniates
+        and the others reherniate after a Weibull time with hazard
+        ``risk · (k/s)·(t/s)^(k−1)`` (``k`` and ``s`` as in :data:`BASELINE`; no late
+        hazard), so the cure fraction is the same in both arms and closure acts on the
+        time to reherniation of the others.
 
     Returns
     -------
     pandas.DataFrame
-        A canonical cohort table; ``attrs["truth"]`` holds every true parameter.
+        A canonical cohort table; ``attrs["truth"]`` holds every true parameter, and
+        with ``visits`` the true reherniation times (``reherniation_time``, a tuple in
+        row order, months, ``inf`` for never).
+
+    Examples
+    --------
+    >>> imaged = simulate_cohort(300, seed=4, visits=(1.5, 3, 6, 12, 24, 36, 60))
+    >>> detected = imaged[imaged["event"] == 1]
+    >>> bool((detected["time_left"] < detected["time"]).all())
+    True
+    >>> true = np.array(imaged.attrs["truth"]["reherniation_time"])[imaged["event"] == 1]
+    >>> bool(((detected["time_left"] < true) & (true <= detected["time"])).all())
+    True
     """
     if population not in ("general", "large_defect"):
         raise ValueError(f"population must be 'general' or 'large_defect', not {population!r}")
     if n < 1:
         raise ValueError(f"n must be at least 1, not {n}")
+    if cure_fraction is not None and not 0 <= cure_fraction < 1:
+        raise ValueError(f"cure_fraction must be in [0, 1), not {cure_fraction}")
+    if not 0 <= missed_visit < 1:
+        raise ValueError(f"missed_visit must be in [0, 1), not {missed_visit}")
     rng = np.random.default_rng(seed)
     hrs = {**DEFAULT_HR, **(hr or {}), "closure": float(hr_closure)}
 
@@ -211,6 +245,9 @@ def simulate_cohort(
         t_early = np.where(e1 < 1.0, s * (-np.log1p(-e1)) ** (1.0 / k), np.inf)
     t_late = rng.exponential(size=n) / (b * risk)
     t_rehern = np.minimum(t_early, t_late)
+    if cure_fraction is not None:  # mixture cure: the same draws, another model
+        cured = rng.random(n) < cure_fraction
+        t_rehern = np.where(cured, np.inf, s * (rng.exponential(size=n) / risk) ** (1.0 / k))
     t_comp = _exponential(rng, competing_rate, n)
     t_loss = _exponential(rng, loss_rate, n)
     t_admin = study_months - rng.uniform(0.0, accrual_months, n)
@@ -240,6 +277,13 @@ def simulate_cohort(
             "site": np.asarray(SITES)[site_index],
         }
     )
+    if visits is not None:
+        days_left, days, event = _detect_at_visits(
+            rng, t_rehern, t_comp, t_cens, np.asarray(visits, dtype=float), missed_visit
+        )
+        df["time"] = days / DAYS_PER_MONTH
+        df["event"] = event
+        df.insert(df.columns.get_loc("event") + 1, "time_left", days_left / DAYS_PER_MONTH)
     df.attrs["truth"] = {
         "n": n,
         "seed": seed,
@@ -255,8 +299,14 @@ def simulate_cohort(
         "site_effects": dict(zip(SITES, site_effect.round(6).tolist(), strict=True)),
         "propensity": propensity,
         "p_closure": None if confounded else p_closure,
+        "cure_fraction": cure_fraction,
+        "visits": None if visits is None else [float(v) for v in visits],
+        "missed_visit": missed_visit if visits is not None else None,
     }
-    if missing:
+    if visits is not None:
+        # a tuple, not an array: pandas compares attrs with == when it concatenates
+        df.attrs["truth"]["reherniation_time"] = tuple(t_rehern.tolist())
+    if missing:  # the last draws: the same seed gives the same complete cohort
         df.attrs["truth"]["missing"] = _blank_out(df, missing, rng)
     return df
 
@@ -319,6 +369,45 @@ def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dic
     return truth
 
 
+#: Half-width of the window around a scheduled visit: 15% of its month, at most 2 months.
+VISIT_WINDOW = (0.15, 2.0)
+
+
+def _detect_at_visits(rng, t_rehern, t_comp, t_cens, visits, missed):
+    """Radiographic follow-up: (time_left, time) in whole days and the event code.
+
+    Visit *k* takes place on a day drawn uniformly within its window (±15% of its
+    month, at most ±2 months) unless missed (probability ``missed``); visits after the
+    end of follow-up (censoring or a competing event) do not happen. A reherniation is
+    found at the first visit on or after it: event 1, ``time`` that visit, ``time_left``
+    the last clean visit (0 if none). Otherwise a competing event during follow-up is
+    event 2 at its date, and anyone else is censored at the last clean scan (day 1 if
+    never imaged).
+    """
+    n, k = len(t_rehern), len(visits)
+    half = np.minimum(VISIT_WINDOW[0] * visits, VISIT_WINDOW[1])
+    when = visits + rng.uniform(-1.0, 1.0, (n, k)) * half
+    when = np.maximum(np.ceil(when * DAYS_PER_MONTH), 1.0) / DAYS_PER_MONTH
+    end = np.minimum(t_cens, t_comp)
+    seen = (rng.random((n, k)) >= missed) & (when <= end[:, None])
+    positive = seen & (when >= t_rehern[:, None])
+    clean = seen & (when < t_rehern[:, None])
+    detected = positive.any(axis=1)
+    found = np.where(positive, when, np.inf).min(axis=1)
+    last_clean = np.where(clean, when, 0.0).max(axis=1)
+    competing = ~detected & (t_comp <= t_cens)
+    event = np.where(detected, 1, np.where(competing, 2, 0)).astype("int64")
+    comp_days = np.maximum(np.ceil(t_comp * DAYS_PER_MONTH), 1.0)
+    clean_days = np.round(last_clean * DAYS_PER_MONTH)
+    days = np.where(
+        detected,
+        np.round(np.where(detected, found, 0.0) * DAYS_PER_MONTH),
+        np.where(competing, comp_days, np.maximum(clean_days, 1.0)),
+    )
+    days_left = np.where(detected, clean_days, np.nan)
+    return days_left, days, event
+
+
 def _exponential(rng: np.random.Generator, rate: float, n: int) -> np.ndarray:
     """Exponential times with a monthly ``rate``; a rate of 0 means never (inf). The
     random draws are taken either way, so a rate of 0 does not shift the stream."""
@@ -364,8 +453,13 @@ def true_cumulative_incidence(
     times = np.atleast_1d(np.asarray(times, dtype=float))
     A, s, k, b = (truth["baseline"][key] for key in ("A", "s", "k", "b"))
     grid = np.linspace(0.0, float(times.max()), 4001)[1:]
-    H = A * -np.expm1(-((grid / s) ** k)) + b * grid
-    h = A * k / s * (grid / s) ** (k - 1) * np.exp(-((grid / s) ** k)) + b
+    cure = truth.get("cure_fraction")
+    if cure is None:
+        H = A * -np.expm1(-((grid / s) ** k)) + b * grid
+        h = A * k / s * (grid / s) ** (k - 1) * np.exp(-((grid / s) ** k)) + b
+    else:  # mixture cure: the uncured fraction has the Weibull hazard k/s·(t/s)^(k-1)
+        H = (grid / s) ** k
+        h = k / s * (grid / s) ** (k - 1)
     risk = _risk(df, truth, closure)
     density = np.zeros_like(grid)
     for chunk in np.array_split(risk, max(1, len(risk) // 2000)):
@@ -373,8 +467,10 @@ def true_cumulative_incidence(
         density += (h * r * np.exp(-H * r - truth["competing_rate"] * grid)).sum(axis=0)
     density /= len(risk)
     # Integrate from 0 (the density is integrable at 0 though infinite for k < 1):
-    # the first interval uses the exact Weibull-part mass A·(1-exp(-(g/s)^k)) averaged.
-    first = np.mean(1 - np.exp(-risk * (A * -np.expm1(-((grid[0] / s) ** k)) + b * grid[0])))
+    # the first interval uses the exact mass 1 - exp(-risk·H(g)) averaged.
+    first = np.mean(1 - np.exp(-risk * H[0]))
+    if cure is not None:
+        density, first = (1 - cure) * density, (1 - cure) * first
     cumulative = first + np.concatenate(
         [[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(grid))]
     )

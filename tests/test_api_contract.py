@@ -29,6 +29,9 @@ def params(fn) -> dict:
         (survival.cumulative_incidence, {"by": "closure", "event": 1}),
         (survival.fine_gray, {"event": 1}),
         (survival.rmst, {"by": "closure"}),
+        (survival.turnbull, {"by": "closure"}),
+        (survival.parametric, {"covariates": ("closure",), "distribution": "weibull"}),
+        (survival.cure, {"by": "closure", "distribution": "weibull"}),
         (
             meta.proportions,
             {"transform": "logit", "method": "REML", "hksj": False, "level": 0.95, "labels": None},
@@ -117,6 +120,24 @@ def test_survival_attributes_and_columns(cohort):
     assert {"difference", "ci_low", "ci_high", "pvalue"} <= set(rm.difference.columns)
     assert "by" in params(survival.kaplan_meier)
     assert survival.kaplan_meier(cohort, by=None).groups == ("all patients",)
+
+
+def test_interval_censored_and_parametric_attributes_and_columns():
+    imaged = recurrence.simulate_cohort(400, seed=3, visits=(1.5, 3, 6, 12, 24, 36, 60))
+    assert "time_left" in imaged.columns
+    tb = survival.turnbull(imaged, n_boot=0)
+    assert list(tb.at([12, 24]).columns[:3]) == ["group", "time", "survival"]
+    fit = survival.parametric(imaged, ["closure"], distribution="lognormal")
+    assert fit.interval_censored and fit.table.index.name == "term"
+    assert list(fit.table.index) == ["intercept", "closure", "log_scale"]
+    assert {"coef", "se", "pvalue"} <= set(fit.table.columns)
+    assert fit.aic == -2 * fit.loglik + 2 * 3
+    assert fit.predict([60, 120], imaged.head(3)).shape == (3, 2)
+    for dist in ("exponential", "weibull", "lognormal", "loglogistic"):
+        assert survival.parametric(imaged, distribution=dist).distribution == dist
+    cu = survival.cure(imaged)
+    assert list(cu.table.columns[:4]) == ["group", "cure_fraction", "ci_low", "ci_high"]
+    assert cu.interval_censored and cu.loglik < 0
 
 
 def test_meta_attributes_and_columns():

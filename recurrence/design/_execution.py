@@ -145,7 +145,9 @@ def progress_wanted() -> bool:
 
 
 @contextlib.contextmanager
-def _progress(progress, total: int, description: str) -> Iterator[Callable[[int], None]]:
+def _progress(
+    progress, total: int, description: str, unit: str = "trial"
+) -> Iterator[Callable[[int], None]]:
     """Yield ``advance(k)``, drawing a bar or calling the user's callback."""
     if callable(progress):
         done = 0
@@ -163,7 +165,7 @@ def _progress(progress, total: int, description: str) -> Iterator[Callable[[int]
         return
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, desc=description, unit="trial", leave=False, dynamic_ncols=True) as bar:
+    with tqdm(total=total, desc=description, unit=unit, leave=False, dynamic_ncols=True) as bar:
         yield bar.update
 
 

@@ -21,6 +21,10 @@ _LAZY = {
     "plot_balance": "recurrence.plotting.balance",
     "plot_subgroups": "recurrence.plotting.subgroups",
     "plot_curve_facets": "recurrence.plotting.facets",
+    # interval-censored, parametric and cure models
+    "plot_turnbull": "recurrence.plotting.interval",
+    "plot_parametric": "recurrence.plotting.interval",
+    "plot_cure": "recurrence.plotting.interval",
     # meta-analysis
     "plot_forest": "recurrence.plotting.forest",
     "plot_funnel": "recurrence.plotting.funnel",
