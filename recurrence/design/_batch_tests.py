@@ -1,0 +1,409 @@
+"""Log-rank, Gray's test and the Cox model on a block of simulated trials at once.
+
+Each row of the (replicates × patients) arrays is one trial. One sort per row, then
+every analysis of :func:`recurrence.design._trials._analyse` is written with closure,
+the only covariate, being 0/1: the risk-set sums of the Cox model are at-risk counts
+per arm times the two values of exp(βx), so a Newton step over a thousand trials is a
+few operations on (trials × event times) arrays. The formulas are those of the
+per-trial cores, term by term, and so are the rules (convergence, step halving,
+infinite coefficients, the "not possible" cases):
+
+* log-rank: ``survival._np_core.logrank_sums`` (``survdiff``);
+* Gray: ``survival._np_gray.gray_score`` (cmprsk's ``crstm``), two groups, ρ = 0;
+* Cox: ``survival._reg_cox`` (Efron ties, ``coxph``'s ``timefix``, Wald test).
+
+Per-time quantities sit in padded (trials × K) arrays, each row's times first and the
+padding neutral (no one at risk, no event), with a mask where it matters.
+``tests/test_design_batch.py`` holds every statistic equal to the per-trial path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..survival import _reg_cox
+
+__all__ = ["Block", "cox", "gray", "logrank", "make_block"]
+
+_NAN4 = (np.nan, np.nan, np.nan, 0.0)
+
+
+@dataclass
+class Block:
+    """Trials sorted by time within each row."""
+
+    time: np.ndarray  # (R, n) sorted times
+    event: np.ndarray  # (R, n) 0 censored, 1 reherniation, 2 competing
+    arm: np.ndarray  # (R, n) float 0/1: closure
+    head: np.ndarray  # (R, n) bool: first row of its distinct time
+    first: np.ndarray  # (R, n) position of the first row of the same time
+    last: np.ndarray  # (R, n) position of the last row of the same time
+    n1: np.ndarray  # (R,) patients with closure
+
+    @property
+    def n(self) -> int:
+        return self.time.shape[1]
+
+    def counts(self, indicator: np.ndarray) -> np.ndarray:
+        """Per position: how many rows of its distinct time have ``indicator``."""
+        cs = np.cumsum(indicator, axis=1, dtype=np.int64)
+        return np.take_along_axis(cs, self.last, 1) - np.take_along_axis(
+            cs - indicator, self.first, 1
+        )
+
+    def at_risk(self, head: np.ndarray | None = None):
+        """Per position: at risk (time ≥ its time) in all and with closure."""
+        first = self.first if head is None else _first(head)
+        total = self.n - first
+        before = np.cumsum(self.arm, axis=1) - self.arm
+        return total, self.n1[:, None] - np.take_along_axis(before, first, 1)
+
+
+def _first(head: np.ndarray) -> np.ndarray:
+    pos = np.broadcast_to(np.arange(head.shape[1]), head.shape)
+    return np.maximum.accumulate(np.where(head, pos, 0), axis=1)
+
+
+def _last(head: np.ndarray) -> np.ndarray:
+    n = head.shape[1]
+    ends = np.empty_like(head)
+    ends[:, :-1] = head[:, 1:]
+    ends[:, -1] = True
+    pos = np.broadcast_to(np.arange(n), head.shape)
+    rev = np.minimum.accumulate(np.where(ends, pos, n)[:, ::-1], axis=1)[:, ::-1]
+    return rev
+
+
+def make_block(time, event, closure) -> Block:
+    """Sort each trial by time and find its tied times."""
+    order = np.argsort(time, axis=1)
+    t = np.take_along_axis(time, order, 1)
+    head = np.empty(t.shape, bool)
+    head[:, 0] = True
+    np.not_equal(t[:, 1:], t[:, :-1], out=head[:, 1:])
+    arm = np.take_along_axis(closure, order, 1).astype(float)
+    return Block(
+        time=t,
+        event=np.take_along_axis(event, order, 1),
+        arm=arm,
+        head=head,
+        first=_first(head),
+        last=_last(head),
+        n1=arm.sum(axis=1),
+    )
+
+
+def compress(mask: np.ndarray, *arrays, fill=0.0):
+    """Each row's entries where ``mask`` is true, left-justified in (R, K) arrays padded
+    with ``fill``; also the (R, K) validity mask."""
+    rows, cols = np.nonzero(mask)
+    per_row = mask.sum(axis=1)
+    width = max(int(per_row.max(initial=0)), 1)
+    rank = np.cumsum(mask, axis=1)[rows, cols] - 1
+    dest = rows * width + rank
+    valid = np.zeros((mask.shape[0], width), bool)
+    valid.flat[dest] = True
+    out = []
+    for a in arrays:
+        o = np.full((mask.shape[0], width), fill, dtype=float)
+        o.flat[dest] = a[rows, cols]
+        out.append(o)
+    return valid, out
+
+
+# ---------------------------------------------------------------------------------------
+# log-rank
+# ---------------------------------------------------------------------------------------
+
+
+def logrank(b: Block) -> np.ndarray:
+    """(z, coef, se, ok) per trial, as ``_analyse("logrank", ...)``: z and Peto's
+    (O − E)/V, SE 1/√V for closure; NaN when there is no reherniation or V = 0."""
+    e1 = b.event == 1
+    d = b.counts(e1)
+    d1 = b.counts(e1 & (b.arm > 0))
+    total, n1 = b.at_risk()
+    use = b.head & (d > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = n1 / total
+        w = np.where(total > 1, d * (total - d) / (total - 1), 0.0)
+        expected = np.where(use, d * p1, 0.0).sum(axis=1)
+        var = np.where(use, w * p1 * (1 - p1), 0.0).sum(axis=1)
+        observed = np.where(use, d1, 0).sum(axis=1)
+        good = e1.any(axis=1) & (var > 0)
+        oe = observed - expected
+        out = np.column_stack([oe / np.sqrt(var), oe / var, 1 / np.sqrt(var), good])
+    out[~good] = _NAN4
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Gray's test
+# ---------------------------------------------------------------------------------------
+
+
+def _shift(x: np.ndarray, first: float) -> np.ndarray:
+    out = np.empty_like(x)
+    out[:, 0] = first
+    out[:, 1:] = x[:, :-1]
+    return out
+
+
+def gray(b: Block) -> np.ndarray:
+    """(z, NaN, NaN, ok) per trial, as ``_analyse("gray", ...)`` (``gray_score`` with
+    the control arm as group 0 and closure as group 1, ρ = 0: z = −s/√v)."""
+    e1, e2 = b.event == 1, b.event == 2
+    c = b.arm > 0
+    d1_1, d2_1 = b.counts(e1 & c), b.counts(e2 & c)
+    d1_all, d2_all = b.counts(e1), b.counts(e2)
+    total, at1 = b.at_risk()
+    use = b.head & (d1_all + d2_all > 0)
+    valid, (n0, n1, a0, a1, c0, c1) = compress(
+        use,
+        total - at1,
+        at1,
+        d1_all - d1_1,
+        d1_1,
+        d2_all - d2_1,
+        d2_1,
+    )
+    n = np.stack([n0, n1])  # (group, R, K)
+    d1 = np.stack([a0, a1])
+    d2 = np.stack([c0, c1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s, v = _gray_score(n, d1, d2, valid)
+        good = e1.any(axis=1) & np.isfinite(v) & (v > 0)
+        z = -s / np.sqrt(v)
+    out = np.column_stack([z, np.full_like(z, np.nan), np.full_like(z, np.nan), good])
+    out[~good] = _NAN4
+    return out
+
+
+def _gray_score(n, d1, d2, valid):
+    """``gray_score`` for two groups on padded (group, R, K) arrays: score and variance
+    of group 0 per trial."""
+    at = (n > 0) & valid
+    safe_n = np.where(at, n, 1.0)
+    skm = np.cumprod(np.where(at, (n - d1 - d2) / safe_n, 1.0), axis=2)
+    skmm = np.stack([_shift(skm[0], 1.0), _shift(skm[1], 1.0)])
+    f1 = np.cumsum(np.where(at, skmm * d1 / safe_n, 0.0), axis=2)
+    f1m = np.stack([_shift(f1[0], 0.0), _shift(f1[1], 0.0)])
+    t1 = np.where(at, n / skmm, 0.0)
+    tr = t1.sum(axis=0)
+    tq = np.where(at, n * (1 - f1m) / skmm, 0.0).sum(axis=0)
+    nd1 = d1.sum(axis=0)
+    f = np.cumsum(np.where(valid, nd1 / tr, 0.0), axis=1)
+    fm = _shift(f, 0.0)
+    # a(0, k) = t1_0·(δ_0k − t1_k/tr), fb = 1 (ρ = 0)
+    a = np.stack([t1[0] * (1 - t1[0] / tr), -t1[0] * t1[1] / tr])
+    a = np.where(valid, a, 0.0)
+    cc = np.cumsum(a * np.where(valid, nd1 / (tr * (1 - fm)), 0.0), axis=2)
+    score = np.where(at[0], d1[0] - nd1 * n[0] * (1 - f1m[0]) / (skmm[0] * tq), 0.0)
+    s = score.sum(axis=1)
+
+    pos = skm > 0
+    t4 = np.where(pos, 1 - (1 - f) / np.where(pos, skm, 1.0), 1.0)
+    t5 = np.where(nd1 > 1, 1 - (nd1 - 1) / (tr * skmm - 1), 1.0)
+    t3 = np.where(at & (nd1 > 0), t5 * skmm * nd1 / (tr * safe_n), 0.0)
+    v3 = (t4 * t4 * t3).sum(axis=2)
+    m = np.where(t3 != 0, a - t4 * cc, 0.0)
+    v2 = (m * t4 * t3).sum(axis=2)
+    v = (m * m * t3).sum(axis=(0, 2))
+
+    ok = pos & (d2 > 0) & valid
+    t4 = np.where(ok, (1 - f) / np.where(pos, skm, 1.0), 0.0)
+    t5 = np.where(d2 > 1, 1 - (d2 - 1) / (n - 1), 1.0)
+    t3 = np.where(ok, t5 * skmm * skmm * d2 / (safe_n * safe_n), 0.0)
+    v3 = v3 + (t4 * t4 * t3).sum(axis=2)
+    m = t4 * cc
+    v2 = v2 - (m * t4 * t3).sum(axis=2)
+    v = v + (m * m * t3).sum(axis=(0, 2))
+
+    last = cc[:, :, -1]
+    v = v + (last * last * v3).sum(axis=0) + 2 * (last * v2).sum(axis=0)
+    return s, v
+
+
+# ---------------------------------------------------------------------------------------
+# Cox
+# ---------------------------------------------------------------------------------------
+
+
+def _timefix_head(b: Block) -> np.ndarray:
+    """Distinct times after ``cox.timefix`` (times within √ε, absolutely or relative to
+    the mean distinct time, are one time): the heads that survive."""
+    t = b.time
+    dy = np.diff(t, axis=1)
+    step = dy > 0
+    tol = np.sqrt(np.finfo(float).eps)
+    if not (step & (dy <= tol * np.maximum(1.0, np.abs(t).max(axis=1, keepdims=True)))).any():
+        return b.head  # no two distinct times are close enough to be fixed
+    mean_abs = (np.abs(t[:, 0]) + np.where(step, np.abs(t[:, 1:]), 0.0).sum(axis=1)) / (
+        1 + step.sum(axis=1)
+    )
+    tied = step & ((dy <= tol) | (dy / mean_abs[:, None] <= tol))
+    head = b.head.copy()
+    head[:, 1:] &= ~tied
+    return head
+
+
+@dataclass
+class _CoxData:
+    valid: np.ndarray  # (R, K) event times
+    n1: np.ndarray  # at risk with closure
+    n0: np.ndarray  # at risk without
+    d1: np.ndarray  # deaths with closure
+    d0: np.ndarray  # deaths without
+    x1: np.ndarray  # (R,) centred covariate of closure: 1 − mean
+    x0: np.ndarray  # (R,) of no closure: −mean
+    maxd: int
+
+
+def cox_data(b: Block) -> _CoxData:
+    head = _timefix_head(b)
+    e1 = b.event == 1
+    if head is b.head:
+        first, last = b.first, b.last
+    else:
+        first, last = _first(head), _last(head)
+    cs = np.cumsum(e1, axis=1, dtype=np.int64)
+    csa = np.cumsum(e1 & (b.arm > 0), axis=1, dtype=np.int64)
+
+    def group_sum(c, ind):
+        return np.take_along_axis(c, last, 1) - np.take_along_axis(c - ind, first, 1)
+
+    d = group_sum(cs, e1)
+    d1 = group_sum(csa, e1 & (b.arm > 0))
+    total, at1 = b.at_risk(head)
+    valid, (n1, n0, dd1, dd0) = compress(head & (d > 0), at1, total - at1, d1, d - d1)
+    mean = b.n1 / b.n
+    return _CoxData(
+        valid=valid,
+        n1=n1,
+        n0=n0,
+        d1=dd1,
+        d0=dd0,
+        x1=(1.0 - mean)[:, None],
+        x0=(0.0 - mean)[:, None],
+        maxd=int((dd1 + dd0).max(initial=0)),
+    )
+
+
+def _cox_evaluate(cd: _CoxData, beta: np.ndarray):
+    """Log partial likelihood, score and information (Efron) at ``beta`` per trial."""
+    b = beta[:, None]
+    eta1, eta0 = b * cd.x1, b * cd.x0
+    shift = np.maximum(eta1, eta0)
+    r1, r0 = np.exp(eta1 - shift), np.exp(eta0 - shift)
+    w1, w0 = cd.n1 * r1, cd.n0 * r0
+    s0 = w1 + w0
+    s1 = w1 * cd.x1 + w0 * cd.x0
+    s2 = w1 * cd.x1**2 + w0 * cd.x0**2
+    v1, v0 = cd.d1 * r1, cd.d0 * r0
+    e0 = v1 + v0
+    e1 = v1 * cd.x1 + v0 * cd.x0
+    e2 = v1 * cd.x1**2 + v0 * cd.x0**2
+    d = cd.d1 + cd.d0
+    safe_d = np.where(d > 0, d, 1.0)
+    wx_dead = (cd.d1 * cd.x1 + cd.d0 * cd.x0).sum(axis=1)
+    ll = beta * wx_dead
+    u = wx_dead.copy()
+    h = np.zeros_like(beta)
+    for k in range(cd.maxd):
+        term = d > k
+        f = k / safe_d
+        den = np.where(term, s0 - f * e0, 1.0)
+        a = (s1 - f * e1) / den
+        ll = ll - np.where(term, np.log(den) + shift, 0.0).sum(axis=1)
+        u = u - np.where(term, a, 0.0).sum(axis=1)
+        h = h + np.where(term, (s2 - f * e2) / den - a * a, 0.0).sum(axis=1)
+    return ll, u, h
+
+
+def cox(b: Block) -> np.ndarray:
+    """(z, coef, se, ok) per trial, as ``_analyse("cox", ...)``: the Wald test of
+    ``fit_cox`` (Newton-Raphson with step halving, ``coxph``'s rules)."""
+    cd = cox_data(b)
+    R = b.time.shape[0]
+    with np.errstate(all="ignore"):
+        beta = np.zeros(R)
+        ll, u, h = _cox_evaluate(cd, beta)
+        possible = (b.event == 1).any(axis=1) & (h > 0)
+        fit = _newton(lambda bb, rows: _cox_evaluate(_rows(cd, rows), bb), beta, ll, u, h, possible)
+        coef, h, step, converged, iterated = fit
+        sd = np.sqrt((b.n1 * cd.x1[:, 0] ** 2 + (b.n - b.n1) * cd.x0[:, 0] ** 2) / b.n)
+        infinite = np.where(
+            converged,
+            (np.abs(step) > _reg_cox.STEP_TOL) & (np.abs(step) > np.sqrt(1e-9) * np.abs(coef)),
+            _reg_cox.diverging(coef, step, sd),
+        )
+        se = np.sqrt(1.0 / h)
+        ok = possible & converged & ~infinite & np.isfinite(se) & (se > 0)
+        out = np.column_stack([np.where(ok, coef / se, np.nan), coef, se, ok])
+    out[~possible] = _NAN4
+    return out
+
+
+def _rows(cd: _CoxData, rows: np.ndarray) -> _CoxData:
+    return _CoxData(
+        valid=cd.valid[rows],
+        n1=cd.n1[rows],
+        n0=cd.n0[rows],
+        d1=cd.d1[rows],
+        d0=cd.d0[rows],
+        x1=cd.x1[rows],
+        x0=cd.x0[rows],
+        maxd=cd.maxd,
+    )
+
+
+def _newton(evaluate, beta, ll, u, h, active, max_iter=_reg_cox.MAX_ITER):
+    """``fit_cox``'s loop for a single coefficient, on many trials at once: each trial
+    stops by its own rule; ``evaluate(beta, rows)`` evaluates the trials ``rows``."""
+    beta = beta.copy()
+    step = u / h
+    converged = np.zeros(len(beta), bool)
+    running = active.copy()
+    for _ in range(max_iter):
+        small = running & (np.abs(step) / np.maximum(np.abs(beta), 1.0) < _reg_cox.STEP_TOL)
+        converged |= small
+        running &= ~small
+        rows = np.flatnonzero(running)
+        if not len(rows):
+            break
+        st = step[rows]
+        new = beta[rows] + st
+        ll_new, u_new, h_new = evaluate(new, rows)
+        ll_old = ll[rows]
+        halvings = np.zeros(len(rows), np.int64)
+        for _ in range(31):
+            bad = ~(np.isfinite(ll_new) & np.isfinite(u_new) & np.isfinite(h_new)) | (
+                ll_new < ll_old - 1e-12 * np.abs(ll_old)
+            )
+            bad &= halvings <= 30
+            if not bad.any():
+                break
+            halvings[bad] += 1
+            again = bad & (halvings <= 30)
+            if not again.any():
+                break
+            st[again] = st[again] / 2
+            sub = np.flatnonzero(again)
+            new[sub] = beta[rows[sub]] + st[sub]
+            l2, u2, h2 = evaluate(new[sub], rows[sub])
+            ll_new[sub], u_new[sub], h_new[sub] = l2, u2, h2
+        failed = halvings > 30
+        running[rows[failed]] = False
+        step[rows[failed]] = st[failed]  # fit_cox stops with the halved step
+        keep = ~failed
+        rk = rows[keep]
+        flat = np.abs(ll_new[keep] - ll_old[keep]) <= _reg_cox.LOGLIK_TOL * np.maximum(
+            np.abs(ll_new[keep]), 1.0
+        )
+        beta[rk], ll[rk], u[rk], h[rk] = new[keep], ll_new[keep], u_new[keep], h_new[keep]
+        step[rk] = u[rk] / h[rk]
+        converged[rk[flat]] = True
+        running[rk[flat]] = False
+    return beta, h, step, converged, None
