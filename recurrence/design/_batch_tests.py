@@ -332,7 +332,7 @@ def cox(b: Block) -> np.ndarray:
         ll, u, h = _cox_evaluate(cd, beta)
         possible = (b.event == 1).any(axis=1) & (h > 0)
         fit = _newton(lambda bb, rows: _cox_evaluate(_rows(cd, rows), bb), beta, ll, u, h, possible)
-        coef, h, step, converged, iterated = fit
+        coef, h, step, converged = fit
         sd = np.sqrt((b.n1 * cd.x1[:, 0] ** 2 + (b.n - b.n1) * cd.x0[:, 0] ** 2) / b.n)
         infinite = np.where(
             converged,
@@ -359,29 +359,49 @@ def _rows(cd: _CoxData, rows: np.ndarray) -> _CoxData:
     )
 
 
-def _newton(evaluate, beta, ll, u, h, active, max_iter=_reg_cox.MAX_ITER):
-    """``fit_cox``'s loop for a single coefficient, on many trials at once: each trial
-    stops by its own rule; ``evaluate(beta, rows)`` evaluates the trials ``rows``."""
+def _newton(
+    evaluate,
+    beta,
+    ll,
+    u,
+    h,
+    active,
+    *,
+    step_tol=_reg_cox.STEP_TOL,
+    max_iter=_reg_cox.MAX_ITER,
+    armijo=0.0,
+    h_in_search=True,
+):
+    """The Newton loop of ``fit_cox`` (defaults) or ``fit_fine_gray`` for a single
+    coefficient, on many trials at once: each trial stops by its own rule.
+
+    ``evaluate(beta, rows)`` gives (loglik, score, information) of the trials ``rows``.
+    A step is halved (at most 30 times) while the log-likelihood is not finite or falls
+    below ``ll + armijo·step·u − 1e-12·|ll|``; ``h_in_search``: a non-finite information
+    also halves (Cox), else it ends the fit unconverged (Fine-Gray). Returns the
+    coefficient, information, next step and convergence flag of every trial.
+    """
     beta = beta.copy()
     step = u / h
     converged = np.zeros(len(beta), bool)
     running = active.copy()
     for _ in range(max_iter):
-        small = running & (np.abs(step) / np.maximum(np.abs(beta), 1.0) < _reg_cox.STEP_TOL)
+        small = running & (np.abs(step) / np.maximum(np.abs(beta), 1.0) < step_tol)
         converged |= small
         running &= ~small
         rows = np.flatnonzero(running)
         if not len(rows):
             break
         st = step[rows]
+        u_old, ll_old = u[rows], ll[rows]
         new = beta[rows] + st
         ll_new, u_new, h_new = evaluate(new, rows)
-        ll_old = ll[rows]
         halvings = np.zeros(len(rows), np.int64)
         for _ in range(31):
-            bad = ~(np.isfinite(ll_new) & np.isfinite(u_new) & np.isfinite(h_new)) | (
-                ll_new < ll_old - 1e-12 * np.abs(ll_old)
-            )
+            finite = np.isfinite(ll_new) & np.isfinite(u_new)
+            if h_in_search:
+                finite &= np.isfinite(h_new)
+            bad = ~finite | (ll_new < ll_old + armijo * (st * u_old) - 1e-12 * np.abs(ll_old))
             bad &= halvings <= 30
             if not bad.any():
                 break
@@ -394,9 +414,9 @@ def _newton(evaluate, beta, ll, u, h, active, max_iter=_reg_cox.MAX_ITER):
             new[sub] = beta[rows[sub]] + st[sub]
             l2, u2, h2 = evaluate(new[sub], rows[sub])
             ll_new[sub], u_new[sub], h_new[sub] = l2, u2, h2
-        failed = halvings > 30
+        failed = (halvings > 30) | ~np.isfinite(h_new)
         running[rows[failed]] = False
-        step[rows[failed]] = st[failed]  # fit_cox stops with the halved step
+        step[rows[failed]] = st[failed]  # the fit stops with the halved step
         keep = ~failed
         rk = rows[keep]
         flat = np.abs(ll_new[keep] - ll_old[keep]) <= _reg_cox.LOGLIK_TOL * np.maximum(
@@ -406,4 +426,4 @@ def _newton(evaluate, beta, ll, u, h, active, max_iter=_reg_cox.MAX_ITER):
         step[rk] = u[rk] / h[rk]
         converged[rk[flat]] = True
         running[rk[flat]] = False
-    return beta, h, step, converged, None
+    return beta, h, step, converged
