@@ -20,10 +20,6 @@ Replicate ``r`` of scenario ``s`` draws from ``SeedSequence(entropy, spawn_key=(
   once on the whole block. ``simulate_cohort`` builds 14 columns with string ids and
   copies ``attrs["truth"]`` on every column read.
 
-Sites: ``integers(0, 6)`` is Lemire's method on 32-bit halves of the 64-bit stream; it
-is computed here from the raw stream, and a replicate that would need NumPy's rejection
-step (probability 4/2³² per patient) is drawn again by NumPy's own generator methods.
-
 ``tests/test_design_batch.py`` holds these arrays equal, element for element, to
 ``simulate_cohort`` and to the per-trial trial on fixed seeds.
 """
@@ -53,8 +49,6 @@ _POOL = 4
 #: PCG64's 128-bit LCG multiplier (pcg64.h, PCG_DEFAULT_MULTIPLIER_128)
 _PCG_MULT = (2549297995355413924 << 64) + 4865540595714422341
 _M128 = (1 << 128) - 1
-#: Patients × replicates drawn into one block at most (memory of the block arrays).
-BLOCK_CELLS = 2_000_000
 
 
 def _words(value: int) -> list[int]:
@@ -116,8 +110,8 @@ def pcg64_states(words: np.ndarray) -> list[dict]:
     out = []
     for w0, w1, w2, w3 in words.tolist():
         inc = ((((w2 << 64) | w3) << 1) | 1) & _M128
-        state = (inc * _PCG_MULT + inc) & _M128  # step from 0
-        state = (((state + ((w0 << 64) | w1)) & _M128) * _PCG_MULT + inc) & _M128
+        # from state 0: one step (0·mult + inc), add the seed, one more step
+        state = (((inc + ((w0 << 64) | w1)) & _M128) * _PCG_MULT + inc) & _M128
         out.append(
             {
                 "bit_generator": "PCG64",
@@ -148,18 +142,6 @@ def _generators(entropy: int, scenario: int, reps: np.ndarray):
         yield np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(scenario, int(r))))
 
 
-def _sites(rng, n: int) -> np.ndarray | None:
-    """``rng.integers(0, 6, n)`` from the raw stream, or None if NumPy would reject."""
-    raw = rng.bit_generator.random_raw((n + 1) // 2)
-    halves = np.empty(2 * len(raw), np.uint64)
-    halves[0::2] = raw & np.uint64(_M32)
-    halves[1::2] = raw >> np.uint64(32)
-    m = halves[:n] * np.uint64(len(SITES))
-    if ((m & np.uint64(_M32)) < np.uint64((_M32 - len(SITES) + 1) % len(SITES))).any():
-        return None
-    return (m >> np.uint64(32)).astype(np.int64)
-
-
 def _draw_cohort_replicate(rng, n: int, general: bool, b: dict, i: int) -> None:
     """The draws of one ``simulate_cohort`` call, in its order, into row ``i`` of the
     block arrays ``b`` (drawn-and-dropped or skipped where nothing reads them)."""
@@ -177,10 +159,7 @@ def _draw_cohort_replicate(rng, n: int, general: bool, b: dict, i: int) -> None:
         rng.bit_generator.advance(n)  # uniform(6, 10): every defect is large
     rng.standard_normal(out=b["scratch"])  # disc height: never read
     rng.bit_generator.advance(2 * n)  # level and approach: one uniform each
-    sites = _sites(rng, n)
-    if sites is None:  # NumPy's rejection step: redraw the replicate as NumPy does
-        raise _Redraw
-    b["site"][i] = sites
+    b["site"][i] = rng.integers(0, len(SITES), n)
     rng.standard_normal(out=b["site_effect"][i])
     rng.random(out=b["closure"][i])
     for key in ("e1", "late", "comp", "loss"):
@@ -188,37 +167,9 @@ def _draw_cohort_replicate(rng, n: int, general: bool, b: dict, i: int) -> None:
     rng.random(out=b["admin"][i])
 
 
-class _Redraw(Exception):
-    """A replicate the fast path cannot draw exactly."""
-
-
-def _draw_cohort_numpy(rng, n: int, general: bool, b: dict, i: int) -> None:
-    """The same draws through NumPy's own methods (the fallback)."""
-    b["age"][i] = rng.standard_normal(n)
-    male = rng.random(n)
-    if "male" in b:
-        b["male"][i] = male
-    b["bmi"][i] = rng.standard_normal(n)
-    b["smoker"][i] = rng.random(n)
-    b["diabetes"][i] = rng.random(n)
-    if general:
-        b["width"][i] = rng.standard_normal(n)
-    else:
-        rng.random(n)
-    rng.standard_normal(n)
-    rng.random(2 * n)
-    b["site"][i] = rng.integers(0, len(SITES), n)
-    b["site_effect"][i] = rng.standard_normal(len(SITES))
-    b["closure"][i] = rng.random(n)
-    for key in ("e1", "late", "comp", "loss"):
-        b[key][i] = rng.standard_exponential(n)
-    b["admin"][i] = rng.random(n)
-
-
-def _cohort_block(params: dict, ratio: float, gens, reps: np.ndarray, n: int):
-    """time, event, closure of ``simulate_cohort`` trials, one row per replicate."""
+def _cohort_block(params: dict, ratio: float, gens, size: int, n: int):
+    """``simulate_cohort``'s draws, one row per replicate, and the trials they give."""
     general = params["population"] == "general"
-    size = len(reps)
     keys = ("age", "bmi", "smoker", "diabetes", "width", "closure", "e1", "late")
     b = {k: np.empty((size, n)) for k in (*keys, "comp", "loss", "admin")}
     b["scratch"] = np.empty(n)
@@ -226,37 +177,77 @@ def _cohort_block(params: dict, ratio: float, gens, reps: np.ndarray, n: int):
         b["male"] = np.empty((size, n))
     b["site"] = np.empty((size, n), np.int64)
     b["site_effect"] = np.empty((size, len(SITES)))
-    for i, (r, rng) in enumerate(zip(reps, gens, strict=False)):
-        try:
-            _draw_cohort_replicate(rng, n, general, b, i)
-        except _Redraw:
-            seq = np.random.SeedSequence(params["_entropy"], spawn_key=(params["_scenario"], r))
-            _draw_cohort_numpy(np.random.default_rng(seq), n, general, b, i)
-    hrs = {**DEFAULT_HR, "closure": float(params["hr"])}
-    age = np.clip(45.0 + 13.0 * b["age"], 18, 85).round(0)
-    bmi = np.clip(26.5 + 4.0 * b["bmi"], 16, 50).round(1)
-    smoker = b["smoker"] < 0.30
-    diabetes = b["diabetes"] < 0.10
+    for i, rng in zip(range(size), gens, strict=False):
+        _draw_cohort_replicate(rng, n, general, b, i)
+    b["site_effect"] = 0.0 + 0.15 * b["site_effect"]
     if general:
-        width = np.clip(np.exp(np.log(5.69) + 0.35 * b["width"]), 1.0, 12.0).round(1)
-        large = width >= 6.0
-    else:
-        large = np.ones((size, n), bool)
-    effect = 0.0 + 0.15 * b["site_effect"]
+        b["width"] = np.clip(np.exp(np.log(5.69) + 0.35 * b["width"]), 1.0, 12.0).round(1)
+    return _cohort_trials(params, ratio, b, general)
+
+
+def _lean_block(params: dict, ratio: float, gens, size: int, n: int):
+    """The trials of ``engine="fast"``: per replicate one block of uniforms and one of
+    normals, only what the hazard reads (see :func:`._trials._lean_trial`)."""
+    general = params["population"] == "general"
+    u = np.empty((size, LEAN_UNIFORMS, n))
+    z = np.empty((size, len(SITES) + (n if general else 0)))
+    for i, rng in zip(range(size), gens, strict=False):
+        rng.random(out=u[i])
+        rng.standard_normal(out=z[i])
+    expo = -np.log1p(-u[:, 4:8])
+    b = {
+        "smoker": u[:, 0],
+        "diabetes": u[:, 1],
+        "site": (u[:, 2] * len(SITES)).astype(np.intp),
+        "closure": u[:, 3],
+        "e1": expo[:, 0],
+        "late": expo[:, 1],
+        "comp": expo[:, 2],
+        "loss": expo[:, 3],
+        "admin": u[:, 8],
+        "site_effect": 0.15 * z[:, : len(SITES)],
+    }
+    if general:
+        b["width"] = np.clip(np.exp(np.log(5.69) + 0.35 * z[:, len(SITES) :]), 1.0, 12.0).round(1)
+    return _cohort_trials(params, ratio, b, general)
+
+
+#: Uniforms per patient of a lean trial: smoker, diabetes, site, closure, four latent
+#: exponential times (by inversion: reherniation early and late, competing, loss), entry.
+LEAN_UNIFORMS = 9
+
+
+def _cohort_trials(params: dict, ratio: float, b: dict, general: bool):
+    """``simulate_cohort``'s arithmetic after its draws, on (replicates × patients)
+    arrays, operation for operation (so bit for bit). Terms whose hazard ratio is 1
+    (age, sex, BMI) add an exact 0 and are skipped."""
+    hrs = {**DEFAULT_HR, "closure": float(params["hr"])}
+    effect = b["site_effect"]
     effect -= effect.mean(axis=1, keepdims=True)
     closure = b["closure"] < ratio / (1 + ratio)
-    lp = (
-        np.log(hrs["closure"]) * closure
-        + np.log(hrs["large_defect"]) * large
-        + np.log(hrs["smoker"]) * smoker
-        + np.log(hrs["diabetes"]) * diabetes
-        + np.log(hrs["age_per_10y"]) * (age - 45) / 10
-        + np.log(hrs["male"]) * (b["male"] < 0.46 if "male" in b else 0.0)
-        + np.log(hrs["bmi_per_5"]) * (bmi - 26.5) / 5
-        + np.take_along_axis(effect, b["site"], axis=1)
-    )
-    mult = LARGE_DEFECT_MULTIPLIER if not general else 1.0
-    risk = mult * np.exp(lp)
+    lp = np.log(hrs["closure"]) * closure
+    if general:
+        lp += np.log(hrs["large_defect"]) * (b["width"] >= 6.0)
+    else:  # every defect is large
+        lp += np.log(hrs["large_defect"])
+    lp += np.log(hrs["smoker"]) * (b["smoker"] < 0.30)
+    lp += np.log(hrs["diabetes"]) * (b["diabetes"] < 0.10)
+    if hrs["age_per_10y"] != 1.0:
+        lp += (
+            np.log(hrs["age_per_10y"])
+            * (np.clip(45.0 + 13.0 * b["age"], 18, 85).round(0) - 45)
+            / 10
+        )
+    if "male" in b:
+        lp += np.log(hrs["male"]) * (b["male"] < 0.46)
+    if hrs["bmi_per_5"] != 1.0:
+        lp += (
+            np.log(hrs["bmi_per_5"]) * (np.clip(26.5 + 4.0 * b["bmi"], 16, 50).round(1) - 26.5) / 5
+        )
+    lp += np.take_along_axis(effect, b["site"], axis=1)
+    risk = np.exp(lp)
+    if not general:
+        risk = LARGE_DEFECT_MULTIPLIER * risk
     A, s, k, bb = BASELINE["A"], BASELINE["s"], BASELINE["k"], BASELINE["b"]
     e1 = b["e1"] / (A * risk)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -269,13 +260,18 @@ def _cohort_block(params: dict, ratio: float, gens, reps: np.ndarray, n: int):
 
 
 def _finish(t_rehern, t_comp, t_loss, t_admin, closure, days: bool):
+    """Time and status from the latent times (``simulate_cohort``'s last lines)."""
     t_event = np.minimum(t_rehern, t_comp)
     t_cens = np.minimum(t_loss, t_admin)
     time = np.minimum(t_event, t_cens)
-    event = np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0)
+    # np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0), in two passes
+    event = 2 - (t_rehern <= t_comp).view(np.int8)
+    event *= t_event <= t_cens
+    whole = None
     if days:
-        time = np.maximum(np.ceil(time * DAYS_PER_MONTH), 1.0) / DAYS_PER_MONTH
-    return time, event.astype(np.int64), closure
+        whole = np.maximum(np.ceil(time * DAYS_PER_MONTH), 1.0)
+        time = whole / DAYS_PER_MONTH
+    return time, event.astype(np.int64), closure, whole
 
 
 def _exponential_block(params: dict, ratio: float, horizon: float, gens, size: int):
@@ -294,13 +290,15 @@ def _exponential_block(params: dict, ratio: float, horizon: float, gens, size: i
     t_comp = draws[:, 1] / comp if comp > 0 else np.inf
     t_loss = draws[:, 2] / loss if loss > 0 else np.inf
     t_admin = params["accrual"] + params["followup"] - (0.0 + params["accrual"] * admin)
-    time, event, _ = _finish(draws[:, 0] / rate, t_comp, t_loss, t_admin, closure, days=False)
-    return time, event, np.ascontiguousarray(closure)
+    time, event, _, _ = _finish(draws[:, 0] / rate, t_comp, t_loss, t_admin, closure, False)
+    return time, event, np.ascontiguousarray(closure), None
 
 
-def draw_trials(task, start: int, stop: int):
+def draw_trials(task, start: int, stop: int, lean: bool = False):
     """Replicates ``start:stop`` of ``task``'s scenario: (time, event, closure) arrays of
-    shape (replicates × patients), row ``i`` the trial of replicate ``start + i``."""
+    shape (replicates × patients), row ``i`` the trial of replicate ``start + i``, and
+    the times in whole days (``None`` for the exponential trials' continuous times).
+    ``lean``: the cohort trials of ``engine="fast"`` instead of ``simulate_cohort``'s."""
     from ._trials import NEVER
 
     params = dict(task.params)
@@ -311,9 +309,8 @@ def draw_trials(task, start: int, stop: int):
     n_control = int(params["n_per_arm"])
     n = n_control + round(task.ratio * n_control)
     params.update(
-        _entropy=task.entropy,
-        _scenario=task.scenario,
         _competing=max(params["competing_rate"], NEVER),
         _loss=max(params["loss_rate"], NEVER),
     )
-    return _cohort_block(params, task.ratio, gens, reps, n)
+    block = _lean_block if lean else _cohort_block
+    return block(params, task.ratio, gens, len(reps), n)

@@ -74,57 +74,48 @@ def _evaluate(d: _FGData, beta):
     return ll, u, h
 
 
-def _at_first(a: np.ndarray, first: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(a, first, 1)
+def _shift_right(x: np.ndarray, first: float) -> np.ndarray:
+    out = np.empty_like(x)
+    out[:, 0] = first
+    out[:, 1:] = x[:, :-1]
+    return out
 
 
-def _rev_cumsum(a: np.ndarray) -> np.ndarray:
-    """Σ from each position to the end of its row, with a 0 appended (past the end)."""
-    out = np.zeros((a.shape[0], a.shape[1] + 1))
-    np.cumsum(a[:, ::-1], axis=1, out=out[:, -2::-1])
+def _later(x: np.ndarray) -> np.ndarray:
+    """Σ over the later groups of each row (strictly after)."""
+    out = np.zeros_like(x)
+    out[:, :-1] = np.cumsum(x[:, :0:-1], axis=1)[:, ::-1]
     return out
 
 
 def finegray(b: Block) -> np.ndarray:
     """(z, coef, se, ok) per trial, as ``_analyse("finegray", ...)``: the Wald test of
     ``fit_fine_gray`` with ``crr``'s sandwich variance."""
-    R, n = b.time.shape
-    c1, cens, c2 = b.event == 1, b.event == 0, b.event == 2
-    arm = b.arm > 0
-    # censoring Kaplan-Meier, left limit G(t−) of every row's time
-    ncg = b.counts(cens)
-    total, at1 = b.at_risk()
-    factor = np.where(b.head, 1.0 - ncg / total, 1.0)
-    gsurv = np.cumprod(factor, axis=1)
-    g_left = np.ones((R, n))
-    g_left[:, 1:] = gsurv[:, :-1]
-    g = _at_first(g_left, b.first)
+    R, n = b.R, b.n
+    c = b.counts
+    total, at1, cens, dm = b.pad(b.at_risk, b.at_risk1, c[0, 0] + c[1, 0], c[0, 1] + c[1, 1])
+    comp1, comp0 = b.pad(c[1, 2], c[0, 2])
+    # censoring Kaplan-Meier: G(t−) at each time
+    safe_total = np.where(total > 0, total, 1.0)
+    g = _shift_right(np.cumprod(1.0 - cens / safe_total, axis=1), 1.0)
     # Σ 1/G(tⱼ−) over competing events strictly before each time, per arm
-    inv_g = np.where(c2, 1.0 / g, 0.0)
-    q1 = np.cumsum(np.where(arm, inv_g, 0.0), axis=1)
-    q0 = np.cumsum(np.where(arm, 0.0, inv_g), axis=1)
-    q1 = _at_first(q1 - np.where(arm, inv_g, 0.0), b.first)
-    q0 = _at_first(q0 - np.where(arm, 0.0, inv_g), b.first)
-    dm = b.counts(c1)
-    fail = b.head & (dm > 0)
-    gm = g  # at a head, G(t−) of its time
-    risk1, risk0 = at1 + gm * q1, (total - at1) + gm * q0
-    valid, (a1, a0, dmk) = compress(fail, risk1, risk0, dm)
+    with np.errstate(divide="ignore", invalid="ignore"):  # G = 0: no one left at risk
+        q1 = _shift_right(np.cumsum(np.where(comp1 > 0, comp1 / g, 0.0), axis=1), 0.0)
+        q0 = _shift_right(np.cumsum(np.where(comp0 > 0, comp0 / g, 0.0), axis=1), 0.0)
+    risk1, risk0 = at1 + g * q1, (total - at1) + g * q0
+    flat = b.dest
+    valid, (a1, a0, dmk) = compress(
+        b.row, R, c[0, 1] + c[1, 1] > 0, *(a.reshape(-1)[flat] for a in (risk1, risk0, dm))
+    )
     mean = b.n1 / n
     x1, x0 = (1.0 - mean)[:, None], (0.0 - mean)[:, None]
-    d1 = (c1 & arm).sum(axis=1)
+    d1, d0 = b.per_trial(c[1, 1]), b.per_trial(c[0, 1])
     data = _FGData(
-        valid=valid,
-        a1=a1,
-        a0=a0,
-        dm=dmk,
-        x1=x1,
-        x0=x0,
-        dead_x=d1 * x1[:, 0] + (c1.sum(axis=1) - d1) * x0[:, 0],
+        valid=valid, a1=a1, a0=a0, dm=dmk, x1=x1, x0=x0, dead_x=d1 * x1[:, 0] + d0 * x0[:, 0]
     )
     with np.errstate(all="ignore"):
         ll, u, h = _evaluate(data, np.zeros(R))
-        possible = c1.any(axis=1) & (h > 0)
+        possible = (d1 + d0 > 0) & (h > 0)
         coef, h, step, converged = _newton(
             lambda beta, rows: _evaluate(_rows(data, rows), beta),
             np.zeros(R),
@@ -143,49 +134,61 @@ def finegray(b: Block) -> np.ndarray:
             (np.abs(step) > 1e-9) & (np.abs(step) > np.sqrt(1e-9) * np.abs(coef)),
             _reg_cox.diverging(coef, step, sd),
         )
-        influence = _influence(b, data, coef, g, (q1, q0), (risk1, risk0), dm, ncg, total)
-        se = np.sqrt((influence**2).sum(axis=1)) / h
+        groups = {
+            "total": safe_total,
+            "g": g,
+            "q": (q1, q0),
+            "risk": (risk1, risk0),
+            "dm": dm,
+            "cens": cens,
+            "counts": b.pad(*(c[arm, status] for arm in (1, 0) for status in (0, 1, 2))),
+        }
+        se = np.sqrt(_meat(data, coef, groups)) / h
         ok = possible & converged & ~infinite & np.isfinite(se) & (se > 0)
         out = np.column_stack([np.where(ok, coef / se, np.nan), coef, se, ok])
     out[~possible] = _NAN4
     return out
 
 
-def _influence(b: Block, d: _FGData, beta, g, q, risk, dm, ncg, total) -> np.ndarray:
-    """ηᵢ + ψᵢ of ``crrvv`` per patient (``_reg_finegray.influence``), (R, n). Per row:
-    G(t−) ``g``, the competing-event sums ``q`` and risk-set counts ``risk`` per arm
-    (closure, no closure), failures ``dm``, censorings ``ncg`` and at risk ``total``
-    of its tied time."""
-    arm = b.arm > 0
-    c1, cens, c2 = b.event == 1, b.event == 0, b.event == 2
+def _meat(d: _FGData, beta, gr: dict) -> np.ndarray:
+    """Σᵢ (ηᵢ + ψᵢ)² of ``crrvv`` per trial (``_reg_finegray.influence``). A patient's
+    residual depends only on its time, arm and status, so the sum runs over the
+    (trials × times) groups with the count of each arm and status."""
     bb = beta[:, None]
     eta1, eta0 = bb * d.x1, bb * d.x0
     shift = np.maximum(eta1, eta0)
     r1, r0 = np.exp(eta1 - shift), np.exp(eta0 - shift)
-    r = np.where(arm, r1, r0)
-    x = np.where(arm, d.x1, d.x0)
-    q1, q0 = q
-    risk1, risk0 = risk
-    fail = b.head & (dm > 0)
-    # per failure time (at its head row): a = dm/S0 and a·x̄
+    g, total, cens, dm = gr["g"], gr["total"], gr["cens"], gr["dm"]
+    q1, q0 = gr["q"]
+    risk1, risk0 = gr["risk"]
+    fail = dm > 0
     s0 = r1 * risk1 + r0 * risk0
     s1 = r1 * risk1 * d.x1 + r0 * risk0 * d.x0
     safe = np.where(fail, s0, 1.0)
-    a = np.where(fail, dm / safe, 0.0)
+    a = np.where(fail, dm / safe, 0.0)  # per failure time: dm/S0 and that times x̄
     xbar = np.where(fail, s1 / safe, 0.0)
     ax = a * xbar
-    ca, cax = np.cumsum(a, axis=1), np.cumsum(ax, axis=1)
-    ba, bax = _rev_cumsum(g * a), _rev_cumsum(g * ax)  # Σ over failure times ≥ here
-    after = b.last + 1  # first position of the next time
-    wa = _at_first(ca, b.first) + np.where(c2, _at_first(ba, after) / g, 0.0)
-    wax = _at_first(cax, b.first) + np.where(c2, _at_first(bax, after) / g, 0.0)
-    eta = -r * (x * wa - wax) + np.where(c1, x - _at_first(xbar, b.first), 0.0)
-    # censoring correction at each censoring time u (its head row)
-    chead = b.head & (ncg > 0)
+    ca, cax = np.cumsum(a, axis=1), np.cumsum(ax, axis=1)  # failure times ≤ t
+    later_a, later_ax = _later(g * a), _later(g * ax)  # failure times > t, times G(t_m−)
+    # censoring correction: q(u) at each censoring time u, summed over censoring times ≤ t
+    chead = cens > 0
     fwd0 = r1 * q1 + r0 * q0
     fwd1 = r1 * d.x1 * q1 + r0 * d.x0 * q0
-    qu = np.where(chead, fwd1 * _at_first(ba, b.first) - fwd0 * _at_first(bax, b.first), 0.0)
-    safe_y = np.where(chead, total, 1.0)
-    cum = np.cumsum(np.where(chead, qu * ncg / safe_y**2, 0.0), axis=1)
-    psi = -_at_first(cum, b.first) + np.where(cens, _at_first(qu / safe_y, b.first), 0.0)
-    return eta + psi
+    qu = np.where(chead, fwd1 * (later_a + g * a) - fwd0 * (later_ax + g * ax), 0.0)
+    psi = -np.cumsum(qu * cens / total**2, axis=1)
+    own = qu / total  # a censored patient's own term
+    out = np.zeros(len(beta))
+    counts = iter(gr["counts"])
+    for r, x in ((r1, d.x1), (r0, d.x0)):
+        for status in (0, 1, 2):
+            k = next(counts)
+            wa, wax = ca, cax
+            if status == 2:  # after a competing event: weighted by G(t_m−)/G(t−)
+                wa, wax = ca + later_a / g, cax + later_ax / g
+            res = -r * (x * wa - wax) + psi
+            if status == 1:
+                res = res + (x - xbar)
+            elif status == 0:
+                res = res + own
+            out += np.where(k > 0, k * res * res, 0.0).sum(axis=1)
+    return out

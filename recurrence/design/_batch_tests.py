@@ -32,83 +32,102 @@ _NAN4 = (np.nan, np.nan, np.nan, 0.0)
 
 @dataclass
 class Block:
-    """Trials sorted by time within each row."""
+    """Trials as their distinct times ("groups"), each row's groups in time order.
 
-    time: np.ndarray  # (R, n) sorted times
-    event: np.ndarray  # (R, n) 0 censored, 1 reherniation, 2 competing
-    arm: np.ndarray  # (R, n) float 0/1: closure
-    head: np.ndarray  # (R, n) bool: first row of its distinct time
-    first: np.ndarray  # (R, n) position of the first row of the same time
-    last: np.ndarray  # (R, n) position of the last row of the same time
+    Group arrays are ragged (all groups of all trials, trial by trial) or padded
+    (trials × K, K the most groups of any trial, padding with no one at risk)."""
+
+    R: int  # trials
+    n: int  # patients per trial
+    row: np.ndarray  # (G,) trial of each group
+    time: np.ndarray  # (G,) the time of each group (whole days if discrete)
+    discrete: bool  # times are whole days: none is within √ε of another
+    counts: (
+        np.ndarray
+    )  # (2, 4, G) float: [no closure, closure] × [censored, reherniation, other, –]
+    at_risk: np.ndarray  # (G,) patients with time ≥ the group's time
+    at_risk1: np.ndarray  # (G,) of them with closure
+    dest: np.ndarray  # (G,) flat position of each group in the padded (R, K) arrays
+    width: int  # K
     n1: np.ndarray  # (R,) patients with closure
 
+    def pad(self, *arrays, fill=0.0) -> list[np.ndarray]:
+        """Ragged group arrays as padded (R, K) float arrays."""
+        out = []
+        for a in arrays:
+            o = np.full((self.R, self.width), fill)
+            o.reshape(-1)[self.dest] = a
+            out.append(o)
+        return out
+
     @property
-    def n(self) -> int:
-        return self.time.shape[1]
+    def valid(self) -> np.ndarray:
+        v = np.zeros((self.R, self.width), bool)
+        v.reshape(-1)[self.dest] = True
+        return v
 
-    def counts(self, indicator: np.ndarray) -> np.ndarray:
-        """Per position: how many rows of its distinct time have ``indicator``."""
-        cs = np.cumsum(indicator, axis=1, dtype=np.int64)
-        return np.take_along_axis(cs, self.last, 1) - np.take_along_axis(
-            cs - indicator, self.first, 1
-        )
-
-    def at_risk(self, head: np.ndarray | None = None):
-        """Per position: at risk (time ≥ its time) in all and with closure."""
-        first = self.first if head is None else _first(head)
-        total = self.n - first
-        before = np.cumsum(self.arm, axis=1) - self.arm
-        return total, self.n1[:, None] - np.take_along_axis(before, first, 1)
+    def per_trial(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ragged group ``values`` within each trial."""
+        return np.bincount(self.row, weights=values, minlength=self.R)
 
 
-def _first(head: np.ndarray) -> np.ndarray:
-    pos = np.broadcast_to(np.arange(head.shape[1]), head.shape)
-    return np.maximum.accumulate(np.where(head, pos, 0), axis=1)
-
-
-def _last(head: np.ndarray) -> np.ndarray:
-    n = head.shape[1]
-    ends = np.empty_like(head)
-    ends[:, :-1] = head[:, 1:]
-    ends[:, -1] = True
-    pos = np.broadcast_to(np.arange(n), head.shape)
-    rev = np.minimum.accumulate(np.where(ends, pos, n)[:, ::-1], axis=1)[:, ::-1]
-    return rev
-
-
-def make_block(time, event, closure) -> Block:
-    """Sort each trial by time and find its tied times."""
-    order = np.argsort(time, axis=1)
-    t = np.take_along_axis(time, order, 1)
-    head = np.empty(t.shape, bool)
+def make_block(time, event, closure, days=None) -> Block:
+    """Group each trial (a row) by its distinct times. ``days``: the times in whole
+    days, sorted with arm and status as one packed integer key (no gather needed)."""
+    R, n = time.shape
+    low = (closure.astype(np.int64) << 2) | event  # arm·4 + status
+    if days is not None:
+        key = np.sort((days.astype(np.int64) << 3) | low, axis=1)
+        t, low = key >> 3, key & 7
+    else:
+        order = np.argsort(time, axis=1)
+        t, low = np.take_along_axis(time, order, 1), np.take_along_axis(low, order, 1)
+    head = np.empty((R, n), bool)
     head[:, 0] = True
     np.not_equal(t[:, 1:], t[:, :-1], out=head[:, 1:])
-    arm = np.take_along_axis(closure, order, 1).astype(float)
+    head = head.ravel()
+    hflat = np.flatnonzero(head)
+    G = len(hflat)
+    gid = np.cumsum(head) - 1
+    counts = np.bincount(low.ravel() * G + gid, minlength=8 * G).astype(float).reshape(2, 4, G)
+    row = hflat // n
+    per_row = np.bincount(row, minlength=R)
+    row_start = np.cumsum(per_row) - per_row
+    width = int(per_row.max())
+    arm = low.ravel() >> 2
+    before = np.cumsum(arm) - arm  # closure patients earlier in the block
+    n1 = closure.sum(axis=1)
+    at1 = n1[row] - (before[hflat] - before[row * n])
     return Block(
-        time=t,
-        event=np.take_along_axis(event, order, 1),
-        arm=arm,
-        head=head,
-        first=_first(head),
-        last=_last(head),
-        n1=arm.sum(axis=1),
+        R=R,
+        n=n,
+        row=row,
+        time=t.ravel()[hflat],
+        discrete=days is not None,
+        counts=counts,
+        at_risk=(n - (hflat - row * n)).astype(float),
+        at_risk1=at1.astype(float),
+        dest=row * width + (np.arange(G) - row_start[row]),
+        width=width,
+        n1=n1.astype(float),
     )
 
 
-def compress(mask: np.ndarray, *arrays, fill=0.0):
-    """Each row's entries where ``mask`` is true, left-justified in (R, K) arrays padded
-    with ``fill``; also the (R, K) validity mask."""
-    rows, cols = np.nonzero(mask)
-    per_row = mask.sum(axis=1)
+def compress(row: np.ndarray, R: int, mask: np.ndarray, *arrays, fill=0.0):
+    """The groups where ``mask`` (ragged, groups of trials ``row``) is true,
+    left-justified in padded (R, K') arrays; also the (R, K') validity mask."""
+    sel = np.flatnonzero(mask)
+    row = row[sel]
+    per_row = np.bincount(row, minlength=R)
     width = max(int(per_row.max(initial=0)), 1)
-    rank = np.cumsum(mask, axis=1)[rows, cols] - 1
-    dest = rows * width + rank
-    valid = np.zeros((mask.shape[0], width), bool)
-    valid.flat[dest] = True
+    start = np.cumsum(per_row) - per_row
+    dest = row * width + (np.arange(len(sel)) - start[row])
+    valid = np.zeros((R, width), bool)
+    valid.reshape(-1)[dest] = True
     out = []
     for a in arrays:
-        o = np.full((mask.shape[0], width), fill, dtype=float)
-        o.flat[dest] = a[rows, cols]
+        o = np.full((R, width), fill)
+        o.reshape(-1)[dest] = a[sel]
         out.append(o)
     return valid, out
 
@@ -121,18 +140,16 @@ def compress(mask: np.ndarray, *arrays, fill=0.0):
 def logrank(b: Block) -> np.ndarray:
     """(z, coef, se, ok) per trial, as ``_analyse("logrank", ...)``: z and Peto's
     (O − E)/V, SE 1/√V for closure; NaN when there is no reherniation or V = 0."""
-    e1 = b.event == 1
-    d = b.counts(e1)
-    d1 = b.counts(e1 & (b.arm > 0))
-    total, n1 = b.at_risk()
-    use = b.head & (d > 0)
+    d1 = b.counts[1, 1]
+    d = b.counts[0, 1] + d1
+    total = b.at_risk
     with np.errstate(divide="ignore", invalid="ignore"):
-        p1 = n1 / total
+        p1 = b.at_risk1 / total
         w = np.where(total > 1, d * (total - d) / (total - 1), 0.0)
-        expected = np.where(use, d * p1, 0.0).sum(axis=1)
-        var = np.where(use, w * p1 * (1 - p1), 0.0).sum(axis=1)
-        observed = np.where(use, d1, 0).sum(axis=1)
-        good = e1.any(axis=1) & (var > 0)
+        expected = b.per_trial(d * p1)
+        var = b.per_trial(w * p1 * (1 - p1))
+        observed = b.per_trial(d1)
+        good = (b.per_trial(d) > 0) & (var > 0)
         oe = observed - expected
         out = np.column_stack([oe / np.sqrt(var), oe / var, 1 / np.sqrt(var), good])
     out[~good] = _NAN4
@@ -154,27 +171,25 @@ def _shift(x: np.ndarray, first: float) -> np.ndarray:
 def gray(b: Block) -> np.ndarray:
     """(z, NaN, NaN, ok) per trial, as ``_analyse("gray", ...)`` (``gray_score`` with
     the control arm as group 0 and closure as group 1, ρ = 0: z = −s/√v)."""
-    e1, e2 = b.event == 1, b.event == 2
-    c = b.arm > 0
-    d1_1, d2_1 = b.counts(e1 & c), b.counts(e2 & c)
-    d1_all, d2_all = b.counts(e1), b.counts(e2)
-    total, at1 = b.at_risk()
-    use = b.head & (d1_all + d2_all > 0)
+    c = b.counts
+    n1 = b.at_risk1
     valid, (n0, n1, a0, a1, c0, c1) = compress(
-        use,
-        total - at1,
-        at1,
-        d1_all - d1_1,
-        d1_1,
-        d2_all - d2_1,
-        d2_1,
+        b.row,
+        b.R,
+        c[0, 1] + c[1, 1] + c[0, 2] + c[1, 2] > 0,
+        b.at_risk - n1,
+        n1,
+        c[0, 1],
+        c[1, 1],
+        c[0, 2],
+        c[1, 2],
     )
     n = np.stack([n0, n1])  # (group, R, K)
     d1 = np.stack([a0, a1])
     d2 = np.stack([c0, c1])
     with np.errstate(divide="ignore", invalid="ignore"):
         s, v = _gray_score(n, d1, d2, valid)
-        good = e1.any(axis=1) & np.isfinite(v) & (v > 0)
+        good = (d1.sum(axis=(0, 2)) > 0) & np.isfinite(v) & (v > 0)
         z = -s / np.sqrt(v)
     out = np.column_stack([z, np.full_like(z, np.nan), np.full_like(z, np.nan), good])
     out[~good] = _NAN4
@@ -231,22 +246,23 @@ def _gray_score(n, d1, d2, valid):
 # ---------------------------------------------------------------------------------------
 
 
-def _timefix_head(b: Block) -> np.ndarray:
-    """Distinct times after ``cox.timefix`` (times within √ε, absolutely or relative to
-    the mean distinct time, are one time): the heads that survive."""
+def _timefix_starts(b: Block) -> np.ndarray | None:
+    """Groups that start a time after ``cox.timefix`` (times within √ε, absolutely or
+    relative to the mean distinct time, are one time), or None if none merge."""
+    if b.discrete:
+        return None
     t = b.time
-    dy = np.diff(t, axis=1)
-    step = dy > 0
+    first = np.ones(len(t), bool)
+    first[1:] = b.row[1:] != b.row[:-1]
+    dy = np.empty(len(t))
+    dy[0] = np.inf
+    dy[1:] = t[1:] - t[:-1]
+    dy[first] = np.inf
     tol = np.sqrt(np.finfo(float).eps)
-    if not (step & (dy <= tol * np.maximum(1.0, np.abs(t).max(axis=1, keepdims=True)))).any():
-        return b.head  # no two distinct times are close enough to be fixed
-    mean_abs = (np.abs(t[:, 0]) + np.where(step, np.abs(t[:, 1:]), 0.0).sum(axis=1)) / (
-        1 + step.sum(axis=1)
-    )
-    tied = step & ((dy <= tol) | (dy / mean_abs[:, None] <= tol))
-    head = b.head.copy()
-    head[:, 1:] &= ~tied
-    return head
+    per_row = np.bincount(b.row, minlength=b.R)
+    mean_abs = b.per_trial(np.abs(t)) / per_row
+    tied = (dy <= tol) | (dy / mean_abs[b.row] <= tol)
+    return ~tied if tied.any() else None
 
 
 @dataclass
@@ -256,28 +272,22 @@ class _CoxData:
     n0: np.ndarray  # at risk without
     d1: np.ndarray  # deaths with closure
     d0: np.ndarray  # deaths without
-    x1: np.ndarray  # (R,) centred covariate of closure: 1 − mean
-    x0: np.ndarray  # (R,) of no closure: −mean
+    x1: np.ndarray  # (R, 1) centred covariate of closure: 1 − mean
+    x0: np.ndarray  # (R, 1) of no closure: −mean
     maxd: int
 
 
 def cox_data(b: Block) -> _CoxData:
-    head = _timefix_head(b)
-    e1 = b.event == 1
-    if head is b.head:
-        first, last = b.first, b.last
-    else:
-        first, last = _first(head), _last(head)
-    cs = np.cumsum(e1, axis=1, dtype=np.int64)
-    csa = np.cumsum(e1 & (b.arm > 0), axis=1, dtype=np.int64)
-
-    def group_sum(c, ind):
-        return np.take_along_axis(c, last, 1) - np.take_along_axis(c - ind, first, 1)
-
-    d = group_sum(cs, e1)
-    d1 = group_sum(csa, e1 & (b.arm > 0))
-    total, at1 = b.at_risk(head)
-    valid, (n1, n0, dd1, dd0) = compress(head & (d > 0), at1, total - at1, d1, d - d1)
+    """The event times of each trial (after ``timefix``): at risk and deaths per arm."""
+    d1, d0 = b.counts[1, 1], b.counts[0, 1]
+    at1, at0 = b.at_risk1, b.at_risk - b.at_risk1
+    starts = _timefix_starts(b)
+    row = b.row
+    if starts is not None:  # merge the groups timefix ties: sums, and the first at risk
+        idx = np.flatnonzero(starts)
+        d1, d0 = np.add.reduceat(d1, idx), np.add.reduceat(d0, idx)
+        at1, at0, row = at1[idx], at0[idx], row[idx]
+    valid, (n1, n0, dd1, dd0) = compress(row, b.R, d1 + d0 > 0, at1, at0, d1, d0)
     mean = b.n1 / b.n
     return _CoxData(
         valid=valid,
@@ -326,11 +336,11 @@ def cox(b: Block) -> np.ndarray:
     """(z, coef, se, ok) per trial, as ``_analyse("cox", ...)``: the Wald test of
     ``fit_cox`` (Newton-Raphson with step halving, ``coxph``'s rules)."""
     cd = cox_data(b)
-    R = b.time.shape[0]
+    R = b.R
     with np.errstate(all="ignore"):
         beta = np.zeros(R)
         ll, u, h = _cox_evaluate(cd, beta)
-        possible = (b.event == 1).any(axis=1) & (h > 0)
+        possible = (b.per_trial(b.counts[0, 1] + b.counts[1, 1]) > 0) & (h > 0)
         fit = _newton(lambda bb, rows: _cox_evaluate(_rows(cd, rows), bb), beta, ll, u, h, possible)
         coef, h, step, converged = fit
         sd = np.sqrt((b.n1 * cd.x1[:, 0] ** 2 + (b.n - b.n1) * cd.x0[:, 0] ** 2) / b.n)

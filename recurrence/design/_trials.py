@@ -27,6 +27,7 @@ from ..synthetic import simulate_cohort, true_cumulative_incidence
 
 ANALYSES = ("logrank", "cox", "gray", "finegray")
 HAZARDS = ("cohort", "exponential")
+ENGINES = ("batched", "fast", "per-trial")
 #: Arguments of :func:`~recurrence.design.power.simulate_power` that may be a list: the
 #: grid of scenarios (the parameters of a trial).
 GRID = (
@@ -92,6 +93,7 @@ class _Task:
     hazard: str
     ratio: float
     horizon: float
+    engine: str = "batched"  # "fast" (lean trials), or "per-trial": the reference
 
 
 def _trial(params: dict, task: _Task, rng: np.random.Generator):
@@ -129,6 +131,53 @@ def _trial(params: dict, task: _Task, rng: np.random.Generator):
     t_cens = np.minimum(t_loss, t_admin)
     event = np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0)
     return np.minimum(t_event, t_cens), event.astype(np.int64), closure
+
+
+def _lean_trial(params: dict, task: _Task, rng: np.random.Generator):
+    """One cohort trial of ``engine="fast"``: the model of :func:`simulate_cohort` (the
+    same hazards, covariates, arms and censoring) drawing only what the hazard reads,
+    all uniforms in one call: per patient smoker, diabetes, site, closure, four latent
+    exponential times by inversion (−log(1 − U)) and the entry time; then the six site
+    effects (and, for the general population, the defect widths) in one normal draw.
+    The per-trial definition that :mod:`._batch_draw` is tested against."""
+    from ..synthetic import BASELINE, DAYS_PER_MONTH, DEFAULT_HR, LARGE_DEFECT_MULTIPLIER
+
+    n_control = int(params["n_per_arm"])
+    n = n_control + round(task.ratio * n_control)
+    general = params["population"] == "general"
+    u = rng.random((9, n))
+    z = rng.standard_normal(6 + (n if general else 0))
+    smoker, diabetes = u[0] < 0.30, u[1] < 0.10
+    site = (u[2] * 6).astype(np.intp)
+    closure = u[3] < task.ratio / (1 + task.ratio)
+    e_early, e_late, e_comp, e_loss = -np.log1p(-u[4:8])
+    effect = 0.15 * z[:6]
+    effect -= effect.mean()
+    if general:
+        width = np.clip(np.exp(np.log(5.69) + 0.35 * z[6:]), 1.0, 12.0).round(1)
+        large = width >= 6.0
+    else:
+        large = np.ones(n, bool)
+    lp = (
+        np.log(params["hr"]) * closure
+        + np.log(DEFAULT_HR["large_defect"]) * large
+        + np.log(DEFAULT_HR["smoker"]) * smoker
+        + np.log(DEFAULT_HR["diabetes"]) * diabetes
+        + effect[site]
+    )
+    risk = (1.0 if general else LARGE_DEFECT_MULTIPLIER) * np.exp(lp)
+    A, s, k, b = BASELINE["A"], BASELINE["s"], BASELINE["k"], BASELINE["b"]
+    e1 = e_early / (A * risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_early = np.where(e1 < 1.0, s * (-np.log1p(-e1)) ** (1.0 / k), np.inf)
+    t_rehern = np.minimum(t_early, e_late / (b * risk))
+    t_comp = e_comp / max(params["competing_rate"], NEVER)
+    t_loss = e_loss / max(params["loss_rate"], NEVER)
+    t_admin = params["accrual"] + params["followup"] - params["accrual"] * u[8]
+    t_event, t_cens = np.minimum(t_rehern, t_comp), np.minimum(t_loss, t_admin)
+    event = np.where(t_event <= t_cens, np.where(t_rehern <= t_comp, 1, 2), 0)
+    days = np.maximum(np.ceil(np.minimum(t_event, t_cens) * DAYS_PER_MONTH), 1.0)
+    return days / DAYS_PER_MONTH, event.astype(np.int64), closure
 
 
 #: Stands in for a zero hazard in simulate_cohort (events after ~1e300 months).
@@ -176,7 +225,10 @@ def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, 
 
 def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
     """Replicates ``start:stop`` of one scenario: per replicate counts and, per analysis,
-    z, coefficient, standard error and whether the analysis worked."""
+    z, coefficient, standard error and whether the analysis worked (the same numbers
+    from either engine)."""
+    if task.engine in ("batched", "fast"):
+        return _run_chunk_batched(task)
     params = dict(task.params)
     size = task.stop - task.start
     out = {
@@ -195,6 +247,43 @@ def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
         for a in task.analyses:
             out[a][i] = _analyse(a, time, event, closure)
     return out
+
+
+#: Patients × trials analysed at once by the batched engine: blocks that stay in the
+#: processor's cache (larger blocks are slower, smaller ones pay NumPy's call overhead).
+BLOCK_CELLS = 40_000
+
+
+def _run_chunk_batched(task: _Task) -> dict[str, np.ndarray]:
+    """:func:`_run_chunk` by the batched engine: blocks of trials drawn as arrays
+    (:mod:`._batch_draw`) and analysed together (:mod:`._batch_tests`,
+    :mod:`._batch_finegray`)."""
+    from . import _batch_draw, _batch_finegray, _batch_tests
+
+    analyse = {
+        "logrank": _batch_tests.logrank,
+        "gray": _batch_tests.gray,
+        "cox": _batch_tests.cox,
+        "finegray": _batch_finegray.finegray,
+    }
+    params = dict(task.params)
+    n = int(params["n_per_arm"]) + round(task.ratio * int(params["n_per_arm"]))
+    per_block = max(1, BLOCK_CELLS // n)
+    parts: dict[str, list] = {k: [] for k in ("events", "competing", "n_closure", *task.analyses)}
+    for start in range(task.start, task.stop, per_block):
+        time, event, closure, days = _batch_draw.draw_trials(
+            task, start, min(start + per_block, task.stop), lean=task.engine == "fast"
+        )
+        parts["events"].append((event == 1).sum(axis=1))
+        parts["competing"].append((event == 2).sum(axis=1))
+        parts["n_closure"].append(closure.sum(axis=1))
+        block = _batch_tests.make_block(time, event, closure, days)
+        for a in task.analyses:
+            parts[a].append(analyse[a](block))
+    counts = ("events", "competing", "n_closure")
+    return {
+        k: np.concatenate(v).astype(np.int64 if k in counts else float) for k, v in parts.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------
