@@ -26,6 +26,7 @@ Replicate ``r`` of scenario ``s`` draws from ``SeedSequence(entropy, spawn_key=(
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -73,9 +74,9 @@ def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return result ^ (result >> np.uint32(16))
 
 
-def seed_states(entropy: int, scenario: int, replicates: np.ndarray) -> np.ndarray:
-    """``SeedSequence(entropy, spawn_key=(scenario, r)).generate_state(4, np.uint64)``
-    for every ``r`` of ``replicates`` at once: a (len(replicates), 4) uint64 array."""
+def seed_states(entropy: int, scenario: int, replicates: np.ndarray, words: int = 4) -> np.ndarray:
+    """``SeedSequence(entropy, spawn_key=(scenario, r)).generate_state(words, np.uint64)``
+    for every ``r`` of ``replicates`` at once: a (len(replicates), words) uint64 array."""
     reps = np.asarray(replicates, np.int64)
     run = _words(int(entropy))
     if len(run) < _POOL:
@@ -95,13 +96,13 @@ def seed_states(entropy: int, scenario: int, replicates: np.ndarray) -> np.ndarr
             for dst in range(_POOL):
                 pool[dst] = _mix(pool[dst], _hashmix(cols[src], const))
         hash_const = _INIT_B
-        state = np.empty((len(reps), 8), np.uint32)
-        for i in range(8):
+        state = np.empty((len(reps), 2 * words), np.uint32)
+        for i in range(2 * words):
             value = pool[i % _POOL] ^ np.uint32(hash_const)
             hash_const = (hash_const * _MULT_B) & _M32
             value = value * np.uint32(hash_const)
             state[:, i] = value ^ (value >> np.uint32(16))
-    return state.view("<u8").reshape(len(reps), 4)
+    return state.view("<u8").reshape(len(reps), words)
 
 
 def pcg64_states(words: np.ndarray) -> list[dict]:
@@ -123,23 +124,60 @@ def pcg64_states(words: np.ndarray) -> list[dict]:
     return out
 
 
-def _generators(entropy: int, scenario: int, reps: np.ndarray):
-    """One generator per replicate, in order: a reused PCG64 whose state is set per
-    replicate, or NumPy's SeedSequence when the fast seeding cannot be confirmed."""
-    check = np.random.PCG64(np.random.SeedSequence(entropy, spawn_key=(scenario, int(reps[0]))))
+def sfc64_states(words: np.ndarray) -> np.ndarray:
+    """SFC64's state words after seeding with ``generate_state(3, np.uint64)`` words
+    (``sfc64_set_seed``: the three words and a counter of 1, then 12 rounds)."""
+    a, b, c = (words[:, i].copy() for i in range(3))
+    counter = np.ones(len(words), np.uint64)
+    with np.errstate(over="ignore"):
+        for _ in range(12):
+            tmp = a + b + counter
+            counter = counter + np.uint64(1)
+            a = b ^ (b >> np.uint64(11))
+            b = c + (c << np.uint64(3))
+            c = ((c << np.uint64(24)) | (c >> np.uint64(40))) + tmp
+    return np.column_stack([a, b, c, counter])
+
+
+def _same_state(a: dict, b: dict) -> bool:
+    sa, sb = a["state"], b["state"]
+    return a["bit_generator"] == b["bit_generator"] and all(
+        np.array_equal(sa[k], sb[k]) for k in sa
+    )
+
+
+def _generators(entropy: int, scenario: int, reps: np.ndarray, sfc64: bool = False):
+    """One generator per replicate, in order, seeded by
+    ``SeedSequence(entropy, spawn_key=(scenario, r))``: PCG64 (``default_rng``) or
+    SFC64. A reused generator whose state is set per replicate, or NumPy's own seeding
+    when the fast seeding does not reproduce NumPy's on the first replicate."""
+    kind = np.random.SFC64 if sfc64 else np.random.PCG64
+    check = kind(np.random.SeedSequence(entropy, spawn_key=(scenario, int(reps[0])))).state
     try:
-        states = pcg64_states(seed_states(entropy, scenario, reps))
-    except ValueError:
-        states = None
-    if states is not None and states[0] == check.state:
-        bitgen = np.random.PCG64(0)
-        rng = np.random.Generator(bitgen)
-        for state in states:
-            bitgen.state = state
-            yield rng
-        return
+        words = seed_states(entropy, scenario, reps, 3 if sfc64 else 4)
+    except ValueError:  # replicate numbers beyond 2**32
+        words = None
+    if words is not None:
+        if sfc64:
+            table = sfc64_states(words)
+            states = (
+                {**check, "state": {"state": table[i]}, "has_uint32": 0, "uinteger": 0}
+                for i in range(len(reps))
+            )
+        else:
+            states = iter(pcg64_states(words))
+        first = next(states)
+        if _same_state(first, check):
+            bitgen = kind(0)
+            rng = np.random.Generator(bitgen)
+            for state in itertools.chain([first], states):
+                bitgen.state = state
+                yield rng
+            return
     for r in reps:
-        yield np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(scenario, int(r))))
+        yield np.random.Generator(
+            kind(np.random.SeedSequence(entropy, spawn_key=(scenario, int(r))))
+        )
 
 
 def _draw_cohort_replicate(rng, n: int, general: bool, b: dict, i: int) -> None:
@@ -186,29 +224,33 @@ def _cohort_block(params: dict, ratio: float, gens, size: int, n: int):
 
 
 def _lean_block(params: dict, ratio: float, gens, size: int, n: int):
-    """The trials of ``engine="fast"``: per replicate one block of uniforms and one of
-    normals, only what the hazard reads (see :func:`._trials._lean_trial`)."""
+    """The trials of ``engine="fast"``: one block of uniforms per replicate, only what
+    the hazard reads (see :func:`._trials._lean_trial`, the per-trial definition)."""
+    from scipy.special import ndtri
+
     general = params["population"] == "general"
-    u = np.empty((size, LEAN_UNIFORMS, n))
-    z = np.empty((size, len(SITES) + (n if general else 0)))
+    sites = len(SITES)
+    width = LEAN_UNIFORMS * n + sites + (n if general else 0)
+    flat = np.empty((size, width))
     for i, rng in zip(range(size), gens, strict=False):
-        rng.random(out=u[i])
-        rng.standard_normal(out=z[i])
+        rng.random(out=flat[i])
+    u = flat[:, : LEAN_UNIFORMS * n].reshape(size, LEAN_UNIFORMS, n)
+    z = ndtri(flat[:, LEAN_UNIFORMS * n :])  # normals by inversion
     expo = -np.log1p(-u[:, 4:8])
     b = {
         "smoker": u[:, 0],
         "diabetes": u[:, 1],
-        "site": (u[:, 2] * len(SITES)).astype(np.intp),
+        "site": (u[:, 2] * sites).astype(np.intp),
         "closure": u[:, 3],
         "e1": expo[:, 0],
         "late": expo[:, 1],
         "comp": expo[:, 2],
         "loss": expo[:, 3],
         "admin": u[:, 8],
-        "site_effect": 0.15 * z[:, : len(SITES)],
+        "site_effect": 0.15 * z[:, :sites],
     }
     if general:
-        b["width"] = np.clip(np.exp(np.log(5.69) + 0.35 * z[:, len(SITES) :]), 1.0, 12.0).round(1)
+        b["width"] = np.clip(np.exp(np.log(5.69) + 0.35 * z[:, sites:]), 1.0, 12.0).round(1)
     return _cohort_trials(params, ratio, b, general)
 
 
@@ -303,8 +345,8 @@ def draw_trials(task, start: int, stop: int, lean: bool = False):
 
     params = dict(task.params)
     reps = np.arange(start, stop)
-    gens = _generators(task.entropy, task.scenario, reps)
-    if task.hazard == "exponential":
+    if task.hazard == "exponential":  # already lean: the per-trial stream for every engine
+        gens = _generators(task.entropy, task.scenario, reps)
         return _exponential_block(params, task.ratio, task.horizon, gens, len(reps))
     n_control = int(params["n_per_arm"])
     n = n_control + round(task.ratio * n_control)
@@ -312,5 +354,6 @@ def draw_trials(task, start: int, stop: int, lean: bool = False):
         _competing=max(params["competing_rate"], NEVER),
         _loss=max(params["loss_rate"], NEVER),
     )
+    gens = _generators(task.entropy, task.scenario, reps, sfc64=lean)
     block = _lean_block if lean else _cohort_block
     return block(params, task.ratio, gens, len(reps), n)

@@ -18,12 +18,12 @@ covariate and every trial of a block at once (one row each, sorted by time):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..survival import _reg_cox, _reg_finegray
-from ._batch_tests import _NAN4, Block, _newton, compress
+from ._batch_tests import _NAN4, Block, _all_rows, _newton, compress
 
 __all__ = ["finegray"]
 
@@ -37,19 +37,6 @@ class _FGData:
     x1: np.ndarray  # (R, 1) centred covariate of closure: 1 − mean
     x0: np.ndarray  # (R, 1) of no closure: −mean
     dead_x: np.ndarray  # (R,) Σ x over failures (centred)
-
-
-def _rows(d: _FGData, rows) -> _FGData:
-    return replace(
-        d,
-        valid=d.valid[rows],
-        a1=d.a1[rows],
-        a0=d.a0[rows],
-        dm=d.dm[rows],
-        x1=d.x1[rows],
-        x0=d.x0[rows],
-        dead_x=d.dead_x[rows],
-    )
 
 
 def _sums(d: _FGData, beta):
@@ -117,7 +104,7 @@ def finegray(b: Block) -> np.ndarray:
         ll, u, h = _evaluate(data, np.zeros(R))
         possible = (d1 + d0 > 0) & (h > 0)
         coef, h, step, converged = _newton(
-            lambda beta, rows: _evaluate(_rows(data, rows), beta),
+            _all_rows(_evaluate, data),
             np.zeros(R),
             ll,
             u,
@@ -141,7 +128,7 @@ def finegray(b: Block) -> np.ndarray:
             "risk": (risk1, risk0),
             "dm": dm,
             "cens": cens,
-            "counts": b.pad(*(c[arm, status] for arm in (1, 0) for status in (0, 1, 2))),
+            "patients": _patients(b),
         }
         se = np.sqrt(_meat(data, coef, groups)) / h
         ok = possible & converged & ~infinite & np.isfinite(se) & (se > 0)
@@ -177,18 +164,33 @@ def _meat(d: _FGData, beta, gr: dict) -> np.ndarray:
     qu = np.where(chead, fwd1 * (later_a + g * a) - fwd0 * (later_ax + g * ax), 0.0)
     psi = -np.cumsum(qu * cens / total**2, axis=1)
     own = qu / total  # a censored patient's own term
-    out = np.zeros(len(beta))
-    counts = iter(gr["counts"])
-    for r, x in ((r1, d.x1), (r0, d.x0)):
+    # the residual of each (time, arm, status) with patients, weighted by their count
+    at, arm, status, row, count = gr["patients"]
+
+    def at_(a):
+        return a.reshape(-1)[at]
+
+    r = np.where(arm, r1[row, 0], r0[row, 0])
+    x = np.where(arm, d.x1[row, 0], d.x0[row, 0])
+    wa, wax = at_(ca), at_(cax)
+    comp = status == 2  # after a competing event: weighted by G(t_m−)/G(t−)
+    gg = at_(g)
+    wa = np.where(comp, wa + at_(later_a) / gg, wa)
+    wax = np.where(comp, wax + at_(later_ax) / gg, wax)
+    res = -r * (x * wa - wax) + at_(psi)
+    res += np.where(status == 1, x - at_(xbar), 0.0)
+    res += np.where(status == 0, at_(own), 0.0)
+    return np.bincount(row, weights=count * res * res, minlength=len(beta))
+
+
+def _patients(b: Block):
+    """The (time, arm, status) combinations with patients: flat (R·K) position of the
+    time, arm, status, trial and number of patients."""
+    parts = []
+    for arm in (0, 1):
         for status in (0, 1, 2):
-            k = next(counts)
-            wa, wax = ca, cax
-            if status == 2:  # after a competing event: weighted by G(t_m−)/G(t−)
-                wa, wax = ca + later_a / g, cax + later_ax / g
-            res = -r * (x * wa - wax) + psi
-            if status == 1:
-                res = res + (x - xbar)
-            elif status == 0:
-                res = res + own
-            out += np.where(k > 0, k * res * res, 0.0).sum(axis=1)
-    return out
+            k = b.counts[arm, status]
+            idx = np.flatnonzero(k)
+            parts.append((idx, np.full(len(idx), arm), np.full(len(idx), status), k[idx]))
+    idx, arm, status, count = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return b.dest[idx], arm.astype(bool), status, b.row[idx], count

@@ -77,7 +77,9 @@ def make_block(time, event, closure, days=None) -> Block:
     R, n = time.shape
     low = (closure.astype(np.int64) << 2) | event  # arm·4 + status
     if days is not None:
-        key = np.sort((days.astype(np.int64) << 3) | low, axis=1)
+        # int32 keys sort twice as fast; whole days up to 2**27 (367,000 years) fit
+        kind = np.int32 if days.max(initial=0) < 2**27 else np.int64
+        key = np.sort((days.astype(kind) << 3) | low.astype(kind), axis=1)
         t, low = key >> 3, key & 7
     else:
         order = np.argsort(time, axis=1)
@@ -274,7 +276,11 @@ class _CoxData:
     d0: np.ndarray  # deaths without
     x1: np.ndarray  # (R, 1) centred covariate of closure: 1 − mean
     x0: np.ndarray  # (R, 1) of no closure: −mean
-    maxd: int
+    deaths: np.ndarray  # (R,) Efron terms per trial (one per death)
+    wx_dead: np.ndarray  # (R,) Σ x over deaths (centred)
+    tie_at: np.ndarray  # Efron terms k ≥ 1 of tied deaths: flat (R·K) index
+    tie_f: np.ndarray  # ... their fraction k/d of the deaths' risk removed
+    tie_row: np.ndarray  # ... their trial
 
 
 def cox_data(b: Block) -> _CoxData:
@@ -289,46 +295,55 @@ def cox_data(b: Block) -> _CoxData:
         at1, at0, row = at1[idx], at0[idx], row[idx]
     valid, (n1, n0, dd1, dd0) = compress(row, b.R, d1 + d0 > 0, at1, at0, d1, d0)
     mean = b.n1 / b.n
+    x1, x0 = (1.0 - mean)[:, None], (0.0 - mean)[:, None]
+    d = (dd1 + dd0).reshape(-1)
+    tied = np.flatnonzero(d > 1)
+    reps = (d[tied] - 1).astype(np.int64)
+    tie_at = np.repeat(tied, reps)
+    k = np.arange(len(tie_at)) - np.repeat(np.cumsum(reps) - reps, reps) + 1
     return _CoxData(
         valid=valid,
         n1=n1,
         n0=n0,
         d1=dd1,
         d0=dd0,
-        x1=(1.0 - mean)[:, None],
-        x0=(0.0 - mean)[:, None],
-        maxd=int((dd1 + dd0).max(initial=0)),
+        x1=x1,
+        x0=x0,
+        deaths=(dd1 + dd0).sum(axis=1),
+        wx_dead=(dd1 * x1 + dd0 * x0).sum(axis=1),
+        tie_at=tie_at,
+        tie_f=k / d[tie_at],
+        tie_row=tie_at // valid.shape[1],
     )
 
 
 def _cox_evaluate(cd: _CoxData, beta: np.ndarray):
-    """Log partial likelihood, score and information (Efron) at ``beta`` per trial."""
+    """Log partial likelihood, score and information (Efron) at ``beta`` per trial:
+    the first Efron term of every event time on the (R, K) arrays, the further terms
+    of tied deaths (k = 1 … d − 1) on their own short list."""
+    R = len(beta)
     b = beta[:, None]
     eta1, eta0 = b * cd.x1, b * cd.x0
     shift = np.maximum(eta1, eta0)
     r1, r0 = np.exp(eta1 - shift), np.exp(eta0 - shift)
     w1, w0 = cd.n1 * r1, cd.n0 * r0
-    s0 = w1 + w0
+    s0 = np.where(cd.valid, w1 + w0, 1.0)  # padding: den 1, numerators 0
     s1 = w1 * cd.x1 + w0 * cd.x0
     s2 = w1 * cd.x1**2 + w0 * cd.x0**2
-    v1, v0 = cd.d1 * r1, cd.d0 * r0
-    e0 = v1 + v0
-    e1 = v1 * cd.x1 + v0 * cd.x0
-    e2 = v1 * cd.x1**2 + v0 * cd.x0**2
-    d = cd.d1 + cd.d0
-    safe_d = np.where(d > 0, d, 1.0)
-    wx_dead = (cd.d1 * cd.x1 + cd.d0 * cd.x0).sum(axis=1)
-    ll = beta * wx_dead
-    u = wx_dead.copy()
-    h = np.zeros_like(beta)
-    for k in range(cd.maxd):
-        term = d > k
-        f = k / safe_d
-        den = np.where(term, s0 - f * e0, 1.0)
-        a = (s1 - f * e1) / den
-        ll = ll - np.where(term, np.log(den) + shift, 0.0).sum(axis=1)
-        u = u - np.where(term, a, 0.0).sum(axis=1)
-        h = h + np.where(term, (s2 - f * e2) / den - a * a, 0.0).sum(axis=1)
+    a = s1 / s0
+    ll = beta * cd.wx_dead - np.log(s0).sum(axis=1) - cd.deaths * shift[:, 0]
+    u = cd.wx_dead - a.sum(axis=1)
+    h = (s2 / s0 - a * a).sum(axis=1)
+    if len(cd.tie_at):
+        at, f, row = cd.tie_at, cd.tie_f, cd.tie_row
+        v1, v0 = (cd.d1 * r1).reshape(-1)[at], (cd.d0 * r0).reshape(-1)[at]
+        x1, x0 = cd.x1[row, 0], cd.x0[row, 0]
+        den = s0.reshape(-1)[at] - f * (v1 + v0)
+        ak = (s1.reshape(-1)[at] - f * (v1 * x1 + v0 * x0)) / den
+        hk = (s2.reshape(-1)[at] - f * (v1 * x1**2 + v0 * x0**2)) / den - ak * ak
+        ll = ll - np.bincount(row, weights=np.log(den), minlength=R)
+        u = u - np.bincount(row, weights=ak, minlength=R)
+        h = h + np.bincount(row, weights=hk, minlength=R)
     return ll, u, h
 
 
@@ -340,9 +355,8 @@ def cox(b: Block) -> np.ndarray:
     with np.errstate(all="ignore"):
         beta = np.zeros(R)
         ll, u, h = _cox_evaluate(cd, beta)
-        possible = (b.per_trial(b.counts[0, 1] + b.counts[1, 1]) > 0) & (h > 0)
-        fit = _newton(lambda bb, rows: _cox_evaluate(_rows(cd, rows), bb), beta, ll, u, h, possible)
-        coef, h, step, converged = fit
+        possible = (cd.deaths > 0) & (h > 0)
+        coef, h, step, converged = _newton(_all_rows(_cox_evaluate, cd), beta, ll, u, h, possible)
         sd = np.sqrt((b.n1 * cd.x1[:, 0] ** 2 + (b.n - b.n1) * cd.x0[:, 0] ** 2) / b.n)
         infinite = np.where(
             converged,
@@ -356,17 +370,16 @@ def cox(b: Block) -> np.ndarray:
     return out
 
 
-def _rows(cd: _CoxData, rows: np.ndarray) -> _CoxData:
-    return _CoxData(
-        valid=cd.valid[rows],
-        n1=cd.n1[rows],
-        n0=cd.n0[rows],
-        d1=cd.d1[rows],
-        d0=cd.d0[rows],
-        x1=cd.x1[rows],
-        x0=cd.x0[rows],
-        maxd=cd.maxd,
-    )
+def _all_rows(evaluate, data):
+    """``evaluate(data, beta)`` of every trial as the ``evaluate(beta, rows)`` of
+    :func:`_newton`: trials not in ``rows`` are evaluated at 0 and dropped."""
+
+    def of_rows(beta_rows, rows):
+        full = np.zeros(data.valid.shape[0])
+        full[rows] = beta_rows
+        return tuple(v[rows] for v in evaluate(data, full))
+
+    return of_rows
 
 
 def _newton(
