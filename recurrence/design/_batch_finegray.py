@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..survival import _reg_cox, _reg_finegray
-from ._batch_tests import _NAN4, Block, _all_rows, _newton, compress
+from ._batch_tests import _NAN4, Block, _all_rows, _newton, compress, rowsum
 
 __all__ = ["finegray"]
 
@@ -55,9 +55,9 @@ def _evaluate(d: _FGData, beta):
     shift, s0, s1, s2 = _sums(d, beta)
     safe = np.where(d.valid, s0, 1.0)
     xbar = s1 / safe
-    ll = beta * d.dead_x - np.where(d.valid, d.dm * (np.log(safe) + shift), 0.0).sum(axis=1)
-    u = d.dead_x - np.where(d.valid, d.dm * xbar, 0.0).sum(axis=1)
-    h = np.where(d.valid, d.dm * (s2 / safe - xbar * xbar), 0.0).sum(axis=1)
+    ll = beta * d.dead_x - rowsum(np.where(d.valid, d.dm * (np.log(safe) + shift), 0.0))
+    u = d.dead_x - rowsum(np.where(d.valid, d.dm * xbar, 0.0))
+    h = rowsum(np.where(d.valid, d.dm * (s2 / safe - xbar * xbar), 0.0))
     return ll, u, h
 
 

@@ -71,6 +71,13 @@ class Block:
         return np.bincount(self.row, weights=values, minlength=self.R)
 
 
+def rowsum(a: np.ndarray) -> np.ndarray:
+    """Σ along the last axis, element after element: the same bits however wide the
+    padding. (NumPy's pairwise ``sum`` regroups the terms with the row length, so a
+    trial's numbers would depend on the other trials of its block.)"""
+    return np.cumsum(a, axis=-1)[..., -1]
+
+
 def make_block(time, event, closure, days=None) -> Block:
     """Group each trial (a row) by its distinct times. ``days``: the times in whole
     days, sorted with arm and status as one packed integer key (no gather needed)."""
@@ -191,7 +198,7 @@ def gray(b: Block) -> np.ndarray:
     d2 = np.stack([c0, c1])
     with np.errstate(divide="ignore", invalid="ignore"):
         s, v = _gray_score(n, d1, d2, valid)
-        good = (d1.sum(axis=(0, 2)) > 0) & np.isfinite(v) & (v > 0)
+        good = (rowsum(d1[0] + d1[1]) > 0) & np.isfinite(v) & (v > 0)
         z = -s / np.sqrt(v)
     out = np.column_stack([z, np.full_like(z, np.nan), np.full_like(z, np.nan), good])
     out[~good] = _NAN4
@@ -218,25 +225,25 @@ def _gray_score(n, d1, d2, valid):
     a = np.where(valid, a, 0.0)
     cc = np.cumsum(a * np.where(valid, nd1 / (tr * (1 - fm)), 0.0), axis=2)
     score = np.where(at[0], d1[0] - nd1 * n[0] * (1 - f1m[0]) / (skmm[0] * tq), 0.0)
-    s = score.sum(axis=1)
+    s = rowsum(score)
 
     pos = skm > 0
     t4 = np.where(pos, 1 - (1 - f) / np.where(pos, skm, 1.0), 1.0)
     t5 = np.where(nd1 > 1, 1 - (nd1 - 1) / (tr * skmm - 1), 1.0)
     t3 = np.where(at & (nd1 > 0), t5 * skmm * nd1 / (tr * safe_n), 0.0)
-    v3 = (t4 * t4 * t3).sum(axis=2)
+    v3 = rowsum(t4 * t4 * t3)
     m = np.where(t3 != 0, a - t4 * cc, 0.0)
-    v2 = (m * t4 * t3).sum(axis=2)
-    v = (m * m * t3).sum(axis=(0, 2))
+    v2 = rowsum(m * t4 * t3)
+    v = rowsum(m[0] * m[0] * t3[0]) + rowsum(m[1] * m[1] * t3[1])
 
     ok = pos & (d2 > 0) & valid
     t4 = np.where(ok, (1 - f) / np.where(pos, skm, 1.0), 0.0)
     t5 = np.where(d2 > 1, 1 - (d2 - 1) / (n - 1), 1.0)
     t3 = np.where(ok, t5 * skmm * skmm * d2 / (safe_n * safe_n), 0.0)
-    v3 = v3 + (t4 * t4 * t3).sum(axis=2)
+    v3 = v3 + rowsum(t4 * t4 * t3)
     m = t4 * cc
-    v2 = v2 - (m * t4 * t3).sum(axis=2)
-    v = v + (m * m * t3).sum(axis=(0, 2))
+    v2 = v2 - rowsum(m * t4 * t3)
+    v = v + rowsum(m[0] * m[0] * t3[0]) + rowsum(m[1] * m[1] * t3[1])
 
     last = cc[:, :, -1]
     v = v + (last * last * v3).sum(axis=0) + 2 * (last * v2).sum(axis=0)
@@ -309,8 +316,8 @@ def cox_data(b: Block) -> _CoxData:
         d0=dd0,
         x1=x1,
         x0=x0,
-        deaths=(dd1 + dd0).sum(axis=1),
-        wx_dead=(dd1 * x1 + dd0 * x0).sum(axis=1),
+        deaths=rowsum(dd1 + dd0),
+        wx_dead=rowsum(dd1 * x1 + dd0 * x0),
         tie_at=tie_at,
         tie_f=k / d[tie_at],
         tie_row=tie_at // valid.shape[1],
@@ -331,9 +338,9 @@ def _cox_evaluate(cd: _CoxData, beta: np.ndarray):
     s1 = w1 * cd.x1 + w0 * cd.x0
     s2 = w1 * cd.x1**2 + w0 * cd.x0**2
     a = s1 / s0
-    ll = beta * cd.wx_dead - np.log(s0).sum(axis=1) - cd.deaths * shift[:, 0]
-    u = cd.wx_dead - a.sum(axis=1)
-    h = (s2 / s0 - a * a).sum(axis=1)
+    ll = beta * cd.wx_dead - rowsum(np.log(s0)) - cd.deaths * shift[:, 0]
+    u = cd.wx_dead - rowsum(a)
+    h = rowsum(s2 / s0 - a * a)
     if len(cd.tie_at):
         at, f, row = cd.tie_at, cd.tie_f, cd.tie_row
         v1, v0 = (cd.d1 * r1).reshape(-1)[at], (cd.d0 * r0).reshape(-1)[at]
