@@ -10,13 +10,14 @@ w_i·w_j per pair. Concordance = (concordant + tied.x / 2) / (concordant + disco
 Each patient gets a key, 2·(rank of its time) + 1 if censored: patient j is comparable
 with an event i exactly when key_j > key_i, which settles every tie rule at once. What
 is left is a dominance count: for each event, the weight of patients with a larger key
-and a smaller predictor. ``survival`` walks a balanced tree in C; here the sequence is
-sorted once by one of the two (key, or predictor rank: whichever has fewer distinct
-values) and the other is counted by a most-significant-bit-first radix pass: at each
-bit, a stable partition of the whole sequence (zeros first) keeps patients with equal
-higher bits together and in order, and those with the bit set count the weight of the
-earlier ones without it. Each bit costs about a dozen O(n) array passes, in integers
-when there are no case weights.
+and a smaller predictor. ``survival`` walks a balanced tree in C; here the patients are
+sorted by (predictor rank, key) with one argsort of an integer (or by (key, rank) when
+the key has more distinct values) and the other coordinate is counted by a
+most-significant-bit-first radix pass: at each bit, a stable partition of the whole
+sequence (zeros first) keeps patients with equal higher bits together and in order, and
+those with the bit set count the weight of the earlier ones without it. Each bit costs
+about a dozen O(n) array passes, in integers when there are no case weights. The
+comparable weight is a suffix sum over the keys (no sort).
 """
 
 from __future__ import annotations
@@ -66,12 +67,6 @@ def _dominance(v: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def _above(sorted_keys, cum_w, keys):
-    """Σ w over the sorted keys strictly above each of ``keys`` (cum_w: inclusive
-    cumulative weights of sorted_keys, with a leading 0)."""
-    return cum_w[-1] - cum_w[np.searchsorted(sorted_keys, keys, side="right")]
-
-
 def _count_stratum(time, dead, lp, w) -> np.ndarray:
     """(concordant, discordant, tied.x) weight sums for one stratum."""
     n = len(time)
@@ -84,27 +79,25 @@ def _count_stratum(time, dead, lp, w) -> np.ndarray:
     _, rank = np.unique(lp, return_inverse=True)
     rank = rank.ravel().astype(np.int64)
     ev = np.flatnonzero(dead)
-    # comparable weight: all with a larger key
-    ko = np.argsort(key, kind="stable")
-    cum = np.concatenate([[0.0], np.cumsum(wf[ko])])
-    comp = _above(key[ko], cum, key[ev])
-    # tied.x: a larger key and the same predictor
-    rk = rank * (int(key.max()) + 1) + key
-    ro = np.argsort(rk, kind="stable")
+    span = int(key.max()) + 1
+    # comparable weight: all with a larger key (suffix sums over the keys, no sort)
+    above = np.concatenate([np.cumsum(np.bincount(key, weights=wf)[::-1])[::-1], [0.0]])
+    comp = above[key[ev] + 1]
+    # tied.x: the same predictor and a larger key, along (rank, key) order
+    rk = rank * span + key
+    ro = np.argsort(rk)
+    rk_sorted = rk[ro]
     cum = np.concatenate([[0.0], np.cumsum(wf[ro])])
-    group_end = (rank[ev] + 1) * (int(key.max()) + 1) - 1
-    tied = (
-        cum[np.searchsorted(rk[ro], group_end, side="right")]
-        - cum[np.searchsorted(rk[ro], rk[ev], side="right")]
-    )
+    group_end = np.searchsorted(rk_sorted, (rank[ev] + 1) * span, side="left")
+    tied = cum[group_end] - cum[np.searchsorted(rk_sorted, rk[ev], side="right")]
     # concordant: a larger key and a smaller predictor (the earlier event has the
     # higher predictor), counted along whichever order leaves fewer bits to the radix
-    if int(rank.max()).bit_length() <= int(key.max()).bit_length():
-        order = np.lexsort((-rank, -key))  # key descending; ties: rank descending
+    if int(rank.max()).bit_length() < int(key.max()).bit_length():
+        order = np.argsort(key * (int(rank.max()) + 1) + rank)[::-1]  # key, rank descending
         counted = rank[order]
     else:
-        order = ro  # rank ascending; ties: key ascending
-        counted = key.max() - key[order]
+        order = ro  # rank ascending; ties: key ascending (equal pairs never count)
+        counted = span - 1 - key[order]
     less = np.empty(n)
     less[order] = _dominance(counted, None if unit else wf[order])
     conc = less[ev]
