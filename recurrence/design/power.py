@@ -234,12 +234,15 @@ def _validate(values: dict[str, list]) -> None:
             )
 
 
-def _default_chunk(replicates: int, engine: str) -> int:
-    """Replicates per task: about 20 tasks per scenario; a batched task is worth its
-    start-up from about 100 trials on, a per-trial task is cheap but slow."""
-    if engine != "per-trial":
-        return min(replicates, 1000, max(100, math.ceil(replicates / 20)))
-    return min(250, max(1, math.ceil(replicates / 20)))
+def _default_chunk(replicates: int, engine: str, backend: str) -> int:
+    """Replicates per task. Per trial: about 20 tasks per scenario, at most 250. Batched:
+    in this process, as many as 2,000 (a task's blocks pay NumPy's call overhead once);
+    elsewhere about 20 tasks per scenario of 100 to 1,000 trials."""
+    if engine == "per-trial":
+        return min(250, max(1, math.ceil(replicates / 20)))
+    if backend == "serial":
+        return min(replicates, 2000)
+    return min(replicates, 1000, max(100, math.ceil(replicates / 20)))
 
 
 def _estimated_seconds(scenarios, analyses, replicates, ratio, engine="per-trial") -> float:
@@ -325,9 +328,9 @@ def simulate_power(
         scheduler), ``"serial"``, ``"processes"`` or ``"dask"`` (a ``LocalCluster`` of
         ``n_jobs`` workers when no client or scheduler address is given).
     chunk_size
-        Replicates per task (default: about 20 tasks per scenario, batched: 100 to
-        1,000 replicates, per trial: at most 250). Changes scheduling only, never the
-        numbers.
+        Replicates per task (default: batched in this process up to 2,000, else about
+        20 tasks per scenario of 100 to 1,000; per trial at most 250). Changes
+        scheduling only, never the numbers.
     progress
         ``None`` (a bar when someone can see it), ``True``, ``False``, or a callable
         ``progress(done, total)``.
@@ -384,7 +387,9 @@ def simulate_power(
     root = np.random.SeedSequence(None if seed is None else int(seed))
     entropy = int(root.entropy)
     scenarios = _scenarios(grid, hazard, horizon)
-    chunk = chunk_size or _default_chunk(replicates, engine)
+    estimated = _estimated_seconds(scenarios, analyses, replicates, ratio, engine)
+    chosen = _execution.resolve_backend(backend, client, scheduler, estimated)
+    chunk = chunk_size or _default_chunk(replicates, engine, chosen)
     tasks = [
         _Task(
             entropy,
@@ -405,12 +410,12 @@ def simulate_power(
         _run_chunk,
         tasks,
         sizes=[t.stop - t.start for t in tasks],
-        backend=backend,
+        backend=chosen,
         client=client,
         scheduler=scheduler,
         n_jobs=n_jobs,
         progress=progress,
-        estimated_seconds=_estimated_seconds(scenarios, analyses, replicates, ratio, engine),
+        estimated_seconds=estimated,
         description="simulating trials",
     )
     trials = _trials_frame(tasks, results, analyses, alpha, sides)
