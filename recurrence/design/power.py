@@ -42,26 +42,13 @@ Reproducibility: replicate ``r`` of scenario ``s`` draws from
 ``SeedSequence(seed, spawn_key=(s, r))``. A task (chunk) is only a range of replicates,
 so neither ``chunk_size`` nor the backend nor the number of workers changes a number.
 
-Engines (``engine=``)
----------------------
-``"batched"`` (default)
-    The trials of a task are drawn into (trials × patients) arrays with exactly the
-    random numbers of ``simulate_cohort`` (:mod:`._batch_draw`) and analysed together
-    (:mod:`._batch_tests`, :mod:`._batch_finegray`: the same formulas and stopping
-    rules as the per-trial cores, for closure as the only covariate). Same data, same
-    decisions, statistics equal to ~1e-14, so the same table as ``"per-trial"``.
-``"fast"``
-    As ``"batched"``, but a cohort trial draws only what its hazard reads, in one block
-    of uniforms per trial (SFC64 seeded by the same SeedSequence; latent exponential
-    times and normals by inversion): the same model, *other random numbers*, so other
-    (equally valid) simulated powers for a given seed; about twice as fast again. The
-    exponential hazard draws the same numbers in every engine.
-``"per-trial"``
-    One ``simulate_cohort`` trial and one analysis at a time through the survival
-    cores: the reference the other two are tested against (``tests/test_design_batch.py``).
-
-A fit that diverges (an infinite coefficient) counts as failed in every engine; where
-its iterations stop depends on rounding, so its ``coef`` in ``.trials`` may differ.
+Engines (``engine=``): ``"batched"`` (default) draws a task's trials as (trials ×
+patients) arrays with exactly ``simulate_cohort``'s random numbers and analyses them
+together (:mod:`._batch_draw`, :mod:`._batch_tests`, :mod:`._batch_finegray`): the same
+table as ``"per-trial"``, the reference (one trial, one analysis at a time).
+``"fast"`` draws leaner trials of the same model (other random numbers). A diverging
+fit fails in every engine; where its iterations stop depends on rounding, so its
+``coef`` in ``.trials`` may differ. Details: ``docs/design.md``.
 
 The code: the trials and their analyses are in :mod:`._trials` (module-level, for the
 worker processes), the result in :mod:`._power_result`; both are used from here.
@@ -79,33 +66,22 @@ from scipy import stats
 from ..errors import DataError, Problem
 from . import _execution
 from ._power_result import PowerResult, power_curve_data
-from ._trials import ANALYSES, ENGINES, HAZARDS, _run_chunk, _scenarios, _Task, _trials_frame
+from ._trials import (
+    ANALYSES,
+    ENGINES,
+    HAZARDS,
+    _default_chunk,
+    _estimated_seconds,
+    _run_chunk,
+    _scenarios,
+    _Task,
+    _trials_frame,
+)
 from ._trials import GRID as GRID
 from ._trials import _analyse as _analyse
 from ._trials import _trial as _trial
 
 __all__ = ["ANALYSES", "PowerResult", "analytic_power", "power_curve_data", "simulate_power"]
-
-#: Per-replicate cost in milliseconds (2-core machine, 2026-11), for ``backend="auto"``:
-#: simulating a trial, and each analysis, as intercept + slope per patient.
-COST_MS = {
-    "trial": (0.4, 0.0008),
-    "logrank": (0.06, 0.00006),
-    "gray": (0.15, 0.0001),
-    "cox": (0.3, 0.0003),
-    "finegray": (0.3, 0.00025),
-}
-#: The same for the batched engines (blocks of trials; measured 2026-12 on the shared
-#: 2-core machine under load, n = 400: trial 68 µs including sorting, log-rank 6, Gray
-#: 17, Cox 14, Fine-Gray 60; "fast" trials take about half).
-BATCHED_COST_MS = {
-    "trial": (0.002, 0.00017),
-    "logrank": (0.0, 0.000015),
-    "gray": (0.0, 0.00004),
-    "cox": (0.0, 0.000035),
-    "finegray": (0.0, 0.00015),
-}
-
 
 # ---------------------------------------------------------------------------------------
 # the analytic counterpart
@@ -232,27 +208,6 @@ def _validate(values: dict[str, list]) -> None:
                 ),
                 loading=False,
             )
-
-
-def _default_chunk(replicates: int, engine: str, backend: str) -> int:
-    """Replicates per task. Per trial: about 20 tasks per scenario, at most 250. Batched:
-    in this process, as many as 2,000 (a task's blocks pay NumPy's call overhead once);
-    elsewhere about 20 tasks per scenario of 100 to 1,000 trials."""
-    if engine == "per-trial":
-        return min(250, max(1, math.ceil(replicates / 20)))
-    if backend == "serial":
-        return min(replicates, 2000)
-    return min(replicates, 1000, max(100, math.ceil(replicates / 20)))
-
-
-def _estimated_seconds(scenarios, analyses, replicates, ratio, engine="per-trial") -> float:
-    costs = COST_MS if engine == "per-trial" else BATCHED_COST_MS
-    ms = 0.0
-    for p in scenarios:
-        n = p["n_per_arm"] * (1 + ratio)
-        per = sum(a + b * n for a, b in (costs[k] for k in ("trial", *analyses)))
-        ms += per * replicates
-    return ms / 1000
 
 
 def simulate_power(
