@@ -292,9 +292,11 @@ def _cohort_trials(params: dict, ratio: float, b: dict, general: bool):
         risk = LARGE_DEFECT_MULTIPLIER * risk
     A, s, k, bb = BASELINE["A"], BASELINE["s"], BASELINE["k"], BASELINE["b"]
     e1 = b["e1"] / (A * risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_early = np.where(e1 < 1.0, s * (-np.log1p(-e1)) ** (1.0 / k), np.inf)
-    t_rehern = np.minimum(t_early, b["late"] / (bb * risk))
+    # np.minimum(np.where(e1 < 1, s·(−log(1 − e1))^(1/k), ∞), late): the power only
+    # where the early part happens (a third to a half of patients; it is the costliest)
+    t_rehern = b["late"] / (bb * risk)
+    early = e1 < 1.0
+    t_rehern[early] = np.minimum(t_rehern[early], s * (-np.log1p(-e1[early])) ** (1.0 / k))
     t_comp = b["comp"] / params["_competing"]
     t_loss = b["loss"] / params["_loss"]
     t_admin = params["accrual"] + params["followup"] - (0.0 + params["accrual"] * b["admin"])

@@ -42,9 +42,8 @@ class Block:
     row: np.ndarray  # (G,) trial of each group
     time: np.ndarray  # (G,) the time of each group (whole days if discrete)
     discrete: bool  # times are whole days: none is within √ε of another
-    counts: (
-        np.ndarray
-    )  # (2, 4, G) float: [no closure, closure] × [censored, reherniation, other, –]
+    #: (2, 4, G) patients: [no closure, closure] × [censored, reherniation, other, –]
+    counts: np.ndarray
     at_risk: np.ndarray  # (G,) patients with time ≥ the group's time
     at_risk1: np.ndarray  # (G,) of them with closure
     dest: np.ndarray  # (G,) flat position of each group in the padded (R, K) arrays
@@ -98,7 +97,7 @@ def make_block(time, event, closure, days=None) -> Block:
     hflat = np.flatnonzero(head)
     G = len(hflat)
     gid = np.cumsum(head) - 1
-    counts = np.bincount(low.ravel() * G + gid, minlength=8 * G).astype(float).reshape(2, 4, G)
+    counts = np.bincount(low.ravel() * G + gid, minlength=8 * G).reshape(2, 4, G)
     row = hflat // n
     per_row = np.bincount(row, minlength=R)
     row_start = np.cumsum(per_row) - per_row
