@@ -5,6 +5,7 @@ Usage::
     uv run python -m benchmarks                  # everything (about 15 minutes)
     uv run python -m benchmarks --quick          # 20k patients, 1,000 meta-analyses
     uv run python -m benchmarks --only survival --sizes 20000,200000
+    uv run python -m benchmarks --only design --only meta
 
 Every row is the median of ``--repeat`` runs (default 3). R rows need ``Rscript`` with
 survival, cmprsk and metafor; they are skipped with a note when R is missing. Reading
@@ -241,6 +242,53 @@ def meta_suite(m, repeat, r_ok, ref_m):
         )
 
 
+def glmm_row(repeat, r_ok):
+    """The binomial-normal GLMM of the packaged studies' closure arms against
+    ``metafor::rma.glmm`` (lme4, nAGQ = 7) on the same counts."""
+    from recurrence import load_studies
+    from recurrence.meta.glmm import glmm_proportions
+
+    st = load_studies()
+    arm = st[st["total_closure"].notna()]
+    x = arm["events_closure"].to_numpy(float)
+    n = arm["total_closure"].to_numpy(float)
+    fits = 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = median_time(lambda: [glmm_proportions(x, n) for _ in range(fits)], repeat) / fits
+    ref = None
+    if r_ok:
+        with tempfile.TemporaryDirectory() as tmp:
+            pd.DataFrame({"events": x, "total": n}).to_csv(Path(tmp) / "c.csv", index=False)
+            ref = run_r("glmm.R", Path(tmp) / "c.csv", repeat, fits)["seconds"]
+    record(
+        "GLMM of one arm's proportions (binomial-normal, 7-node AGHQ)",
+        f"k={len(x)}",
+        ours,
+        {"metafor rma.glmm": ref},
+        f"closure arms of the packaged studies; one fit timed as the mean of {fits}",
+    )
+
+
+def design_suite(repeat, r_ok):
+    """Simulated power (benchmarks/design.py): trials per second of each engine and
+    analysis against an R loop of the same trial, as seconds per 1,000 trials."""
+    from benchmarks.design import versus_r
+
+    print("Simulated power", flush=True)
+    frame = versus_r(repeat, r=r_ok)
+    for row in frame.to_dict("records"):
+        r_rate = row["R trials/s"]
+        record(
+            f"simulated power: {row['analysis']} ({row['engine']} engine)",
+            f"400 × {row['trials']:,}",
+            1000 / row["trials/s"],
+            {"R loop": 1000 / r_rate if r_rate and r_rate == r_rate else None},
+            "default design (n_per_arm 200, large defect, HR 0.5); simulation included",
+            unit="s per 1,000 trials",
+        )
+
+
 def other_suite(repeat):
     print("Whole jobs", flush=True)
     code = "import recurrence"
@@ -348,7 +396,9 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="20k patients, 1,000 meta-analyses")
     parser.add_argument("--sizes", default=None, help="comma-separated cohort sizes")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["survival", "meta", "other", "memory"], action="append")
+    parser.add_argument(
+        "--only", choices=["survival", "meta", "design", "other", "memory"], action="append"
+    )
     parser.add_argument(
         "--crr", default="5000", help="sizes for the cmprsk::crr rows ('' for none)"
     )
@@ -361,7 +411,7 @@ def main(argv=None) -> None:
         if args.quick
         else [20_000, 200_000, 1_000_000]
     )
-    suites = set(args.only or ["survival", "meta", "other", "memory"])
+    suites = set(args.only or ["survival", "meta", "design", "other", "memory"])
     r_ok = have_r()
     print(
         f"R: {'found' if r_ok else 'not found: R rows skipped'}; repeats: {args.repeat}; "
@@ -380,6 +430,9 @@ def main(argv=None) -> None:
         )
     if "meta" in suites:
         meta_suite(1_000 if args.quick else 10_000, args.repeat, r_ok, ref_m=1_000)
+        glmm_row(args.repeat, r_ok)
+    if "design" in suites:
+        design_suite(args.repeat, r_ok)
     if "other" in suites:
         other_suite(args.repeat)
     if "memory" in suites:

@@ -7,7 +7,8 @@ the next Newton step is below 1e-9 (relative), so both sit within ~1e-9 of the s
 maximum and the exact quantities (coefficients, standard errors, robust standard
 errors, log-likelihoods, cox.zph statistics) agree to well within ``REL = 1e-6``
 relative, the issue's bar for exact algorithms. The concordance is a ratio of pair
-counts; it agrees to rounding (``REL`` as well).
+counts (exact, and unaffected by where Newton stopped: a 1e-9 change of the
+coefficients reorders no two predictors here), so it is held to ``CONCORDANCE = 1e-12``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from recurrence import load_cohort
 from recurrence.survival import cause_specific_cox, cox
 
 REL = 1e-6
+CONCORDANCE = 1e-12
 DATA = ROOT / "tests" / "data"
 
 pytestmark = pytest.mark.r_reference
@@ -148,7 +150,7 @@ def test_loglik_and_concordance(case, ref, results):
     np.testing.assert_allclose(
         [fit.loglik_null, fit.loglik], vec(r["loglik"]), rtol=REL, err_msg=r["call"]
     )
-    assert fit.concordance == pytest.approx(r["concordance"], rel=REL), r["call"]
+    assert fit.concordance == pytest.approx(r["concordance"], rel=CONCORDANCE), r["call"]
 
 
 @pytest.mark.parametrize("case", CASES)

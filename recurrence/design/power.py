@@ -42,6 +42,14 @@ Reproducibility: replicate ``r`` of scenario ``s`` draws from
 ``SeedSequence(seed, spawn_key=(s, r))``. A task (chunk) is only a range of replicates,
 so neither ``chunk_size`` nor the backend nor the number of workers changes a number.
 
+Engines (``engine=``): ``"batched"`` (default) draws a task's trials as (trials ×
+patients) arrays with exactly ``simulate_cohort``'s random numbers and analyses them
+together (:mod:`._batch_draw`, :mod:`._batch_tests`, :mod:`._batch_finegray`): the same
+table as ``"per-trial"``, the reference (one trial, one analysis at a time).
+``"fast"`` draws leaner trials of the same model (other random numbers). A diverging
+fit fails in every engine; where its iterations stop depends on rounding, so its
+``coef`` in ``.trials`` may differ. Details: ``docs/design.md``.
+
 The code: the trials and their analyses are in :mod:`._trials` (module-level, for the
 worker processes), the result in :mod:`._power_result`; both are used from here.
 """
@@ -58,23 +66,22 @@ from scipy import stats
 from ..errors import DataError, Problem
 from . import _execution
 from ._power_result import PowerResult, power_curve_data
-from ._trials import ANALYSES, HAZARDS, _run_chunk, _scenarios, _Task, _trials_frame
+from ._trials import (
+    ANALYSES,
+    ENGINES,
+    HAZARDS,
+    _default_chunk,
+    _estimated_seconds,
+    _run_chunk,
+    _scenarios,
+    _Task,
+    _trials_frame,
+)
 from ._trials import GRID as GRID
 from ._trials import _analyse as _analyse
 from ._trials import _trial as _trial
 
 __all__ = ["ANALYSES", "PowerResult", "analytic_power", "power_curve_data", "simulate_power"]
-
-#: Per-replicate cost in milliseconds (2-core machine, 2026-11), for ``backend="auto"``:
-#: simulating a trial, and each analysis, as intercept + slope per patient.
-COST_MS = {
-    "trial": (0.4, 0.0008),
-    "logrank": (0.06, 0.00006),
-    "gray": (0.15, 0.0001),
-    "cox": (0.3, 0.0003),
-    "finegray": (0.3, 0.00025),
-}
-
 
 # ---------------------------------------------------------------------------------------
 # the analytic counterpart
@@ -181,6 +188,7 @@ RULES = {
     "horizon": (_between(0, math.inf), "> 0 months", None),
     "chunk_size": (lambda v: v is None or _whole(1)(v), "a whole number ≥ 1 or None", None),
     "seed": (lambda v: v is None or _whole(0)(v), "a whole number ≥ 0 or None", "seed=2026"),
+    "engine": (lambda v: v in ENGINES, f"one of {list(ENGINES)}", "engine='batched'"),
 }
 
 
@@ -200,15 +208,6 @@ def _validate(values: dict[str, list]) -> None:
                 ),
                 loading=False,
             )
-
-
-def _estimated_seconds(scenarios, analyses, replicates, ratio) -> float:
-    ms = 0.0
-    for p in scenarios:
-        n = p["n_per_arm"] * (1 + ratio)
-        per = sum(a + b * n for a, b in (COST_MS[k] for k in ("trial", *analyses)))
-        ms += per * replicates
-    return ms / 1000
 
 
 def simulate_power(
@@ -237,6 +236,7 @@ def simulate_power(
     n_jobs: int | None = None,
     chunk_size: int | None = None,
     progress=None,
+    engine: str = "batched",
 ) -> PowerResult:
     """Power of the planned analysis of a closure trial, by simulating the trial.
 
@@ -283,11 +283,17 @@ def simulate_power(
         scheduler), ``"serial"``, ``"processes"`` or ``"dask"`` (a ``LocalCluster`` of
         ``n_jobs`` workers when no client or scheduler address is given).
     chunk_size
-        Replicates per task (default: about 20 tasks per scenario, at most 250).
-        Changes scheduling only, never the numbers.
+        Replicates per task (default: batched in this process up to 2,000, else about
+        20 tasks per scenario of 100 to 1,000; per trial at most 250). Changes
+        scheduling only, never the numbers.
     progress
         ``None`` (a bar when someone can see it), ``True``, ``False``, or a callable
         ``progress(done, total)``.
+    engine
+        ``"batched"`` (default): the trials of a task drawn as arrays and analysed
+        together, the same random numbers and table as ``"per-trial"`` (one trial at
+        a time: the reference); ``"fast"``: leaner trials of the same model with other
+        random numbers, the fastest (see the module docstring).
 
     Returns
     -------
@@ -328,6 +334,7 @@ def simulate_power(
             "horizon": [horizon],
             "chunk_size": [chunk_size],
             "seed": [seed],
+            "engine": [engine],
         }
     )
     _execution.check_backend(backend, client, scheduler, n_jobs)
@@ -335,7 +342,9 @@ def simulate_power(
     root = np.random.SeedSequence(None if seed is None else int(seed))
     entropy = int(root.entropy)
     scenarios = _scenarios(grid, hazard, horizon)
-    chunk = chunk_size or min(250, max(1, math.ceil(replicates / 20)))
+    estimated = _estimated_seconds(scenarios, analyses, replicates, ratio, engine)
+    chosen = _execution.resolve_backend(backend, client, scheduler, estimated)
+    chunk = chunk_size or _default_chunk(replicates, engine, chosen)
     tasks = [
         _Task(
             entropy,
@@ -347,6 +356,7 @@ def simulate_power(
             hazard,
             float(ratio),
             float(horizon),
+            engine,
         )
         for s, p in enumerate(scenarios)
         for start in range(0, replicates, chunk)
@@ -355,12 +365,12 @@ def simulate_power(
         _run_chunk,
         tasks,
         sizes=[t.stop - t.start for t in tasks],
-        backend=backend,
+        backend=chosen,
         client=client,
         scheduler=scheduler,
         n_jobs=n_jobs,
         progress=progress,
-        estimated_seconds=_estimated_seconds(scenarios, analyses, replicates, ratio),
+        estimated_seconds=estimated,
         description="simulating trials",
     )
     trials = _trials_frame(tasks, results, analyses, alpha, sides)
