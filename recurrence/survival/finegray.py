@@ -92,6 +92,27 @@ class FineGrayResult(RegressionResultMixin, ResultMixin):
         ]
 
 
+def _variance_remark(fg, fit, se, kterms, chosen: str, cause: str) -> str:
+    """Which censoring correction the standard errors use, and how much the other one
+    (crr's or the corrected) would change them."""
+    other = "corrected" if chosen == "crr" else "crr"
+    with np.errstate(all="ignore"):
+        alt = np.sqrt(np.diag(core.sandwich(fg, fit.coef, fit.info, variance=other)))
+        rel = np.abs(alt / se - 1)
+    j = int(np.nanargmax(rel)) if np.isfinite(rel).any() else 0
+    what = (
+        "as crr(cengroup=) (cmprsk 2.2-11), whose correction for estimating each group's "
+        f"censoring distribution counts only the {cause} events of that group"
+        if chosen == "crr"
+        else f"corrected: the correction for estimating each group's censoring "
+        f"distribution counts every {cause} event (crr(cengroup=) only the group's own)"
+    )
+    return (
+        f"standard errors {what}; censoring_variance='{other}' changes them by at most "
+        f"{100 * rel[j]:.2g}% ('{kterms[j]}')"
+    )
+
+
 def fine_gray(
     cohort: pd.DataFrame,
     covariates=("closure",),
@@ -100,6 +121,7 @@ def fine_gray(
     level: float = 0.95,
     censoring_groups: str | None = None,
     cluster: str | None = None,
+    censoring_variance: str = "crr",
 ) -> FineGrayResult:
     """Fine-Gray model of the cumulative incidence of ``event`` (``cmprsk::crr``).
 
@@ -119,6 +141,12 @@ def fine_gray(
         e.g. ``"site"`` when follow-up differs between hospitals: a competing event's
         weight in later risk sets is its own group's G(t−)/G(tⱼ−), and the variance
         allows for estimating each group's G.
+    censoring_variance
+        With ``censoring_groups``: ``"crr"`` (default) gives ``crr(cengroup=)``'s
+        standard errors (cmprsk 2.2-11), whose correction for estimating group k's G
+        counts only the reherniations of group k; ``"corrected"`` counts every
+        reherniation, as the derivative of the estimating equation does (see
+        ``docs/survival.md``). Both are the same with one censoring group.
     cluster
         Column of clusters (e.g. ``"site"``, or ``"patient_id"``) for cluster-robust
         standard errors as ``coxph(Surv(fgstart, fgstop, fgstatus) ~ …, weights = fgwt,
@@ -150,6 +178,13 @@ def fine_gray(
         )
     event = check_event(event)
     check_level(level)
+    if censoring_variance not in ("crr", "corrected"):
+        raise DataError(
+            Problem(
+                f"censoring_variance must be 'crr' or 'corrected', not {censoring_variance!r}",
+                fix="'crr' (default, as crr(cengroup=)) or 'corrected'",
+            )
+        )
     data = prepare(cohort, None, covariates=covariates, strata=censoring_groups, cluster=cluster)
     cause = EVENT_NAMES.get(event, f"event {event}")
     status = data.event
@@ -186,7 +221,9 @@ def fine_gray(
         fg, order = core.make_data(data.time, status, x[:, keep], event, data.strata)
         start = None
     clusters = None if data.cluster is None else data.cluster[order]
-    fit = core.fit_fine_gray(fg, len(keep), start=start, cluster=clusters)
+    fit = core.fit_fine_gray(
+        fg, len(keep), start=start, cluster=clusters, variance=censoring_variance
+    )
     warn_divergence(
         fit,
         kterms,
@@ -210,6 +247,8 @@ def fine_gray(
             f"censoring distribution estimated within each level of {censoring_groups} "
             f"({len(data.strata_labels)} groups), as crr(cengroup=)"
         )
+        if len(fg.groups) > 1 and cluster is None:
+            remarks.append(_variance_remark(fg, fit, se, kterms, censoring_variance, cause))
     if cluster is not None:
         nclus = len(np.unique(data.cluster))
         remarks.append(
