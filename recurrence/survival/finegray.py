@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, Problem, StatisticalWarning, warn
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from . import _reg_finegray as core
 from ._data import prepare
@@ -32,6 +32,7 @@ from ._reg_common import (
     check_event,
     check_level,
     coef_table,
+    no_event_levels,
     standard_errors,
     warn_divergence,
     why_aliased,
@@ -90,6 +91,51 @@ class FineGrayResult(RegressionResultMixin, ResultMixin):
             f"{self.censored:,} censored",
             f"log pseudo-likelihood {fmt(self.loglik)} (null {fmt(self.loglik_null)})",
         ]
+
+
+def _divergence(fit, kterms, empty: dict, cause: str, remarks: list[str]) -> None:
+    """Warn (ConvergenceWarning) and remark that a coefficient diverges. When every
+    diverging term is a yes/no column without an event at one value (no reherniation in
+    the closure arm), say so, and that its SHR is not estimable; otherwise as ``cox``."""
+    inf = [int(j) for j in np.flatnonzero(fit.infinite)]
+    notes = []
+    for j in inf:
+        of = "" if kterms[j] == "closure" else f" of {kterms[j]!r}"
+        to = "0" if fit.coef[j] < 0 else "∞"
+        notes.append(
+            f"the subdistribution hazard ratio{of} is not estimable ({kterms[j]!r} appears "
+            f"to be infinite: the pseudo-likelihood keeps rising as the SHR goes to {to}); "
+            "no standard error, interval or p-value is given for it"
+        )
+    if inf and all(j in empty for j in inf):
+        msg = "; ".join(f"{empty[j]}: {note}" for j, note in zip(inf, notes, strict=True))
+        msg += (
+            "; compare the cumulative incidence of the groups instead (Gray's test, "
+            "cumulative_incidence())"
+        )
+        warn(msg, ConvergenceWarning)
+        remarks.append(msg)
+        return
+    warn_divergence(
+        fit,
+        kterms,
+        remarks,
+        model="Fine-Gray",
+        likelihood="pseudo-likelihood",
+        cause=cause,
+        ratio="SHR",
+    )
+    remarks.extend(notes)
+
+
+def _standard_errors(fit, kterms, remarks: list[str]) -> np.ndarray:
+    """The sandwich SEs; NaN for a diverging coefficient, so no interval and no p-value:
+    the sandwich shrinks as the coefficient runs off (crr reports SE 0.09 and p = 0 for
+    a closure arm without reherniation); it is no standard error of anything."""
+    se = np.full(len(kterms), np.nan)
+    fin = np.flatnonzero(~fit.infinite)
+    se[fin] = standard_errors(fit.var[np.ix_(fin, fin)], [kterms[j] for j in fin], remarks)
+    return se
 
 
 def _variance_remark(fg, fit, se, kterms, chosen: str, cause: str) -> str:
@@ -224,16 +270,11 @@ def fine_gray(
     fit = core.fit_fine_gray(
         fg, len(keep), start=start, cluster=clusters, variance=censoring_variance
     )
-    warn_divergence(
-        fit,
-        kterms,
-        remarks,
-        model="Fine-Gray",
-        likelihood="pseudo-likelihood",
-        cause=cause,
-        ratio="SHR",
-    )
-    se = standard_errors(fit.var, kterms, remarks)
+    # a yes/no term without an event at one value diverges whatever the fit reports
+    empty = no_event_levels(x[:, keep], c1, kterms, cause)
+    fit.infinite[list(empty)] = True
+    _divergence(fit, kterms, empty, cause, remarks)
+    se = _standard_errors(fit, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")
     events, competing = int(c1.sum()), int(((status != 0) & ~c1).sum())
     remarks.append(
