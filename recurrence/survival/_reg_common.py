@@ -16,6 +16,7 @@ __all__ = [
     "check_event",
     "check_level",
     "coef_table",
+    "no_event_levels",
     "term_groups",
     "why_aliased",
 ]
@@ -100,6 +101,26 @@ def warn_divergence(
     )
     warn(msg, ConvergenceWarning)
     remarks.append(msg)
+
+
+def no_event_levels(x, dead, terms, cause: str) -> dict[int, str]:
+    """Yes/no design columns (0/1) with no event of the cause at one of their values, in
+    words: the (pseudo-)likelihood then increases without bound as the column's ratio
+    goes to 0 (no event at 1) or ∞ (none at 0), whatever the other coefficients: the
+    ratio is not estimable."""
+    out = {}
+    for j, term in enumerate(terms):
+        col = x[:, j]
+        if not np.isin(col, (0.0, 1.0)).all():
+            continue
+        for value, side in ((1.0, "with"), (0.0, "without")):
+            if (col == value).any() and not (dead & (col == value)).any():
+                if term == "closure":
+                    arm = "the closure arm" if value else "the arm without closure"
+                    out[j] = f"no {cause} in {arm}"
+                else:
+                    out[j] = f"no {cause} among patients {side} '{term}'"
+    return out
 
 
 def standard_errors(var: np.ndarray, terms: list[str], remarks: list[str]) -> np.ndarray:

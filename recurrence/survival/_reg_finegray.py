@@ -16,6 +16,20 @@ sorted times, which is the forward-backward scan of Kawaguchi et al. (2021,
   product of a forward sum over competing events before u and a backward sum over
   failure times from u on, then a cumulative sum over censoring times.
 
+With several censoring groups (``crr(cengroup=)``) the ``crrvv`` of cmprsk 2.2-11
+forms q_k(u) of group k from the competing events of group k (right: only their
+weights depend on G_k) but from the cause-1 failures *of group k only*: its loop over
+the failures j1 at or after u adds the group-wise sums ``ss3(·, g)``, ``ss4(g)`` to
+``qu(·, icg(j1))``, the failure's own group. The derivative of the estimating equation
+with respect to a jump of G_k at u sums over every failure after u (every failure's
+risk set holds group k's competing events), so crr leaves out the other groups'
+failures; with one group both are the same. ``variance="crr"`` reproduces crr (to
+1e-14 on mgus2), ``variance="corrected"`` is the derivative (a finite difference of
+the score agrees to 1e-8; an O(n²) R transcription, validation/r/finegray_cengroup.R,
+gives crr's variance to 1e-12 with the group's failures and ours with all). Older
+cmprsk sources (a ``crrvv`` of 24 arguments, 2.2-11's has 25) used one q(u) for all
+groups, summing every group's competing events: a third number, matching neither.
+
 One Newton step costs O(n p²), the variance the same.
 """
 
@@ -27,7 +41,15 @@ import numpy as np
 
 from ._reg_cox import _finite, _inverse, _rev_cumsum, _solve, diverging
 
-__all__ = ["FGData", "fit_fine_gray", "make_data", "sandwich", "score_residuals"]
+__all__ = [
+    "FGData",
+    "censoring_q",
+    "fit_fine_gray",
+    "influence",
+    "make_data",
+    "sandwich",
+    "score_residuals",
+]
 
 STEP_TOL = 1e-10
 MAX_ITER = 50
@@ -53,6 +75,7 @@ class _CensGroup:
     kc: np.ndarray  # per censoring time: number of failure times before it
     rows: np.ndarray  # the group's rows (sorted data)
     c_row: np.ndarray  # per group row: number of the group's censoring times ≤ its time
+    dm: np.ndarray  # the group's cause-1 failures per distinct failure time
 
 
 @dataclass
@@ -110,6 +133,7 @@ def make_data(time, status, x, cause: int = 1, cengroup=None) -> tuple[FGData, n
         cgrp = np.flatnonzero(ncg)
         ctimes = tk[headk[cgrp]]
         c2k = rows[c2[rows]]
+        c1k = rows[c1[rows]]
         groups.append(
             _CensGroup(
                 gm=gm,
@@ -121,6 +145,9 @@ def make_data(time, status, x, cause: int = 1, cengroup=None) -> tuple[FGData, n
                 kc=np.searchsorted(ftimes, ctimes, side="left"),
                 rows=rows,
                 c_row=np.searchsorted(ctimes, tk, side="right"),
+                dm=np.bincount(
+                    np.searchsorted(ftimes, t[c1k], side="left"), minlength=len(ftimes)
+                ).astype(float),
             )
         )
     data = FGData(
@@ -165,27 +192,28 @@ def _state(d: FGData, beta) -> _State:
     return _State(loglik=loglik, score=score, r=r, s0=s0, xbar=xbar)
 
 
+def _backward(gm, per_time):
+    """Σ over failure times m ≥ k of G_k(t_m−)·per_time[m], for k = 0..M (0 at M)."""
+    shape = (-1, *[1] * (per_time.ndim - 1))
+    tail = np.zeros((1, *per_time.shape[1:]))
+    return np.concatenate([_rev_cumsum(gm.reshape(shape) * per_time), tail])
+
+
 def _row_weight(d: FGData, per_time):
     """Per row: Σ over the failure times whose risk set holds the row of per_time[m]
-    (· G_k(t_m−)/G_k(t_row−) after a competing event), and per censoring group the
-    backward cumulative sums of G_k·per_time."""
+    (· G_k(t_m−)/G_k(t_row−) after a competing event)."""
     cum = _excl_cumsum(per_time)  # times ≤ t_row
     out = cum[d.k_row]
-    backs = []
-    shape = (-1, *[1] * (per_time.ndim - 1))
     for grp in d.groups:
-        back = np.concatenate(
-            [_rev_cumsum(grp.gm.reshape(shape) * per_time), np.zeros((1, *per_time.shape[1:]))]
-        )
+        back = _backward(grp.gm, per_time)
         rows, k = grp.c2rows, d.k_row[grp.c2rows]
         inv_g = 1.0 / d.g[rows]
         out[rows] += (inv_g if per_time.ndim == 1 else inv_g[:, None]) * back[k]
-        backs.append(back)
-    return out, backs
+    return out
 
 
 def _information(d: FGData, st: _State) -> np.ndarray:
-    wa, _ = _row_weight(d, d.dm / st.s0)
+    wa = _row_weight(d, d.dm / st.s0)
     return (d.x.T * (st.r * wa)) @ d.x - (st.xbar.T * d.dm) @ st.xbar
 
 
@@ -207,7 +235,9 @@ class FGFit:
     infinite: np.ndarray
 
 
-def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None, cluster=None) -> FGFit:
+def fit_fine_gray(
+    d: FGData, p: int, max_iter: int = MAX_ITER, start=None, cluster=None, variance="crr"
+) -> FGFit:
     """Newton-Raphson with the backtracking line search of ``crr``.
 
     Converged when the next Newton step is below ``STEP_TOL`` relative to max(|β|, 1)
@@ -256,7 +286,7 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None, clust
         infinite = (np.abs(step) > 1e-9) & (np.abs(step) > np.sqrt(1e-9) * np.abs(beta))
     else:
         infinite = diverging(beta, step, d.x.std(axis=0))
-    var = sandwich(d, beta, h, st, cluster)
+    var = sandwich(d, beta, h, st, cluster, variance)
     return FGFit(
         coef=beta,
         info=h,
@@ -271,50 +301,63 @@ def fit_fine_gray(d: FGData, p: int, max_iter: int = MAX_ITER, start=None, clust
 
 def score_residuals(d: FGData, beta, st: _State | None = None):
     """ηᵢ of ``crrvv`` per (sorted) row, the score residual (what ``coxph`` on
-    ``finegray()`` data sums per patient), with the state and the cumulative sums the
-    censoring correction reuses."""
+    ``finegray()`` data sums per patient), and the state at ``beta``."""
     st = st or _state(d, beta)
     a = d.dm / st.s0
-    wa, back_ga = _row_weight(d, a)
-    wax, back_gax = _row_weight(d, a[:, None] * st.xbar)
+    wa = _row_weight(d, a)
+    wax = _row_weight(d, a[:, None] * st.xbar)
     eta = -st.r[:, None] * (d.x * wa[:, None] - wax)
     eta[d.c1] += d.x[d.c1] - st.xbar[d.m_row]
-    return eta, st, back_ga, back_gax
+    return eta, st
 
 
-def influence(d: FGData, beta, st: _State | None = None) -> np.ndarray:
+def censoring_q(d: FGData, st: _State, grp: _CensGroup, variance: str = "crr") -> np.ndarray:
+    """q_k(u) of ``crrvv`` at each censoring time u of group k (one row per time): Σ over
+    the failures m at or after u of 1/S0(t_m) · Σ over the group's competing events j
+    before u of G_k(t_m−)/G_k(tⱼ−)·e^{xⱼβ}·(xⱼ − x̄(t_m)), how the score moves when G_k
+    has a jump at u. ``variance="crr"``: the failures m of group k only, as cmprsk
+    2.2-11 does with several groups; ``"corrected"``: every failure (the derivative).
+    """
+    a = (grp.dm if variance == "crr" else d.dm) / st.s0
+    back0, back1 = _backward(grp.gm, a), _backward(grp.gm, a[:, None] * st.xbar)
+    ctimes = d.t[grp.chead]
+    q = st.r[grp.c2rows] / d.g[grp.c2rows]
+    before = np.searchsorted(d.t[grp.c2rows], ctimes, side="left")
+    fwd0 = _excl_cumsum(q)[before]
+    fwd1 = _excl_cumsum(q[:, None] * d.x[grp.c2rows])[before]
+    return fwd1 * back0[grp.kc][:, None] - fwd0[:, None] * back1[grp.kc]
+
+
+def influence(d: FGData, beta, st: _State | None = None, variance: str = "crr") -> np.ndarray:
     """ηᵢ + ψᵢ of ``crrvv`` per (sorted) row: the score residual and the correction for
-    estimating the censoring distribution (per censoring group, ``crr(cengroup=)``)."""
-    eta, st, back_ga, back_gax = score_residuals(d, beta, st)
+    estimating the censoring distribution, ψᵢ = ∫ q_k(u)/Y_k(u) dM̂ᶜᵢ(u) in patient i's
+    censoring group k (``variance``: see :func:`censoring_q`)."""
+    eta, st = score_residuals(d, beta, st)
     psi = np.zeros_like(eta)
     for grp in d.groups:
         if len(grp.chead) == 0:
             continue
-        # q(u) at the group's censoring times: as crrvv computes it, the competing
-        # events of every group before u, each weighted by its own group's G
-        ctimes = d.t[grp.chead]
-        qu = np.zeros((len(ctimes), eta.shape[1]))
-        for other, bga, bgax in zip(d.groups, back_ga, back_gax, strict=True):
-            q = st.r[other.c2rows] / d.g[other.c2rows]
-            before = np.searchsorted(d.t[other.c2rows], ctimes, side="left")
-            fwd0 = _excl_cumsum(q)[before]
-            fwd1 = _excl_cumsum(q[:, None] * d.x[other.c2rows])[before]
-            qu += fwd1 * bga[grp.kc][:, None] - fwd0[:, None] * bgax[grp.kc]
+        qu = censoring_q(d, st, grp, variance)
+        # the compensator: −q(u)·dNᶜ(u)/Y(u)² for everyone of the group at risk at u
         cum = _excl_cumsum(qu * (grp.nc / grp.ycens**2)[:, None])
         psi[grp.rows] = -cum[grp.c_row]
+        # the censored patient's own jump: q(u)/Y(u)
         cens = d.cens[grp.rows]
         crow = grp.c_row[cens] - 1
         psi[grp.rows[cens]] += qu[crow] / grp.ycens[crow][:, None]
     return eta + psi
 
 
-def sandwich(d: FGData, beta, info, st: _State | None = None, cluster=None) -> np.ndarray:
-    """``crr``'s variance: I⁻¹ (Σ (ηᵢ + ψᵢ)(ηᵢ + ψᵢ)ᵀ) I⁻¹; with ``cluster`` (codes per
-    sorted row) the cluster-robust variance of ``coxph(..., cluster=)`` on ``finegray()``
-    data: the score residuals ηᵢ (no ψ) summed within clusters."""
+def sandwich(
+    d: FGData, beta, info, st: _State | None = None, cluster=None, variance: str = "crr"
+) -> np.ndarray:
+    """``crr``'s variance: I⁻¹ (Σ (ηᵢ + ψᵢ)(ηᵢ + ψᵢ)ᵀ) I⁻¹ (``variance``: see
+    :func:`influence`); with ``cluster`` (codes per sorted row) the cluster-robust
+    variance of ``coxph(..., cluster=)`` on ``finegray()`` data: the score residuals ηᵢ
+    (no ψ) summed within clusters."""
     with np.errstate(all="ignore"):  # a diverging fit may give inf/NaN: reported as such
         if cluster is None:
-            res = influence(d, beta, st)
+            res = influence(d, beta, st, variance)
         else:
             eta = score_residuals(d, beta, st)[0]
             res = np.column_stack(

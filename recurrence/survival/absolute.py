@@ -198,6 +198,16 @@ def risk_difference(
     groups = (inc.groups[0], inc.groups[1])
     table = _difference(inc, times, groups, z_value(level))
     remarks = list(inc.remarks)
+    for arm, key in ((groups[1], "closure"), (groups[0], "control")):
+        zero = (table[f"risk_{key}"] == 0) & (table[f"se_{key}"] == 0)
+        if zero.any():
+            shown = ", ".join(f"{t:g}" for t in table.loc[zero, "time"])
+            remarks.append(
+                f"no {EVENT_NAMES[event]} in the {arm} group by month(s) {shown}: its "
+                "incidence 0 has standard error 0, so the Wald interval of the difference "
+                "(and of the NNT) allows only for the uncertainty of the other group and "
+                "is too narrow"
+            )
     beyond = table["difference"].isna()
     if beyond.any():
         shown = ", ".join(f"{t:g}" for t in table.loc[beyond, "time"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, Problem, StatisticalWarning, warn
+from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin, fmt
 from . import _reg_finegray as core
 from ._data import prepare
@@ -32,6 +32,7 @@ from ._reg_common import (
     check_event,
     check_level,
     coef_table,
+    no_event_levels,
     standard_errors,
     warn_divergence,
     why_aliased,
@@ -92,6 +93,72 @@ class FineGrayResult(RegressionResultMixin, ResultMixin):
         ]
 
 
+def _divergence(fit, kterms, empty: dict, cause: str, remarks: list[str]) -> None:
+    """Warn (ConvergenceWarning) and remark that a coefficient diverges. When every
+    diverging term is a yes/no column without an event at one value (no reherniation in
+    the closure arm), say so, and that its SHR is not estimable; otherwise as ``cox``."""
+    inf = [int(j) for j in np.flatnonzero(fit.infinite)]
+    notes = []
+    for j in inf:
+        of = "" if kterms[j] == "closure" else f" of {kterms[j]!r}"
+        to = "0" if fit.coef[j] < 0 else "∞"
+        notes.append(
+            f"the subdistribution hazard ratio{of} is not estimable ({kterms[j]!r} appears "
+            f"to be infinite: the pseudo-likelihood keeps rising as the SHR goes to {to}); "
+            "no standard error, interval or p-value is given for it"
+        )
+    if inf and all(j in empty for j in inf):
+        msg = "; ".join(f"{empty[j]}: {note}" for j, note in zip(inf, notes, strict=True))
+        msg += (
+            "; compare the cumulative incidence of the groups instead (Gray's test, "
+            "cumulative_incidence())"
+        )
+        warn(msg, ConvergenceWarning)
+        remarks.append(msg)
+        return
+    warn_divergence(
+        fit,
+        kterms,
+        remarks,
+        model="Fine-Gray",
+        likelihood="pseudo-likelihood",
+        cause=cause,
+        ratio="SHR",
+    )
+    remarks.extend(notes)
+
+
+def _standard_errors(fit, kterms, remarks: list[str]) -> np.ndarray:
+    """The sandwich SEs; NaN for a diverging coefficient, so no interval and no p-value:
+    the sandwich shrinks as the coefficient runs off (crr reports SE 0.09 and p = 0 for
+    a closure arm without reherniation); it is no standard error of anything."""
+    se = np.full(len(kterms), np.nan)
+    fin = np.flatnonzero(~fit.infinite)
+    se[fin] = standard_errors(fit.var[np.ix_(fin, fin)], [kterms[j] for j in fin], remarks)
+    return se
+
+
+def _variance_remark(fg, fit, se, kterms, chosen: str, cause: str) -> str:
+    """Which censoring correction the standard errors use, and how much the other one
+    (crr's or the corrected) would change them."""
+    other = "corrected" if chosen == "crr" else "crr"
+    with np.errstate(all="ignore"):
+        alt = np.sqrt(np.diag(core.sandwich(fg, fit.coef, fit.info, variance=other)))
+        rel = np.abs(alt / se - 1)
+    j = int(np.nanargmax(rel)) if np.isfinite(rel).any() else 0
+    what = (
+        "as crr(cengroup=) (cmprsk 2.2-11), whose correction for estimating each group's "
+        f"censoring distribution counts only the {cause} events of that group"
+        if chosen == "crr"
+        else f"corrected: the correction for estimating each group's censoring "
+        f"distribution counts every {cause} event (crr(cengroup=) only the group's own)"
+    )
+    return (
+        f"standard errors {what}; censoring_variance='{other}' changes them by at most "
+        f"{100 * rel[j]:.2g}% ('{kterms[j]}')"
+    )
+
+
 def fine_gray(
     cohort: pd.DataFrame,
     covariates=("closure",),
@@ -100,6 +167,7 @@ def fine_gray(
     level: float = 0.95,
     censoring_groups: str | None = None,
     cluster: str | None = None,
+    censoring_variance: str = "crr",
 ) -> FineGrayResult:
     """Fine-Gray model of the cumulative incidence of ``event`` (``cmprsk::crr``).
 
@@ -119,6 +187,12 @@ def fine_gray(
         e.g. ``"site"`` when follow-up differs between hospitals: a competing event's
         weight in later risk sets is its own group's G(t−)/G(tⱼ−), and the variance
         allows for estimating each group's G.
+    censoring_variance
+        With ``censoring_groups``: ``"crr"`` (default) gives ``crr(cengroup=)``'s
+        standard errors (cmprsk 2.2-11), whose correction for estimating group k's G
+        counts only the reherniations of group k; ``"corrected"`` counts every
+        reherniation, as the derivative of the estimating equation does (see
+        ``docs/survival.md``). Both are the same with one censoring group.
     cluster
         Column of clusters (e.g. ``"site"``, or ``"patient_id"``) for cluster-robust
         standard errors as ``coxph(Surv(fgstart, fgstop, fgstatus) ~ …, weights = fgwt,
@@ -150,6 +224,13 @@ def fine_gray(
         )
     event = check_event(event)
     check_level(level)
+    if censoring_variance not in ("crr", "corrected"):
+        raise DataError(
+            Problem(
+                f"censoring_variance must be 'crr' or 'corrected', not {censoring_variance!r}",
+                fix="'crr' (default, as crr(cengroup=)) or 'corrected'",
+            )
+        )
     data = prepare(cohort, None, covariates=covariates, strata=censoring_groups, cluster=cluster)
     cause = EVENT_NAMES.get(event, f"event {event}")
     status = data.event
@@ -186,17 +267,14 @@ def fine_gray(
         fg, order = core.make_data(data.time, status, x[:, keep], event, data.strata)
         start = None
     clusters = None if data.cluster is None else data.cluster[order]
-    fit = core.fit_fine_gray(fg, len(keep), start=start, cluster=clusters)
-    warn_divergence(
-        fit,
-        kterms,
-        remarks,
-        model="Fine-Gray",
-        likelihood="pseudo-likelihood",
-        cause=cause,
-        ratio="SHR",
+    fit = core.fit_fine_gray(
+        fg, len(keep), start=start, cluster=clusters, variance=censoring_variance
     )
-    se = standard_errors(fit.var, kterms, remarks)
+    # a yes/no term without an event at one value diverges whatever the fit reports
+    empty = no_event_levels(x[:, keep], c1, kterms, cause)
+    fit.infinite[list(empty)] = True
+    _divergence(fit, kterms, empty, cause, remarks)
+    se = _standard_errors(fit, kterms, remarks)
     table = coef_table(terms, kterms, fit.coef, se, se, level, "shr")
     events, competing = int(c1.sum()), int(((status != 0) & ~c1).sum())
     remarks.append(
@@ -210,6 +288,8 @@ def fine_gray(
             f"censoring distribution estimated within each level of {censoring_groups} "
             f"({len(data.strata_labels)} groups), as crr(cengroup=)"
         )
+        if len(fg.groups) > 1 and cluster is None:
+            remarks.append(_variance_remark(fg, fit, se, kterms, censoring_variance, cause))
     if cluster is not None:
         nclus = len(np.unique(data.cluster))
         remarks.append(

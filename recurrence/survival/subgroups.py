@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from ..errors import DataError, Problem
-from ..results import ResultMixin
+from ..results import ResultMixin, fmt
 from ._reg_common import as_list
 from ._terms import term_variables
 
@@ -66,9 +66,10 @@ class SubgroupsResult(ResultMixin):
         what = "hazard ratio (Cox)" if self.model == "cox" else "SHR (Fine-Gray)"
         adj = f", adjusted for {', '.join(self.covariates)}" if self.covariates else ""
         o = self.overall.iloc[0]
+        two = [fmt(x) if np.isnan(x) else f"{x:.2f}" for x in (o.hr, o.ci_low, o.ci_high)]
         return [
-            f"closure {what}{adj}; all patients: {o.hr:.2f} "
-            f"[{o.ci_low:.2f}, {o.ci_high:.2f}], {int(o.n):,} patients, {int(o.events):,} events"
+            f"closure {what}{adj}; all patients: {two[0]} [{two[1]}, {two[2]}], "
+            f"{int(o.n):,} patients, {int(o.events):,} events"
         ]
 
     def plot(self, ax=None, **kwargs):
@@ -126,14 +127,24 @@ def _row(fit, data: pd.DataFrame, ratio: str) -> dict:
     }
 
 
+def _not_converged(where: str, row) -> str:
+    """Why a subgroup's model did not converge, in words."""
+    if not row["events_closure"] or not row["events_control"]:
+        arm = "the closure arm" if not row["events_closure"] else "the arm without closure"
+        return f"{where}: no reherniation in {arm}: the closure effect is not estimable"
+    return f"{where}: the model did not converge (too few events)"
+
+
 def _interaction(fit_main, fit_int, model: str) -> tuple[float, int]:
     """p-value and df of the interaction (LRT for Cox, Wald for Fine-Gray)."""
     extra = [t for t in fit_int.table.index if ":" in t and not np.isnan(fit_int.coef[t])]
     df = len(extra)
     if df == 0:
         return float("nan"), 0
-    if model == "cox":
+    if model == "cox":  # the LRT stands when a coefficient diverges (its loglik converges)
         stat = 2 * (fit_int.loglik - fit_main.loglik)
+    elif not fit_int.converged:  # a Wald test of a diverging coefficient means nothing
+        return float("nan"), df
     else:
         b = fit_int.coef[extra].to_numpy()
         v = fit_int.cov.loc[extra, extra].to_numpy()
@@ -215,6 +226,8 @@ def subgroups(
         [{"variable": "all patients", "level": "all patients", **_row(overall_fit, base, ratio)}]
     )
     rows, remarks, fits = [], [], {"overall": overall_fit}
+    if not overall_fit.converged:
+        remarks.append(_not_converged("all patients", overall.iloc[0]))
     for v in variables:
         labels, order, cut = _levels(cohort[v], v, cuts)
         own = [c for c in covariates if v not in term_variables([c])]
@@ -223,6 +236,12 @@ def subgroups(
         fit1 = fit(work, [f"closure*{_WORK}", *own], level=level)
         p_int, df = _interaction(fit0, fit1, model)
         fits[v] = {"main": fit0, "interaction": fit1}
+        if df and np.isnan(p_int):
+            remarks.append(
+                f"{v}: no interaction test: the Fine-Gray model with closure × {v} did not "
+                "converge (a coefficient diverges, e.g. no reherniation in one arm of a "
+                "subgroup), and a Wald test of a diverging coefficient means nothing"
+            )
         if not np.isnan(cut):
             source = "given" if v in cuts else "the median"
             remarks.append(f"{v} split at {cut:g} ({source})")
@@ -241,7 +260,7 @@ def subgroups(
                 }
             )
             if not f.converged:
-                remarks.append(f"{v} = {lev}: the model did not converge (too few events)")
+                remarks.append(_not_converged(f"{v} = {lev}", rows[-1]))
     columns = [
         "variable",
         "level",
