@@ -30,9 +30,10 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from .describe import describe
     from .design import design
+    from .plan import plan
     from .report import report
 
-    for command in (describe, report, design):
+    for command in (describe, report, plan, design):
         main.add_command(command)
 
 
