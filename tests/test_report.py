@@ -11,14 +11,13 @@ import warnings
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from helpers_report import docx_text, html_text, pdf_text
 from pypdf import PdfReader
 
 from recurrence import DataError, StatisticalWarning, load_cohort, load_studies, meta, report
 from recurrence.cli import main
 from recurrence.report._format import ci_text, pct, ratio
 from recurrence.survival import cox, fine_gray, reherniation_rates, risk_difference
-
-from helpers_report import docx_text, html_text, pdf_text
 
 SECTIONS = [
     "Summary",
