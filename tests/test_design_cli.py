@@ -131,3 +131,46 @@ def test_the_command_module_imports_no_statistics():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_scheduler_that_is_not_one_or_has_no_worker_never_hangs():
+    import socket
+    import threading
+    import time
+
+    from recurrence import DataError
+    from recurrence.design import simulate_power
+
+    # a server that accepts the connection and never answers (a web or SSH server would
+    # answer garbage): bounded by the timeout, then a clear error
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True)
+    thread.start()
+    start = time.monotonic()
+    with pytest.raises(DataError, match="could not connect to a Dask scheduler at"):
+        simulate_power(100, 0.5, replicates=4, scheduler=f"tcp://127.0.0.1:{port}", timeout=2)
+    assert time.monotonic() - start < 30
+    thread.join(timeout=5)
+    for conn in accepted:
+        conn.close()
+    server.close()
+    # a real scheduler without workers
+    from recurrence.design._execution import local_cluster
+
+    with local_cluster(0) as cluster:
+        with pytest.raises(DataError, match=r"has no worker \(waited 2 s\)"):
+            simulate_power(100, 0.5, replicates=4, scheduler=cluster.scheduler_address, timeout=2)
+
+
+def test_a_bad_scheduler_address_is_refused_before_any_work():
+    result = run("--simulate", "--scheduler", "notanaddress")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "recurrence: error: 'notanaddress' is not a Dask scheduler address. "
+        "Fix: give it as tcp://host:8786 (the address the scheduler prints)"
+    )
+    assert "Sample size" not in result.output

@@ -182,6 +182,13 @@ def _explicit(ctx: click.Context, name: str) -> bool:
     help="Dask scheduler to run on, e.g. tcp://10.0.0.5:8786.",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(1, 86400),
+    default=60.0,
+    show_default=True,
+    help="Seconds any wait on a Dask cluster may last (a worker to join, the next result).",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(1, 256),
     default=None,
@@ -212,11 +219,15 @@ def design(ctx: click.Context, **params) -> None:
             "population",
             "backend",
             "scheduler",
+            "timeout",
             "jobs",
         ):
             if _explicit(ctx, name):
                 fail(f"--{name.replace('_', '-')} only applies with --simulate")
     try:
+        from ..design._execution import check_scheduler
+
+        check_scheduler(params["scheduler"])  # before any work
         _run(
             **params,
             proportions=proportions,
@@ -258,6 +269,7 @@ def _run(
     population,
     backend,
     scheduler,
+    timeout,
     jobs,
     explicit_incidence,
 ) -> None:
@@ -325,6 +337,7 @@ def _run(
             method=method,
             backend=backend,
             scheduler=scheduler,
+            timeout=timeout,
             n_jobs=jobs,
             progress=progress,
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -56,8 +57,29 @@ BACKENDS = ("auto", "serial", "processes", "dask")
 #: ``backend="auto"`` stays in this process below this estimated run time (seconds):
 #: a loky pool takes about a second to start, a LocalCluster 1.1–1.6 s.
 AUTO_SERIAL_SECONDS = 5.0
-#: Seconds to wait for a Dask scheduler given by address.
-CONNECT_TIMEOUT = "10s"
+#: Seconds to wait for a Dask scheduler given by address (at most ``timeout``).
+CONNECT_SECONDS = 10.0
+#: Default bound (seconds) of every other wait on Dask: for a worker to join, and for
+#: the next result (a scheduler that accepted the job and never answers).
+WAIT_SECONDS = 60.0
+_ADDRESS = re.compile(r"^(tcp|tls|inproc|ucx)://[^\s/:]+(:\d{1,5})?$|^[^\s/:]+:\d{1,5}$")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """A Dask scheduler address, ``tcp://host:port`` (or ``host:port``)."""
+    if scheduler is None:
+        return
+    if not isinstance(scheduler, str) or not _ADDRESS.match(scheduler.strip()):
+        raise DataError(
+            Problem(
+                f"{scheduler!r} is not a Dask scheduler address",
+                fix="give it as tcp://host:8786 (the address the scheduler prints)",
+            ),
+            loading=False,
+        )
+    port = scheduler.rsplit(":", 1)[-1]
+    if port.isdigit() and not 0 < int(port) < 65536:
+        raise DataError(Problem(f"{scheduler!r}: the port must be 1 to 65535"), loading=False)
 
 
 @dataclass(frozen=True)
@@ -198,14 +220,33 @@ def _processes(fn, tasks, sizes, advance, n_jobs) -> list:
     return results
 
 
-def _dask(fn, tasks, sizes, advance, client) -> list:
+def _dask(fn, tasks, sizes, advance, client, wait: float = WAIT_SECONDS) -> list:
+    """Run the tasks on a Dask client; a cluster that gives no result for ``wait``
+    seconds (no worker left, a worker that cannot import recurrence) is an error, not a
+    hang."""
     from distributed import as_completed
 
     futures = client.map(_indexed, [fn] * len(tasks), range(len(tasks)), tasks, pure=False)
     results: list = [None] * len(tasks)
+    done = as_completed(futures)
+    ready: list = []
     try:
-        for future in as_completed(futures):
-            index, value = future.result()
+        for _ in range(len(futures)):
+            deadline = time.monotonic() + wait
+            while not ready:
+                ready = list(done.next_batch(block=False))
+                if not ready:
+                    if time.monotonic() >= deadline:
+                        raise DataError(
+                            Problem(
+                                f"no result from the Dask cluster for {wait:g} s",
+                                fix="check that its workers run and can import recurrence, "
+                                "or raise --timeout",
+                            ),
+                            loading=False,
+                        )
+                    time.sleep(0.05)
+            index, value = ready.pop(0).result()
             results[index] = value
             advance(sizes[index])
     finally:
@@ -213,8 +254,49 @@ def _dask(fn, tasks, sizes, advance, client) -> list:
     return results
 
 
+def _probe(scheduler: str, seconds: float) -> None:
+    """Refuse, within ``seconds``, an address where no Dask scheduler answers.
+
+    A Dask scheduler speaks first: it sends its handshake as soon as a connection is
+    accepted. ``distributed.Client`` waits for that handshake without a bound, so a server
+    that accepts and stays silent (a proxy, a stopped process's port reused) would hang
+    the call forever; a plain socket with a timeout tells the two apart. Only TCP
+    addresses are probed (``tls://`` and others go straight to the client)."""
+    import socket
+
+    address = scheduler.strip()
+    if address.startswith("tcp://"):
+        address = address[len("tcp://") :]
+    elif "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    problem = None
+    try:
+        with socket.create_connection((host, int(port)), timeout=seconds) as sock:
+            sock.settimeout(seconds)
+            if not sock.recv(1):
+                problem = "it closed the connection"
+    except TimeoutError:
+        problem = f"nothing answered within {seconds:g} s"
+    except OSError as exc:
+        problem = f"{type(exc).__name__}: {str(exc)[:80]}"
+    if problem is not None:
+        raise DataError(
+            Problem(
+                f"could not connect to a Dask scheduler at {scheduler!r} ({problem})",
+                fix="check the address (tcp://host:8786) and that a Dask scheduler, not "
+                "another server, runs there",
+            ),
+            loading=False,
+        )
+
+
 @contextlib.contextmanager
-def _dask_client(client, scheduler, n_jobs) -> Iterator[tuple[object, int]]:
+def _dask_client(
+    client, scheduler, n_jobs, wait: float = WAIT_SECONDS
+) -> Iterator[tuple[object, int]]:
     """The client to use and its number of workers; closes what it opened."""
     from distributed import Client
 
@@ -222,17 +304,32 @@ def _dask_client(client, scheduler, n_jobs) -> Iterator[tuple[object, int]]:
         yield client, max(len(client.scheduler_info().get("workers", {})), 1)
         return
     if scheduler is not None:
+        _probe(scheduler, min(CONNECT_SECONDS, wait))
         try:
-            own = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+            own = Client(scheduler, timeout=f"{min(CONNECT_SECONDS, wait):g}s")
+        except (OSError, TimeoutError, MemoryError, OverflowError, ValueError) as exc:
+            # MemoryError/OverflowError: the address answers, but not as Dask (a web or
+            # SSH server: its first bytes read as a frame length of exabytes)
             raise DataError(
                 Problem(
-                    f"could not connect to the Dask scheduler at {scheduler!r} ({exc})",
-                    fix="check the address (tcp://host:8786) and that the scheduler runs",
+                    f"could not connect to a Dask scheduler at {scheduler!r} "
+                    f"({type(exc).__name__}: {str(exc)[:80]})",
+                    fix="check the address (tcp://host:8786) and that a Dask scheduler, not "
+                    "another server, runs there",
                 ),
                 loading=False,
             ) from exc
         with own:
+            try:
+                own.wait_for_workers(1, timeout=wait)
+            except (TimeoutError, OSError) as exc:
+                raise DataError(
+                    Problem(
+                        f"the Dask scheduler at {scheduler!r} has no worker (waited {wait:g} s)",
+                        fix="start workers (dask worker tcp://host:8786), or raise --timeout",
+                    ),
+                    loading=False,
+                ) from exc
             yield own, max(len(own.scheduler_info().get("workers", {})), 1)
         return
     workers = _workers(n_jobs)
@@ -268,6 +365,7 @@ def run_tasks(
     progress=None,
     estimated_seconds: float = 0.0,
     description: str = "simulating",
+    timeout: float = WAIT_SECONDS,
 ) -> tuple[list, Execution]:
     """Run ``fn(task)`` for every task; results in task order and how it ran.
 
@@ -280,6 +378,7 @@ def run_tasks(
     ([1, 2, 3], 'serial')
     """
     check_backend(backend, client, scheduler, n_jobs)
+    check_scheduler(scheduler)
     chosen = resolve_backend(backend, client, scheduler, estimated_seconds)
     start = time.perf_counter()
     with _progress(progress, int(sum(sizes)), description) as advance:
@@ -288,6 +387,6 @@ def run_tasks(
         elif chosen == "processes":
             results, workers = _processes(fn, tasks, sizes, advance, n_jobs), _workers(n_jobs)
         else:
-            with _dask_client(client, scheduler, n_jobs) as (dask_client, workers):
-                results = _dask(fn, tasks, sizes, advance, dask_client)
+            with _dask_client(client, scheduler, n_jobs, timeout) as (dask_client, workers):
+                results = _dask(fn, tasks, sizes, advance, dask_client, timeout)
     return results, Execution(backend=chosen, workers=workers, seconds=time.perf_counter() - start)

@@ -234,6 +234,7 @@ def simulate_power(
     client=None,
     scheduler: str | None = None,
     n_jobs: int | None = None,
+    timeout: float = _execution.WAIT_SECONDS,
     chunk_size: int | None = None,
     progress=None,
     engine: str = "batched",
@@ -282,6 +283,9 @@ def simulate_power(
         small jobs, local processes beyond about 5 seconds, Dask with a client or
         scheduler), ``"serial"``, ``"processes"`` or ``"dask"`` (a ``LocalCluster`` of
         ``n_jobs`` workers when no client or scheduler address is given).
+    timeout
+        Seconds any wait on a Dask cluster may last (a worker to join, the next result);
+        beyond it a :class:`~recurrence.DataError` says so instead of hanging.
     chunk_size
         Replicates per task (default: batched in this process up to 2,000, else about
         20 tasks per scenario of 100 to 1,000; per trial at most 250). Changes
@@ -338,6 +342,7 @@ def simulate_power(
         }
     )
     _execution.check_backend(backend, client, scheduler, n_jobs)
+    _execution.check_scheduler(scheduler)
     replicates = int(replicates)
     root = np.random.SeedSequence(None if seed is None else int(seed))
     entropy = int(root.entropy)
@@ -372,6 +377,7 @@ def simulate_power(
         progress=progress,
         estimated_seconds=estimated,
         description="simulating trials",
+        timeout=timeout,
     )
     trials = _trials_frame(tasks, results, analyses, alpha, sides)
     table = _summarise(

@@ -152,6 +152,41 @@ def _data(doc: Document, a: Analyses) -> None:
     )
     for note in a.notes:
         doc.paragraph(note, "note")
+    _cohort_flow(doc, a)
+
+
+def _cohort_flow(doc: Document, a: Analyses) -> None:
+    from ..plotting.flow import FlowStep, plot_flow
+
+    mc = a.plan.min_cell
+    covariates = [c for c in (a.plan.covariates or ()) if c != "closure"]
+    steps = [
+        FlowStep(
+            f"{count(a.n, mc)} patients in the cohort table",
+            "none excluded: a table with an invalid row is refused whole, never trimmed",
+        ),
+        FlowStep(f"{count(a.n, mc)} in the curves, rates and closure-only models"),
+    ]
+    if covariates:
+        left = a.n - a.complete_cases
+        steps.append(
+            FlowStep(
+                f"{count(a.complete_cases, mc)} with every adjustment covariate "
+                "(adjusted models, complete cases)",
+                f"{count(left, mc)} with a missing covariate"
+                + (": imputed in Section 5" if a.missing and a.imputed is not None else "")
+                if left
+                else "",
+            )
+        )
+    doc.paragraph(
+        f"The flow of patients through the analyses is drawn in {doc.ref('fig:cohort_flow')}."
+    )
+    doc.figure(
+        lambda: plot_flow(steps),
+        "Patients: in the table, analysed, with complete covariates (STROBE item 13).",
+        "fig:cohort_flow",
+    )
 
 
 def _time(doc: Document, a: Analyses) -> None:
@@ -171,6 +206,7 @@ def _time(doc: Document, a: Analyses) -> None:
         "log(−log) intervals; below, per arm, the numbers at risk, the cumulative events and "
         "the censored (KMunicate).",
         "fig:cif",
+        width=0.85,
     )
     rows = []
     for _, r in a.rates.table.iterrows():

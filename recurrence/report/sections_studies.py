@@ -273,7 +273,7 @@ def _comparison(doc: Document, a: Analyses, few: bool) -> None:
             text_cols=("method",),
         )
         doc.figure(
-            lambda: s.plot(), "The pooled effect across methods.", "fig:sensitivity", width=0.85
+            lambda: s.plot(), "The pooled effect across methods.", "fig:sensitivity", width=0.7
         )
     if a.study_subgroups:
         doc.heading("Subgroups of studies")
