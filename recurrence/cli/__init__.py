@@ -28,11 +28,12 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from .app import app
     from .describe import describe
     from .design import design
     from .report import report
 
-    for command in (describe, report, design):
+    for command in (describe, report, design, app):
         main.add_command(command)
 
 
