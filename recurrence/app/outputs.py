@@ -181,8 +181,11 @@ def report_bytes(session, fmt: str) -> bytes:
         kwargs["options"] = Options(**{k: v for k, v in options.items() if v is not None})
         kwargs["title"] = plan.get("title")
         kwargs["horizon"] = float(plan.get("horizon", 24.0))
+    from .blocks import captured
+
     try:
-        build(cohort, studies, **kwargs)
+        with captured():  # the report prints its caveats itself
+            build(cohort, studies, **kwargs)
         data = out.read_bytes()
     finally:
         out.unlink(missing_ok=True)
