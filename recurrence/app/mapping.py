@@ -41,6 +41,7 @@ __all__ = [
     "label_choices",
     "reading_from_form",
     "roles",
+    "unit_of",
 ]
 
 #: What a closure label can mean (form value, shown text, value given to ``values=``).
@@ -185,6 +186,21 @@ def label_choices(label: str, role: str) -> str:
         if any(w in key for w in _EVENT_WORDS[code]):
             return str(code)
     return ""
+
+
+def unit_of(column: str) -> str:
+    """The time unit a column's name gives away (``FU (days)``), else months.
+
+    Examples
+    --------
+    >>> unit_of("FU (days)"), unit_of("follow_up_weeks"), unit_of("FU")
+    ('days', 'weeks', 'months')
+    """
+    words = set(re.split(r"[^a-z]+", str(column).lower()))
+    for unit in ("days", "weeks", "years"):
+        if words & {unit, unit[:-1]}:
+            return unit
+    return "months"
 
 
 def _int(value) -> int | None:

@@ -16,6 +16,7 @@ from .mapping import (
     labels_of,
     propose,
     roles,
+    unit_of,
 )
 from .state import TABS, load_tables, resolved_plan, tab_content
 
@@ -142,8 +143,9 @@ def _section(session, role: str, form: dict | None) -> dict | None:
                 "hidden": hidden,
                 "too_many": not labels and hidden > 0,
             }
-    required = [s for s in roles(role) if s.required]
-    optional = [s for s in roles(role) if not s.required]
+    # a study table without its four counts compares nothing: they lead the form
+    needed = [s for s in roles(role) if s.required or s.kind == "count"]
+    optional = [s for s in roles(role) if s not in needed]
     return {
         "role": role,
         "title": ROLES[role],
@@ -153,9 +155,9 @@ def _section(session, role: str, form: dict | None) -> dict | None:
         "notes": notes,
         "header_row": header_row or "",
         "sheet": sheet or "",
-        "time_unit": form.get(f"{role}.time_unit", "months"),
+        "time_unit": form.get(f"{role}.time_unit") or unit_of(chosen.get("time", "")),
         "chosen": chosen,
-        "required": required,
+        "required": needed,
         "optional": optional,
         "pickers": pickers,
     }

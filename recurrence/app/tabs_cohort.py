@@ -19,6 +19,9 @@ from .blocks import Block, Tab, captured, headline, rounded
 
 __all__ = ["curves_tab", "effects_tab", "summary_tab"]
 
+#: The risk-difference columns shown on the page (the download has every column).
+RD_SHOWN = ("time", "risk_closure", "risk_control", "difference", "ci_low", "ci_high",
+            "nnt_label", "at_risk_closure", "at_risk_control")
 NO_COHORT = "No cohort is loaded: upload one, or use the built-in example, on the first page."
 
 
@@ -99,7 +102,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         ci = f"({fmt(row['ci_low'])} to {fmt(row['ci_high'])})"
         items.append((key, f"{row['group']}, {horizon:g} months", row["incidence"], ci))
     gray = (
-        f"<p>Gray's test: p = {html.escape(_p(cif.gray_pvalue))}</p>"
+        f"<p>Gray's test: p {html.escape(_p(cif.gray_pvalue))}</p>"
         if getattr(cif, "gray_pvalue", None) is not None
         else ""
     )
@@ -122,7 +125,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         Block(
             "rates",
             "Reherniation rates (cumulative incidence, and 1 − Kaplan-Meier beside it)",
-            rounded(rate_table),
+            rounded(rate_table.drop(columns=["excess"], errors="ignore")),
             table=rate_table,
             notes=tuple(rates.remarks),
         ),
@@ -131,9 +134,11 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
 
 
 def _p(p) -> str:
+    """``= 0.012`` or ``< 0.001``, to follow a "p"."""
     from ..results import fmt_p
 
-    return fmt_p(p)
+    text = fmt_p(p)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
@@ -163,9 +168,9 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     shr = models["Fine-Gray, closure only"].table.loc["closure"]
     items = [
         ("hr-closure", "Hazard ratio of closure (Cox)", hr["hr"],
-         f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p = {_p(hr['pvalue'])}"),
+         f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p {_p(hr['pvalue'])}"),
         ("shr-closure", "Subdistribution hazard ratio (Fine-Gray)", shr["shr"],
-         f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p = {_p(shr['pvalue'])}"),
+         f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p {_p(shr['pvalue'])}"),
     ]
     blocks = [
         Block(
@@ -182,7 +187,7 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         blocks.append(
             Block(name, label, rounded(table), table=table, notes=tuple(res.remarks))
         )
-    shown = rd_table.drop(columns=[c for c in ("nnt_kind",) if c in rd_table.columns])
+    shown = rd_table[[c for c in RD_SHOWN if c in rd_table.columns]]
     blocks.append(
         Block(
             "risk_difference",

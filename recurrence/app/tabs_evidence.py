@@ -17,6 +17,9 @@ __all__ = ["DESIGN_DEFAULTS", "design_form", "design_tab", "evidence_tab", "star
 
 NO_STUDIES = "No study table is loaded: upload one, or use the published studies, on the first page."
 
+#: The per-study columns shown on the page (the download has every column).
+STUDY_SHOWN = ("study", "events_closure", "total_closure", "events_control", "total_control",
+               "estimate", "ci_low", "ci_high", "weight")
 #: The design form's fields and defaults (those of ``recurrence design``).
 DESIGN_DEFAULTS = {
     "hr": 0.5,
@@ -70,6 +73,7 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
         sens = meta.sensitivity(studies, measure=measure, level=plan.level)
         sof = meta.summary_of_findings(res)
     per_study = res.table.drop(columns=[c for c in ("yi", "vi") if c in res.table.columns])
+    shown = per_study[[c for c in STUDY_SHOWN if c in per_study.columns]]
     items = [
         (
             f"pooled-{measure}",
@@ -82,7 +86,7 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
         Block(
             "forest",
             "Closure against discectomy alone: the studies pooled",
-            headline(items) + rounded(per_study),
+            headline(items) + rounded(shown),
             table=per_study,
             figure=lambda: res.plot(),
             notes=tuple(res.remarks),
