@@ -52,11 +52,11 @@ def test_a_study_table_alone_gives_a_report_of_the_studies_alone(studies_only):
         assert absent not in text, absent
     # nothing of a cohort is pooled with the studies
     assert studies_only.analyses.with_cohort is None
-    assert studies_only.analyses.effect_rr.k == 13
+    assert studies_only.analyses.effect.k == 13
     assert "1. The studies" in text and "Across 13 studies the pooled RR" in text
     # 13 studies: no "fewer than 10" caveat on the bias tests
     assert "fewer than 10" not in text
-    assert "rates" not in studies_only.tables() and "studies_risk_ratio" in studies_only.tables()
+    assert "rates" not in studies_only.tables() and "studies_effect" in studies_only.tables()
 
 
 def test_the_demo_says_its_cohort_is_synthetic():

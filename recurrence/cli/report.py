@@ -38,11 +38,18 @@ __all__ = ["report"]
 @cohort_options
 @study_options
 @click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(),
+    default=None,
+    help="Analysis plan (TOML): adjustment set, Table 1, months, subgroups, pooling. "
+    "Write a template with: recurrence plan --init.",
+)
+@click.option(
     "--horizon",
-    type=click.FloatRange(min=0, min_open=True),
-    default=24.0,
-    show_default=True,
-    help="Months of the headline rate, RMST and cohort-as-study row.",
+    type=click.FloatRange(min=0, min_open=True, max=1200),
+    default=None,
+    help="Months of the headline rate, RMST and cohort-as-study row (default 24, or the plan's).",
 )
 @click.option("--title", default=None, help="Title of the report.")
 @click.option(
@@ -61,11 +68,18 @@ __all__ = ["report"]
     default=None,
     help="Also write the report's tables as CSV files into this folder.",
 )
-@click.option("--out", "out_path", type=click.Path(), required=True, help="The PDF to write.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(),
+    required=True,
+    help="The report to write: .pdf, .docx (Word) or .html, by its extension.",
+)
 @friendly
 def report(
     cohort_path,
     studies_path,
+    plan_path,
     horizon,
     title,
     min_cell,
@@ -74,7 +88,8 @@ def report(
     out_path,
     **params,
 ) -> None:
-    """Build the full PDF report (on the packaged data when no input is given)."""
+    """Build the full report (PDF, Word or HTML; on the packaged data when no input is
+    given)."""
     import shlex
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -90,6 +105,10 @@ def report(
     command = " ".join(
         ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
     )
+    import warnings
+
+    from ..errors import RecurrenceWarning
+
     read_cohort = loader_kwargs(params)
     read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
     with Progress(
@@ -105,20 +124,25 @@ def report(
         def tick(step: str) -> None:
             bar.update(task, advance=1, step=step)
 
-        build(
-            cohort_path,
-            studies_path,
-            out=out_path,
-            html=html_path,
-            tables=tables_path,
-            horizon=horizon,
-            title=title,
-            min_cell=min_cell,
-            read_cohort=read_cohort,
-            read_studies=read_studies,
-            progress=tick,
-            command=command,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RecurrenceWarning)
+            build(
+                cohort_path,
+                studies_path,
+                out=out_path,
+                html=html_path,
+                tables=tables_path,
+                plan=plan_path,
+                horizon=horizon,
+                title=title,
+                min_cell=min_cell,
+                read_cohort=read_cohort,
+                read_studies=read_studies,
+                progress=tick,
+                command=command,
+            )
+    for w in dict.fromkeys(str(w.message) for w in caught):
+        click.echo(click.style("warning: ", fg="yellow") + w, err=True)
     click.echo(
         f"wrote {out_path}"
         + (f", {html_path}" if html_path else "")

@@ -143,12 +143,18 @@ def obf_boundaries(t, alpha: float = 0.05, sides: int = 2) -> np.ndarray:
         width = max(width, (bj - lo) / 200)  # at most 200 panels of 12 nodes
         new, wn = _panel_nodes(lo, bj, width)
         if j == 0:
-            g = stats.norm.pdf(new, scale=steps[0])
+            g = _phi(new / steps[0]) / steps[0]
         else:
-            kernel = stats.norm.pdf((new[:, None] - nodes[None, :]) / steps[j])
+            kernel = _phi((new[:, None] - nodes[None, :]) / steps[j])
             g = (mass[None, :] * kernel).sum(axis=1) / steps[j]
         nodes, mass = new, wn * g
     return c
+
+
+def _phi(x):
+    """The standard normal density (scipy's ``norm.pdf`` checks its arguments on every
+    call: 80% of the boundaries' time)."""
+    return np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
 
 
 def required_information(

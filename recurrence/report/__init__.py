@@ -1,16 +1,18 @@
-"""The PDF report: one document from a cohort table and a study table.
+"""The report: one document from a cohort table and a study table, in three faces:
+PDF (typeset by Typst), Word (.docx) and HTML, the same words and numbers in each.
 
-:func:`build` loads the inputs (the packaged synthetic cohort and published studies by
-default), runs every analysis once (:mod:`.analyses`), draws the figures from the
-result objects (:mod:`.figures`), writes the words (:mod:`.content`), renders one HTML
-document (Jinja2 template ``templates/report.html.j2``) and turns it into a PDF with
-WeasyPrint. The same HTML previews in a notebook. Files are written whole or not at all.
+:func:`build` loads the inputs, resolves the analysis plan (:mod:`.plan`), runs every
+analysis once (:mod:`.analyses`), writes the sections into a format-free document
+(:mod:`.document`; :mod:`.sections_cohort`, :mod:`.sections_studies`,
+:mod:`.sections_end`), draws the figures from the result objects (:mod:`.figures`) and
+renders the format the output's extension asks for. Files are written whole or not at
+all, all of one command together (:mod:`recurrence._outputs`).
 
 Examples
 --------
 >>> from recurrence import report
 >>> doc = report.build()                                  # doctest: +SKIP
->>> doc.write("reherniation-report.pdf")                  # doctest: +SKIP
+>>> doc.write("reherniation-report.docx")                 # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -19,67 +21,119 @@ import datetime as dt
 import html as _html
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from .._outputs import Outputs
-from ..errors import DataError, Problem
-from .analyses import MAX_STUDIES, STEPS, Analyses, Options, run_analyses
+from ..errors import DataError, Problem, RecurrenceWarning, warn
+from .analyses import MAX_STUDIES, STEPS, Analyses, run_analyses
+from .document import Document
+from .plan import Plan, resolve_plan, template
 
-__all__ = ["Options", "Report", "build"]
+__all__ = ["BUILD_STEPS", "FORMATS", "Plan", "Report", "build", "template"]
 
 DEFAULT_TITLE = "Reherniation after lumbar discectomy, with and without annulus closure"
 BUILD_STEPS = ("loading", *STEPS, "figures", "document")
+#: Output formats by extension.
+FORMATS = {".pdf": "pdf", ".docx": "docx", ".html": "html", ".htm": "html"}
+#: What ``cohort=`` / ``studies=`` (``--cohort builtin``) call the packaged data.
+BUILTIN = "builtin"
 
 
-@dataclass(frozen=True, repr=False)
+def _output_format(path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise DataError(
+            Problem(
+                f"the report's extension '{suffix or '(none)'}' is not a format it writes",
+                fix="end the file name in .pdf, .docx or .html",
+            ),
+            source=Path(path).name,
+        )
+    return FORMATS[suffix]
+
+
+@dataclass(repr=False)
 class Report:
-    """A built report: the HTML document, the analyses behind it, and its PDF."""
+    """A built report: the document, the analyses behind it, and its three faces."""
 
-    html: str = field(repr=False)
+    document: Document = field(repr=False)
     analyses: Analyses = field(repr=False)
-    title: str = DEFAULT_TITLE
     inputs: tuple = field(default=(), repr=False)  # files read: never written over
 
-    def pdf(self) -> bytes:
-        """The report as PDF bytes (WeasyPrint)."""
-        from ._weasyprint import html_to_pdf
+    @property
+    def title(self) -> str:
+        return self.document.title
 
-        return html_to_pdf(self.html)
+    def _figures(self, png: bool = False) -> None:
+        from .figures import render
+
+        render(self.document, png=png)
+
+    @property
+    def html(self) -> str:
+        """The report as one self-contained HTML document."""
+        from .render_html import render_html
+
+        self._figures()
+        return render_html(self.document)
+
+    def pdf(self) -> bytes:
+        """The report as PDF bytes (Typst)."""
+        from .render_typst import render_pdf
+
+        self._figures()
+        return render_pdf(self.document)
+
+    def docx(self) -> bytes:
+        """The report as Word (.docx) bytes."""
+        from .render_docx import render_docx
+
+        self._figures(png=True)
+        return render_docx(self.document)
+
+    def text(self) -> str:
+        """Every word of the report, in order (the same in each format)."""
+        return self.document.text()
+
+    def render(self, fmt: str) -> bytes:
+        """The report in ``fmt`` (``"pdf"``, ``"docx"`` or ``"html"``) as bytes."""
+        if fmt == "html":
+            return self.html.encode("utf-8")
+        return self.pdf() if fmt == "pdf" else self.docx()
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write the PDF (``.pdf``) or the HTML (``.html``), whole or not at all."""
+        """Write the report in the format of ``path``'s extension, whole or not at all."""
         out = Outputs(self.inputs)
         self.stage(out, path)
         return out.commit()[0]
 
     def stage(self, outputs: Outputs, path: str | os.PathLike) -> None:
-        """Add the document to ``outputs`` (a transaction of several files): HTML for
-        ``.html``/``.htm``, PDF otherwise, rendered now, before anything is written."""
-        path = Path(path)
-        outputs.target(path, "report")  # checked before the PDF is rendered
-        if path.suffix.lower() in (".html", ".htm"):
-            outputs.add(path, self.html, role="report")
-        else:
-            outputs.add(path, self.pdf(), role="report")
+        """Add the document to ``outputs`` (a transaction of several files), rendered now,
+        before anything is written."""
+        outputs.target(path, "report")  # checked before the document is rendered
+        fmt = _output_format(path)
+        outputs.add(path, self.render(fmt), role="report")
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The report's tables, unrounded, for a spreadsheet."""
+        """The report's tables, unrounded, for a spreadsheet (small cells suppressed
+        under the plan's ``min_cell``)."""
         from ._format import suppress_counts
 
         a = self.analyses
-        mc = a.options.min_cell
+        mc = a.plan.min_cell
         out: dict[str, pd.DataFrame] = {}
         if a.has_cohort:
             out["rates"] = suppress_counts(
                 a.rates.verdicts(), ("at_risk", "events", "competing"), mc
             )
             out["table_one"] = suppress_counts(a.table_one.table, ("n", "missing", "count"), mc)
-            out["rmst"] = a.rmst.table
+            if a.rmst is not None:
+                out["rmst"] = a.rmst.table
             models = {
                 "cox": a.cox,
                 "cox_adjusted": a.cox_adjusted,
@@ -93,13 +147,19 @@ class Report:
                 .rename_axis("term")
                 .reset_index()
             )
+            if a.risk_difference is not None:
+                out["risk_difference"] = a.risk_difference.table
+            if a.subgroups is not None:
+                cols = ("n", "events", "n_closure", "events_closure", "n_control", "events_control")
+                out["subgroups"] = suppress_counts(a.subgroups.table, cols, mc)
         if a.ranges:
             out["range_checks"] = pd.concat([c.table for c in a.ranges], ignore_index=True)
         for name, res in (
             ("pooled_rate_without_closure", a.pooled_control),
             ("pooled_rate_with_closure", a.pooled_closure),
-            ("risk_ratio", a.effect_rr),
-            ("odds_ratio", a.effect_or),
+            ("effect", a.effect),
+            ("effect_other_measure", a.effect_other),
+            ("effect_bayesian", a.bayes),
             ("with_this_cohort", a.with_cohort),
         ):
             if res is not None:
@@ -108,6 +168,10 @@ class Report:
                     cols = ("events_closure", "total_closure", "events_control", "total_control")
                     table = suppress_counts(table, cols, mc)
                 out[f"studies_{name}"] = table
+        if a.sensitivity is not None:
+            out["studies_sensitivity"] = a.sensitivity.table
+        if a.findings is not None:
+            out["studies_summary_of_findings"] = a.findings.table
         return out
 
     def write_tables(self, folder: str | os.PathLike) -> list[Path]:
@@ -156,26 +220,22 @@ def _progress(progress) -> Callable[[str], None]:
     return tick
 
 
-#: What ``cohort=`` / ``studies=`` (``--cohort builtin``) call the packaged data.
-BUILTIN = "builtin"
-
-
 def build(
     cohort=None,
     studies=None,
     *,
+    plan=None,
+    min_cell: int | None = None,
     out: str | os.PathLike | None = None,
     html: str | os.PathLike | None = None,
     tables: str | os.PathLike | None = None,
-    horizon: float = 24.0,
+    horizon: float | None = None,
     title: str | None = None,
     columns: dict | None = None,
     study_columns: dict | None = None,
     sheet: str | int | None = None,
     read_cohort: dict | None = None,
     read_studies: dict | None = None,
-    min_cell: int | None = None,
-    options: Options | None = None,
     progress=None,
     command: str | None = None,
 ) -> Report:
@@ -190,27 +250,31 @@ def build(
         of the studies alone (no cohort sections, no cohort pooled with them).
         ``cohort`` alone: the cohort sections and, beside them, the packaged published
         studies, labelled as such.
-    out, html
-        Write the PDF to ``out`` and/or the HTML to ``html`` (each whole or not at all).
+    plan
+        The analysis plan: a TOML file or a dict (:mod:`recurrence.report.plan`): the
+        adjustment set, Table 1's variables, the months, the subgroups, the pooling.
+        Every key optional; the defaults use what the data have.
+    min_cell
+        The small-cell rule: counts of fewer than ``min_cell`` patients (and the
+        percentages that would reveal them) are shown as "< min_cell" in every table of
+        the report and its exports, and the report states the rule
+        (``docs/data-protection.md``). Overrides the plan's.
+    out
+        The report to write; its extension picks the format: ``.pdf``, ``.docx`` or
+        ``.html``.
+    html
+        Also write the HTML version here.
     tables
         A folder to write the report's tables to, as CSV (see :meth:`Report.write_tables`).
-    horizon
-        Months of the headline rate, the RMST and the cohort-as-a-study row.
-    title
-        Title of the document.
+    horizon, title
+        Months of the headline rate, RMST and cohort-as-a-study row; the document's title
+        (both override the plan's).
     columns, study_columns, sheet
         Column mappings for the cohort and the study table, and the cohort's Excel sheet
         (shorthands for ``read_cohort``/``read_studies``).
     read_cohort, read_studies
         Every other argument of :func:`recurrence.load_cohort` / :func:`recurrence.load_studies`
         (``values``, ``time_unit``, ``header_row``, ``time_from``, …).
-    min_cell
-        The small-cell rule: counts of fewer than ``min_cell`` patients (and the
-        percentages that would reveal them) are shown as "< min_cell" in every table of
-        the report and its exports, and the report states the rule
-        (``docs/data-protection.md``).
-    options
-        Every other analysis option (:class:`Options`); ``horizon`` overrides its horizon.
     progress
         ``True`` for a progress bar, a callable ``f(step)``, or ``None``.
     command
@@ -219,21 +283,25 @@ def build(
     Returns
     -------
     Report
+
+    Examples
+    --------
+    >>> from recurrence import report
+    >>> doc = report.build(studies="builtin")
+    >>> doc.analyses.has_cohort, "A report of a study table alone" in doc.text()
+    (False, True)
     """
     from .. import load_cohort, load_studies
-    from .content import context
-    from .figures import figures
-    from .provenance import provenance
 
-    if not horizon > 0:
-        raise DataError(Problem(f"horizon must be > 0 months, got {horizon}"))
-    inputs = tuple(p for p in (_file(cohort), _file(studies)) if p is not None)
+    inputs = tuple(p for p in (_file(cohort), _file(studies), _file(plan)) if p is not None)
     outputs = Outputs(inputs)  # every output checked now, before the analyses run
     for path, role in ((out, "report"), (html, "HTML report")):
         if path is not None:
             outputs.target(path, role)
+            _output_format(path)
     if tables is not None:
         outputs.folder(tables)
+    _check_min_cell(min_cell)
     tick = _progress(progress)
     tick("loading")
     demo = cohort is None and studies is None
@@ -245,12 +313,17 @@ def build(
     if study_columns is not None:
         read_studies["columns"] = study_columns
     cohort_frame = None
-    if demo or _builtin(cohort):
-        cohort_frame = load_cohort()
-    elif cohort is not None:
-        cohort_frame = load_cohort(cohort, **read_cohort)
+    synthetic = demo or _builtin(cohort)
     packaged_studies = studies is None or _builtin(studies)
-    study_frame = load_studies() if packaged_studies else load_studies(studies, **read_studies)
+    with warnings.catch_warnings(record=True) as loading:  # also caveats of the report
+        warnings.simplefilter("always", RecurrenceWarning)
+        if synthetic:
+            cohort_frame = load_cohort()
+        elif cohort is not None:
+            cohort_frame = load_cohort(cohort, **read_cohort)
+        study_frame = load_studies() if packaged_studies else load_studies(studies, **read_studies)
+    for w in loading:  # the caller still sees them
+        warn(str(w.message), w.category)
     if study_frame.empty:
         raise DataError(
             Problem("the study table has no study to analyse"), source=_name(studies, "studies")
@@ -264,24 +337,15 @@ def build(
             ),
             source=_name(studies, "studies"),
         )
-    if min_cell is not None and (
-        isinstance(min_cell, bool) or not isinstance(min_cell, int) or not 2 <= min_cell <= 1000
-    ):
-        raise DataError(
-            Problem(
-                f"min_cell must be a whole number of patients from 2 to 1000, got {min_cell!r}",
-                fix="ethics boards usually ask for 5 or 10",
-            )
-        )
-    opts = options or Options()
-    opts = Options(
-        **{
-            **opts.__dict__,
-            "horizon": float(horizon),
-            "min_cell": min_cell if min_cell is not None else opts.min_cell,
-        }
-    )
-    synthetic = cohort_frame is not None and (demo or _builtin(cohort))
+    resolved = resolve_plan(plan, cohort_frame, study_frame)
+    overrides = {
+        k: v
+        for k, v in (("min_cell", min_cell), ("horizon", horizon), ("title", title))
+        if v is not None
+    }
+    if overrides.get("horizon") is not None and not 0 < float(overrides["horizon"]) <= 1200:
+        raise DataError(Problem(f"horizon must be > 0 months, got {horizon}"))
+    resolved = Plan(**{**resolved.__dict__, **overrides})
     cohort_name = (
         None
         if cohort_frame is None
@@ -291,55 +355,35 @@ def build(
     analyses = run_analyses(
         cohort_frame,
         study_frame,
-        opts,
+        resolved,
         cohort_name=cohort_name,
         studies_name=studies_name,
         synthetic=synthetic,
         packaged_studies=packaged_studies,
         progress=tick,
+        warnings_before=tuple(str(w.message) for w in loading),
     )
     tick("figures")
-    figs = figures(analyses)
-    tick("document")
+    from .provenance import provenance
+
     truth = (cohort_frame.attrs.get("truth") if cohort_frame is not None else None) or {}
-    inputs = {"studies": None if packaged_studies else _path(studies)}
+    files = {"studies": None if packaged_studies else _path(studies)}
     if cohort_frame is not None:
-        inputs = {"cohort": None if synthetic else _path(cohort), **inputs}
+        files = {"cohort": None if synthetic else _path(cohort), **files}
+    if _file(plan) is not None:
+        files["plan"] = _path(plan)
     repro = provenance(
-        inputs,
+        files,
         seed=truth.get("seed") if synthetic else None,
         command=command or "recurrence.report.build()",
-        options={
-            "horizon (months)": f"{opts.horizon:g}",
-            "rate times (months)": ", ".join(f"{t:g}" for t in opts.times),
-            "confidence level": f"{opts.level:g}",
-            "proportion transform": opts.transform,
-            "tau² estimator": opts.method,
-            "HKSJ": str(opts.hksj),
-            "effect measure": opts.measure,
-            "small-cell rule": f"counts < {opts.min_cell} suppressed" if opts.min_cell else "none",
-            **_reading(cohort_frame, "cohort"),
-            **_reading(study_frame, "studies"),
-        },
+        options={**_reading(cohort_frame, "cohort"), **_reading(study_frame, "studies")},
     )
-    from .. import __version__
-
-    today = dt.date.today().isoformat()
-    ctx = context(
-        analyses,
-        study_frame,
-        figs,
-        title=title or DEFAULT_TITLE,
-        subtitle=" · ".join(n for n in (cohort_name, studies_name, today) if n),
-        version=__version__,
-        css=_read("report.css"),
-        repro=repro,
-    )
-    document = _template().render(**ctx)
+    document = compose(analyses, repro)
+    tick("document")
     if cohort_frame is not None:
-        _no_identifiers(document, cohort_frame)
-    report = Report(html=document, analyses=analyses, title=title or DEFAULT_TITLE, inputs=inputs)
-    # One transaction: the PDF, the HTML and the tables all appear, or none of them.
+        _no_identifiers(document.text(), cohort_frame)
+    report = Report(document=document, analyses=analyses, inputs=inputs)
+    # One transaction: the report, the HTML and the tables all appear, or none of them.
     if out is not None:
         report.stage(outputs, out)
     if html is not None:
@@ -350,8 +394,71 @@ def build(
     return report
 
 
+def compose(a: Analyses, repro: dict) -> Document:
+    """The document of the analyses: front, cohort, studies, range, back."""
+    from .. import __version__
+    from .sections_cohort import cohort_sections, cohort_summary
+    from .sections_end import back_sections
+    from .sections_studies import range_section, study_sections, study_summary
+
+    today = dt.date.today().isoformat()
+    doc = Document(
+        title=a.plan.title or DEFAULT_TITLE,
+        subtitle=" · ".join(n for n in (a.cohort_name, a.studies_name, today) if n),
+        version=__version__,
+    )
+    doc.paragraph(_opening(a), "opening")
+    doc.heading("Summary", level=2, label="sec:summary")
+    summary = (cohort_summary(a) if a.has_cohort else "") + study_summary(a)
+    doc.paragraph(summary.strip(), "lead")
+    if a.has_cohort:
+        cohort_sections(doc, a)
+    study_sections(doc, a)
+    range_section(doc, a)
+    back_sections(doc, a, repro)
+    return doc
+
+
+def _opening(a: Analyses) -> str:
+    """The report's first line: what was analysed, and whether any of it is synthetic."""
+    from ._format import count
+
+    mc = a.plan.min_cell
+    studies = (
+        f"the packaged table of {a.k_studies} published studies"
+        if a.packaged_studies
+        else f"{a.k_studies} studies from {a.studies_name}"
+    )
+    rule = (
+        f" Counts of fewer than {mc} patients are shown as '< {mc}' (small-cell rule)."
+        if mc
+        else ""
+    )
+    if not a.has_cohort:
+        return f"A report of a study table alone: {studies}. No patient-level cohort was given."
+    if a.synthetic:
+        return (
+            f"Demonstration on synthetic data: the cohort of {count(a.n, mc)} patients is "
+            f"simulated (recurrence.simulate_cohort), not real patients; beside it, {studies}."
+            + rule
+        )
+    return f"Cohort: {a.cohort_name}, {count(a.n, mc)} patients; beside it, {studies}." + rule
+
+
+def _check_min_cell(min_cell) -> None:
+    if min_cell is not None and (
+        isinstance(min_cell, bool) or not isinstance(min_cell, int) or not 2 <= min_cell <= 1000
+    ):
+        raise DataError(
+            Problem(
+                f"min_cell must be a whole number of patients from 2 to 1000, got {min_cell!r}",
+                fix="ethics boards usually ask for 5 or 10",
+            )
+        )
+
+
 def _file(source):
-    """The path of an input file (not a DataFrame, not the packaged data)."""
+    """The path of an input file (not a DataFrame, a dict, or the packaged data)."""
     if isinstance(source, (str, os.PathLike)) and not _builtin(source):
         return Path(source)
     return None
@@ -387,35 +494,17 @@ def _path(source):
     return None if source is None else ("DataFrame" if isinstance(source, pd.DataFrame) else source)
 
 
-def _read(name: str) -> str:
-    return (resources.files("recurrence.report") / "templates" / name).read_text(encoding="utf-8")
-
-
-def _template():
-    import jinja2
-
-    env = jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
-    )
-    return env.from_string(_read("report.html.j2"))
-
-
-_DATA_URI = re.compile(r'src="data:[^"]*"')
-
-
-def _no_identifiers(document: str, cohort: pd.DataFrame) -> None:
+def _no_identifiers(text: str, cohort: pd.DataFrame) -> None:
     """Refuse to produce a report that prints a patient identifier or free text.
 
     Identifiers made only of digits cannot be told from counts, so only identifiers
     with a non-digit character are checked; free text is every value of a text column
-    that reads like a note or personal data (``_privacy.looks_like_free_text``).
-    Embedded figures are skipped: their text is drawn as paths and their base64 would
-    give false alarms. A hit is a bug (the tables leave such values out): nothing is
-    written.
+    that reads like a note or personal data (``_privacy.looks_like_free_text``). The
+    document's words are checked (the figures draw only what their results hold). A hit
+    is a bug (the tables leave such values out): nothing is written.
     """
     from .._privacy import looks_like_free_text
 
-    text = _html.unescape(_DATA_URI.sub("", document))
     leaked = 0
     if "patient_id" in cohort.columns:
         words = set(re.findall(r"[\w\-./]+", text))

@@ -1,12 +1,10 @@
-"""Rounding and small HTML pieces for the report's words and tables (display only)."""
+"""Rounding for the report's words and tables (display only)."""
 
 from __future__ import annotations
 
-import html
 import math
 
 import pandas as pd
-from markupsafe import Markup
 
 from .._privacy import small
 from ..results import fmt_p
@@ -14,7 +12,6 @@ from ..results import fmt_p
 __all__ = [
     "ci_text",
     "count",
-    "html_rows",
     "is_missing",
     "p_text",
     "pct",
@@ -70,26 +67,6 @@ def ratio(x, digits: int = 2) -> str:
 
 def ci_text(lo, hi, f=pct) -> str:
     return f"{f(lo)} to {f(hi)}"
-
-
-def html_rows(
-    frame: pd.DataFrame, caption: str | None = None, *, text_cols=(), wide=False
-) -> Markup:
-    """An HTML table of already-formatted strings (escaped)."""
-    head = "".join(
-        f'<th class="{"text" if c in text_cols else ""}">{html.escape(str(c))}</th>'
-        for c in frame.columns
-    )
-    rows = []
-    for _, row in frame.iterrows():
-        cells = "".join(
-            f'<td class="{"text" if c in text_cols else ""}">{html.escape(str(v))}</td>'
-            for c, v in row.items()
-        )
-        rows.append(f"<tr>{cells}</tr>")
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    cls = ' class="wide"' if wide else ""
-    return Markup(f"<table{cls}>{cap}<tr>{head}</tr>{''.join(rows)}</table>")
 
 
 def verdict(check) -> str:

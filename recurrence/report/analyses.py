@@ -1,8 +1,10 @@
-"""Every analysis the report shows, computed once: result objects in, nothing drawn.
+"""Every analysis the report shows, computed once from the plan: result objects in,
+nothing drawn or written.
 
-:func:`run_analyses` is the only place the report computes; figures and text read the
-:class:`Analyses` it returns. Options that change numbers (horizon, estimators,
-transforms) live in :class:`Options` and are printed in the methods section.
+:func:`run_analyses` is the only place the report computes; its sections read the
+:class:`Analyses` it returns. An analysis that does not apply to the data (no
+adjustment covariates, no missing values, no imaging intervals, too few studies) is
+``None``, and its section does not appear.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..checks import RangeCheck, check_range
-from ..errors import RecurrenceWarning
+from ..errors import DataError, RecurrenceWarning
+from .plan import Plan
 
-__all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "Analyses", "Options", "run_analyses"]
+__all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "STEPS", "Analyses", "run_analyses"]
 
 #: Study tables larger than this are refused by the report (no meta-analysis has as
 #: many; a table that large is a mistake, e.g. patient rows given as studies).
@@ -24,226 +27,146 @@ MAX_STUDIES = 10_000
 #: Per-study content (forest plots, leave-one-out, each study's rate against the range,
 #: the funnel) is shown up to this many studies; above, the pooled results alone.
 MAX_STUDIES_SHOWN = 200
+#: Imputed data sets when covariates of the adjustment set have missing values.
+IMPUTATIONS = 10
+#: Seed of the imputation (printed in the methods).
+SEED = 20261202
+#: Months of the parametric projections beyond follow-up.
+PROJECTION_MONTHS = (60.0, 120.0)
 
-#: Covariates of the adjusted models, when the cohort has them.
-ADJUST = ("age", "smoker", "diabetes", "defect_width_mm")
-#: Columns table one may show: the canonical covariates (free text is never printed).
-TABLE_ONE = (
-    "age",
-    "sex",
-    "bmi",
-    "smoker",
-    "diabetes",
-    "defect_width_mm",
-    "disc_height_mm",
-    "level",
-    "approach",
-    "site",
+STEPS = (
+    "data",
+    "survival curves",
+    "effect of closure",
+    "subgroups and missing data",
+    "pooled rates",
+    "pooled effects",
+    "bias and sensitivity",
+    "certainty of the evidence",
+    "cohort as a study",
+    "range checks",
 )
 
 
 @dataclass(frozen=True)
-class Options:
-    """What the report was asked for; printed in the methods and the appendix."""
-
-    horizon: float = 24.0
-    rate_times: tuple[float, ...] = (12.0, 24.0, 60.0)
-    level: float = 0.95
-    transform: str = "logit"
-    method: str = "REML"
-    hksj: bool = True
-    measure: str = "RR"
-    cohort_label: str = "This cohort"
-    min_cell: int | None = None
-
-    @property
-    def times(self) -> tuple[float, ...]:
-        return tuple(sorted({*self.rate_times, float(self.horizon)}))
-
-
-@dataclass(frozen=True)
 class Analyses:
-    """The results the report is built from. The cohort's results are ``None`` in a
-    report of a study table alone (``has_cohort`` is then false)."""
+    """The results the report is built from (``None``: the analysis does not apply)."""
 
-    options: Options
+    plan: Plan
     cohort_name: str | None
     studies_name: str
     n: int
-    table_one: object | None
-    km: object | None
-    incidence: object | None
-    rates: object | None
-    rmst: object | None
-    logrank: object | None
-    cox: object | None
-    cox_adjusted: object | None
-    fine_gray: object | None
-    fine_gray_adjusted: object | None
-    adjusted_for: tuple[str, ...]
-    pooled_control: object | None
-    pooled_closure: object | None
-    effect_rr: object | None
-    effect_or: object | None
-    egger: object | None
-    begg: object | None
-    trim_fill: object | None
-    leave_one_out: pd.DataFrame | None
-    subgroups: dict = field(default_factory=dict)
+    synthetic: bool = False
+    packaged_studies: bool = False
+    k_studies: int = 0
+    # the cohort
+    table_one: object | None = None
+    km: object | None = None
+    incidence: object | None = None
+    rates: object | None = None
+    rmst: object | None = None
+    logrank: object | None = None
+    cox: object | None = None
+    fine_gray: object | None = None
+    cox_adjusted: object | None = None
+    fine_gray_adjusted: object | None = None
+    risk_difference: object | None = None
+    subgroups: object | None = None
+    evalue: object | None = None
+    evalue_adjusted: object | None = None
+    imputed: pd.DataFrame | None = None
+    missing: dict = field(default_factory=dict)
+    complete_cases: int = 0
+    turnbull: object | None = None
+    projections: object | None = None
+    # the studies
+    pooled_control: object | None = None
+    pooled_closure: object | None = None
+    effect: object | None = None
+    effect_other: object | None = None
+    bayes: object | None = None
+    sensitivity: object | None = None
+    findings: object | None = None
+    sequential: object | None = None
+    egger: object | None = None
+    begg: object | None = None
+    trim_fill: object | None = None
+    leave_one_out: pd.DataFrame | None = None
+    study_subgroups: dict = field(default_factory=dict)
+    rob: bool = False
     cohort_study: pd.DataFrame | None = None
     with_cohort: object | None = None
     ranges: tuple[RangeCheck, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     study_notes: tuple[str, ...] = ()
-    synthetic: bool = False
-    packaged_studies: bool = False
-    k_studies: int = 0
+    dropped: tuple = ()
 
     @property
     def has_cohort(self) -> bool:
         return self.km is not None
 
-
-_COHORT_RESULTS = (
-    "table_one",
-    "km",
-    "incidence",
-    "rates",
-    "rmst",
-    "logrank",
-    "cox",
-    "cox_adjusted",
-    "fine_gray",
-    "fine_gray_adjusted",
-)
+    @property
+    def times(self) -> tuple[float, ...]:
+        """The months of the rates: the plan's and the horizon."""
+        return tuple(sorted({*(self.plan.times or ()), float(self.plan.horizon)}))
 
 
-STEPS = (
-    "data",
-    "survival curves",
-    "effect of closure",
-    "pooled rates",
-    "pooled effects",
-    "bias and sensitivity",
-    "subgroups",
-    "cohort as a study",
-    "range checks",
-)
+def _maybe(fn):
+    """Run one analysis; a DataError (too few studies, no arm, no events) gives ``None``."""
+    try:
+        return fn()
+    except DataError:
+        return None
 
 
 def run_analyses(
     cohort: pd.DataFrame | None,
     studies: pd.DataFrame,
-    options: Options,
+    plan: Plan,
     *,
     cohort_name: str | None = "cohort",
     studies_name: str = "studies",
     synthetic: bool = False,
     packaged_studies: bool = False,
     progress: Callable[[str], None] | None = None,
+    warnings_before: tuple[str, ...] = (),
 ) -> Analyses:
     """Run every analysis of the report. ``progress(step)`` is called before each step.
     With ``cohort=None`` only the studies are analysed."""
-    from .. import meta
-
     tick = progress or (lambda step: None)
     out: dict = {
-        "options": options,
+        "plan": plan,
         "cohort_name": cohort_name,
         "studies_name": studies_name,
         "n": 0 if cohort is None else len(cohort),
         "synthetic": synthetic,
         "packaged_studies": packaged_studies,
         "k_studies": len(studies),
-        "adjusted_for": (),
-        **dict.fromkeys(_COHORT_RESULTS),
+        "dropped": tuple(studies.attrs.get("dropped", ())),
     }
     notes: list[str] = []
-    study_notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
         if cohort is not None:
-            _cohort_analyses(cohort, options, out, notes, tick)
+            _cohort(cohort, plan, out, notes, tick)
         else:
-            for step in ("survival curves", "effect of closure"):
+            for step in STEPS[1:4]:
                 tick(step)
-        tick("pooled rates")
-        kw = {"method": options.method, "level": options.level}
-        out["pooled_control"] = _maybe(
-            lambda: meta.pool_arm(studies, arm="control", transform=options.transform, **kw)
-        )
-        out["pooled_closure"] = _maybe(
-            lambda: meta.pool_arm(studies, arm="closure", transform=options.transform, **kw)
-        )
-
-        tick("pooled effects")
-        out["effect_rr"] = _maybe(
-            lambda: meta.compare_studies(studies, measure="RR", hksj=options.hksj, **kw)
-        )
-        out["effect_or"] = _maybe(
-            lambda: meta.compare_studies(studies, measure="OR", hksj=options.hksj, **kw)
-        )
-        main = out["effect_rr"] if options.measure == "RR" else out["effect_or"]
-
-        tick("bias and sensitivity")
-        enough = main is not None and main.k >= 3
-        out["egger"] = _maybe(lambda: meta.egger_test(main)) if enough else None
-        out["begg"] = _maybe(lambda: meta.begg_test(main)) if enough else None
-        out["trim_fill"] = _maybe(lambda: meta.trim_and_fill(main)) if enough else None
-        few = len(studies) <= MAX_STUDIES_SHOWN
-        out["leave_one_out"] = _maybe(lambda: meta.leave_one_out(main)) if enough and few else None
-        if not few:
-            study_notes.append(
-                f"With {len(studies):,} studies (more than {MAX_STUDIES_SHOWN}) the per-study "
-                "content is left out: forest plots, leave-one-out, funnel plot and each "
-                "study's rate against the range. The pooled results are complete."
-            )
-
-        tick("subgroups")
-        out["subgroups"] = {
-            col: res
-            for col in ("device", "approach")
-            if col in studies.columns
-            and studies[col].nunique() > 1
-            and (
-                res := _maybe(
-                    lambda c=col: meta.compare_studies(
-                        studies, measure=options.measure, hksj=options.hksj, subgroup=c, **kw
-                    )
-                )
-            )
-            is not None
-        }
-
+        _studies(studies, plan, out, tick)
         tick("cohort as a study")
-        row = (
-            None
-            if cohort is None
-            else _maybe(
-                lambda: meta.cohort_as_study(
-                    cohort, horizon=options.horizon, label=options.cohort_label
-                )
-            )
-        )
-        out["cohort_study"] = row
-        if row is not None:
-            both = pd.concat([studies, row], ignore_index=True)
-            out["with_cohort"] = _maybe(
-                lambda: meta.compare_studies(both, measure=options.measure, hksj=options.hksj, **kw)
-            )
-
+        if cohort is not None:
+            _cohort_as_study(cohort, studies, plan, out)
         tick("range checks")
-        out["ranges"] = tuple(_range_checks(out, options))
-    out["warnings"] = tuple(dict.fromkeys(str(w.message) for w in caught))
+        out["ranges"] = tuple(_range_checks(out, plan))
+    out["warnings"] = tuple(dict.fromkeys([*warnings_before, *(str(w.message) for w in caught)]))
     out["notes"] = tuple(notes)
-    out["study_notes"] = tuple(study_notes)
     return Analyses(**out)
 
 
-def _cohort_analyses(cohort, options: Options, out: dict, notes: list, tick) -> None:
-    """The cohort's results into ``out`` (table one, curves, rates, models)."""
+def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
+    from .. import evalue, impute
     from ..survival import (
         cox,
         cumulative_incidence,
@@ -251,69 +174,212 @@ def _cohort_analyses(cohort, options: Options, out: dict, notes: list, tick) -> 
         kaplan_meier,
         logrank,
         reherniation_rates,
+        risk_difference,
         rmst,
+        subgroups,
     )
     from ..tableone import table_one
 
-    shown = [c for c in TABLE_ONE if c in cohort.columns]
-    hidden = [
-        c for c in cohort.columns if c not in (*shown, "patient_id", "closure", "time", "event")
-    ]
-    if hidden:
-        notes.append(
-            f"Columns not shown in table one (not canonical covariates): {', '.join(hidden)}."
-        )
-    out["table_one"] = table_one(cohort, variables=shown, min_cell=options.min_cell)
+    level, mc = plan.level, plan.min_cell
+    times = tuple(sorted({*(plan.times or ()), float(plan.horizon)}))
+    cohort, plan = _printable(cohort, plan, notes)
+    out["plan"] = plan
+    out["table_one"] = table_one(cohort, variables=list(plan.table_one or ()), min_cell=mc)
 
     tick("survival curves")
-    out["km"] = kaplan_meier(cohort, level=options.level)
-    out["incidence"] = cumulative_incidence(cohort, level=options.level)
-    out["rates"] = reherniation_rates(cohort, at=options.times, level=options.level)
-    out["rmst"] = rmst(cohort, options.horizon, level=options.level)
+    out["km"] = kaplan_meier(cohort, level=level)
+    out["incidence"] = cumulative_incidence(cohort, level=level)
+    out["rates"] = reherniation_rates(cohort, at=times, level=level)
+    out["rmst"] = _maybe(lambda: rmst(cohort, plan.horizon, level=level))
+    out["risk_difference"] = _maybe(lambda: risk_difference(cohort, times, level=level))
 
     tick("effect of closure")
     out["logrank"] = logrank(cohort)
-    adjust = tuple(c for c in ADJUST if c in cohort.columns)
-    out["adjusted_for"] = adjust
-    out["cox"] = cox(cohort, ["closure"], level=options.level)
-    out["fine_gray"] = fine_gray(cohort, ["closure"], level=options.level)
-    out["cox_adjusted"] = cox(cohort, ["closure", *adjust], level=options.level) if adjust else None
-    out["fine_gray_adjusted"] = (
-        fine_gray(cohort, ["closure", *adjust], level=options.level) if adjust else None
-    )
+    covariates = [c for c in (plan.covariates or ()) if c != "closure"]
+    out["cox"] = cox(cohort, ["closure"], level=level)
+    out["fine_gray"] = fine_gray(cohort, ["closure"], level=level)
+    if covariates:
+        out["cox_adjusted"] = _maybe(lambda: cox(cohort, ["closure", *covariates], level=level))
+        out["fine_gray_adjusted"] = _maybe(
+            lambda: fine_gray(cohort, ["closure", *covariates], level=level)
+        )
+    out["evalue"] = _maybe(lambda: evalue(out["cox"]))
+    if out.get("cox_adjusted") is not None:
+        out["evalue_adjusted"] = _maybe(lambda: evalue(out["cox_adjusted"]))
 
-
-def _maybe(fn):
-    """Run one meta-analysis; a DataError (too few studies, no arm) gives ``None``."""
-    from ..errors import DataError
-
-    try:
-        return fn()
-    except DataError:
-        return None
-
-
-def _range_checks(out: dict, options: Options) -> list[RangeCheck]:
-    checks = []
-    rates = out["rates"].table if out["rates"] is not None else pd.DataFrame(columns=["incidence"])
-    for _, row in rates.iterrows():
-        if pd.isna(row["incidence"]):
-            continue
-        checks.append(
-            check_range(
-                row["incidence"],
-                ci_low=row["ci_low"],
-                ci_high=row["ci_high"],
-                arm=row["group"] if row["group"] in ("closure", "no closure") else None,
-                level=options.level,
-                label=f"{options.cohort_label}: {row['group']}, {row['time']:g} months",
+    tick("subgroups and missing data")
+    if plan.subgroups:
+        out["subgroups"] = _maybe(
+            lambda: subgroups(cohort, list(plan.subgroups), covariates=covariates, level=level)
+        )
+    missing = {c: int(cohort[c].isna().sum()) for c in covariates if cohort[c].isna().any()}
+    out["missing"] = missing
+    out["complete_cases"] = int(cohort[covariates].notna().all(axis=1).sum()) if covariates else 0
+    if missing:
+        imputed = _maybe(
+            lambda: impute(cohort, m=IMPUTATIONS, seed=SEED, columns=list(missing)).compare(
+                cox, ["closure", *covariates], original=cohort
             )
         )
+        out["imputed"] = imputed
+    if "time_left" in cohort.columns and cohort["time_left"].notna().any():
+        from ..survival import compare_distributions, turnbull
+
+        out["turnbull"] = _maybe(lambda: turnbull(cohort))
+        out["projections"] = _maybe(lambda: compare_distributions(cohort))
+        notes.append(
+            "Reherniation was found at imaging visits: the event lies between the last "
+            "clean scan (time_left) and the scan that found it (time)."
+        )
+
+
+def _printable(cohort, plan: Plan, notes: list):
+    """The cohort and plan as the report may print them: a free-text column is neither
+    a covariate nor a subgroup (its values would be printed as model terms and levels),
+    and a category held by fewer than max(2, min_cell) patients is pooled as "other"."""
+    from dataclasses import replace
+
+    from .._privacy import OTHER, free_text_reason
+
+    pool = max(2, plan.min_cell or 0)
+    keep = {}
+    changed = {}
+    for key in ("covariates", "subgroups"):
+        names = []
+        for col in getattr(plan, key) or ():
+            if col in cohort.columns and free_text_reason(cohort[col]) is not None:
+                notes.append(f"'{col}' holds free text: left out of the {key}; never printed.")
+                continue
+            names.append(col)
+        keep[key] = tuple(names)
+    for col in set(keep["covariates"]) | set(keep["subgroups"]):
+        s = cohort[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        counts = s.value_counts()
+        rare = counts.index[counts < pool]
+        if len(rare):
+            changed[col] = s.where(~s.isin(rare), OTHER)
+            notes.append(
+                f"{col}: {len(rare)} categor{'y' if len(rare) == 1 else 'ies'} held by fewer "
+                f"than {pool} patients pooled as '{OTHER}' in the models and subgroups."
+            )
+    if changed:
+        cohort = cohort.assign(**changed)
+    return cohort, replace(plan, **keep)
+
+
+def _studies(studies, plan: Plan, out: dict, tick) -> None:
+    from .. import meta
+
+    level = plan.level
+    kw = {"level": level}
+    tick("pooled rates")
+    iv = (
+        plan.method if plan.method in ("FE", "DL", "REML", "PM", "ML", "EB", "HE", "SJ") else "REML"
+    )
+    out["pooled_control"] = _maybe(lambda: meta.pool_arm(studies, arm="control", method=iv, **kw))
+    out["pooled_closure"] = _maybe(lambda: meta.pool_arm(studies, arm="closure", method=iv, **kw))
+
+    tick("pooled effects")
+    hksj = plan.hksj if plan.method not in ("FE", "MH", "PETO", "bayes") else False
+    out["effect"] = _maybe(
+        lambda: meta.compare_studies(
+            studies, measure=plan.measure, method=plan.method, hksj=hksj, **kw
+        )
+    )
+    other = "OR" if plan.measure != "OR" else "RR"
+    out["effect_other"] = _maybe(
+        lambda: meta.compare_studies(studies, measure=other, method=iv, hksj=hksj, **kw)
+    )
+    main = out["effect"]
+    if plan.method != "bayes" and plan.measure in ("RR", "OR"):
+        out["bayes"] = _maybe(
+            lambda: meta.compare_studies(studies, measure=plan.measure, method="bayes", **kw)
+        )
+
+    tick("bias and sensitivity")
+    few = len(studies) <= MAX_STUDIES_SHOWN
+    enough = main is not None and main.k >= 3 and plan.method != "bayes"
+    out["egger"] = _maybe(lambda: meta.egger_test(main)) if enough else None
+    out["begg"] = _maybe(lambda: meta.begg_test(main)) if enough else None
+    out["trim_fill"] = _maybe(lambda: meta.trim_and_fill(main)) if enough else None
+    out["leave_one_out"] = _maybe(lambda: meta.leave_one_out(main)) if enough and few else None
+    out["sensitivity"] = (
+        _maybe(lambda: meta.sensitivity(studies, measure=plan.measure, level=level))
+        if main is not None and main.k >= 2
+        else None
+    )
+    notes = []
+    if not few:
+        notes.append(
+            f"With {len(studies):,} studies (more than {MAX_STUDIES_SHOWN}) the per-study "
+            "content is left out: forest plots, leave-one-out, funnel plot and each "
+            "study's rate against the range. The pooled results are complete."
+        )
+    out["study_subgroups"] = {
+        col: res
+        for col in (plan.study_subgroups or ())
+        if col in studies.columns
+        and studies[col].nunique() > 1
+        and (
+            res := _maybe(
+                lambda c=col: meta.compare_studies(
+                    studies, measure=plan.measure, method=iv, hksj=hksj, subgroup=c, **kw
+                )
+            )
+        )
+        is not None
+    }
+
+    tick("certainty of the evidence")
+    out["rob"] = any(
+        c in studies.columns and studies[c].notna().any()
+        for c in ("rob", "rob_d1", "rob_d2", "rob_d3", "rob_d4", "rob_d5")
+    )
+    if main is not None and plan.measure in ("RR", "OR", "RD") and plan.method != "bayes":
+        out["findings"] = _maybe(lambda: meta.summary_of_findings(main))
+        if main.k >= 2:
+            out["sequential"] = _maybe(lambda: meta.sequential(main))
+    out["study_notes"] = tuple(notes)
+
+
+def _cohort_as_study(cohort, studies, plan: Plan, out: dict) -> None:
+    from .. import meta
+
+    row = _maybe(lambda: meta.cohort_as_study(cohort, horizon=plan.horizon, label="This cohort"))
+    out["cohort_study"] = row
+    if row is not None and plan.method != "bayes":
+        both = pd.concat([studies, row], ignore_index=True)
+        hksj = plan.hksj if plan.method not in ("FE", "MH", "PETO") else False
+        out["with_cohort"] = _maybe(
+            lambda: meta.compare_studies(
+                both, measure=plan.measure, method=plan.method, hksj=hksj, level=plan.level
+            )
+        )
+
+
+def _range_checks(out: dict, plan: Plan) -> list[RangeCheck]:
+    checks = []
+    if out.get("rates") is not None:
+        for _, row in out["rates"].table.iterrows():
+            if pd.isna(row["incidence"]):
+                continue
+            checks.append(
+                check_range(
+                    row["incidence"],
+                    ci_low=row["ci_low"],
+                    ci_high=row["ci_high"],
+                    arm=row["group"] if row["group"] in ("closure", "no closure") else None,
+                    level=plan.level,
+                    label=f"This cohort: {row['group']}, {row['time']:g} months",
+                )
+            )
     for arm, key in (("no closure", "pooled_control"), ("closure", "pooled_closure")):
-        res = out[key]
+        res = out.get(key)
         if res is None:
             continue
-        checks.append(check_range(res, arm=arm, label=f"published studies: {arm}, pooled"))
+        checks.append(check_range(res, arm=arm, label=f"studies: {arm}, pooled"))
         if len(res.table) > MAX_STUDIES_SHOWN:
             continue
         for _, row in res.table.iterrows():  # each study's own rate, as in its forest plot
@@ -323,7 +389,7 @@ def _range_checks(out: dict, options: Options) -> list[RangeCheck]:
                     ci_low=row["ci_low"],
                     ci_high=row["ci_high"],
                     arm=arm,
-                    level=options.level,
+                    level=plan.level,
                     label=f"{row['study']}: {arm}",
                 )
             )

@@ -41,6 +41,7 @@ class Table:
     text_cols: tuple[str, ...] = ()
     wide: bool = False
     note: str = ""
+    refs: dict = field(default_factory=dict)  # (row, column) → section label: the PDF adds its page
 
 
 @dataclass
@@ -107,9 +108,12 @@ class Document:
         text_cols=(),
         wide: bool = False,
         note: str = "",
+        refs: dict | None = None,
     ) -> None:
         self.blocks.append(
-            Table(frame, caption, label, self.number(label), tuple(text_cols), wide, note)
+            Table(
+                frame, caption, label, self.number(label), tuple(text_cols), wide, note, refs or {}
+            )
         )
 
     def figure(self, draw: Callable, caption: str, label: str, *, width: float = 1.0) -> None:

@@ -21,8 +21,8 @@ PACKAGES = (
     "matplotlib",
     "seaborn",
     "pandera",
-    "weasyprint",
-    "jinja2",
+    "typst",
+    "python-docx",
 )
 
 

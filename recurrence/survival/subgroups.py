@@ -94,10 +94,11 @@ def _levels(s: pd.Series, name: str, cuts: dict) -> tuple[pd.Series, list[str], 
     """The subgroup labels of a variable, their order, and the cut-point (or NaN)."""
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         if s.dropna().nunique() > 2 or name in cuts:
-            cut = float(cuts.get(name, s.median()))
+            x = s.astype("float64")  # nullable integers (Int64 with empty cells) too
+            cut = float(cuts.get(name, x.median()))
             labels = [f"< {cut:g}", f"≥ {cut:g}"]
-            out = pd.Series(np.where(s >= cut, labels[1], labels[0]), index=s.index)
-            return out.where(s.notna()), labels, cut
+            out = pd.Series(np.where(x >= cut, labels[1], labels[0]), index=s.index)
+            return out.where(x.notna()), labels, cut
     if pd.api.types.is_bool_dtype(s):
         out = s.map({True: "yes", False: "no"})
     else:

@@ -81,10 +81,10 @@ def test_outputs_of_one_command_are_one_transaction(tmp_path, monkeypatch):
     (tmp_path / "old.pdf").write_bytes(b"previous")
     tables = tmp_path / "tables"
 
-    def broken(html, base_url=None):
+    def broken(doc):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("recurrence.report._weasyprint.html_to_pdf", broken)
+    monkeypatch.setattr("recurrence.report.render_typst.render_pdf", broken)
     result = run(
         "report",
         "--studies",

@@ -1,0 +1,48 @@
+"""``recurrence plan --init``: a template of the analysis plan, with the defaults the
+data would get."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import OneLineErrors, cohort_options, fail, friendly, loader_kwargs
+
+__all__ = ["plan"]
+
+
+@click.command(cls=OneLineErrors)
+@click.option("--init", "init", is_flag=True, help="Write a plan template (TOML).")
+@click.option(
+    "--cohort",
+    "cohort_path",
+    type=click.Path(),
+    default=None,
+    help="Fill the template's defaults from this cohort (default: the packaged one).",
+)
+@click.option("--studies", "studies_path", type=click.Path(), default=None, help="Study table.")
+@cohort_options
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(),
+    default="plan.toml",
+    show_default=True,
+    help="Where to write the template.",
+)
+@friendly
+def plan(init, cohort_path, studies_path, out_path, **params) -> None:
+    """Write an analysis plan template for recurrence report --plan."""
+    from .. import load_cohort, load_studies
+    from .._outputs import Outputs
+    from ..report.plan import template
+
+    if not init:
+        fail("say what to do: recurrence plan --init [--out plan.toml]")
+    cohort = load_cohort(cohort_path, **loader_kwargs(params)) if cohort_path else load_cohort()
+    studies = load_studies(studies_path) if studies_path else load_studies()
+    out = Outputs([p for p in (cohort_path, studies_path) if p])
+    out.add(out_path, template(cohort, studies), role="plan")
+    out.commit()
+    click.echo(
+        f"wrote {out_path}: edit it, then recurrence report --plan {out_path} --out report.pdf"
+    )
