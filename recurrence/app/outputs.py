@@ -9,7 +9,6 @@ session's own folder, read back and removed.
 
 from __future__ import annotations
 
-import inspect
 import shlex
 from pathlib import Path
 
@@ -150,9 +149,10 @@ def command_line(session, plan_name: str = "plan.toml") -> str:
 
 def report_bytes(session, fmt: str) -> bytes:
     """Build the report of the session's files, reading options, plan and small-cell
-    rule; return the document's bytes. Raises :class:`ValueError` for a format this
-    version of :func:`recurrence.report.build` cannot write."""
+    rule (:func:`recurrence.report.build`, the extension of ``out`` picking the format);
+    return the document's bytes."""
     from ..report import build
+    from .blocks import captured
 
     media, magic = REPORT_FORMATS[fmt]
     folder = session.folder / "report"
@@ -164,24 +164,9 @@ def report_bytes(session, fmt: str) -> bytes:
         "read_studies": session.reading.get("studies") or None,
         "min_cell": session.min_cell,
         "out": out,
+        "plan": dict(session.plan),
         "command": "recurrence app (" + command_line(session) + ")",
     }
-    plan = dict(session.plan)
-    if "plan" in inspect.signature(build).parameters:
-        kwargs["plan"] = plan
-    else:  # a report without plans: what of the plan it takes as arguments
-        from ..report import Options
-
-        cohort_plan, study_plan = plan.get("cohort", {}), plan.get("studies", {})
-        options = {
-            "rate_times": tuple(cohort_plan["times"]) if "times" in cohort_plan else None,
-            "level": plan.get("level"),
-            **{k: study_plan.get(k) for k in ("measure", "method", "hksj")},
-        }
-        kwargs["options"] = Options(**{k: v for k, v in options.items() if v is not None})
-        kwargs["title"] = plan.get("title")
-        kwargs["horizon"] = float(plan.get("horizon", 24.0))
-    from .blocks import captured
 
     try:
         with captured():  # the report prints its caveats itself
@@ -189,6 +174,6 @@ def report_bytes(session, fmt: str) -> bytes:
         data = out.read_bytes()
     finally:
         out.unlink(missing_ok=True)
-    if not data.startswith(magic):
-        raise ValueError(f"this version of recurrence cannot write a .{fmt} report")
+    if not data.startswith(magic):  # a format this version would write wrongly
+        raise ValueError(f"the .{fmt} report did not come out as a .{fmt} file")
     return data
