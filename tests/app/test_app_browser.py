@@ -140,6 +140,7 @@ def test_bad_file_shows_its_problems_and_runs_nothing(page, server, tmp_path, sh
     page.click("button:has-text('Continue')")
     page.wait_for_url("**/map")
     page.click("button:has-text('Check and load')")
+    page.wait_for_selector(".problems li")
     problems = page.locator(".problems li").all_inner_texts()
     assert any("column 'closure', row 1: is not a yes/no value (found 'maybe')" in p for p in problems)
     assert any("column 'time', row 2: is not a number (found 'x')" in p for p in problems)
