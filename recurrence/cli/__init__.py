@@ -28,12 +28,13 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from .app import app
     from .describe import describe
     from .design import design
     from .plan import plan
     from .report import report
 
-    for command in (describe, report, plan, design):
+    for command in (describe, report, plan, design, app):
         main.add_command(command)
 
 

@@ -1,0 +1,134 @@
+"""What a tab shows, and how each piece of it downloads.
+
+A tab is a list of :class:`Block`: a heading, some HTML (a rounded table, a headline),
+and, where there is one, the unrounded table (downloads as CSV and xlsx) and the figure
+(downloads as PNG and SVG). Figures are drawn from result objects by the package's own
+plotting functions, inside its house style, when they are asked for.
+
+Computing and drawing hold one lock: matplotlib's pyplot and the warnings filters are
+process-wide, and the app serves one person (several tabs of one browser at most).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..results import fmt, html_table
+
+__all__ = [
+    "COMPUTE_LOCK",
+    "Block",
+    "Tab",
+    "captured",
+    "figure_bytes",
+    "headline",
+    "table_bytes",
+]
+
+#: Held while anything is computed or drawn (see the module docstring).
+COMPUTE_LOCK = threading.RLock()
+
+FIGURE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+TABLE_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass
+class Block:
+    """One piece of a tab. ``name`` keys its downloads (``/table/NAME.csv``,
+    ``/figure/NAME.png``)."""
+
+    name: str
+    title: str
+    html: str = ""
+    table: pd.DataFrame | None = field(default=None, repr=False)
+    figure: Callable[[], object] | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()
+    alt: str = ""
+
+
+@dataclass
+class Tab:
+    """A tab's blocks, the caveats raised while computing them, and a message when
+    the tab has nothing to show (no cohort loaded, too few studies)."""
+
+    blocks: list[Block] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
+    empty: str | None = None
+
+    def block(self, name: str) -> Block | None:
+        return next((b for b in self.blocks if b.name == name), None)
+
+
+@contextlib.contextmanager
+def captured():
+    """Hold the lock and collect the package's warnings as text (shown on the page
+    instead of being lost in a terminal). Yields the list they are added to."""
+    from ..errors import RecurrenceWarning
+
+    seen: list[str] = []
+    with COMPUTE_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecurrenceWarning)
+        try:
+            yield seen
+        finally:
+            seen.extend(dict.fromkeys(str(w.message) for w in caught))
+
+
+def rounded(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A table as HTML, rounded for display (the package's own rounding)."""
+    return html_table(frame, index=index)
+
+
+def headline(items: list[tuple[str, str, float | None, str]]) -> str:
+    """Headline numbers as a definition list. Each item: (key, label, value, text).
+    The exact value rides along in ``data-exact`` (what the browser tests compare)."""
+    rows = []
+    for key, label, value, text in items:
+        exact = "" if value is None else repr(float(value))
+        rows.append(
+            f"<dt>{html.escape(label)}</dt><dd><span class='value' data-key='{html.escape(key)}'"
+            f" data-exact='{exact}'>{html.escape(fmt(value) if value is not None else '–')}"
+            f"</span> {html.escape(text)}</dd>"
+        )
+    return "<dl class='headline'>" + "".join(rows) + "</dl>"
+
+
+def figure_bytes(block: Block, fmt_: str) -> bytes:
+    """The block's figure as PNG or SVG bytes."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import style
+
+    with COMPUTE_LOCK, style(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # drawing repeats what computing already said
+        ax = block.figure()
+        fig = ax.figure
+        buf = io.BytesIO()
+        try:
+            fig.savefig(buf, format=fmt_, dpi=150, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+    return buf.getvalue()
+
+
+def table_bytes(block: Block, fmt_: str) -> bytes:
+    """The block's table as CSV (formula-safe text) or xlsx (neutralized cells)."""
+    from ..export import csv_text, neutralize
+
+    frame = block.table
+    if fmt_ == "csv":
+        return csv_text(frame).encode("utf-8")
+    buf = io.BytesIO()
+    neutralize(frame).to_excel(buf, index=False, sheet_name=block.name[:31], engine="openpyxl")
+    return buf.getvalue()
