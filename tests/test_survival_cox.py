@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from recurrence import ConvergenceWarning, DataError, StatisticalWarning, load_cohort
 from recurrence.survival import _reg_cox as core
