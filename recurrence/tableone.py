@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._format import count, fmt
 from ._privacy import OTHER, free_text_reason, small
 from .errors import DataError, Problem
-from .results import ResultMixin, fmt
+from .results import ResultMixin
 
 __all__ = ["TableOne", "group_labels", "smd_categorical", "smd_continuous", "table_one"]
 
@@ -107,7 +108,7 @@ class TableOne(ResultMixin):
         for var, sub in self.table.groupby("variable", sort=False):
             kind = self.summaries[var]
             unit = f", {UNITS[var]}" if var in UNITS else ""
-            missing = _count(int(sub.groupby("group")["missing"].first().sum()), mc)
+            missing = count(int(sub.groupby("group")["missing"].first().sum()), mc)
             if kind in ("mean", "median"):
                 label = f"{var}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
                 row = {"characteristic": label}
@@ -144,7 +145,7 @@ class TableOne(ResultMixin):
                 row["SMD"] = fmt(self.smd.get(var)) if i == 0 else ""
                 row["missing"] = missing if i == 0 else ""
                 rows.append(row)
-        header = {g: f"{g} (n={_count(n, mc)})" for g, n in self.groups.items()}
+        header = {g: f"{g} (n={count(n, mc)})" for g, n in self.groups.items()}
         frame = pd.DataFrame(rows, columns=["characteristic", *groups, "SMD", "missing"])
         return frame.rename(columns=header).set_index("characteristic")
 
@@ -345,10 +346,6 @@ def table_one(
         remarks=tuple(remarks),
         min_cell=min_cell,
     )
-
-
-def _count(n: int, min_cell: int | None) -> str:
-    return f"< {min_cell}" if small(n, min_cell) else f"{n:,}"
 
 
 def _suppressed(sub: pd.DataFrame, groups, levels, min_cell, *, binary: bool) -> set:

@@ -37,8 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import html_table
 from ..errors import DataError, Problem
-from ..results import ResultMixin, html_table
+from ..results import ResultMixin
 from ._data import _check_cohort, design_matrix, prepare
 from ._np_core import EVENT_NAMES, check_level, check_times, default_ticks, z_value
 from ._reg_common import as_list

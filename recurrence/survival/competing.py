@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text, plural
 from ..errors import StatisticalWarning, warn
-from ..results import fmt
 from ._groups import prepare_groups
 from ._np_core import (
     EVENT_NAMES,
@@ -45,8 +45,6 @@ from .results_nonparametric import (
     CurveResultMixin,
     curve_frame,
     curve_table,
-    p_text,
-    plural,
     ties_across_causes,
 )
 

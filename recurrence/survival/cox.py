@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._format import fmt, fmt_p
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt, fmt_p
+from ..results import ResultMixin
 from . import _reg_cox as core
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks

@@ -28,8 +28,9 @@ import pandas as pd
 from scipy import special
 from scipy.stats import chi2
 
+from .._format import fmt
 from ..errors import ConvergenceWarning, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ._intervals import RIGHT, interval_data
 from ._np_core import check_level, check_times, prepare_checked
 from ._np_parametric import (

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import fmt
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from . import _reg_finegray as core
 from ._data import prepare
 from ._reg_common import (

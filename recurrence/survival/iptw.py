@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import fmt
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ..tableone import smd_categorical
 from ._data import _check_cohort, design_matrix
 

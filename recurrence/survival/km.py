@@ -19,6 +19,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._format import plural
 from ._groups import prepare_groups
 from ._np_confint import CONF_TYPES, check_conf_type, quantile_time, survival_interval
 from ._np_core import (
@@ -31,7 +32,7 @@ from ._np_core import (
     risk_table,
     z_value,
 )
-from .results_nonparametric import CurveResultMixin, curve_frame, curve_table, plural
+from .results_nonparametric import CurveResultMixin, curve_frame, curve_table
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 

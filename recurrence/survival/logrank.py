@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text, plural
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ._np_core import (
     EVENT_NAMES,
     check_event,
@@ -34,7 +35,6 @@ from ._np_core import (
     risk_table,
     two_groups_or_error,
 )
-from .results_nonparametric import p_text, plural
 
 __all__ = ["LogrankResult", "logrank"]
 

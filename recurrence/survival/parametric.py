@@ -25,8 +25,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._format import fmt
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ..tableone import group_labels
 from ._intervals import RIGHT, interval_data
 from ._lifelines import DISTRIBUTIONS, fit_aft

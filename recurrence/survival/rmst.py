@@ -22,8 +22,9 @@ from typing import ClassVar
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ._np_core import (
     EVENT_NAMES,
     check_event,
@@ -35,7 +36,6 @@ from ._np_core import (
     risk_table,
     z_value,
 )
-from .results_nonparametric import p_text
 
 __all__ = ["RMSTResult", "rmst"]
 

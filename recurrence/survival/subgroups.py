@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._format import fmt
 from ..errors import DataError, Problem
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from ._reg_common import as_list
 from ._terms import term_variables
 
