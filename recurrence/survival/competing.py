@@ -27,13 +27,11 @@ import pandas as pd
 from scipy import stats
 
 from .._format import fmt, p_text, plural
+from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import StatisticalWarning, warn
 from ._groups import prepare_groups
 from ._np_core import (
-    EVENT_NAMES,
     aalen_johansen,
-    check_event,
-    check_level,
     event_counts,
     loglog_interval,
     quadratic_form,

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .._format import display_frame, html_table
+from .._validate import check_times
 from ..results import ResultMixin
-from ._np_core import check_times, default_ticks, step_index
+from ._np_core import default_ticks, step_index
 
 __all__ = ["CURVE_COUNTS", "CurveResultMixin", "curve_frame", "curve_table"]
 

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from .._format import display_frame, html_table, plural
+from .._validate import check_level, check_times
 from ..errors import ConvergenceWarning, StatisticalWarning, warn
 from ..results import ResultMixin
 from ._intervals import EXACT, INTERVAL, RIGHT, interval_data
-from ._np_core import check_level, check_times
 from ._np_turnbull import npmle, survival_at
 
 __all__ = ["TurnbullResult", "turnbull"]
