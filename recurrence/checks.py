@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ._format import pct
 from .errors import DataError, Problem
 from .results import ResultMixin
 
@@ -102,10 +103,6 @@ class RangeCheck(ResultMixin):
 
     def summary_lines(self) -> list[str]:
         return [self.sentence]
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def _number(x, name: str) -> float | None:
@@ -196,9 +193,9 @@ def check_range(
 
     position = "below" if estimate < low else "above" if estimate > high else "within"
     overlaps = None if lo is None else bool(hi >= low and lo <= high)
-    text = _pct(estimate)
+    text = pct(estimate)
     if lo is not None:
-        text += f" ({round(100 * level)}% CI {_pct(lo)} to {_pct(hi)})"
+        text += f" ({round(100 * level)}% CI {pct(lo)} to {pct(hi)})"
     rng = f"{100 * low:g}–{100 * high:g}%"
     if position == "within":
         sentence = f"{text} lies within the published {rng} range of reherniation without closure"

@@ -38,8 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._format import fmt
 from .errors import DataError, Problem
-from .results import ResultMixin, fmt
+from .results import ResultMixin
 
 __all__ = ["EValueResult", "evalue", "evalue_rr", "to_risk_ratio"]
 

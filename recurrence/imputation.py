@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import _mice
+from ._validate import check_cohort
 from .errors import DataError, Problem
 from .results import ResultMixin
 from .rubin import PooledResult, _estimates, pool
@@ -196,13 +197,11 @@ def impute(
     >>> int(imp.datasets[0]["bmi"].isna().sum())
     0
     """
-    from .survival._np_core import prepare_checked
-
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
         raise DataError(Problem(f"m must be a whole number ≥ 2, not {m!r}", fix="e.g. m=20"))
     if isinstance(iterations, bool) or not isinstance(iterations, (int, np.integer)):
         raise DataError(Problem(f"iterations must be a whole number, not {iterations!r}"))
-    prepare_checked(cohort, None)  # time and event complete and valid
+    check_cohort(cohort)  # time and event complete and valid
     cols, skipped = _model_columns(cohort, columns)
     specs = [_spec(cohort, c) for c in cols]
     outcome, names = _outcome_terms(cohort)

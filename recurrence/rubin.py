@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from . import _mice
+from ._format import fmt
 from .errors import DataError, Problem
-from .results import ResultMixin, fmt
+from .results import ResultMixin
 
 __all__ = ["PooledResult", "pool"]
 

@@ -15,57 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._arms import group_labels, smd_categorical, smd_continuous
+from ._format import count, fmt
 from ._privacy import OTHER, free_text_reason, small
 from .errors import DataError, Problem
-from .results import ResultMixin, fmt
+from .results import ResultMixin
 
 __all__ = ["TableOne", "group_labels", "smd_categorical", "smd_continuous", "table_one"]
 
 CORE = ("patient_id", "closure", "time", "event")
 UNITS = {"age": "years", "bmi": "kg/m²", "defect_width_mm": "mm", "disc_height_mm": "mm"}
-
-
-def group_labels(values: pd.Series, by: str) -> pd.Series:
-    """Readable group labels: ``closure``/``no closure`` for the closure column."""
-    if by == "closure" and pd.api.types.is_bool_dtype(values):
-        return values.map({True: "closure", False: "no closure"})
-    return values.astype(str)
-
-
-def smd_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
-    """SMD of a continuous covariate: (m1 − m0) / √((s1² + s0²)/2).
-
-    Examples
-    --------
-    >>> round(smd_continuous(np.array([1., 2, 3]), np.array([2., 3, 4])), 6)
-    -1.0
-    """
-    x1, x0 = x1[~np.isnan(x1)], x0[~np.isnan(x0)]
-    if len(x1) < 2 or len(x0) < 2:
-        return float("nan")
-    pooled = np.sqrt((x1.var(ddof=1) + x0.var(ddof=1)) / 2)
-    return float((x1.mean() - x0.mean()) / pooled) if pooled > 0 else 0.0
-
-
-def smd_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
-    """SMD of a categorical covariate from level proportions (Yang & Dalton 2012).
-
-    With two levels this is the usual (p1 − p0)/√((p1(1−p1) + p0(1−p0))/2).
-
-    Examples
-    --------
-    >>> round(smd_categorical(np.array([0.5, 0.5]), np.array([0.3, 0.7])), 3)
-    -0.417
-    """
-    t, c = np.asarray(p1, float)[1:], np.asarray(p0, float)[1:]
-    cov = lambda p: np.diag(p) - np.outer(p, p)  # noqa: E731
-    s = (cov(t) + cov(c)) / 2
-    d = t - c
-    if not np.any(d):
-        return 0.0
-    value = float(d @ np.linalg.pinv(s) @ d)
-    sign = np.sign(d[0]) if len(d) == 1 else 1.0
-    return float(sign * np.sqrt(max(value, 0.0)))
 
 
 @dataclass(frozen=True, repr=False)
@@ -107,7 +66,7 @@ class TableOne(ResultMixin):
         for var, sub in self.table.groupby("variable", sort=False):
             kind = self.summaries[var]
             unit = f", {UNITS[var]}" if var in UNITS else ""
-            missing = _count(int(sub.groupby("group")["missing"].first().sum()), mc)
+            missing = count(int(sub.groupby("group")["missing"].first().sum()), mc)
             if kind in ("mean", "median"):
                 label = f"{var}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
                 row = {"characteristic": label}
@@ -144,7 +103,7 @@ class TableOne(ResultMixin):
                 row["SMD"] = fmt(self.smd.get(var)) if i == 0 else ""
                 row["missing"] = missing if i == 0 else ""
                 rows.append(row)
-        header = {g: f"{g} (n={_count(n, mc)})" for g, n in self.groups.items()}
+        header = {g: f"{g} (n={count(n, mc)})" for g, n in self.groups.items()}
         frame = pd.DataFrame(rows, columns=["characteristic", *groups, "SMD", "missing"])
         return frame.rename(columns=header).set_index("characteristic")
 
@@ -345,10 +304,6 @@ def table_one(
         remarks=tuple(remarks),
         min_cell=min_cell,
     )
-
-
-def _count(n: int, min_cell: int | None) -> str:
-    return f"< {min_cell}" if small(n, min_cell) else f"{n:,}"
 
 
 def _suppressed(sub: pd.DataFrame, groups, levels, min_cell, *, binary: bool) -> set:

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 import pytest
+from helpers import ROOT
 
 mpl.use("Agg")
-
-ROOT = Path(__file__).resolve().parents[1]
-R_FIXTURES = ROOT / "tests" / "data" / "r"
 
 
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
-
-
-def r_reference(name: str) -> dict:
-    """Load a JSON fixture written by an R script in ``validation/r``."""
-    return json.loads((R_FIXTURES / f"{name}.json").read_text())
 
 
 @pytest.fixture()

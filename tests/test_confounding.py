@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import r_reference
+from helpers import r_reference
 
 from recurrence import DataError, evalue, load_cohort, load_studies, meta
 from recurrence.confounding import evalue_rr, to_risk_ratio

@@ -75,7 +75,7 @@ def test_survival_design_and_curve():
     ("call", "message"),
     [
         (lambda: events_for_hazard_ratio(1.0), "hr must be > 0 and not 1"),
-        (lambda: events_for_hazard_ratio(0.5, alpha=1.5), "alpha and power"),
+        (lambda: events_for_hazard_ratio(0.5, alpha=1.5), r"alpha must be in \(0, 1\) \(got 1.5\)"),
         (lambda: sample_size_proportions(0.2), "give p_closure or rr"),
         (lambda: sample_size_proportions(0.2, 0.2), "no difference"),
         (lambda: sample_size_survival(0.5, control_incidence=1.2), "control_incidence"),

@@ -75,7 +75,7 @@ def test_simulation_defaults_to_the_formula_answer():
     ("args", "message"),
     [
         (["--alpha", "2"], "Invalid value for '--alpha': 2.0 is not in the range 0<x<1."),
-        (["--hr", "1"], "hr must be > 0 and not 1, got 1.0"),
+        (["--hr", "1"], "hr must be > 0 and not 1 (got 1.0)"),
         (["--bogus"], "--bogus"),  # click 8.2 and 8.3 word this error differently
         (["--replicates", "10"], "--replicates only applies with --simulate"),
         (["--hr", "0.5", "--p-closure", "0.1"], "give --hr (time to event) or --p-closure/--rr"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataError, impute, load_cohort, simulate_cohort
 from recurrence._mice import rubin

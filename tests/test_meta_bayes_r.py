@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import r_reference
+from helpers import r_reference
 from scipy import optimize
 
 from recurrence import meta
@@ -83,7 +83,7 @@ def test_posterior_matches_integration_in_r(case):
 def test_compare_bayes_result(case):
     """compare(method="bayes"): natural-scale summaries, shrinkage, posterior weights."""
     import pandas as pd
-    from conftest import ROOT
+    from helpers import ROOT
 
     d = pd.read_csv(ROOT / "tests" / "data" / f"meta_{case['dataset']}.csv")
     d = d[d["total_closure"].notna() & d["total_control"].notna()]

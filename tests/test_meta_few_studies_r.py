@@ -26,7 +26,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 import recurrence
 from recurrence import meta

@@ -199,7 +199,7 @@ def test_inputs_are_not_modified():
     [
         (dict(transform="probit"), "transform='probit' is not known"),
         (dict(method="MH"), "Mantel-Haenszel and Peto are for compare"),
-        (dict(level=95), "level=95 must lie between 0 and 1"),
+        (dict(level=95), r"level must be between 0 and 1 \(got 95\)"),
         (dict(study_ci="bootstrap"), "study_ci='bootstrap' is not known"),
         (dict(labels=["a"]), "1 labels for 2 studies"),
     ],

@@ -38,7 +38,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import meta
 from recurrence.meta.bias import begg_test, egger_test, trim_and_fill

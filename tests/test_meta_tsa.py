@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 import recurrence
 from recurrence import DataError, meta

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 import recurrence
 from recurrence import DataError, meta, survival

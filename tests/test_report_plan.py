@@ -9,7 +9,7 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from helpers import ROOT
 from helpers_report import docx_text, html_text, pdf_text
 
 import recurrence

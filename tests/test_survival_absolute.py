@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataError, load_cohort, simulate_cohort
 from recurrence.plotting.absolute import plot_risk_difference, risk_difference_plot_data

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataError, simulate_cohort
 from recurrence.plotting.adjusted import adjusted_plot_data, plot_adjusted_incidence

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataWarning, load_cohort
 from recurrence.survival import cox, fine_gray, kaplan_meier, logrank, subgroups

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataError, StatisticalWarning, load_cohort
 from recurrence.survival import cumulative_incidence

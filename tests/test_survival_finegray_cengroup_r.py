@@ -17,7 +17,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import DataError, load_cohort
 from recurrence.survival import fine_gray

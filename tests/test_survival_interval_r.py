@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ROOT, r_reference
+from helpers import ROOT, r_reference
 
 from recurrence import load_cohort
 from recurrence.survival import cure, parametric, turnbull

@@ -21,7 +21,11 @@ import importlib.util
 __all__ = ["EXTRA_MODULES", "INSTALL_HINT", "create_app", "missing_extra", "serve"]
 
 #: The modules of the ``app`` extra, and the packages that provide them.
-EXTRA_MODULES = {"starlette": "starlette", "uvicorn": "uvicorn", "python_multipart": "python-multipart"}
+EXTRA_MODULES = {
+    "starlette": "starlette",
+    "uvicorn": "uvicorn",
+    "python_multipart": "python-multipart",
+}
 INSTALL_HINT = "pip install 'recurrence[app]' (or: uv sync --extra app)"
 
 
@@ -37,13 +41,14 @@ def create_app(**kwargs):
     return _create(**kwargs)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8050, *, local: bool = True, log_level: str = "warning"):
+def serve(
+    host: str = "127.0.0.1", port: int = 8050, *, local: bool = True, log_level: str = "warning"
+):
     """Serve the app until interrupted; every session's folder is removed on the way out."""
-    import matplotlib
-
+    import matplotlib as mpl
     import uvicorn
 
-    matplotlib.use("Agg")  # no window: figures are drawn into the page
+    mpl.use("Agg")  # no window: figures are drawn into the page
     app = create_app(local=local)
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

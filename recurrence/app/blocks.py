@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..results import fmt, html_table
+from .._format import fmt, html_table
 
 __all__ = [
     "COMPUTE_LOCK",

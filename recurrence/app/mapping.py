@@ -45,18 +45,30 @@ __all__ = [
 ]
 
 #: What a closure label can mean (form value, shown text, value given to ``values=``).
-CLOSURE_CHOICES = (("", "— as written —", None), ("true", "closure", True),
-                   ("false", "no closure", False), ("missing", "missing", None))
+CLOSURE_CHOICES = (
+    ("", "— as written —", None),
+    ("true", "closure", True),
+    ("false", "no closure", False),
+    ("missing", "missing", None),
+)
 #: What an event label can mean.
-EVENT_CHOICES = (("", "— as written —", None), ("0", "censored (no event)", 0),
-                 ("1", "reherniation", 1), ("2", "competing event", 2),
-                 ("missing", "missing", None))
+EVENT_CHOICES = (
+    ("", "— as written —", None),
+    ("0", "censored (no event)", 0),
+    ("1", "reherniation", 1),
+    ("2", "competing event", 2),
+    ("missing", "missing", None),
+)
 #: Words of labels that the usual spellings do not cover, for the proposal only.
-_CLOSURE_WORDS = {True: ("clos", "sutur", "barricaid", "device", "repair", "anchor"),
-                  False: ("standard", "control", "discectomy", "no clos", "without", "usual")}
-_EVENT_WORDS = {0: ("alive", "censor", "no event", "lost", "event-free", "free", "none"),
-                1: ("rehern", "recur", "relapse", "re-hern"),
-                2: ("death", "died", "dead", "fusion", "compet", "other level")}
+_CLOSURE_WORDS = {
+    True: ("clos", "sutur", "barricaid", "device", "repair", "anchor"),
+    False: ("standard", "control", "discectomy", "no clos", "without", "usual"),
+}
+_EVENT_WORDS = {
+    0: ("alive", "censor", "no event", "lost", "event-free", "free", "none"),
+    1: ("rehern", "recur", "relapse", "re-hern"),
+    2: ("death", "died", "dead", "fusion", "compet", "other level"),
+}
 TIME_UNITS = ("months", "days", "weeks", "years")
 
 

@@ -154,7 +154,7 @@ def report_bytes(session, fmt: str) -> bytes:
     from ..report import build
     from .blocks import captured
 
-    media, magic = REPORT_FORMATS[fmt]
+    _, magic = REPORT_FORMATS[fmt]
     folder = session.folder / "report"
     folder.mkdir(mode=0o700, exist_ok=True)
     out = folder / f"report.{fmt}"

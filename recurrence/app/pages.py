@@ -222,7 +222,8 @@ def report_page(session, problems=None, form=None) -> str:
         plan_problems += [p.describe() for p in exc.problems]
     cohort = session.cohort
     columns = [
-        c for c in (cohort.columns if cohort is not None else [])
+        c
+        for c in (cohort.columns if cohort is not None else [])
         if c not in ("patient_id", "closure", "time", "event", "time_left")
     ]
     return _page(

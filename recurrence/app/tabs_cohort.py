@@ -13,15 +13,24 @@ import html
 
 import pandas as pd
 
+from .._format import fmt
 from .._privacy import small
-from ..results import fmt
 from .blocks import Block, Tab, captured, headline, rounded
 
 __all__ = ["curves_tab", "effects_tab", "summary_tab"]
 
 #: The risk-difference columns shown on the page (the download has every column).
-RD_SHOWN = ("time", "risk_closure", "risk_control", "difference", "ci_low", "ci_high",
-            "nnt_label", "at_risk_closure", "at_risk_control")
+RD_SHOWN = (
+    "time",
+    "risk_closure",
+    "risk_control",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "nnt_label",
+    "at_risk_closure",
+    "at_risk_control",
+)
 NO_COHORT = "No cohort is loaded: upload one, or use the built-in example, on the first page."
 
 
@@ -135,7 +144,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
 
 def _p(p) -> str:
     """``= 0.012`` or ``< 0.001``, to follow a "p"."""
-    from ..results import fmt_p
+    from .._format import fmt_p
 
     text = fmt_p(p)
     return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
@@ -167,10 +176,18 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     hr = models["Cox, closure only"].table.loc["closure"]
     shr = models["Fine-Gray, closure only"].table.loc["closure"]
     items = [
-        ("hr-closure", "Hazard ratio of closure (Cox)", hr["hr"],
-         f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p {_p(hr['pvalue'])}"),
-        ("shr-closure", "Subdistribution hazard ratio (Fine-Gray)", shr["shr"],
-         f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p {_p(shr['pvalue'])}"),
+        (
+            "hr-closure",
+            "Hazard ratio of closure (Cox)",
+            hr["hr"],
+            f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p {_p(hr['pvalue'])}",
+        ),
+        (
+            "shr-closure",
+            "Subdistribution hazard ratio (Fine-Gray)",
+            shr["shr"],
+            f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p {_p(shr['pvalue'])}",
+        ),
     ]
     blocks = [
         Block(
@@ -184,9 +201,7 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     for label, res in models.items():
         name = label.lower().replace(",", "").replace(" ", "_").replace("-", "_")
         table = res.table.reset_index()
-        blocks.append(
-            Block(name, label, rounded(table), table=table, notes=tuple(res.remarks))
-        )
+        blocks.append(Block(name, label, rounded(table), table=table, notes=tuple(res.remarks)))
     shown = rd_table[[c for c in RD_SHOWN if c in rd_table.columns]]
     blocks.append(
         Block(

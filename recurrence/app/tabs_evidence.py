@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..results import fmt
+from .._format import fmt
 from .blocks import Block, Tab, captured, headline, rounded
 from .jobs import Job
 
 __all__ = ["DESIGN_DEFAULTS", "design_form", "design_tab", "evidence_tab", "start_power"]
 
-NO_STUDIES = "No study table is loaded: upload one, or use the published studies, on the first page."
+NO_STUDIES = (
+    "No study table is loaded: upload one, or use the published studies, on the first page."
+)
 
 #: The per-study columns shown on the page (the download has every column).
-STUDY_SHOWN = ("study", "events_closure", "total_closure", "events_control", "total_control",
-               "estimate", "ci_low", "ci_high", "weight")
+STUDY_SHOWN = (
+    "study",
+    "events_closure",
+    "total_closure",
+    "events_control",
+    "total_control",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "weight",
+)
 #: The design form's fields and defaults (those of ``recurrence design``).
 DESIGN_DEFAULTS = {
     "hr": 0.5,
@@ -184,8 +195,12 @@ def design_tab(v: dict, problems: list[str], job: Job | None) -> Tab:
         except DataError as exc:
             return Tab(empty="\n".join(p.describe() for p in exc.problems))
     items = [
-        ("n-total", "Patients in total", size.n_total,
-         f"({size.n_closure} closure, {size.n_control} no closure)"),
+        (
+            "n-total",
+            "Patients in total",
+            size.n_total,
+            f"({size.n_closure} closure, {size.n_control} no closure)",
+        ),
         ("events", "Reherniations needed", size.events, ""),
     ]
     blocks = [

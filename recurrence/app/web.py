@@ -155,8 +155,10 @@ async def get_results(request: Request, session):
     if tab == "design":
         return HTMLResponse(await run_in_threadpool(design_page, session, None))
     html = await run_in_threadpool(results_page, session, tab, None)
-    return HTMLResponse(html, status_code=404 if html is None else 200) if html else Response(
-        "no such tab", status_code=404
+    return (
+        HTMLResponse(html, status_code=404 if html is None else 200)
+        if html
+        else Response("no such tab", status_code=404)
     )
 
 

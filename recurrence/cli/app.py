@@ -21,13 +21,25 @@ def _loopback(host: str) -> bool:
 
 
 @click.command(cls=OneLineErrors)
-@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True,
-              help="Port to listen on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but this machine needs --allow-remote.")
-@click.option("--allow-remote", is_flag=True,
-              help="Listen on an address other computers can reach (cohorts hold patient data: "
-              "anyone on that network could open the app).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8050,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but this machine needs --allow-remote.",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Listen on an address other computers can reach (cohorts hold patient data: "
+    "anyone on that network could open the app).",
+)
 def app(port: int, host: str, allow_remote: bool) -> None:
     """Start the local web app: upload a table, map its columns, see the results, download
     the report. Open the address it prints in a browser; Ctrl-C stops it."""
@@ -38,8 +50,10 @@ def app(port: int, host: str, allow_remote: bool) -> None:
         fail(f"the app needs {', '.join(missing)}: {INSTALL_HINT}")
     local = _loopback(host)
     if not local and not allow_remote:
-        fail(f"--host {host} would let other computers reach the app and its patient data; "
-             "add --allow-remote if that is what you want")
+        fail(
+            f"--host {host} would let other computers reach the app and its patient data; "
+            "add --allow-remote if that is what you want"
+        )
     if not local:
         click.echo(
             f"recurrence: warning: listening on {host}: anyone who can reach this address can "
@@ -50,7 +64,9 @@ def app(port: int, host: str, allow_remote: bool) -> None:
 
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"recurrence app: http://{shown}:{port}/ (Ctrl-C stops it; uploads are deleted then)")
+    click.echo(
+        f"recurrence app: http://{shown}:{port}/ (Ctrl-C stops it; uploads are deleted then)"
+    )
     serve(host, port, local=local)
 
 

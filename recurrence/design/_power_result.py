@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from .._format import display_frame, fmt_setting, html_table
 from ..errors import DataError, Problem
-from ..results import ResultMixin, _display, fmt, html_table
+from ..results import ResultMixin
 from . import _execution
 from ._trials import GRID
 
@@ -93,9 +93,9 @@ class PowerResult(ResultMixin):
         return cols + (["analysis"] if len(self.analyses) > 1 else [])
 
     def summary_lines(self) -> list[str]:
-        test = f"{'two' if self.sides == 2 else 'one'}-sided alpha {_num(self.alpha)}"
+        test = f"{'two' if self.sides == 2 else 'one'}-sided alpha {fmt_setting(self.alpha)}"
         fixed = [
-            f"{c} {_num(self.table[c].iloc[0])}"
+            f"{c} {fmt_setting(self.table[c].iloc[0])}"
             for c in GRID
             if c not in self.varying() and self.table[c].notna().iloc[0]
         ]
@@ -112,7 +112,11 @@ class PowerResult(ResultMixin):
         return self.table[self.varying() + list(SUMMARY_COLUMNS)]
 
     def summary(self) -> str:
-        parts = [self.title, *self.summary_lines(), _display(self._display_frame()).to_string()]
+        parts = [
+            self.title,
+            *self.summary_lines(),
+            display_frame(self._display_frame()).to_string(),
+        ]
         return "\n".join(parts + [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)])
 
     def _repr_html_(self) -> str:
@@ -173,13 +177,6 @@ class PowerResult(ResultMixin):
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=7)
         return ax
-
-
-def _num(v) -> str:
-    """A setting for display: 0.05, 24, 0.0012, large_defect."""
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.4g}"
-    return fmt(v)
 
 
 def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validate import Rule, between, check, one_of
 from ..errors import DataError, Problem
 from ..results import ResultMixin
 
@@ -36,17 +37,38 @@ __all__ = [
 ]
 
 
+#: Argument rules of the design formulas (:mod:`recurrence._validate`).
+PROPORTION = between(0, 1)
+HR = Rule(lambda v: between(0)(v) and v != 1, "> 0 and not 1", "hr=0.5")
+RATIO = between(0, words="> 0 (closure : control allocation)", example="ratio=1")
+MONTHS = between(0, words="> 0 months")
+RATE = between(0, low_closed=True, words="a monthly hazard ≥ 0")
+METHOD = one_of(("schoenfeld", "freedman"))
+_DESIGN = {
+    "control_incidence": PROPORTION,
+    "horizon": MONTHS,
+    "followup": MONTHS,
+    "accrual": between(0, low_closed=True, words="≥ 0 months"),
+    "loss_rate": RATE,
+    "competing_rate": RATE,
+}
+
+
 def _z(alpha: float, power: float, sides: int) -> tuple[float, float]:
-    if not 0 < alpha < 1 or not 0 < power < 1:
-        raise DataError(Problem(f"alpha and power must lie in (0, 1), got {alpha}, {power}"))
-    if sides not in (1, 2):
-        raise DataError(Problem(f"sides must be 1 or 2, not {sides}"))
+    check("alpha", alpha, PROPORTION)
+    check("power", power, PROPORTION)
+    check("sides", sides, one_of((1, 2)))
     return float(stats.norm.isf(alpha / sides)), float(stats.norm.ppf(power))
 
 
 def _check_ratio(ratio: float) -> None:
-    if not ratio > 0:
-        raise DataError(Problem(f"ratio (closure : control allocation) must be > 0, not {ratio}"))
+    check("ratio", ratio, RATIO)
+
+
+def check_design(**values) -> None:
+    """The trial's incidence, times and hazards follow their rules (:data:`_DESIGN`)."""
+    for name, value in values.items():
+        check(name, value, _DESIGN[name])
 
 
 @dataclass(frozen=True, repr=False)
@@ -146,8 +168,7 @@ def sample_size_proportions(
         raise DataError(Problem("give p_closure or rr, not both or neither"))
     p_closure = p_control * rr if p_closure is None else p_closure
     for name, p in (("p_control", p_control), ("p_closure", p_closure)):
-        if not 0 < p < 1:
-            raise DataError(Problem(f"{name} must lie in (0, 1), got {p}"))
+        check(name, p, PROPORTION)
     if p_closure == p_control:
         raise DataError(Problem("p_closure equals p_control: no difference to detect"))
     _check_ratio(ratio)
@@ -221,16 +242,14 @@ def events_for_hazard_ratio(
     >>> math.ceil(events_for_hazard_ratio(0.5, method="freedman"))
     71
     """
-    if not hr > 0 or hr == 1:
-        raise DataError(Problem(f"hr must be > 0 and not 1, got {hr}"))
+    check("hr", hr, HR)
+    check("method", method, METHOD)
     _check_ratio(ratio)
     za, zb = _z(alpha, power, sides)
     if method == "schoenfeld":
         p = ratio / (1 + ratio)
         return (za + zb) ** 2 / (p * (1 - p) * math.log(hr) ** 2)
-    if method == "freedman":
-        return (za + zb) ** 2 * (1 + ratio * hr) ** 2 / (ratio * (1 - hr) ** 2)
-    raise DataError(Problem(f"method must be 'schoenfeld' or 'freedman', not {method!r}"))
+    return (za + zb) ** 2 * (1 + ratio * hr) ** 2 / (ratio * (1 - hr) ** 2)  # freedman
 
 
 def _p_event(rate: float, other: float, accrual: float, followup: float) -> float:
@@ -282,13 +301,14 @@ def sample_size_survival(
     >>> s.events, s.n_total
     (66, 242)
     """
-    if not 0 < control_incidence < 1:
-        raise DataError(Problem(f"control_incidence must lie in (0, 1), got {control_incidence}"))
-    for name, v in (("horizon", horizon), ("followup", followup)):
-        if not v > 0:
-            raise DataError(Problem(f"{name} must be > 0 months, got {v}"))
-    if accrual < 0 or loss_rate < 0 or competing_rate < 0:
-        raise DataError(Problem("accrual, loss_rate and competing_rate must be ≥ 0"))
+    check_design(
+        control_incidence=control_incidence,
+        horizon=horizon,
+        followup=followup,
+        accrual=accrual,
+        loss_rate=loss_rate,
+        competing_rate=competing_rate,
+    )
     lam_c = -math.log(1 - control_incidence) / horizon
     other = loss_rate + competing_rate
 

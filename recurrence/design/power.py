@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import DataError, Problem
+from .._validate import LEVEL, Rule, between, check, check_each, one_of, optional, whole
 from . import _execution
 from ._power_result import PowerResult, power_curve_data
 from ._trials import (
@@ -117,10 +117,10 @@ def analytic_power(
     >>> round(analytic_power(0.5, 121, control_incidence=0.25), 3)   # 242 patients: 80%
     0.801
     """
-    from .analytic import _p_event, _z
+    from .analytic import HR, METHOD, _p_event, _z
 
-    if not hr > 0 or hr == 1:
-        raise DataError(Problem(f"hr must be > 0 and not 1, got {hr}"), loading=False)
+    check("hr", hr, HR)
+    check("method", method, METHOD)
     za, _ = _z(alpha, 0.5, sides)
     lam = -math.log(1 - control_incidence) / horizon
     other = loss_rate + competing_rate
@@ -130,12 +130,8 @@ def analytic_power(
     if method == "schoenfeld":
         p = ratio / (1 + ratio)
         signal = math.sqrt(events * p * (1 - p)) * abs(math.log(hr))
-    elif method == "freedman":
+    else:  # freedman
         signal = math.sqrt(events * ratio) * abs(1 - hr) / (1 + ratio * hr)
-    else:
-        raise DataError(
-            Problem(f"method must be 'schoenfeld' or 'freedman', not {method!r}"), loading=False
-        )
     if sides == 1 and hr > 1:  # a one-sided test in favour of closure, against harm
         signal = -signal
     return float(stats.norm.cdf(signal - za))
@@ -152,62 +148,38 @@ def _as_list(value) -> list:
     return [value]
 
 
-def _number(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def _whole(low):
-    return lambda v: _number(v) and v == int(v) and v >= low
-
-
-def _between(low, high, closed_low=False):
-    return lambda v: _number(v) and (low <= v if closed_low else low < v) and v < high
-
-
-#: Argument checks: (test, the rule in words, an example).
+#: Argument rules (:mod:`recurrence._validate`): the test, the rule in words, an example.
 RULES = {
-    "analysis": (lambda v: v in ANALYSES, f"one of {list(ANALYSES)}", "analysis='logrank'"),
-    "hazard": (lambda v: v in HAZARDS, f"one of {list(HAZARDS)}", None),
-    "n_per_arm": (_whole(2), "a whole number of patients ≥ 2", "n_per_arm=[100, 200]"),
-    "hr": (_between(0, math.inf), "a hazard ratio > 0", "hr=0.5 (1 gives the type I error)"),
-    "accrual": (_between(0, math.inf, True), "≥ 0 months", None),
-    "followup": (_between(0, math.inf), "> 0 months after the last entry", None),
-    "competing_rate": (_between(0, math.inf, True), "a monthly hazard ≥ 0", "0.0012"),
-    "loss_rate": (_between(0, math.inf, True), "a monthly hazard ≥ 0", "0.003 (3.5% a year)"),
-    "population": (lambda v: v in ("general", "large_defect"), "'general' or 'large_defect'", None),
-    "control_incidence": (
-        lambda v: v is None or _between(0, 1)(v),
-        "a proportion in (0, 1) or None",
-        "0.25 by the horizon",
+    "analysis": one_of(ANALYSES, example="analysis='logrank'"),
+    "hazard": one_of(HAZARDS),
+    "n_per_arm": whole(2, words="a whole number of patients ≥ 2", example="n_per_arm=[100, 200]"),
+    "hr": between(0, words="a hazard ratio > 0", example="hr=0.5 (1 gives the type I error)"),
+    "accrual": between(0, low_closed=True, words="≥ 0 months"),
+    "followup": between(0, words="> 0 months after the last entry"),
+    "competing_rate": between(0, low_closed=True, words="a monthly hazard ≥ 0", example="0.0012"),
+    "loss_rate": between(
+        0, low_closed=True, words="a monthly hazard ≥ 0", example="0.003 (3.5% a year)"
     ),
-    "replicates": (_whole(1), "a whole number ≥ 1", "replicates=1000"),
-    "alpha": (_between(0, 1), "in (0, 1)", None),
-    "level": (_between(0, 1), "in (0, 1)", None),
-    "sides": (lambda v: v in (1, 2), "1 or 2", None),
-    "ratio": (_between(0, math.inf), "> 0 (closure : control allocation)", None),
-    "horizon": (_between(0, math.inf), "> 0 months", None),
-    "chunk_size": (lambda v: v is None or _whole(1)(v), "a whole number ≥ 1 or None", None),
-    "seed": (lambda v: v is None or _whole(0)(v), "a whole number ≥ 0 or None", "seed=2026"),
-    "engine": (lambda v: v in ENGINES, f"one of {list(ENGINES)}", "engine='batched'"),
+    "population": Rule(lambda v: v in ("general", "large_defect"), "'general' or 'large_defect'"),
+    "control_incidence": optional(
+        between(0, 1, words="a proportion in (0, 1)", example="0.25 by the horizon")
+    ),
+    "replicates": whole(1, example="replicates=1000"),
+    "alpha": between(0, 1),
+    "level": LEVEL,
+    "sides": one_of((1, 2)),
+    "ratio": between(0, words="> 0 (closure : control allocation)"),
+    "horizon": between(0, words="> 0 months"),
+    "chunk_size": optional(whole(1)),
+    "seed": optional(whole(0, example="seed=2026")),
+    "engine": one_of(ENGINES, example="engine='batched'"),
 }
 
 
 def _validate(values: dict[str, list]) -> None:
     """A DataError naming the first argument that breaks its rule in :data:`RULES`."""
     for name, given in values.items():
-        if not given:
-            raise DataError(
-                Problem(f"{name} is empty", fix="give at least one value"), loading=False
-            )
-        ok, rule, example = RULES[name]
-        bad = [v for v in given if not ok(v)]
-        if bad:
-            raise DataError(
-                Problem(
-                    f"{name} must be {rule}; got {bad[0]!r}", fix=example and f"e.g. {example}"
-                ),
-                loading=False,
-            )
+        check_each(name, given, RULES[name])
 
 
 def simulate_power(

@@ -38,6 +38,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._format import p_text
 from ..errors import DataError, Problem
 from ..results import ResultMixin
 from .results import MetaResult
@@ -102,7 +103,7 @@ class SummaryOfFindings(ResultMixin):
         ]
 
     def _repr_html_(self) -> str:
-        from ..results import html_table
+        from .._format import html_table
 
         return super()._repr_html_() + html_table(self.domains, index=False)
 
@@ -200,8 +201,8 @@ def _publication_bias(result):
         warnings.simplefilter("ignore")
         egger = egger_test(result)
     if egger.pvalue < 0.10:
-        return -1, f"Egger's test p = {egger.pvalue:.3f} (asymmetric funnel)"
-    return 0, f"Egger's test p = {egger.pvalue:.3f}"
+        return -1, f"Egger's test {p_text(egger.pvalue)} (asymmetric funnel)"
+    return 0, f"Egger's test {p_text(egger.pvalue)}"
 
 
 def _start(result):

@@ -26,8 +26,9 @@ from typing import ClassVar
 
 import pandas as pd
 
+from .._format import fmt
 from ..errors import ConvergenceWarning, DataError, Problem, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from .models import compare, proportions
 from .results import MetaResult
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._validate import check_level
 from ..errors import DataError, Problem, warn
 from ._model_spec import Spec, fit, refit
 from ._model_spec import from_effects as from_effects
@@ -41,15 +42,6 @@ def _labels(labels, k):
             Problem(f"{len(labels)} labels for {k} studies", fix="give one label per study")
         )
     return tuple(labels)
-
-
-def _check_level(level):
-    if not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise DataError(
-            Problem(
-                f"level={level!r} must lie between 0 and 1", fix="e.g. level=0.95 for 95% intervals"
-            )
-        )
 
 
 def proportions(
@@ -128,7 +120,7 @@ def proportions(
     >>> res.remarks[0]
     '1 study with no events or only events: 0.5 added to its events and non-events (Study 3)'
     """
-    _check_level(level)
+    check_level(level)
     if transform not in (*TRANSFORMS, "glmm"):
         raise DataError(
             Problem(
@@ -216,7 +208,7 @@ def compare(
     >>> res.remarks[0]
     '2 studies with a zero cell: 0.5 added to all their cells (Parker, Front)'
     """
-    _check_level(level)
+    check_level(level)
     if measure not in MEASURES:
         raise DataError(
             Problem(f"measure={measure!r} is not known", fix=f"use one of {', '.join(MEASURES)}")

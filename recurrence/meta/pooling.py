@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validate import check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .tau2 import METHODS, estimate_tau2, q_profile
 
@@ -191,12 +192,7 @@ def pool_many(
                 f"method={method!r} is not known", fix=f"use one of {', '.join(METHODS)}, bayes"
             )
         )
-    if not 0 < level < 1:
-        raise DataError(
-            Problem(
-                f"level={level!r} must lie between 0 and 1", fix="e.g. level=0.95 for 95% intervals"
-            )
-        )
+    check_level(level)
     hksj = check_hksj(hksj)
     y, v = _check_arrays(yi, vi)
     m, k = y.shape

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._validate import LEVEL, check_level, problem
 from ..errors import DataError, Problem
 from ._model_spec import Spec, fit
 from .bayes import DEFAULT_PRIOR, parse_prior
-from .models import _aligned, _check_level, _emit, _labels
+from .models import _aligned, _emit, _labels
 from .pooling import check_hksj
 from .results import MetaResult
 from .tau2 import METHODS
@@ -130,8 +131,8 @@ def reported_effects(
         "estimates",
         "give se, ci_low and ci_high, or pvalue",
     )
-    if not 0 < ci_level < 1:
-        problems.append(Problem(f"ci_level={ci_level!r} must lie in (0, 1)", fix="e.g. 0.95"))
+    if not LEVEL(ci_level):
+        problems.append(problem("ci_level", ci_level, LEVEL, fix="e.g. ci_level=0.95"))
     if problems:
         raise DataError(problems, source="reported effects", loading=False)
     f = np.log if ratio else (lambda x: x)
@@ -208,7 +209,7 @@ def generic(
     >>> round(res.estimate, 3), round(res.ci_low, 3), round(res.ci_high, 3), res.k
     (0.632, 0.382, 1.047, 3)
     """
-    _check_level(level)
+    check_level(level)
     if method not in (*METHODS, "bayes"):
         fix = f"use one of {', '.join(METHODS)}, bayes"
         if method in ("MH", "PETO", "GLMM"):

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..results import ResultMixin, fmt, fmt_p
+from .._format import fmt, p_text, pct
+from ..results import ResultMixin
 
 __all__ = [
     "BiasTest",
@@ -47,15 +48,6 @@ _METHOD_NAMES = {
     "GLMM": "binomial-normal GLMM (ML, 7-point AGHQ)",
     "bayes": "Bayesian random effects (flat prior on the mean)",
 }
-
-
-def _pct(x):
-    return "–" if x is None else f"{100 * x:.1f}%"
-
-
-def _p(p):
-    shown = fmt_p(p)
-    return f"p {shown[0]} {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -161,7 +153,7 @@ class MetaResult(ResultMixin):
         return f"{what}, {method}{hk}{on}, k = {self.k}"
 
     def summary_lines(self) -> list[str]:
-        show = _pct if self.kind == "proportion" else fmt
+        show = pct if self.kind == "proportion" else fmt
         lvl = f"{100 * self.level:g}%"
         if self.method == "bayes":
             lines = [
@@ -177,13 +169,13 @@ class MetaResult(ResultMixin):
             lines = [
                 self.describe_model(),
                 f"estimate {show(self.estimate)} ({lvl} CI {show(self.ci_low)} to "
-                f"{show(self.ci_high)}), {_p(self.pvalue)}",
+                f"{show(self.ci_high)}), {p_text(self.pvalue)}",
             ]
         if self.pi_low is not None and self.method != "bayes":
             lines.append(f"prediction interval {show(self.pi_low)} to {show(self.pi_high)}")
         het = (
             f"τ² = {fmt(self.tau2, 3)}, I² = {self.i2:.1f}%, Q = {fmt(self.q)} on {self.q_df} df"
-            f", {_p(self.q_pvalue)}"
+            f", {p_text(self.q_pvalue)}"
         )
         lines.append(het)
         return lines
@@ -269,7 +261,7 @@ class BiasTest(ResultMixin):
     def summary_lines(self) -> list[str]:
         df = f" on {self.df:g} df" if self.df is not None else ""
         return [
-            f"{self.test}: statistic {fmt(self.statistic)}{df}, {_p(self.pvalue)}, k = {self.k}"
+            f"{self.test}: statistic {fmt(self.statistic)}{df}, {p_text(self.pvalue)}, k = {self.k}"
         ]
 
 
@@ -305,9 +297,9 @@ class RegressionResult(ResultMixin):
         stat = "F" if self.test == "t" else "QM"
         return [
             f"mixed effects ({self.method} τ²), k = {self.k}",
-            f"{stat} = {fmt(self.qm)} on {self.qm_df} df, {_p(self.qm_pvalue)}; "
+            f"{stat} = {fmt(self.qm)} on {self.qm_df} df, {p_text(self.qm_pvalue)}; "
             f"residual τ² = {fmt(self.tau2, 3)}, QE = {fmt(self.qe)}, "
-            f"{_p(self.qe_pvalue)}",
+            f"{p_text(self.qe_pvalue)}",
         ]
 
 
@@ -339,7 +331,7 @@ class SubgroupResult(ResultMixin):
         return [
             f"{len(self.results)} subgroups by {self.by}; test for subgroup differences: "
             f"Q = {fmt(self.q_between)} on {self.df_between} df, "
-            f"{_p(self.pvalue_between)}"
+            f"{p_text(self.pvalue_between)}"
         ]
 
     def plot(self, ax=None, **kwargs):

@@ -36,8 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from .._format import fmt
 from ..errors import DataError, Problem
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from .results import MetaResult
 
 __all__ = [

@@ -8,27 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._format import effect_ci, events_of, p_relation
+
 _MODEL_LABELS = {"common": "Common effect model", "random": "Random effects model"}
 
 
-def _fmt_effect(est, lo, hi, percent, digits):
-    if est is None or not np.isfinite(est):
-        return "not estimable"
-    if percent:
-        return f"{100 * est:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-    return f"{est:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]".replace("-", "−")
-
-
-def _fmt_count(e, n):
-    if e is None or n is None or pd.isna(e) or pd.isna(n):
-        return ""
-    return f"{int(e)}/{int(n)}"
-
-
-def _fmt_p(p):
-    if p is None or not np.isfinite(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}" if p < 0.1 else f"= {p:.2f}"
+def _p_forest(p) -> str:
+    """A p-value after "p" in a forest plot (two decimals from 0.1, as R's meta)."""
+    return p_relation(p, two_decimals_from=0.1)
 
 
 def _het_text(res) -> str:
@@ -37,7 +24,7 @@ def _het_text(res) -> str:
     tau2 = f"τ² = {res.tau2:.3g}, " if res.method not in ("FE", "MH", "PETO") else ""
     return (
         f"Heterogeneity: {tau2}I² = {res.i2:.0f}%, Q = {res.q:.2f} (df = {res.q_df}), "
-        f"p {_fmt_p(res.q_pvalue)}"
+        f"p {_p_forest(res.q_pvalue)}"
     )
 
 
@@ -123,25 +110,27 @@ def _study_rows(res, percent, digits, group=None, marked=frozenset()):
             row["events"] = (
                 ""
                 if filled[i]
-                else _fmt_count(getattr(r, "events", None), getattr(r, "total", None))
+                else events_of(getattr(r, "events", None), getattr(r, "total", None))
             )
         else:
             row["closure"] = (
                 ""
                 if filled[i]
-                else _fmt_count(
+                else events_of(
                     getattr(r, "events_closure", None), getattr(r, "total_closure", None)
                 )
             )
             row["control"] = (
                 ""
                 if filled[i]
-                else _fmt_count(
+                else events_of(
                     getattr(r, "events_control", None), getattr(r, "total_control", None)
                 )
             )
         row["effect"] = (
-            _fmt_effect(row["estimate"], row["ci_low"], row["ci_high"], percent, digits)
+            effect_ci(
+                row["estimate"], row["ci_low"], row["ci_high"], percent=percent, digits=digits
+            )
             if bool(r.included)
             else "not estimable"
         )
@@ -158,16 +147,16 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
     if res.kind == "proportion":
         inc = res.table["included"]
         total["events"] = (
-            _fmt_count(res.table.loc[inc, "events"].sum(), res.table.loc[inc, "total"].sum())
+            events_of(res.table.loc[inc, "events"].sum(), res.table.loc[inc, "total"].sum())
             if "events" in res.table and res.table["events"].notna().all()
             else ""
         )
     elif "events_closure" in res.table:
         inc = res.table["included"]
-        total["closure"] = _fmt_count(
+        total["closure"] = events_of(
             res.table.loc[inc, "events_closure"].sum(), res.table.loc[inc, "total_closure"].sum()
         )
-        total["control"] = _fmt_count(
+        total["control"] = events_of(
             res.table.loc[inc, "events_control"].sum(), res.table.loc[inc, "total_control"].sum()
         )
     if show_common:
@@ -186,7 +175,9 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
                 "weight": 100.0 if fixed else np.nan,
                 "filled": False,
                 "group": group,
-                "effect": _fmt_effect(c["estimate"], c["ci_low"], c["ci_high"], percent, digits),
+                "effect": effect_ci(
+                    c["estimate"], c["ci_low"], c["ci_high"], percent=percent, digits=digits
+                ),
                 "weight_text": "100.0%" if fixed else "",
                 **total,
             }
@@ -207,7 +198,9 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
                 "weight": 100.0,
                 "filled": False,
                 "group": group,
-                "effect": _fmt_effect(res.estimate, res.ci_low, res.ci_high, percent, digits),
+                "effect": effect_ci(
+                    res.estimate, res.ci_low, res.ci_high, percent=percent, digits=digits
+                ),
                 "weight_text": "100.0%",
                 **total,
             }
@@ -224,8 +217,8 @@ def _pooled_rows(res, percent, digits, common, prefix="", group=None):
                     "weight": np.nan,
                     "filled": False,
                     "group": group,
-                    "effect": _fmt_effect(
-                        res.estimate, res.pi_low, res.pi_high, percent, digits
+                    "effect": effect_ci(
+                        res.estimate, res.pi_low, res.pi_high, percent=percent, digits=digits
                     ).split(" ", 1)[1],
                     "weight_text": "",
                 }

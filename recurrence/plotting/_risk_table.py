@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._privacy import small
+from .._format import count
 
 if TYPE_CHECKING:
     from .survival import CurvePlotData
@@ -39,11 +39,6 @@ _ROW_GID = {
     "cumulative_competing": "competing",
     "cumulative_censored": "censored_n",
 }
-
-
-def _number(n, min_cell: int | None) -> str:
-    """A number of the table: "<N" for a small cell (1 … N − 1 patients)."""
-    return f"<{min_cell}" if small(n, min_cell) else f"{round(float(n)):,}"
 
 
 def _draw_risk_table(ax, data: CurvePlotData, rows, min_cell: int | None = None) -> None:
@@ -84,7 +79,7 @@ def _draw_risk_table(ax, data: CurvePlotData, rows, min_cell: int | None = None)
             _label(ax, name if labelled else g, -gap, y, color)
             for t, n in zip(sub["time"], sub[col], strict=True):
                 ax.annotate(
-                    _number(n, min_cell),
+                    count(n, min_cell, compact=True),
                     xy=(t, 0),
                     xycoords=("data", "axes fraction"),
                     xytext=(0, y),

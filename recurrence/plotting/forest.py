@@ -31,7 +31,7 @@ import pandas as pd
 
 from ._forest_layout import _MARGIN, _SPAN, MIN_FONT, _bold, _layout, _panel_locator
 from ._forest_rows import OWN_COHORT as OWN_COHORT
-from ._forest_rows import _fmt_p, _highlight_labels, _line, _pooled_rows, _study_rows
+from ._forest_rows import _highlight_labels, _line, _p_forest, _pooled_rows, _study_rows
 from .style import PALETTE
 
 __all__ = ["ForestData", "draw_forest", "forest_data", "plot_forest"]
@@ -125,7 +125,7 @@ def forest_data(
                 "test",
                 f"Test for subgroup differences: χ² = "
                 f"{result.q_between:.2f} (df = {result.df_between}), "
-                f"p {_fmt_p(result.pvalue_between)}",
+                f"p {_p_forest(result.pvalue_between)}",
             )
         )
     else:

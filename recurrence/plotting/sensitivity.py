@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._format import effect_ci
 from .style import PALETTE
 
 __all__ = ["plot_sensitivity", "sensitivity_data"]
@@ -29,9 +30,7 @@ def sensitivity_data(sens) -> pd.DataFrame:
     pct = sens.measure == "proportion"
 
     def text(e, lo, hi):
-        if pct:
-            return f"{100 * e:.1f} [{100 * lo:.1f}, {100 * hi:.1f}]"
-        return f"{e:.2f} [{lo:.2f}, {hi:.2f}]"
+        return effect_ci(e, lo, hi, percent=pct)
 
     return pd.DataFrame(
         {

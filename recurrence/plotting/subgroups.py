@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ._forest_rows import _fmt_count, _fmt_effect
+from .._format import effect_ci, events_of, fmt_p
 from .forest import ForestData, _xlim, draw_forest
 
 __all__ = ["plot_subgroups", "subgroup_forest_data"]
@@ -24,9 +24,7 @@ _INDENT = "    "
 
 
 def _p(p) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
+    return fmt_p(p, two_decimals_from=0.01, missing="")
 
 
 def _row(kind, label, r=None, digits=2, weight=np.nan, p=""):
@@ -50,9 +48,9 @@ def _row(kind, label, r=None, digits=2, weight=np.nan, p=""):
             estimate=est,
             ci_low=float(r["ci_low"]),
             ci_high=float(r["ci_high"]),
-            closure=_fmt_count(r["events_closure"], r["n_closure"]),
-            control=_fmt_count(r["events_control"], r["n_control"]),
-            effect=_fmt_effect(est, r["ci_low"], r["ci_high"], False, digits),
+            closure=events_of(r["events_closure"], r["n_closure"]),
+            control=events_of(r["events_control"], r["n_control"]),
+            effect=effect_ci(est, r["ci_low"], r["ci_high"], digits=digits),
         )
     return row
 

@@ -121,7 +121,8 @@ def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotDat
     >>> data.ylabel
     'Survival free of reherniation (%)'
     """
-    from ..survival._np_core import check_times, default_ticks
+    from .._validate import check_times
+    from ..survival._np_core import default_ticks
 
     value = result.value_columns[0]
     scale = 100.0 if percent else 1.0

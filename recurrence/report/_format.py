@@ -1,4 +1,6 @@
-"""Rounding for the report's words and tables (display only)."""
+"""The report's own display rules: exported tables under the small-cell rule, ratios,
+and a rate's place against the published range. Everything else is formatted by
+:mod:`recurrence._format`."""
 
 from __future__ import annotations
 
@@ -6,39 +8,10 @@ import math
 
 import pandas as pd
 
+from .._format import count
 from .._privacy import small
-from ..results import fmt_p
 
-__all__ = [
-    "ci_text",
-    "count",
-    "is_missing",
-    "p_text",
-    "pct",
-    "ratio",
-    "suppress_counts",
-    "verdict",
-]
-
-
-def pct(x, digits: int = 1) -> str:
-    """A proportion as a percentage for print ("–" when missing)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{100 * x:.{digits}f}%"
-
-
-def count(n, min_cell: int | None = None) -> str:
-    """A count of patients for print: "1,234", or "< N" under the small-cell rule.
-
-    Examples
-    --------
-    >>> count(1234), count(3, 5), count(0, 5)
-    ('1,234', '< 5', '0')
-    """
-    if is_missing(n):
-        return "–"
-    return f"< {min_cell}" if small(n, min_cell) else f"{round(float(n)):,}"
+__all__ = ["count", "ratio", "suppress_counts", "verdict"]
 
 
 def suppress_counts(frame: pd.DataFrame, columns, min_cell: int | None) -> pd.DataFrame:
@@ -65,10 +38,6 @@ def ratio(x, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
 
-def ci_text(lo, hi, f=pct) -> str:
-    return f"{f(lo)} to {f(hi)}"
-
-
 def verdict(check) -> str:
     word = {"within": "within", "below": "below", "above": "above"}[check.position]
     if check.overlaps is None:
@@ -76,12 +45,3 @@ def verdict(check) -> str:
     return f"{word} 3–27%" + (
         "" if check.position == "within" else "; CI overlaps" if check.overlaps else "; CI outside"
     )
-
-
-def p_text(p) -> str:
-    s = fmt_p(p)
-    return s if s.startswith("<") else f"= {s}"
-
-
-def is_missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._format import ci_text, count, fmt_p, is_missing, p_text, pct
 from .._privacy import small
 from ..checks import check_range
-from ..results import fmt_p
-from ._format import ci_text, count, is_missing, p_text, pct, ratio, verdict
+from ._format import ratio, verdict
 from .analyses import Analyses
 from .document import Document
 
@@ -55,7 +55,7 @@ def cohort_summary(a: Analyses) -> str:
     cx, fg = _closure(a.cox), _closure(a.fine_gray)
     parts.append(
         f"The hazard ratio of closure was {ratio(cx['hr'])} "
-        f"({ci_text(cx['ci_low'], cx['ci_high'], ratio)}; p {p_text(cx['pvalue'])}), the "
+        f"({ci_text(cx['ci_low'], cx['ci_high'], ratio)}; {p_text(cx['pvalue'])}), the "
         f"subdistribution hazard ratio {ratio(fg['shr'])} "
         f"({ci_text(fg['ci_low'], fg['ci_high'], ratio)})"
     )
@@ -262,7 +262,7 @@ def _time(doc: Document, a: Analyses) -> None:
             dtext = (
                 f" The difference ({d['group']} − {d['reference']}) is "
                 f"{d['difference']:.2f} months ({d['ci_low']:.2f} to {d['ci_high']:.2f}; "
-                f"p {p_text(d['pvalue'])})."
+                f"{p_text(d['pvalue'])})."
             )
         doc.paragraph(
             f"Mean reherniation-free months within the first {p.horizon:g} months (restricted "
@@ -439,7 +439,7 @@ def _subgroups(doc: Document, a: Analyses) -> None:
     mc = a.plan.min_cell
     doc.section("sec:subgroups", "Subgroups")
     inter = t.groupby("variable", sort=False)["interaction_pvalue"].first()
-    said = "; ".join(f"{v} p {p_text(pv)}" for v, pv in inter.items())
+    said = "; ".join(f"{v} {p_text(pv)}" for v, pv in inter.items())
     doc.paragraph(
         "The hazard ratio of closure within each level of each planned subgroup variable "
         f"({doc.ref('tab:subgroups')}, {doc.ref('fig:subgroups')}), with the likelihood-ratio "

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._format import ci_text, count, fmt_p, is_missing, p_text, pct
 from ..checks import check_range
-from ..results import fmt_p
-from ._format import ci_text, count, is_missing, p_text, pct, ratio, verdict
+from ._format import ratio, verdict
 from .analyses import MAX_STUDIES_SHOWN, Analyses
 from .document import Document
 
@@ -293,7 +293,7 @@ def _comparison(doc: Document, a: Analyses, few: bool) -> None:
                 )
             text.append(
                 f"{col}: test for subgroup differences Q = {res.q_between:.2f} "
-                f"(df {res.df_between}, p {p_text(res.pvalue_between)})"
+                f"(df {res.df_between}, {p_text(res.pvalue_between)})"
             )
         doc.paragraph("; ".join(text) + f" ({doc.ref('tab:study_subgroups')}).")
         doc.table(
@@ -389,12 +389,12 @@ def _bias(doc: Document, a: Analyses, few: bool) -> None:
     bias = []
     if a.egger is not None:
         bias.append(
-            f"Egger's regression test: t = {a.egger.statistic:.2f}, p {p_text(a.egger.pvalue)}."
+            f"Egger's regression test: t = {a.egger.statistic:.2f}, {p_text(a.egger.pvalue)}."
         )
     if a.begg is not None:
         bias.append(
             f"Begg's rank correlation: Kendall's τ = {a.begg.statistic:.2f}, "
-            f"p {p_text(a.begg.pvalue)}."
+            f"{p_text(a.begg.pvalue)}."
         )
     if a.trim_fill is not None:
         tf = a.trim_fill

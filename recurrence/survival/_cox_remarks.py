@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..results import fmt_p
+from .._format import fmt_p
 from ._reg_common import MIN_EVENTS_PER_COEF
 
 #: p-value of cox.zph below which a remark says proportional hazards are doubtful.

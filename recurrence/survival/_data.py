@@ -1,6 +1,7 @@
 """Turning a cohort table into the arrays the survival estimators work on.
 
-One place for: checking the columns a survival function needs, group labels (the
+One place for: checking the cohort table (:func:`recurrence._validate.check_cohort`:
+``time``, ``event`` and, when used, ``closure``), group labels (the
 ``closure`` column becomes ``"no closure"``/``"closure"``, the reference group first),
 dropping rows with a missing grouping value or covariate (and saying so), and building
 covariate matrices.
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._arms import group_labels
+from .._validate import check_cohort
 from ..errors import DataError, Problem
-from ..tableone import group_labels
 
 __all__ = ["SurvivalData", "prepare"]
 
@@ -46,26 +48,6 @@ class SurvivalData:
         return len(self.time)
 
 
-def _check_cohort(cohort: pd.DataFrame) -> None:
-    if not isinstance(cohort, pd.DataFrame):
-        raise DataError(
-            Problem(
-                f"expected a cohort DataFrame, got {type(cohort).__name__}",
-                fix="load it with recurrence.load_cohort()",
-            )
-        )
-    missing = [c for c in ("time", "event") if c not in cohort.columns]
-    if missing:
-        raise DataError(
-            Problem(
-                f"the cohort has no column(s) {missing}",
-                fix="load it with recurrence.load_cohort(), which maps and checks the columns",
-            )
-        )
-    if len(cohort) == 0:
-        raise DataError(Problem("the cohort has no rows"))
-
-
 def design_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:
     """Numeric design matrix: numbers as given, yes/no as 0/1, categories as indicators
     against their first (sorted) level, named ``column[level]``; interaction terms
@@ -87,8 +69,10 @@ def prepare(
 ) -> SurvivalData:
     """Extract and check what a survival estimator needs from a cohort table.
 
-    Rows with a missing ``by``, covariate, stratum or cluster value are left out, and
-    a remark says how many.
+    The table is checked first (:func:`~recurrence._validate.check_cohort`: ``time``,
+    ``event``, and ``closure`` when it is ``by``, a covariate, the strata or the
+    cluster). Rows with a missing ``by``, covariate, stratum or cluster value are left
+    out, and a remark says how many.
 
     Examples
     --------
@@ -97,7 +81,9 @@ def prepare(
     >>> d.groups, d.n
     (('no closure', 'closure'), 2000)
     """
-    _check_cohort(cohort)
+    from ._terms import term_variables
+
+    check_cohort(cohort, uses=[by, *term_variables(list(covariates)), strata, cluster])
     keep = pd.Series(True, index=cohort.index)
     if by is not None:
         if by not in cohort.columns:

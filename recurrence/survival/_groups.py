@@ -9,10 +9,10 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from .._arms import group_labels
+from .._validate import check_cohort
 from ..errors import DataError, Problem
-from ..tableone import group_labels
-from ._data import SurvivalData, _check_cohort
-from ._np_core import prepare_checked
+from ._data import SurvivalData, prepare
 
 __all__ = ["SEPARATOR", "prepare_groups"]
 
@@ -29,9 +29,10 @@ def _order(labels) -> list[str]:
 def prepare_groups(
     cohort: pd.DataFrame, by, *, strata: str | None = None
 ) -> tuple[SurvivalData, pd.DataFrame | None]:
-    """:func:`prepare_checked` for ``by`` a column, ``None``, or a list of one or two
-    columns; with two, also a frame with one row per group: ``group`` and the level of
-    each column (what a plot needs for colours and line styles).
+    """:func:`~recurrence.survival._data.prepare` for ``by`` a column, ``None``, or a
+    list of one or two columns; with two, also a frame with one row per group:
+    ``group`` and the level of each column (what a plot needs for colours and line
+    styles).
 
     Examples
     --------
@@ -41,10 +42,10 @@ def prepare_groups(
     (('no closure · MED', 'no closure · PELD'), ['group', 'closure', 'approach'])
     """
     if by is None or isinstance(by, str):
-        return prepare_checked(cohort, by, strata=strata), None
+        return prepare(cohort, by, strata=strata), None
     cols = list(by)
     if len(cols) == 1:
-        return prepare_checked(cohort, cols[0], strata=strata), None
+        return prepare(cohort, cols[0], strata=strata), None
     if len(cols) != 2 or len(set(cols)) != 2 or not all(isinstance(c, str) for c in cols):
         raise DataError(
             Problem(
@@ -52,7 +53,7 @@ def prepare_groups(
                 fix="e.g. by='closure' or by=['closure', 'approach']",
             )
         )
-    _check_cohort(cohort)
+    check_cohort(cohort, uses=cols)
     absent = [c for c in cols if c not in cohort.columns]
     if absent:
         raise DataError(
@@ -64,7 +65,7 @@ def prepare_groups(
     parts = [group_labels(cohort[c], c).where(cohort[c].notna()) for c in cols]
     combined = (parts[0] + SEPARATOR + parts[1]).where(parts[0].notna() & parts[1].notna())
     frame = cohort.drop(columns=[_COMBINED], errors="ignore").assign(**{_COMBINED: combined})
-    data = prepare_checked(frame, _COMBINED, strata=strata)
+    data = prepare(frame, _COMBINED, strata=strata)
     orders = [_order(p.dropna()) for p in parts]
     split = [g.split(SEPARATOR, 1) for g in data.groups]
     present = sorted(

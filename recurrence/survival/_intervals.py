@@ -24,7 +24,6 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 from ._data import design_matrix, prepare
-from ._np_core import prepare_checked
 
 __all__ = ["EXACT", "INTERVAL", "RIGHT", "IntervalData", "interval_data"]
 
@@ -187,7 +186,7 @@ def interval_data(cohort: pd.DataFrame, by: str | None = None, covariates=()) ->
     ([3.0, 12.0, 4.0], [6.0, inf, 4.0], [3, 0, 1])
     """
     covariates = list(covariates)
-    data = prepare_checked(cohort, by)  # checks time and event
+    data = prepare(cohort, by)  # checks time and event
     if covariates:
         data = prepare(cohort, by, covariates=covariates)
     left_all = checked_time_left(cohort)

@@ -23,128 +23,26 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from ..errors import DataError, Problem
-from ._data import SurvivalData, _check_cohort, prepare
 
 __all__ = [
     "RiskTable",
     "aalen_johansen",
-    "check_level",
-    "check_times",
     "default_ticks",
     "event_counts",
     "greenwood_km",
     "loglog_interval",
     "logrank_sums",
     "median_time",
-    "prepare_checked",
     "quadratic_form",
     "restricted_mean",
     "risk_table",
     "step_index",
     "two_groups_or_error",
+    "z_value",
 ]
-
-#: How the ``event`` argument reads: the cause of interest, or both causes together.
-EVENT_NAMES = {1: "reherniation", 2: "competing event", "any": "reherniation or competing event"}
-
-
-# ---------------------------------------------------------------------------------------
-# input
-# ---------------------------------------------------------------------------------------
-
-
-def prepare_checked(
-    cohort: pd.DataFrame, by: str | None, *, strata: str | None = None
-) -> SurvivalData:
-    """:func:`prepare` after checking ``time`` (finite, ≥ 0) and ``event`` (0, 1, 2)."""
-    _check_cohort(cohort)
-    problems = []
-    time = np.asarray(cohort["time"], dtype=float) if _numeric(cohort["time"]) else None
-    if time is None:
-        problems.append(
-            Problem(
-                "is not numeric", column="time", fix="load the cohort with recurrence.load_cohort()"
-            )
-        )
-    else:
-        bad = ~np.isfinite(time) | (time < 0)
-        if bad.any():
-            problems.append(
-                Problem(
-                    "must be a finite number of months ≥ 0",
-                    column="time",
-                    rows=tuple(np.flatnonzero(bad)[:50] + 1),
-                    values=tuple(time[bad][:5].tolist()),
-                    fix="times are months from surgery to event or censoring",
-                )
-            )
-    event = cohort["event"]
-    ok = event.isin([0, 1, 2]).to_numpy() if _numeric(event) else np.zeros(len(event), bool)
-    if not ok.all():
-        problems.append(
-            Problem(
-                "is not 0 (censored), 1 (reherniation) or 2 (competing event)",
-                column="event",
-                rows=tuple(np.flatnonzero(~ok)[:50] + 1),
-                values=tuple(event[~ok].head(5).tolist()),
-            )
-        )
-    if problems:
-        raise DataError(problems, source="cohort")
-    return prepare(cohort, by, strata=strata)
-
-
-def _numeric(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-
-def check_level(level: float) -> float:
-    """The confidence level as a float in (0, 1), or a DataError."""
-    try:
-        value = float(level)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0 < value < 1:
-        raise DataError(
-            Problem(
-                f"level must be between 0 and 1 (got {level!r})",
-                fix="for a 95% interval use level=0.95",
-            )
-        )
-    return value
-
-
-def check_event(event, allowed=(1, 2, "any")):
-    """The event of interest, or a DataError listing the allowed values."""
-    if isinstance(event, (bool, np.bool_)) or event not in allowed:
-        raise DataError(
-            Problem(
-                f"event must be one of {list(allowed)} (got {event!r})",
-                fix="1 is reherniation, 2 the competing event"
-                + (", 'any' either" if "any" in allowed else ""),
-            )
-        )
-    return event
-
-
-def check_times(times, name: str = "times") -> np.ndarray:
-    """Evaluation times as a 1-D float array of finite values ≥ 0, or a DataError."""
-    try:
-        arr = np.atleast_1d(np.asarray(times, dtype=float))
-    except (TypeError, ValueError):
-        raise DataError(Problem(f"{name} must be numbers of months (got {times!r})")) from None
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise DataError(
-            Problem(
-                f"{name} must be finite numbers of months ≥ 0 (got {times!r})",
-                fix="e.g. times=[12, 24, 60]",
-            )
-        )
-    return arr
 
 
 def z_value(level: float) -> float:

@@ -1,5 +1,6 @@
-"""Pieces shared by the regression models (Cox, Fine-Gray): argument checks, the
-coefficient table, the names of left-out terms."""
+"""Pieces shared by the regression models (Cox, Fine-Gray): the coefficient table,
+the names of left-out terms, divergence warnings (argument checks are in
+:mod:`recurrence._validate`)."""
 
 from __future__ import annotations
 
@@ -7,54 +8,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
+from ..errors import ConvergenceWarning, StatisticalWarning, warn
 
 __all__ = [
-    "EVENT_NAMES",
     "MIN_EVENTS_PER_COEF",
-    "as_list",
-    "check_event",
-    "check_level",
     "coef_table",
     "no_event_levels",
     "term_groups",
     "why_aliased",
 ]
 
-EVENT_NAMES = {1: "reherniation", 2: "competing event"}
 #: Fewer events per coefficient than this earns a remark.
 MIN_EVENTS_PER_COEF = 10
-
-
-def as_list(covariates) -> list[str]:
-    """Covariates as a list (one name may be given as a string)."""
-    if covariates is None:
-        return []
-    if isinstance(covariates, str):
-        return [covariates]
-    return list(covariates)
-
-
-def check_level(level) -> None:
-    """``level`` must be a confidence level strictly between 0 and 1."""
-    if isinstance(level, bool) or not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise DataError(
-            Problem(
-                f"level must be between 0 and 1, not {level!r}",
-                fix="e.g. level=0.95 for 95% confidence intervals",
-            )
-        )
-
-
-def check_event(event) -> int:
-    """A cause code ≥ 1."""
-    if not isinstance(event, (int, np.integer)) or isinstance(event, bool) or event < 1:
-        raise DataError(
-            Problem(
-                f"event must be a cause code ≥ 1 (1 reherniation, 2 competing event), not {event!r}"
-            )
-        )
-    return int(event)
 
 
 class RegressionResultMixin:

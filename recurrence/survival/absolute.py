@@ -32,9 +32,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._validate import EVENT_NAMES, check_level, check_times
 from ..errors import DataError, Problem
 from ..results import ResultMixin
-from ._np_core import EVENT_NAMES, check_level, check_times, z_value
+from ._np_core import z_value
 from .competing import CumulativeIncidenceResult, cumulative_incidence
 
 __all__ = ["RiskDifferenceResult", "nnt_interval", "risk_difference"]

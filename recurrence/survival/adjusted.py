@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import html_table
+from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level, check_times
 from ..errors import DataError, Problem
-from ..results import ResultMixin, html_table
-from ._data import _check_cohort, design_matrix, prepare
-from ._np_core import EVENT_NAMES, check_level, check_times, default_ticks, z_value
-from ._reg_common import as_list
+from ..results import ResultMixin
+from ._data import design_matrix, prepare
+from ._np_core import default_ticks, z_value
 
 __all__ = ["AdjustedIncidenceResult", "adjusted_incidence"]
 
@@ -189,13 +190,12 @@ def adjusted_incidence(
     >>> list(adj.difference.columns[:4])
     ['time', 'difference', 'ci_low', 'ci_high']
     """
-    _check_cohort(cohort)
+    check_cohort(cohort, uses=["closure"])
     if method not in METHODS:
         raise DataError(Problem(f"method must be one of {list(METHODS)}, not {method!r}"))
     if convention not in ("ate", "exact"):
         raise DataError(Problem(f"convention must be 'ate' or 'exact', not {convention!r}"))
-    if event not in (1, 2) or isinstance(event, bool):
-        raise DataError(Problem(f"event must be 1 or 2, not {event!r}"))
+    event = check_event(event)
     level = check_level(level)
     times = check_times(times)
     covariates = as_list(covariates)
@@ -265,10 +265,9 @@ def adjusted_incidence(
 
 
 def _complete_rows(cohort, needed):
-    from ._np_core import prepare_checked
     from .iptw import _treatment
 
-    prepare_checked(cohort, None)
+    check_cohort(cohort, uses=["closure"])
     absent = [c for c in needed if c not in cohort.columns]
     if absent:
         raise DataError(

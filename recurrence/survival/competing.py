@@ -26,14 +26,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text, plural
+from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import StatisticalWarning, warn
-from ..results import fmt
 from ._groups import prepare_groups
 from ._np_core import (
-    EVENT_NAMES,
     aalen_johansen,
-    check_event,
-    check_level,
     event_counts,
     loglog_interval,
     quadratic_form,
@@ -45,8 +43,6 @@ from .results_nonparametric import (
     CurveResultMixin,
     curve_frame,
     curve_table,
-    p_text,
-    plural,
     ties_across_causes,
 )
 

@@ -25,18 +25,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._format import fmt, fmt_p
+from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt, fmt_p
+from ..results import ResultMixin
 from . import _reg_cox as core
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks
-from ._data import _check_cohort, prepare
+from ._data import prepare
 from ._reg_common import (
-    EVENT_NAMES,
     RegressionResultMixin,
-    as_list,
-    check_event,
-    check_level,
     coef_table,
     standard_errors,
     term_groups,
@@ -130,7 +128,12 @@ class CoxResult(RegressionResultMixin, ResultMixin):
 
 def _prepare(cohort, covariates, strata, cluster, weights, propensity, stabilized):
     """SurvivalData, rows left out, and the IPTW object (or None)."""
-    _check_cohort(cohort)
+    iptw = isinstance(weights, str) and weights == "iptw"
+    check_cohort(
+        cohort,
+        uses=[*term_variables(covariates), *as_list(propensity), strata, cluster]
+        + (["closure"] if iptw else []),
+    )
     if isinstance(weights, str) and weights == "iptw":
         from .iptw import iptw_weights
 

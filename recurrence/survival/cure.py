@@ -28,10 +28,12 @@ import pandas as pd
 from scipy import special
 from scipy.stats import chi2
 
+from .._format import fmt
+from .._validate import check_level, check_times
 from ..errors import ConvergenceWarning, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
+from ._data import prepare
 from ._intervals import RIGHT, interval_data
-from ._np_core import check_level, check_times, prepare_checked
 from ._np_parametric import (
     cure_gradient,
     fit_cure,
@@ -152,7 +154,7 @@ def cure(
 
     distribution = check_distribution(distribution)
     level = check_level(level)
-    prepare_checked(cohort, by)
+    prepare(cohort, by)
     check_positive_times(cohort)
     data = interval_data(cohort, by)
     crit = float(chi2.ppf(level, 1))

@@ -20,17 +20,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._format import fmt
+from .._validate import EVENT_NAMES, as_list, check_event, check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
+from ..results import ResultMixin
 from . import _reg_finegray as core
 from ._data import prepare
 from ._reg_common import (
-    EVENT_NAMES,
     MIN_EVENTS_PER_COEF,
     RegressionResultMixin,
-    as_list,
-    check_event,
-    check_level,
     coef_table,
     no_event_levels,
     standard_errors,

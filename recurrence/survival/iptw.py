@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._arms import smd_categorical
+from .._format import fmt
+from .._validate import check_cohort
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
-from ..tableone import smd_categorical
-from ._data import _check_cohort, design_matrix
+from ..results import ResultMixin
+from ._data import design_matrix
 
 __all__ = ["IPTW", "iptw_weights", "weighted_smd"]
 
@@ -176,7 +178,7 @@ def iptw_weights(
     >>> bool(w.table["smd_after"].abs().max() < w.table["smd_before"].abs().max())
     True
     """
-    _check_cohort(cohort)
+    check_cohort(cohort, uses=[treatment])
     if isinstance(covariates, str):
         covariates = [covariates]
     covariates = list(covariates)

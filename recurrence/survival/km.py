@@ -19,19 +19,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._format import plural
+from .._validate import EVENT_NAMES, check_event, check_level
 from ._groups import prepare_groups
 from ._np_confint import CONF_TYPES, check_conf_type, quantile_time, survival_interval
-from ._np_core import (
-    EVENT_NAMES,
-    check_event,
-    check_level,
-    event_counts,
-    greenwood_km,
-    median_time,
-    risk_table,
-    z_value,
-)
-from .results_nonparametric import CurveResultMixin, curve_frame, curve_table, plural
+from ._np_core import event_counts, greenwood_km, median_time, risk_table, z_value
+from .results_nonparametric import CurveResultMixin, curve_frame, curve_table
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]
 
@@ -186,7 +179,7 @@ def kaplan_meier(
     [0.9, 0.961]
     """
     level = check_level(level)
-    event = check_event(event)
+    event = check_event(event, allowed=(1, 2, "any"))
     conf_type = check_conf_type(conf_type)
     data, by_levels = prepare_groups(cohort, by)
     rt = risk_table(data.time, data.event, data.group, len(data.groups))

@@ -22,19 +22,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text, plural
+from .._validate import EVENT_NAMES, check_event
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
-from ._np_core import (
-    EVENT_NAMES,
-    check_event,
-    event_counts,
-    logrank_sums,
-    prepare_checked,
-    quadratic_form,
-    risk_table,
-    two_groups_or_error,
-)
-from .results_nonparametric import p_text, plural
+from ..results import ResultMixin
+from ._data import prepare
+from ._np_core import event_counts, logrank_sums, quadratic_form, risk_table, two_groups_or_error
 
 __all__ = ["LogrankResult", "logrank"]
 
@@ -126,9 +119,9 @@ def logrank(
     >>> round(logrank(load_cohort(), rho=1).statistic, 3)
     31.512
     """
-    event = check_event(event)
+    event = check_event(event, allowed=(1, 2, "any"))
     rho = _check_rho(rho)
-    data = prepare_checked(cohort, by, strata=strata)
+    data = prepare(cohort, by, strata=strata)
     two_groups_or_error(data.groups, by, "the log-rank test")
     k = len(data.groups)
     remarks = list(data.remarks)

@@ -25,14 +25,15 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._arms import group_labels
+from .._format import fmt
+from .._validate import as_list, check_cohort, check_level, check_times
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
-from ..tableone import group_labels
+from ..results import ResultMixin
 from ._intervals import RIGHT, interval_data
 from ._lifelines import DISTRIBUTIONS, fit_aft
-from ._np_core import check_level, check_times, prepare_checked
 from ._np_parametric import survival
-from ._reg_common import MIN_EVENTS_PER_COEF, as_list, coef_table, standard_errors
+from ._reg_common import MIN_EVENTS_PER_COEF, coef_table, standard_errors
 
 __all__ = [
     "ParametricComparison",
@@ -257,7 +258,7 @@ def parametric(
     distribution = check_distribution(distribution)
     level = check_level(level)
     covariates = as_list(covariates)
-    prepare_checked(cohort, None)  # time and event
+    check_cohort(cohort)
     check_positive_times(cohort)
     data = interval_data(cohort, None, covariates)
     remarks = list(data.remarks)

@@ -14,9 +14,9 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._validate import check_level, check_times
 from ..errors import DataError, Problem
 from ..results import ResultMixin
-from ._np_core import check_level, check_times
 from .competing import CumulativeIncidenceResult, cumulative_incidence
 from .km import KaplanMeierResult, kaplan_meier
 

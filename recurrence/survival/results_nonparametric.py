@@ -17,8 +17,10 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from ..results import ResultMixin, _display, html_table
-from ._np_core import check_times, default_ticks, step_index
+from .._format import display_frame, html_table
+from .._validate import check_times
+from ..results import ResultMixin
+from ._np_core import default_ticks, step_index
 
 __all__ = ["CURVE_COUNTS", "CurveResultMixin", "curve_frame", "curve_table"]
 
@@ -190,7 +192,11 @@ class CurveResultMixin(ResultMixin):
 
     # -- display ------------------------------------------------------------------------
     def summary(self) -> str:
-        parts = [self.title, *self.summary_lines(), _display(self.overview).to_string(index=False)]
+        parts = [
+            self.title,
+            *self.summary_lines(),
+            display_frame(self.overview).to_string(index=False),
+        ]
         parts += [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)]
         return "\n".join(parts)
 
@@ -212,16 +218,3 @@ class CurveResultMixin(ResultMixin):
 def ties_across_causes(counts: np.ndarray) -> int:
     """Number of (group, time) cells with both a reherniation and a competing event."""
     return int(((counts[..., 1] > 0) & (counts[..., 2] > 0)).sum())
-
-
-def p_text(p) -> str:
-    """``"p = 0.012"`` or ``"p < 0.001"`` for a headline."""
-    from ..results import fmt_p
-
-    shown = fmt_p(p)
-    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``"1 patient"``, ``"3 patients"``."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"

@@ -22,20 +22,12 @@ from typing import ClassVar
 import pandas as pd
 from scipy import stats
 
+from .._format import fmt, p_text
+from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn
-from ..results import ResultMixin, fmt
-from ._np_core import (
-    EVENT_NAMES,
-    check_event,
-    check_level,
-    event_counts,
-    greenwood_km,
-    prepare_checked,
-    restricted_mean,
-    risk_table,
-    z_value,
-)
-from .results_nonparametric import p_text
+from ..results import ResultMixin
+from ._data import prepare
+from ._np_core import event_counts, greenwood_km, restricted_mean, risk_table, z_value
 
 __all__ = ["RMSTResult", "rmst"]
 
@@ -123,7 +115,7 @@ def rmst(
     0  closure  no closure        3.69    2.36     5.03
     """
     level = check_level(level)
-    event = check_event(event)
+    event = check_event(event, allowed=(1, 2, "any"))
     try:
         tau = float(horizon)
     except (TypeError, ValueError):
@@ -135,7 +127,7 @@ def rmst(
                 fix="e.g. rmst(cohort, 60)",
             )
         )
-    data = prepare_checked(cohort, by)
+    data = prepare(cohort, by)
     rt = risk_table(data.time, data.event, data.group, len(data.groups))
     z = z_value(level)
     rows, remarks = [], list(data.remarks)

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._format import fmt
+from .._validate import as_list
 from ..errors import DataError, Problem
-from ..results import ResultMixin, fmt
-from ._reg_common import as_list
+from ..results import ResultMixin
 from ._terms import term_variables
 
 __all__ = ["SubgroupsResult", "subgroups"]

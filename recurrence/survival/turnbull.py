@@ -25,12 +25,12 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from .._format import display_frame, html_table, plural
+from .._validate import check_level, check_times
 from ..errors import ConvergenceWarning, StatisticalWarning, warn
-from ..results import ResultMixin, _display, html_table
+from ..results import ResultMixin
 from ._intervals import EXACT, INTERVAL, RIGHT, interval_data
-from ._np_core import check_level, check_times
 from ._np_turnbull import npmle, survival_at
-from .results_nonparametric import plural
 
 __all__ = ["TurnbullResult", "turnbull"]
 
@@ -150,7 +150,11 @@ class TurnbullResult(ResultMixin):
         ]
 
     def summary(self) -> str:
-        parts = [self.title, *self.summary_lines(), _display(self.overview).to_string(index=False)]
+        parts = [
+            self.title,
+            *self.summary_lines(),
+            display_frame(self.overview).to_string(index=False),
+        ]
         parts += [f"[{i}] {r}" for i, r in enumerate(self.remarks, 1)]
         return "\n".join(parts)
 

@@ -65,10 +65,10 @@ class Server:
             try:
                 urllib.request.urlopen(self.url + "/static/app.css", timeout=2).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError) as exc:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    out, err = self.proc.communicate(timeout=5)
-                    raise RuntimeError(f"recurrence app did not start: {err[-2000:]}")
+                    _, err = self.proc.communicate(timeout=5)
+                    raise RuntimeError(f"recurrence app did not start: {err[-2000:]}") from exc
                 time.sleep(0.1)
 
     def folders(self) -> list[Path]:

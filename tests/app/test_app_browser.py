@@ -18,14 +18,17 @@ import pytest
 
 import recurrence
 from recurrence import survival
-from recurrence.results import fmt
+from recurrence._format import fmt
 
 DATA = Path(__file__).parents[1] / "data" / "own"
 LUNG = DATA / "lung_registry.csv"
 READING = {
     "header_row": 3,
     "columns": {"Pat-ID": "patient_id", "Arm": "closure", "FU (days)": "time", "Outcome": "event"},
-    "values": {"closure": {"Closure": True, "Standard": False}, "event": {"recurrence": 1, "alive": 0}},
+    "values": {
+        "closure": {"Closure": True, "Standard": False},
+        "event": {"recurrence": 1, "alive": 0},
+    },
     "time_unit": "days",
 }
 
@@ -142,7 +145,9 @@ def test_bad_file_shows_its_problems_and_runs_nothing(page, server, tmp_path, sh
     page.click("button:has-text('Check and load')")
     page.wait_for_selector(".problems li")
     problems = page.locator(".problems li").all_inner_texts()
-    assert any("column 'closure', row 1: is not a yes/no value (found 'maybe')" in p for p in problems)
+    assert any(
+        "column 'closure', row 1: is not a yes/no value (found 'maybe')" in p for p in problems
+    )
     assert any("column 'time', row 2: is not a number (found 'x')" in p for p in problems)
     assert any("column 'event', row 3: is not 0, 1 or 2 (found 7)" in p for p in problems)
     assert "nothing ran" in page.inner_text(".problems")
