@@ -148,7 +148,7 @@ def _data(doc: Document, a: Analyses) -> None:
         "tab:one",
         text_cols=("characteristic",),
         wide=True,
-        note=" ".join(a.table_one.remarks),
+        note="; ".join(r.rstrip(".") for r in a.table_one.remarks),
     )
     for note in a.notes:
         doc.paragraph(note, "note")
@@ -192,13 +192,24 @@ def _cohort_flow(doc: Document, a: Analyses) -> None:
 def _time(doc: Document, a: Analyses) -> None:
     p, mc = a.plan, a.plan.min_cell
     doc.section("sec:time", "Reherniation over time")
-    doc.paragraph(
-        "With competing events (fusion, other-level surgery, death) a patient who has one can "
-        "no longer reherniate. The Aalen-Johansen cumulative incidence counts that "
-        f"({doc.ref('fig:cif')}); 1 − Kaplan-Meier, which treats competing events as censored, "
-        "overstates reherniation and is shown beside it only for comparison with published "
-        f"figures ({doc.ref('tab:rates')}, {doc.ref('fig:km')})."
-    )
+    ov = a.km.overview
+    competing = int(ov["competing"].sum()) if "competing" in ov else 0
+    if competing:
+        doc.paragraph(
+            "With competing events (fusion, other-level surgery, death) a patient who has one "
+            "can no longer reherniate. The Aalen-Johansen cumulative incidence counts that "
+            f"({doc.ref('fig:cif')}); 1 − Kaplan-Meier, which treats competing events as "
+            "censored, overstates reherniation and is shown beside it only for comparison with "
+            f"published figures ({doc.ref('tab:rates')}, {doc.ref('fig:km')})."
+        )
+    else:
+        doc.paragraph(
+            "No competing event (fusion, other-level surgery, death) is recorded in this "
+            "cohort, so the Aalen-Johansen cumulative incidence "
+            f"({doc.ref('fig:cif')}) equals 1 − Kaplan-Meier ({doc.ref('tab:rates')}, "
+            f"{doc.ref('fig:km')}); if such events happened and were recorded as censored, "
+            "both overstate reherniation."
+        )
     inc = a.incidence
     doc.figure(
         lambda: inc.plot(min_cell=mc),
@@ -333,6 +344,26 @@ def _model_rows(name: str, res, col: str, level: float) -> list[dict]:
     return rows
 
 
+def _cox_and_fine_gray(a: Analyses) -> str:
+    """Whether the two closure-only ratios agree, in words computed from them."""
+    competing = int(a.km.overview["competing"].sum())
+    if competing == 0:
+        return "With no competing event recorded the two answer the same question"
+    hr = float(a.cox.table.loc["closure", "hr"])
+    shr = float(a.fine_gray.table.loc["closure", "shr"])
+    if not (np.isfinite(hr) and np.isfinite(shr) and hr > 0 and shr > 0):
+        return "One of the two could not be estimated"
+    # within 10% of each other on the ratio scale
+    if abs(np.log(hr / shr)) < np.log(1.1):
+        return f"With {count(competing, a.plan.min_cell)} competing events they agree"
+    return (
+        f"With {count(competing, a.plan.min_cell)} competing events they differ "
+        f"(HR {ratio(hr)}, SHR {ratio(shr)}): "
+        "closure changes the competing events too, and the cumulative incidence answers "
+        "the patient's question"
+    )
+
+
 def _effect(doc: Document, a: Analyses) -> None:
     p = a.plan
     doc.section("sec:effect", "Effect of closure")
@@ -349,8 +380,10 @@ def _effect(doc: Document, a: Analyses) -> None:
     doc.paragraph(
         'The cause-specific Cox hazard ratio answers "does closure lower the rate of '
         'reherniation among patients still at risk?"; the Fine-Gray subdistribution hazard '
-        'ratio answers "does closure lower the cumulative incidence?". With few competing '
-        f"events they agree ({doc.ref('tab:models')}, {doc.ref('fig:hr')})." + adjusted
+        'ratio answers "does closure lower the cumulative incidence?". '
+        + _cox_and_fine_gray(a)
+        + f" ({doc.ref('tab:models')}, {doc.ref('fig:hr')})."
+        + adjusted
     )
     rows = _model_rows("Cox, closure only", a.cox, "hr", p.level)
     rows += _model_rows("Fine-Gray, closure only", a.fine_gray, "shr", p.level)
