@@ -3,6 +3,7 @@ how sure it is, and every rate against the published range."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .._format import ci_text, count, fmt_p, is_missing, p_text, pct
@@ -388,9 +389,14 @@ def _bias(doc: Document, a: Analyses, few: bool) -> None:
     p = a.plan
     bias = []
     if a.egger is not None:
-        bias.append(
-            f"Egger's regression test: t = {a.egger.statistic:.2f}, {p_text(a.egger.pvalue)}."
-        )
+        said = f"Egger's regression test: t = {a.egger.statistic:.2f}, {p_text(a.egger.pvalue)}"
+        if a.egger_rma is not None and np.isfinite(a.egger_rma.statistic):
+            rma = a.egger_rma
+            said += (
+                f" (metafor's default variant, a meta-regression on the standard error: "
+                f"{'t' if rma.df else 'z'} = {rma.statistic:.2f}, {p_text(rma.pvalue)})"
+            )
+        bias.append(said + ".")
     if a.begg is not None:
         bias.append(
             f"Begg's rank correlation: Kendall's τ = {a.begg.statistic:.2f}, "
