@@ -37,7 +37,6 @@ def _three_rules(table) -> None:
     """A journal's table: a rule above, one under the header, one below; no other lines
     (set on the table itself, so Word and LibreOffice draw the same)."""
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     props = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
