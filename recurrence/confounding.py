@@ -200,9 +200,8 @@ def evalue(
                 fix="give ci_low ≤ estimate ≤ ci_high",
             )
         )
-    rr, rr_lo, rr_hi = (
-        None if v is None else to_risk_ratio(v, measure, rare) for v in (est, lo, hi)
-    )
+    rr = to_risk_ratio(est, measure, rare)
+    rr_lo, rr_hi = (None if v is None else to_risk_ratio(v, measure, rare) for v in (lo, hi))
     remarks = []
     if measure != "RR":
         how = (

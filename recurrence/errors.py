@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 
 __all__ = [
     "ConvergenceWarning",
@@ -182,7 +183,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 def warn(message: str, category: type[Warning]) -> None:
     """Warn, attributing the warning to the first caller outside this package (so a
     notebook shows the user's line, not ours, whatever the depth of the call)."""
-    level, frame = 2, sys._getframe(1)  # stacklevel 2: the caller of warn()
+    level = 2  # stacklevel 2: the caller of warn()
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -347,7 +348,7 @@ def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dic
     ] * df["closure"].to_numpy(float)
     if "age" not in missing:
         lp = lp + MISSING_MODEL["age_per_10y"] * (df["age"].to_numpy(float) - 45) / 10
-    truth = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
+    truth: dict[str, Any] = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
     truth.update({"intercept": {}, "share": {}, "target_share": dict(missing), "values": {}})
     for col, share in missing.items():
         if share == 0:

@@ -122,7 +122,7 @@ def cohort_as_study(
     }
     times = cohort["time"].to_numpy(float)
     events = cohort["event"].to_numpy(int)
-    out = {"study": label}
+    out: dict[str, object] = {"study": label}
     remarks = []
     if method == "aalen-johansen":
         from ..survival import cumulative_incidence

@@ -117,7 +117,7 @@ def pool_arm(
         data=rows,
     )
     if subgroup is not None:
-        res = subgroups(res, subgroup)
+        return _with_remarks(subgroups(res, subgroup), remarks)
     return _with_remarks(res, remarks)
 
 
@@ -167,5 +167,5 @@ def compare_studies(
         data=rows,
     )
     if subgroup is not None:
-        res = subgroups(res, subgroup)
+        return _with_remarks(subgroups(res, subgroup), remarks)
     return _with_remarks(res, remarks)

@@ -303,7 +303,7 @@ def draw_forest(
             lay.left + lay.panel + lay.right, min(lay.span, max_width - 2 * _MARGIN)
         )
         fig = plt.figure(figsize=(width, below + above + row_h * (top - bottom)))
-        ax = fig.add_axes([0, 0, 1, 1])
+        ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axes_locator(
             _panel_locator(_MARGIN + lay.left, width - _MARGIN - lay.left - lay.panel, below, above)
         )

@@ -20,6 +20,7 @@ slower than ``coxph`` at 100k patients and its sandwich ignores ties; statsmodel
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from . import _reg_cox as core
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks
 from ._data import prepare
+
+if TYPE_CHECKING:
+    from .iptw import IPTW
 from ._reg_common import (
     RegressionResultMixin,
     coef_table,
@@ -92,7 +96,7 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     converged: bool = True
     iterations: int = 0
     cov: pd.DataFrame | None = field(default=None, repr=False)
-    iptw: object | None = field(default=None, repr=False)
+    iptw: IPTW | None = field(default=None, repr=False)
     remarks: tuple[str, ...] = ()
     ph_transform: str = "km"
 
