@@ -36,7 +36,7 @@ age, sex, BMI, level        HR 1.0      sign and size disagree across sources (S
                                         2016 (sex, BMI, level)
 no closure, 2 y, general    ≈ 10%       general series: 12% ≤ 1 y (Garcés Ambrossi 2009),
                                         10.2% symptomatic at 2 y (Spine 2011), 9.1% (SPORT)
-share by 3 / 12 / 36 / 60   0.28, 0.69, 18/64 within 3 mo (Kienzler 2021/Martens 2018,
+share by 3 / 12 / 36 / 60   0.28, 0.69  18/64 within 3 mo (Kienzler 2021/Martens 2018,
 mo, relative to 2 y         1.17, 1.30  derived); 17.3% at 1 y vs 25.3% at 2 y; 29.5% at 3 y
                                         (Kienzler 2019); long tail (Kim 2009, Jyväskylä)
 no closure, 2 y, large      ≈ 25%       64/253 = 25.3% (Martens 2018, Barricaid RCT)
