@@ -257,6 +257,24 @@ def check_ranges(
 
     ``arm`` names a column holding ``"closure"``/``"no closure"`` per row (or is None).
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One rate per row: proportions reherniated (0-1) and their interval.
+    estimate, ci_low, ci_high : str
+        Names of the columns holding the rate and its interval bounds (proportions).
+    arm : str, optional
+        Column holding ``"closure"``/``"no closure"`` per row, or ``None``.
+    low, high : float
+        The published range of reherniation without closure, as proportions (default
+        0.03 to 0.27).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``position`` (``below``/``within``/``above``),
+        ``overlaps`` (the interval reaches the range) and ``verdict`` (a sentence).
+
     Examples
     --------
     >>> t = pd.DataFrame({"group": ["no closure", "closure"], "estimate": [0.10, 0.02],

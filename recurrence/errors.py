@@ -33,6 +33,18 @@ MAX_ROWS_SHOWN = 10
 def format_rows(rows: Sequence[int], limit: int = MAX_ROWS_SHOWN) -> str:
     """Format 1-based row numbers for a message.
 
+    Parameters
+    ----------
+    rows : sequence of int
+        1-based row numbers (as the user counts them in the file).
+    limit : int, default 10
+        Rows named before "and N more".
+
+    Returns
+    -------
+    str
+        ``"row 3"``, ``"rows 3, 17"`` or a shortened list.
+
     Examples
     --------
     >>> format_rows([3])
@@ -182,7 +194,29 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def warn(message: str, category: type[Warning]) -> None:
     """Warn, attributing the warning to the first caller outside this package (so a
-    notebook shows the user's line, not ours, whatever the depth of the call)."""
+    notebook shows the user's line, not ours, whatever the depth of the call).
+
+    Parameters
+    ----------
+    message : str
+        The warning, one sentence saying what happened and what to do.
+    category : type of Warning
+        One of the named warning classes of this module (:class:`DataWarning`,
+        :class:`StatisticalWarning`, :class:`ConvergenceWarning`).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("3 patients have no operation date: left out", DataWarning)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('DataWarning', '3 patients have no operation date: left out')
+    """
     level = 2  # stacklevel 2: the caller of warn()
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
