@@ -42,18 +42,6 @@ PENDING = {
     "recurrence.meta.bias.begg_test": "Parameters, Returns",
     "recurrence.meta.bias.egger_test": "Parameters, Returns",
     # not written yet in this pass
-    "recurrence.meta.grade.summary_of_findings": "Returns",
-    "recurrence.meta.leave_out.influence": "Parameters, Returns",
-    "recurrence.meta.leave_out.leave_one_out": "Parameters, Returns",
-    "recurrence.meta.models.compare": "Returns",
-    "recurrence.meta.pooling.pool_many": "Parameters, Returns",
-    "recurrence.meta.rob.check_rob": "Parameters, Returns",
-    "recurrence.meta.rob.published_rob": "Returns",
-    "recurrence.meta.rob.without_high_risk": "Parameters, Returns",
-    "recurrence.meta.subgroup.subgroups": "Returns",
-    "recurrence.meta.tables.compare_studies": "Parameters, Returns",
-    "recurrence.meta.tables.pool_arm": "Returns",
-    "recurrence.meta.tsa.sequential": "Returns",
     "recurrence.plotting.absolute.plot_risk_difference": "Parameters, Returns",
     "recurrence.plotting.adjusted.plot_adjusted_incidence": "Parameters, Returns",
     "recurrence.plotting.bayes.plot_tau_posterior": "Parameters, Returns, Examples",
@@ -76,7 +64,6 @@ PENDING = {
     "recurrence.survival.parametric.compare_distributions": "Parameters, Returns",
     "recurrence.synthetic.simulate_studies": "Parameters, Returns",
     "recurrence.synthetic.true_cumulative_incidence": "Parameters, Returns",
-    "recurrence.tableone.table_one": "Returns",
 }
 
 
