@@ -145,8 +145,9 @@ def to_excel(
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> table = pd.DataFrame({"study": ["=HYPERLINK()"], "events": [3]})
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     to_excel(pd.DataFrame({"study": ["=HYPERLINK()"], "events": [3]}), pathlib.Path(d, "t.xlsx"))
+    ...     to_excel(table, pathlib.Path(d, "t.xlsx"))
     ...     pd.read_excel(pathlib.Path(d, "t.xlsx"))["study"].tolist()
     ["'=HYPERLINK()"]
     """

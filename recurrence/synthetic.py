@@ -444,6 +444,22 @@ def true_cumulative_incidence(
     integration. ``closure=True``/``False`` sets everyone to one arm (the
     counterfactual curve); ``None`` keeps each patient's own arm.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A cohort of :func:`simulate_cohort` (its ``attrs["truth"]`` holds the model).
+    times : sequence of float
+        Months since surgery.
+    closure : bool or None
+        Everyone with (``True``) or without (``False``) closure, or each patient's own arm.
+    truth : dict, optional
+        The generating model, when ``df.attrs`` no longer holds it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The true cumulative incidence (proportions) at each of ``times``.
+
     Examples
     --------
     >>> df = simulate_cohort(4000, seed=3)
@@ -494,6 +510,31 @@ def simulate_studies(
     Study *i* has a true log risk ratio ``log(rr) + u_i`` with ``u_i ~ N(0, tau2)``, a
     control risk whose logit varies around ``logit(control_rate)`` with SD
     ``control_sd``, arm sizes log-uniform in ``n_range``, binomial events.
+
+    Parameters
+    ----------
+    k : int, default 12
+        Number of studies.
+    seed : int or None
+        Seed of the generator (``None``: a fresh one each call).
+    rr : float, default 0.45
+        True pooled risk ratio of closure.
+    tau2 : float, default 0.1
+        Between-study variance of the log risk ratio.
+    control_rate : float, default 0.12
+        Typical proportion reherniated without closure.
+    control_sd : float, default 0.4
+        SD of the control-arm risk across studies, on the logit scale.
+    n_range : tuple of int, default (30, 300)
+        Smallest and largest arm size.
+    p_single_arm : float, default 0
+        Probability that a study is a single-arm series (closure arm only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A study table in the canonical columns of :func:`recurrence.load_studies`, with
+        the true parameters in ``attrs["truth"]``.
 
     Examples
     --------

@@ -250,6 +250,20 @@ def plot_forest(
     max_width
         Widest a new figure may be, inches: the panel, then the font (down to 7 pt),
         then overlong study labels give way.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import compare_studies
+    >>> res = compare_studies(load_studies(), measure="RR", method="MH")
+    >>> ax = plot_forest(res)
+    >>> res.k, ax.get_xscale()
+    (7, 'log')
     """
     data = forest_data(result, common=common, digits=digits, title=title, highlight=highlight)
     pooled_line = not isinstance(getattr(result, "results", None), dict)

@@ -349,6 +349,26 @@ def cause_specific_cox(
     Parameters are those of :func:`cox`; ``event`` is the cause modelled (1
     reherniation, 2 competing event).
 
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A cohort table (:func:`recurrence.load_cohort`): ``time`` in months, ``event`` 0/1/2.
+    covariates : sequence of str, default ("closure",)
+        Columns in the model: numbers as given, yes/no as 0/1, categories as indicators
+        against their first level.
+    event : {1, 2}
+        The cause modelled: 1 reherniation, 2 the competing event; the other is censored.
+    strata, cluster, weights, propensity, ties, level, stabilized, ph_transform
+        As in :func:`cox`: stratum column, cluster column for robust standard errors, case
+        weights or ``"iptw"``, the propensity covariates, ``"efron"``/``"breslow"``, the
+        confidence level, stabilized IPT weights, the time transform of the PH test.
+
+    Returns
+    -------
+    CoxResult
+        Cause-specific hazard ratios in ``.table`` (coef, hr, se, ci_low, ci_high, pvalue),
+        ``.events`` (events of the cause modelled), ``.ph_test``, ``.concordance``.
+
     Examples
     --------
     >>> from recurrence import load_cohort
