@@ -1,5 +1,6 @@
 """Every public function has a numpydoc docstring with Parameters, Returns and a runnable
-Examples section (the examples run as doctests: ``--doctest-modules``).
+Examples section (the examples run as doctests: ``--doctest-modules``); the Parameters
+name every parameter of the signature (``*args``/``**kwargs`` aside) and no other.
 
 Public: a function in ``__all__`` of ``recurrence`` or of one of the modules and
 subpackages that ``recurrence.__all__`` names (survival, meta, design, plotting, report,
@@ -41,6 +42,7 @@ PENDING = {
     "recurrence.design.analytic.sample_size_survival": "Returns",
     "recurrence.meta.bias.begg_test": "Parameters, Returns",
     "recurrence.meta.bias.egger_test": "Parameters, Returns",
+    "recurrence.meta.bias.trim_and_fill": "parameter 'maxiter' undocumented",
 }
 
 
@@ -64,7 +66,8 @@ FUNCTIONS = _public_functions()
 
 
 def _missing(fn) -> list[str]:
-    """The sections a docstring lacks, and parameters it documents that do not exist."""
+    """The sections a docstring lacks, the parameters it leaves out, and parameters it
+    documents that do not exist."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # docscrape warns on unknown sections
         doc = FunctionDoc(fn)
@@ -83,6 +86,10 @@ def _missing(fn) -> list[str]:
     names = {p.name for p in inspect.signature(fn).parameters.values()}
     documented = {n.strip().lstrip("*") for item in doc["Parameters"] for n in item.name.split(",")}
     missing += [f"no parameter {n!r}" for n in sorted(documented - names) if n]
+    if doc["Parameters"]:
+        missing += [
+            f"parameter {p.name!r} undocumented" for p in params if p.name not in documented
+        ]
     return missing
 
 

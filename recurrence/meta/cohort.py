@@ -93,6 +93,9 @@ def cohort_as_study(
         the module notes).
     year
         The row's ``year`` (default: none).
+    level
+        Confidence level of the cumulative incidence the row is computed from (the
+        effective counts use its standard error, not its interval).
 
     Returns
     -------

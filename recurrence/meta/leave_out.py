@@ -135,6 +135,9 @@ def cumulative(result: MetaResult, order=None) -> pd.DataFrame:
 
     Parameters
     ----------
+    result
+        A pooled comparison or proportion (:func:`~recurrence.meta.compare`,
+        :func:`~recurrence.meta.proportions`); its model is refitted at each step.
     order
         Values to sort the studies by (aligned with the rows of ``result.table``; ties
         and missing values keep the input order, missing last), or the name of a column

@@ -241,6 +241,8 @@ def plot_forest(
         Show the common-effect diamond beside the random-effects one.
     digits
         Decimals of ratios and differences.
+    title
+        Title above the plot (default none).
     color
         Colour of the squares (default black).
     highlight

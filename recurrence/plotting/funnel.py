@@ -44,6 +44,8 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     result
         A result of :func:`~recurrence.meta.proportions`, :func:`~recurrence.meta.compare`
         or :func:`~recurrence.meta.trim_and_fill` (also ``result.plot_funnel()``).
+    ax
+        Axes to draw on; a new figure (with room for the legend) when ``None``.
     contours
         Confidence levels whose significance contours are shaded (around no effect: 0
         on the model scale; for proportions the contours are left out, as a proportion

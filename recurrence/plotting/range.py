@@ -91,6 +91,8 @@ def plot_range(checks, ax=None, *, low: float = 0.03, high: float = 0.27, title:
         Axes to draw on; a new figure when ``None``.
     low, high
         The shaded range (proportions).
+    title
+        Title above the axes (default none).
 
     Returns
     -------
