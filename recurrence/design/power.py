@@ -346,7 +346,8 @@ def simulate_power(
     _execution.check_scheduler(scheduler)
     replicates = int(replicates)
     root = np.random.SeedSequence(None if seed is None else int(seed))
-    entropy = int(root.entropy)
+    entropy = root.entropy
+    assert isinstance(entropy, int)  # a SeedSequence made from an int or None
     scenarios = _scenarios(grid, hazard, horizon)
     estimated = _estimated_seconds(scenarios, analyses, replicates, ratio, engine)
     chosen = _execution.resolve_backend(backend, client, scheduler, estimated)
