@@ -16,6 +16,18 @@ def group_labels(values: pd.Series, by: str) -> pd.Series:
     """Readable group labels: ``closure``/``no closure`` for the closure column (bool,
     or True/False held as objects), the values as text otherwise.
 
+    Parameters
+    ----------
+    values : pandas.Series
+        The grouping column, one value per patient.
+    by : str
+        Its name: ``"closure"`` gets the ``closure``/``no closure`` labels.
+
+    Returns
+    -------
+    pandas.Series
+        Text labels, same index as ``values``.
+
     Examples
     --------
     >>> group_labels(pd.Series([True, False]), "closure").tolist()
@@ -34,6 +46,16 @@ def group_labels(values: pd.Series, by: str) -> pd.Series:
 def smd_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
     """SMD of a continuous covariate: (m1 − m0) / √((s1² + s0²)/2).
 
+    Parameters
+    ----------
+    x1, x0 : numpy.ndarray
+        Values of the covariate (e.g. age in years) in the closure and the no-closure arm.
+
+    Returns
+    -------
+    float
+        The standardized mean difference, in pooled standard deviations.
+
     Examples
     --------
     >>> round(smd_continuous(np.array([1., 2, 3]), np.array([2., 3, 4])), 6)
@@ -50,6 +72,18 @@ def smd_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
     """SMD of a categorical covariate from level proportions (Yang & Dalton 2012).
 
     With two levels this is the usual (p1 − p0)/√((p1(1−p1) + p0(1−p0))/2).
+
+    Parameters
+    ----------
+    p1, p0 : numpy.ndarray
+        Proportion of patients at each level (each sums to 1), in the closure and the
+        no-closure arm.
+
+    Returns
+    -------
+    float
+        The standardized mean difference (multivariate Mahalanobis form; signed with two
+        levels).
 
     Examples
     --------

@@ -186,20 +186,20 @@ def check_range(
     lo, hi = _number(ci_low, "ci_low"), _number(ci_high, "ci_high")
     if (lo is None) != (hi is None):
         raise DataError(Problem("give both ends of the interval, or neither"))
-    if lo is not None and not lo <= estimate <= hi:
+    if lo is not None and hi is not None and not lo <= estimate <= hi:
         raise DataError(Problem(f"the interval {lo}–{hi} does not contain the estimate {estimate}"))
     if arm not in (None, "closure", "no closure"):
         raise DataError(Problem(f"arm must be 'closure', 'no closure' or None, not {arm!r}"))
 
     position = "below" if estimate < low else "above" if estimate > high else "within"
-    overlaps = None if lo is None else bool(hi >= low and lo <= high)
+    overlaps = None if lo is None or hi is None else bool(hi >= low and lo <= high)
     text = pct(estimate)
     if lo is not None:
         text += f" ({round(100 * level)}% CI {pct(lo)} to {pct(hi)})"
     rng = f"{100 * low:g}–{100 * high:g}%"
     if position == "within":
         sentence = f"{text} lies within the published {rng} range of reherniation without closure"
-        if lo is not None and not (lo >= low and hi <= high):
+        if lo is not None and hi is not None and not (lo >= low and hi <= high):
             sentence += ", though its interval reaches beyond it"
         sentence += "."
     else:
@@ -256,6 +256,24 @@ def check_ranges(
     """Add ``position``, ``overlaps`` and ``verdict`` columns to a table of rates.
 
     ``arm`` names a column holding ``"closure"``/``"no closure"`` per row (or is None).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One rate per row: proportions reherniated (0-1) and their interval.
+    estimate, ci_low, ci_high : str
+        Names of the columns holding the rate and its interval bounds (proportions).
+    arm : str, optional
+        Column holding ``"closure"``/``"no closure"`` per row, or ``None``.
+    low, high : float
+        The published range of reherniation without closure, as proportions (default
+        0.03 to 0.27).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``position`` (``below``/``within``/``above``),
+        ``overlaps`` (the interval reaches the range) and ``verdict`` (a sentence).
 
     Examples
     --------

@@ -200,9 +200,8 @@ def evalue(
                 fix="give ci_low ≤ estimate ≤ ci_high",
             )
         )
-    rr, rr_lo, rr_hi = (
-        None if v is None else to_risk_ratio(v, measure, rare) for v in (est, lo, hi)
-    )
+    rr = to_risk_ratio(est, measure, rare)
+    rr_lo, rr_hi = (None if v is None else to_risk_ratio(v, measure, rare) for v in (lo, hi))
     remarks = []
     if measure != "RR":
         how = (
@@ -303,6 +302,21 @@ def _from_result(result, term: str, measure: str):
 def to_risk_ratio(value: float, measure: str, rare: bool) -> float:
     """An HR or OR on the risk-ratio scale (VanderWeele 2020); an RR as given.
 
+    Parameters
+    ----------
+    value : float
+        The ratio (> 0).
+    measure : {"RR", "HR", "OR"}
+        What ``value`` is.
+    rare : bool
+        Reherniation is rare (below about 15% by the end of follow-up): an HR or OR is used
+        as an RR directly; otherwise the common-outcome conversions of VanderWeele (2020).
+
+    Returns
+    -------
+    float
+        The ratio on the risk-ratio scale.
+
     Examples
     --------
     >>> round(to_risk_ratio(2.0, "HR", rare=False), 6), to_risk_ratio(2.0, "HR", rare=True)
@@ -319,6 +333,17 @@ def to_risk_ratio(value: float, measure: str, rare: bool) -> float:
 
 def evalue_rr(rr: float) -> float:
     """E-value of a risk ratio: RR + √(RR(RR − 1)), after inverting an RR below 1.
+
+    Parameters
+    ----------
+    rr : float
+        A risk ratio (> 0); below 1 it is inverted first.
+
+    Returns
+    -------
+    float
+        The E-value: the risk ratio an unmeasured confounder would need with both closure
+        and reherniation to explain the estimate away (1 for ``rr = 1``).
 
     Examples
     --------

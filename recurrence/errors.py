@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 
 __all__ = [
     "ConvergenceWarning",
@@ -31,6 +32,18 @@ MAX_ROWS_SHOWN = 10
 
 def format_rows(rows: Sequence[int], limit: int = MAX_ROWS_SHOWN) -> str:
     """Format 1-based row numbers for a message.
+
+    Parameters
+    ----------
+    rows : sequence of int
+        1-based row numbers (as the user counts them in the file).
+    limit : int, default 10
+        Rows named before "and N more".
+
+    Returns
+    -------
+    str
+        ``"row 3"``, ``"rows 3, 17"`` or a shortened list.
 
     Examples
     --------
@@ -181,8 +194,31 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def warn(message: str, category: type[Warning]) -> None:
     """Warn, attributing the warning to the first caller outside this package (so a
-    notebook shows the user's line, not ours, whatever the depth of the call)."""
-    level, frame = 2, sys._getframe(1)  # stacklevel 2: the caller of warn()
+    notebook shows the user's line, not ours, whatever the depth of the call).
+
+    Parameters
+    ----------
+    message : str
+        The warning, one sentence saying what happened and what to do.
+    category : type of Warning
+        One of the named warning classes of this module (:class:`DataWarning`,
+        :class:`StatisticalWarning`, :class:`ConvergenceWarning`).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("3 patients have no operation date: left out", DataWarning)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('DataWarning', '3 patients have no operation date: left out')
+    """
+    level = 2  # stacklevel 2: the caller of warn()
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1

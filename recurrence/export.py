@@ -36,6 +36,16 @@ def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy with every formula-like text cell, column name and index label prefixed
     by ``'`` (also after a line break inside a cell).
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to export (not modified).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy safe to open in a spreadsheet; numbers unchanged.
+
     Examples
     --------
     >>> neutralize(pd.DataFrame({"a": ["=1+1", "ok", -3, "x\\r=cmd"]}))["a"].tolist()
@@ -54,6 +64,18 @@ def neutralize(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
     """The CSV text of a neutralized ``frame``; every cell holding a CR or LF is quoted.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to export.
+    index : bool, default False
+        Write the index as the first column.
+
+    Returns
+    -------
+    str
+        The CSV, CRLF line ends (RFC 4180), formula-like cells neutralized.
+
     Examples
     --------
     >>> csv_text(pd.DataFrame({"study": ["Smith 2019\\r=cmd"]}))
@@ -67,7 +89,32 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
 
 
 def to_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False) -> None:
-    """Write a CSV safely (neutralized, quoted, whole or not at all)."""
+    """Write a CSV safely (neutralized, quoted, whole or not at all).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or os.PathLike
+        The file; replaced only once the whole text is written.
+    index : bool, default False
+        Write the index as the first column.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from recurrence import simulate_cohort
+    >>> from recurrence.survival import reherniation_rates
+    >>> rates = reherniation_rates(simulate_cohort(300, seed=1), at=(24,)).table
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     to_csv(rates, pathlib.Path(d, "rates.csv"))
+    ...     print(pathlib.Path(d, "rates.csv").read_text().splitlines()[0][:30])
+    group,time,...
+    """
     from ._outputs import Outputs
 
     out = Outputs()
@@ -78,7 +125,32 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False)
 def to_excel(
     frame: pd.DataFrame, path: str | os.PathLike, *, index: bool = False, sheet: str = "table"
 ) -> None:
-    """Write an .xlsx safely (neutralized, whole or not at all)."""
+    """Write an .xlsx safely (neutralized, whole or not at all).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or os.PathLike
+        The ``.xlsx`` file; replaced only once the whole workbook is written.
+    index : bool, default False
+        Write the index as the first column.
+    sheet : str, default "table"
+        Name of the worksheet.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> table = pd.DataFrame({"study": ["=HYPERLINK()"], "events": [3]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     to_excel(table, pathlib.Path(d, "t.xlsx"))
+    ...     pd.read_excel(pathlib.Path(d, "t.xlsx"))["study"].tolist()
+    ["'=HYPERLINK()"]
+    """
     from ._outputs import Outputs
 
     buf = io.BytesIO()

@@ -27,6 +27,9 @@ class ResultMixin:
     """
 
     title: ClassVar[str] = "Result"
+    # provided by each subclass (a frozen dataclass field or a property)
+    table: pd.DataFrame
+    remarks: tuple[str, ...]
 
     def summary_lines(self) -> list[str]:
         """Headline lines shown above the table."""

@@ -74,6 +74,8 @@ def pool(results, *, dfcom: float | None = None, analysis: str = "analysis") -> 
     dfcom
         Complete-data degrees of freedom; default as ``mice``: events − coefficients for
         a Cox model, patients − coefficients for other models with ``.n``, else ∞.
+    analysis
+        Name of the analysis in the summary line (e.g. ``"Cox"``).
 
     Returns
     -------

@@ -36,7 +36,7 @@ age, sex, BMI, level        HR 1.0      sign and size disagree across sources (S
                                         2016 (sex, BMI, level)
 no closure, 2 y, general    ≈ 10%       general series: 12% ≤ 1 y (Garcés Ambrossi 2009),
                                         10.2% symptomatic at 2 y (Spine 2011), 9.1% (SPORT)
-share by 3 / 12 / 36 / 60   0.28, 0.69, 18/64 within 3 mo (Kienzler 2021/Martens 2018,
+share by 3 / 12 / 36 / 60   0.28, 0.69  18/64 within 3 mo (Kienzler 2021/Martens 2018,
 mo, relative to 2 y         1.17, 1.30  derived); 17.3% at 1 y vs 25.3% at 2 y; 29.5% at 3 y
                                         (Kienzler 2019); long tail (Kim 2009, Jyväskylä)
 no closure, 2 y, large      ≈ 25%       64/253 = 25.3% (Martens 2018, Barricaid RCT)
@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -347,7 +348,7 @@ def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dic
     ] * df["closure"].to_numpy(float)
     if "age" not in missing:
         lp = lp + MISSING_MODEL["age_per_10y"] * (df["age"].to_numpy(float) - 45) / 10
-    truth = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
+    truth: dict[str, Any] = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
     truth.update({"intercept": {}, "share": {}, "target_share": dict(missing), "values": {}})
     for col, share in missing.items():
         if share == 0:
@@ -443,6 +444,22 @@ def true_cumulative_incidence(
     integration. ``closure=True``/``False`` sets everyone to one arm (the
     counterfactual curve); ``None`` keeps each patient's own arm.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A cohort of :func:`simulate_cohort` (its ``attrs["truth"]`` holds the model).
+    times : sequence of float
+        Months since surgery.
+    closure : bool or None
+        Everyone with (``True``) or without (``False``) closure, or each patient's own arm.
+    truth : dict, optional
+        The generating model, when ``df.attrs`` no longer holds it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The true cumulative incidence (proportions) at each of ``times``.
+
     Examples
     --------
     >>> df = simulate_cohort(4000, seed=3)
@@ -493,6 +510,31 @@ def simulate_studies(
     Study *i* has a true log risk ratio ``log(rr) + u_i`` with ``u_i ~ N(0, tau2)``, a
     control risk whose logit varies around ``logit(control_rate)`` with SD
     ``control_sd``, arm sizes log-uniform in ``n_range``, binomial events.
+
+    Parameters
+    ----------
+    k : int, default 12
+        Number of studies.
+    seed : int or None
+        Seed of the generator (``None``: a fresh one each call).
+    rr : float, default 0.45
+        True pooled risk ratio of closure.
+    tau2 : float, default 0.1
+        Between-study variance of the log risk ratio.
+    control_rate : float, default 0.12
+        Typical proportion reherniated without closure.
+    control_sd : float, default 0.4
+        SD of the control-arm risk across studies, on the logit scale.
+    n_range : tuple of int, default (30, 300)
+        Smallest and largest arm size.
+    p_single_arm : float, default 0
+        Probability that a study is a single-arm series (closure arm only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A study table in the canonical columns of :func:`recurrence.load_studies`, with
+        the true parameters in ``attrs["truth"]``.
 
     Examples
     --------

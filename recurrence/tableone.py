@@ -156,6 +156,13 @@ def table_one(
         patients are pooled as "other". Free text is never shown, whatever ``variables``
         names (see ``docs/data-protection.md``).
 
+    Returns
+    -------
+    TableOne
+        ``table`` (tidy: one row per variable × level × group with counts, percentages,
+        means, medians and missing counts), ``smd`` per variable, ``groups`` (patients
+        per group) and ``formatted()`` for display.
+
     Examples
     --------
     >>> from recurrence import load_cohort

@@ -10,12 +10,17 @@ Raw rows of the cohort are never shown: Table 1 leaves free text out by itself.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .._format import fmt
 from .._privacy import small
 from .blocks import Block, Tab, captured, headline, rounded
+
+if TYPE_CHECKING:
+    from ..survival.cox import CoxResult
+    from ..survival.finegray import FineGrayResult
 
 __all__ = ["curves_tab", "effects_tab", "summary_tab"]
 
@@ -162,7 +167,7 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     adjust = [c for c in (plan.covariates or ()) if c != "closure" and c in cohort.columns]
     times = tuple(plan.times or (12.0, 24.0, 60.0))
     with captured() as seen:
-        models = {
+        models: dict[str, CoxResult | FineGrayResult] = {
             "Cox, closure only": cox(cohort, ["closure"], level=plan.level),
             "Fine-Gray, closure only": fine_gray(cohort, ["closure"], level=plan.level),
         }

@@ -343,6 +343,7 @@ def _run(
         )
     click.echo(result.summary())
     how = result.execution
+    assert how is not None  # simulate_power always records where it ran
     click.echo(
         f"ran on {how.backend} ({how.workers} worker{'s' if how.workers != 1 else ''}) "
         f"in {how.seconds:.2f} s"

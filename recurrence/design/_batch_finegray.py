@@ -192,5 +192,5 @@ def _patients(b: Block):
             k = b.counts[arm, status]
             idx = np.flatnonzero(k)
             parts.append((idx, np.full(len(idx), arm), np.full(len(idx), status), k[idx]))
-    idx, arm, status, count = (np.concatenate(p) for p in zip(*parts, strict=True))
-    return b.dest[idx], arm.astype(bool), status, b.row[idx], count
+    rows, arms, statuses, count = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return b.dest[rows], arms.astype(bool), statuses, b.row[rows], count

@@ -108,9 +108,38 @@ def analytic_power(
 
     ``n_per_arm`` patients without closure and ``ratio·n_per_arm`` with; the expected
     number of reherniations ``d`` follows from the constant hazards, and the power is
-    Φ(√(d·p(1 − p))·|ln HR| − z) (Schoenfeld, p = ratio/(1 + ratio)) or
-    Φ(√(d·ratio)·|1 − HR|/(1 + ratio·HR) − z) (Freedman), z = z₁₋α/sides. One-sided
-    tests are in favour of closure (HR < 1), as in :func:`simulate_power`.
+    ``Φ(√(d·p(1 − p))·|ln HR| − z)`` (Schoenfeld, ``p = ratio/(1 + ratio)``) or
+    ``Φ(√(d·ratio)·|1 − HR|/(1 + ratio·HR) − z)`` (Freedman), ``z = z₁₋α/sides``.
+    One-sided tests are in favour of closure (HR < 1), as in :func:`simulate_power`.
+
+    Parameters
+    ----------
+    hr : float
+        Hazard ratio of closure to no closure that the trial is powered for (e.g. 0.5).
+    n_per_arm : float
+        Patients without closure; the closure arm has ``ratio · n_per_arm``.
+    control_incidence : float
+        Proportion reherniated without closure by ``horizon`` months (e.g. 0.25); sets
+        the constant control hazard ``-ln(1 - control_incidence) / horizon``.
+    horizon : float, default 24
+        Months at which ``control_incidence`` holds.
+    accrual, followup : float, default 24
+        Months of uniform recruitment, and of follow-up after the last patient.
+    loss_rate, competing_rate : float, default 0
+        Monthly hazards of loss to follow-up and of a competing event (fusion, death).
+    alpha : float, default 0.05
+        Type I error, split over ``sides``.
+    sides : {2, 1}
+        Two-sided test, or one-sided in favour of closure.
+    ratio : float, default 1
+        Patients with closure per patient without.
+    method : {"schoenfeld", "freedman"}
+        Events formula.
+
+    Returns
+    -------
+    float
+        The power, a proportion in (0, 1).
 
     Examples
     --------
@@ -317,7 +346,8 @@ def simulate_power(
     _execution.check_scheduler(scheduler)
     replicates = int(replicates)
     root = np.random.SeedSequence(None if seed is None else int(seed))
-    entropy = int(root.entropy)
+    entropy = root.entropy
+    assert isinstance(entropy, int)  # a SeedSequence made from an int or None
     scenarios = _scenarios(grid, hazard, horizon)
     estimated = _estimated_seconds(scenarios, analyses, replicates, ratio, engine)
     chosen = _execution.resolve_backend(backend, client, scheduler, estimated)

@@ -107,7 +107,10 @@ class TauPrior:
             return np.log(tau)
 
     def scale(self) -> float:
-        return self.b if self.bounded else self.a
+        if self.bounded:
+            assert self.b is not None  # a uniform prior has both ends
+            return self.b
+        return self.a
 
 
 _PRIOR_RE = re.compile(r"^\s*(halfnormal|halfcauchy|uniform)\s*\(([^)]*)\)\s*$", re.IGNORECASE)

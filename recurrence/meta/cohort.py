@@ -93,6 +93,9 @@ def cohort_as_study(
         the module notes).
     year
         The row's ``year`` (default: none).
+    level
+        Confidence level of the cumulative incidence the row is computed from (the
+        effective counts use its standard error, not its interval).
 
     Returns
     -------
@@ -122,7 +125,7 @@ def cohort_as_study(
     }
     times = cohort["time"].to_numpy(float)
     events = cohort["event"].to_numpy(int)
-    out = {"study": label}
+    out: dict[str, object] = {"study": label}
     remarks = []
     if method == "aalen-johansen":
         from ..survival import cumulative_incidence

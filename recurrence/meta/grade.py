@@ -244,6 +244,13 @@ def summary_of_findings(
     outcome
         Name of the outcome in the table.
 
+    Returns
+    -------
+    SummaryOfFindings
+        ``table`` (relative effect and interval, assumed and corresponding risks per 1,000
+        patients), ``domains`` (each GRADE domain: suggested and applied rating, reason)
+        and ``certainty`` (``"high"``, ``"moderate"``, ``"low"`` or ``"very low"``).
+
     Examples
     --------
     >>> from recurrence.meta import compare

@@ -83,6 +83,17 @@ def leave_one_out(result: MetaResult) -> pd.DataFrame:
     ``pi_high``, ``pvalue``, ``q``, ``q_pvalue``. ``attrs["remarks"]`` holds the caveats
     of the refits.
 
+    Parameters
+    ----------
+    result : MetaResult
+        A pooled comparison or proportion (:func:`~recurrence.meta.compare`,
+        :func:`~recurrence.meta.proportions`); its model is refitted k times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per study left out (columns above).
+
     Examples
     --------
     >>> from recurrence.meta import compare
@@ -124,6 +135,9 @@ def cumulative(result: MetaResult, order=None) -> pd.DataFrame:
 
     Parameters
     ----------
+    result
+        A pooled comparison or proportion (:func:`~recurrence.meta.compare`,
+        :func:`~recurrence.meta.proportions`); its model is refitted at each step.
     order
         Values to sort the studies by (aligned with the rows of ``result.table``; ties
         and missing values keep the input order, missing last), or the name of a column
@@ -201,6 +215,19 @@ def influence(result: MetaResult) -> InfluenceResult:
     """Influence diagnostics per study, as ``metafor::influence`` (Viechtbauer and
     Cheung 2010): externally studentized residuals, DFFITS, Cook's distances,
     covariance ratios, τ² and Q without the study, hat values, weights, DFBETAS.
+
+    Parameters
+    ----------
+    result : MetaResult
+        A pooled comparison or proportion fitted by inverse variance
+        (:func:`~recurrence.meta.compare`, :func:`~recurrence.meta.proportions`).
+
+    Returns
+    -------
+    InfluenceResult
+        ``table``: one row per study with ``rstudent``, ``dffits``, ``cook_d``, ``cov_r``,
+        ``tau2_del``, ``q_del``, ``hat``, ``weight`` (percent), ``dfbetas`` and
+        ``influential`` (metafor's criteria).
 
     Examples
     --------

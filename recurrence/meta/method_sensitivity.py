@@ -157,6 +157,12 @@ def sensitivity(
     measure
         ``"RR"``, ``"OR"``, ``"RD"``, or ``"proportion"`` (one arm's rate: ``arm``,
         on the ``transform`` scale).
+    arm
+        ``"control"`` (without closure) or ``"closure"``: the arm pooled when
+        ``measure="proportion"``.
+    transform
+        Scale of a pooled proportion: ``"logit"`` (default), ``"ft"`` (Freeman-Tukey
+        double arcsine), ``"arcsine"`` or ``"raw"``, as in :func:`proportions`.
     level
         Level of every interval.
 

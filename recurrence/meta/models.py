@@ -192,6 +192,14 @@ def compare(
     hksj, level, labels, data, tau_prior
         As in :func:`proportions`. HKSJ applies to inverse-variance models only.
 
+    Returns
+    -------
+    MetaResult
+        ``estimate``, ``ci_low``, ``ci_high`` on the natural scale (RR, OR or the risk
+        difference as a proportion), ``tau2``, ``i2`` (percent), ``pi_low``/``pi_high``,
+        ``pvalue``, ``k``, and ``table`` with one row per study (its estimate, interval and
+        weight in percent).
+
     Notes
     -----
     Zero cells: 0.5 is added to every cell of a study with a zero cell. Studies with

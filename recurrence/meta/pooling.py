@@ -177,6 +177,33 @@ def pool_many(
     (``converged``: the quadrature's own check). ``labels`` name the analyses (rows
     of ``to_frame()``, lines of ``plot()``).
 
+    Parameters
+    ----------
+    yi, vi : array_like, shape (m, k)
+        Study estimates and their variances on the model scale (log ratios, logits, risk
+        differences), one row per analysis; NaN marks a study absent from a row.
+    method : str, default "REML"
+        τ² estimator (``"FE"``, ``"DL"``, ``"HE"``, ``"SJ"``, ``"PM"``, ``"EB"``,
+        ``"ML"``, ``"REML"``) or ``"bayes"``.
+    hksj : bool or "adhoc", default False
+        Hartung-Knapp-Sidik-Jonkman intervals; ``"adhoc"`` never narrower than the
+        usual one (Röver et al. 2015).
+    level : float, default 0.95
+        Confidence level of the intervals.
+    tol, maxiter : float, int
+        Convergence tolerance on τ² and iteration limit of the ML/REML scoring.
+    labels : sequence of str, optional
+        Names of the analyses.
+    tau_prior : str, default "halfnormal(0.5)"
+        Prior of τ for ``method="bayes"`` (see :func:`~recurrence.meta.bayes.parse_prior`).
+
+    Returns
+    -------
+    BatchPooled
+        Arrays of length m on the model scale: ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``tau2``, ``i2``, ``converged``, the common-effect ``fe_*`` fits;
+        ``to_frame()`` and ``plot()``.
+
     Examples
     --------
     >>> rng = np.random.default_rng(1)

@@ -110,6 +110,19 @@ def check_rob(studies: pd.DataFrame, *, source: str = "DataFrame") -> pd.DataFra
     the labels) when a cell holds a label that is neither RoB 2 nor ROBINS-I. The
     input is not modified; a table without these columns comes back as a copy.
 
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A study table, with or without ``rob`` and ``rob_d1`` … ``rob_d5`` columns.
+    source : str, default "DataFrame"
+        Name of the table in error messages (e.g. the file name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the judgements spelled ``low``, ``some concerns``, ``high`` (RoB 2) or
+        ``moderate``, ``serious``, ``critical`` (ROBINS-I).
+
     Examples
     --------
     >>> table = pd.DataFrame({"study": ["A", "B"], "rob": ["Low", "Some concerns"]})
@@ -136,6 +149,12 @@ def published_rob() -> pd.DataFrame:
     (``recurrence/data/published_rob.csv``: ``study``, ``rob``, ``rob_d1`` … ``rob_d5``,
     ``tool``, ``source``, ``note``), filled in only where a published review states them
     (``source`` cites it); empty otherwise. Merge on ``study`` with the study table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per packaged study (columns above); judgements missing where no review
+        gives them.
 
     Examples
     --------
@@ -165,6 +184,18 @@ def high_risk(values) -> np.ndarray:
 def without_high_risk(result: MetaResult) -> MetaResult:
     """``result``'s model refitted without the studies whose overall judgement (``rob``
     of the study table it was fitted to) is high risk; a remark names them.
+
+    Parameters
+    ----------
+    result : MetaResult
+        A comparison or pooled proportion fitted to a study table with a ``rob`` column
+        (``data=`` or :func:`~recurrence.meta.compare_studies`).
+
+    Returns
+    -------
+    MetaResult
+        The same model on the studies not at high risk of bias, with a remark naming the
+        studies left out.
 
     Examples
     --------

@@ -63,6 +63,12 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
         table the result was made from (e.g. ``"device"``). Studies without a label
         are left out of the subgroups (not of ``overall``).
 
+    Returns
+    -------
+    SubgroupResult
+        ``table`` with one pooled estimate per subgroup (natural scale), ``overall``
+        (``result`` itself), ``q_between``, ``df_between`` and its p-value.
+
     Examples
     --------
     >>> from recurrence.meta import compare

@@ -77,6 +77,13 @@ def pool_arm(
         A column of ``studies`` (e.g. ``"device"``, ``"approach"``): returns a
         :class:`SubgroupResult` with a pooled rate per subgroup.
 
+    Returns
+    -------
+    MetaResult or SubgroupResult
+        The pooled proportion reherniated in that arm (``estimate``, ``ci_low``,
+        ``ci_high``, proportions), heterogeneity, and one row per study in ``table``; with
+        ``subgroup``, one pooled proportion per level.
+
     Examples
     --------
     >>> from recurrence import load_studies
@@ -117,7 +124,7 @@ def pool_arm(
         data=rows,
     )
     if subgroup is not None:
-        res = subgroups(res, subgroup)
+        return _with_remarks(subgroups(res, subgroup), remarks)
     return _with_remarks(res, remarks)
 
 
@@ -134,6 +141,29 @@ def compare_studies(
 
     Single-arm series are left out (with a remark). ``measure``, ``method``, ``hksj``,
     ``level`` as in :func:`compare`; ``subgroup`` as in :func:`pool_arm`.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A study table (:func:`recurrence.load_studies`): counts ``events_closure``,
+        ``total_closure``, ``events_control``, ``total_control`` per study.
+    measure : {"RR", "OR", "RD"}
+        Risk ratio, odds ratio or risk difference (closure minus no closure, a proportion).
+    method : str, default "REML"
+        ``"FE"``, a τ² estimator, ``"MH"``, ``"PETO"``, ``"GLMM"`` or ``"bayes"``, as in
+        :func:`~recurrence.meta.compare`.
+    hksj : bool, default False
+        Hartung-Knapp-Sidik-Jonkman interval (inverse-variance random-effects models).
+    level : float, default 0.95
+        Confidence level of the intervals.
+    subgroup : str, optional
+        A column of ``studies`` (e.g. ``"device"``): pool within each of its levels.
+
+    Returns
+    -------
+    MetaResult or SubgroupResult
+        The pooled comparison (see :func:`~recurrence.meta.compare`), or with ``subgroup``
+        one pooled comparison per level and the test for subgroup differences.
 
     Examples
     --------
@@ -167,5 +197,5 @@ def compare_studies(
         data=rows,
     )
     if subgroup is not None:
-        res = subgroups(res, subgroup)
+        return _with_remarks(subgroups(res, subgroup), remarks)
     return _with_remarks(res, remarks)

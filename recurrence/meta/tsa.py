@@ -311,6 +311,13 @@ def sequential(
     order
         As :func:`~recurrence.meta.cumulative` (default: by ``year`` when known).
 
+    Returns
+    -------
+    SequentialResult
+        ``ris`` (diversity-adjusted required information size, participants), ``d2``,
+        ``accrued`` (participants so far), ``crossed`` (a monitoring boundary was crossed)
+        and ``table`` with the cumulative z-curve and boundaries per study.
+
     Examples
     --------
     >>> from recurrence.meta import compare

@@ -57,6 +57,20 @@ def risk_difference_plot_data(result, *, percent: bool = True) -> dict:
 def plot_risk_difference(result, ax=None, *, percent: bool = True):
     """Closure − control difference in cumulative incidence over time, with its band.
 
+    Parameters
+    ----------
+    result : RiskDifferenceResult
+        From :func:`recurrence.survival.risk_difference`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    percent : bool, default True
+        Percentage points rather than proportions on the y axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
     Examples
     --------
     >>> from recurrence import load_cohort

@@ -71,6 +71,24 @@ def plot_adjusted_incidence(
 ):
     """Adjusted incidence per arm with bands and the (weighted) at-risk table.
 
+    Parameters
+    ----------
+    result : AdjustedIncidenceResult
+        From :func:`recurrence.survival.adjusted_incidence`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    ci, risk_table, percent, legend : bool, default True
+        Draw the interval bands, the (weighted) at-risk table under the x axis; percent or
+        proportion; a legend.
+    min_cell : int, optional
+        The small-cell rule: numbers at risk from 1 to ``min_cell`` − 1 drawn as
+        "<min_cell".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
     Examples
     --------
     >>> from recurrence import simulate_cohort

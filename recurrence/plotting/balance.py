@@ -56,7 +56,23 @@ def balance_plot_data(obj) -> pd.DataFrame:
 
 
 def plot_balance(obj, ax=None, *, threshold: float = THRESHOLD):
-    """Love plot: |SMD| per covariate before and after weighting.
+    """Love plot: the absolute standardized mean difference per covariate before and
+    after weighting.
+
+    Parameters
+    ----------
+    obj : IPTW or CoxResult
+        The weights of :func:`recurrence.survival.iptw_weights`, or a Cox fit with
+        ``weights="iptw"`` (its ``balance``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure sized to the number of covariates by default.
+    threshold : float, default 0.1
+        Absolute SMD drawn as the dashed line of adequate balance.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
 
     Examples
     --------

@@ -50,7 +50,30 @@ def tau_posterior_data(result, points: int = 400) -> dict:
 
 
 def plot_tau_posterior(result, ax=None, *, prior: bool = True):
-    """Draw the posterior density of τ (and its prior); returns the Axes."""
+    """Draw the posterior density of τ (and its prior); returns the Axes.
+
+    Parameters
+    ----------
+    result : MetaResult
+        A Bayesian pooled comparison or proportion (``method="bayes"``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    prior : bool, default True
+        Draw the prior density of τ as well.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import compare_studies
+    >>> ax = plot_tau_posterior(compare_studies(load_studies(), method="bayes"))
+    >>> ax.get_xlabel()
+    'Heterogeneity τ (analysis scale)'
+    """
     import matplotlib.pyplot as plt
 
     data = tau_posterior_data(result)

@@ -68,7 +68,8 @@ def plot_curve_facets(result, *, ci: bool = True, percent: bool = True, col_wrap
     data = curve_facet_data(result, percent=percent)
     arm, sub = result.by_levels.columns[1], result.by_levels.columns[2]
     styles = group_styles(result)
-    palette = {}
+    assert styles is not None  # curves by two columns: a style per level pair
+    palette: dict[str, object] = {}
     for r in result.by_levels.itertuples(index=False):
         palette.setdefault(getattr(r, arm), styles[r.group][0])
     col_order = list(dict.fromkeys(result.by_levels[sub]))

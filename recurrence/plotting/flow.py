@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["FlowStep", "flow_layout", "plot_flow"]
 
@@ -67,7 +68,7 @@ def plot_flow(steps: list[FlowStep], ax=None):
     ax.set_xlim(0, 7.0)
     ax.set_ylim(total, 0)  # inches from the top
     ax.axis("off")
-    box = {"boxstyle": "round,pad=0.0,rounding_size=0.06", "linewidth": 0.8}
+    box: dict[str, Any] = {"boxstyle": "round,pad=0.0,rounding_size=0.06", "linewidth": 0.8}
     main_x, main_w, side_x, side_w = 0.1, 2.7, 3.5, 3.4
     for i, row in enumerate(rows):
         top, h = row["top"], row["height"]

@@ -241,6 +241,8 @@ def plot_forest(
         Show the common-effect diamond beside the random-effects one.
     digits
         Decimals of ratios and differences.
+    title
+        Title above the plot (default none).
     color
         Colour of the squares (default black).
     highlight
@@ -250,6 +252,20 @@ def plot_forest(
     max_width
         Widest a new figure may be, inches: the panel, then the font (down to 7 pt),
         then overlong study labels give way.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import compare_studies
+    >>> res = compare_studies(load_studies(), measure="RR", method="MH")
+    >>> ax = plot_forest(res)
+    >>> res.k, ax.get_xscale()
+    (7, 'log')
     """
     data = forest_data(result, common=common, digits=digits, title=title, highlight=highlight)
     pooled_line = not isinstance(getattr(result, "results", None), dict)
@@ -303,7 +319,7 @@ def draw_forest(
             lay.left + lay.panel + lay.right, min(lay.span, max_width - 2 * _MARGIN)
         )
         fig = plt.figure(figsize=(width, below + above + row_h * (top - bottom)))
-        ax = fig.add_axes([0, 0, 1, 1])
+        ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axes_locator(
             _panel_locator(_MARGIN + lay.left, width - _MARGIN - lay.left - lay.panel, below, above)
         )

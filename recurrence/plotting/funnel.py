@@ -44,6 +44,8 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     result
         A result of :func:`~recurrence.meta.proportions`, :func:`~recurrence.meta.compare`
         or :func:`~recurrence.meta.trim_and_fill` (also ``result.plot_funnel()``).
+    ax
+        Axes to draw on; a new figure (with room for the legend) when ``None``.
     contours
         Confidence levels whose significance contours are shaded (around no effect: 0
         on the model scale; for proportions the contours are left out, as a proportion
@@ -52,6 +54,19 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
         Show the legend of the shades. It sits outside the panel, right of it: every
         corner of a contour-enhanced funnel is shaded and may hold a study, so no place
         inside is free. A new figure leaves room for it (constrained layout).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import compare_studies
+    >>> ax = plot_funnel(compare_studies(load_studies(), measure="RR", method="MH"))
+    >>> bool(ax.yaxis_inverted())   # standard error 0 at the top
+    True
     """
     import matplotlib.pyplot as plt
     from matplotlib import ticker

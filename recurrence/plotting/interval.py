@@ -173,6 +173,20 @@ def plot_turnbull(result, ax=None, *, ci: bool = True, percent: bool = True, leg
     each Turnbull interval (the curve drops somewhere inside it; which way is not known),
     the bootstrap band when there is one.
 
+    Parameters
+    ----------
+    result : TurnbullResult
+        From :func:`recurrence.survival.turnbull`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    ci, percent, legend : bool, default True
+        Draw the bootstrap band (when there is one); percent or proportion; a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
     Examples
     --------
     >>> from recurrence import simulate_cohort
@@ -233,6 +247,27 @@ def plot_parametric(result, ax=None, *, horizon=None, by="closure", observed=Non
     comparison, one line style per distribution), the months beyond follow-up shaded and
     labelled as an extrapolation. ``observed``: a Turnbull or Kaplan-Meier result to
     draw underneath (as 1 − survival).
+
+    Parameters
+    ----------
+    result : ParametricResult or ParametricComparison
+        From :func:`recurrence.survival.parametric` or
+        :func:`recurrence.survival.compare_distributions`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    horizon : float, optional
+        Last month drawn (default: beyond follow-up, to show the projection).
+    by : str or None, default "closure"
+        Column whose levels get their own curve; ``None`` for the cohort.
+    observed : TurnbullResult or KaplanMeierResult, optional
+        A nonparametric estimate drawn underneath.
+    legend : bool, default True
+        Draw a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
 
     Examples
     --------
@@ -332,6 +367,22 @@ def plot_cure(result, ax=None, *, horizon=None, legend=True):
     """The fitted mixture cure curves over the nonparametric estimate (Turnbull, which is
     Kaplan-Meier without ``time_left``), each group's cure fraction as a dotted line with
     its interval as a band at the right edge.
+
+    Parameters
+    ----------
+    result : CureResult
+        From :func:`recurrence.survival.cure`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    horizon : float, optional
+        Last month drawn (default: the end of follow-up).
+    legend : bool, default True
+        Draw a legend.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
 
     Examples
     --------

@@ -35,7 +35,33 @@ def many_data(batch, limit: int = 60) -> pd.DataFrame:
 
 
 def plot_many(batch, ax=None, *, limit: int = 60, null: float | None = 0.0):
-    """One row per analysis (model scale); returns the Axes."""
+    """One row per analysis (model scale); returns the Axes.
+
+    Parameters
+    ----------
+    batch : BatchPooled
+        From :func:`recurrence.meta.pool_many`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    limit : int, default 60
+        Most analyses drawn (the first ``limit``).
+    null : float or None, default 0
+        Position of the no-effect line on the model scale; ``None`` for none.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence.meta import pool_many
+    >>> b = pool_many([[0.1, 0.3, 0.2], [0.5, 0.4, 0.6]], [[0.02] * 3] * 2, method="DL",
+    ...               labels=["device A", "device B"])
+    >>> ax = plot_many(b)
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['device A', 'device B']
+    """
     import matplotlib.pyplot as plt
 
     rows = many_data(batch, limit)

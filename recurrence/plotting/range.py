@@ -91,10 +91,23 @@ def plot_range(checks, ax=None, *, low: float = 0.03, high: float = 0.27, title:
         Axes to draw on; a new figure when ``None``.
     low, high
         The shaded range (proportions).
+    title
+        Title above the axes (default none).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from recurrence import simulate_cohort, check_range
+    >>> from recurrence.survival import reherniation_rates
+    >>> rates = reherniation_rates(simulate_cohort(500, seed=2), at=(24,)).table
+    >>> checks = [check_range(r.incidence, ci_low=r.ci_low, ci_high=r.ci_high, label=r.group)
+    ...           for r in rates.itertuples()]
+    >>> ax = plot_range(checks)
+    >>> ax.get_xlabel()
+    'Reherniation rate (%)'
     """
     import matplotlib.pyplot as plt
 

@@ -111,7 +111,30 @@ def rob_data(studies) -> dict:
 
 def plot_rob(studies, ax=None, *, kind: str = "traffic"):
     """Traffic-light plot (``kind="traffic"``) or summary bars (``kind="summary"``) of the
-    risk-of-bias judgements; returns the Axes."""
+    risk-of-bias judgements; returns the Axes.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A study table with ``rob`` (overall) and/or ``rob_d1`` … ``rob_d5`` judgements.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    kind : {"traffic", "summary"}
+        One circle per study and domain, or the stacked shares of :func:`plot_rob_summary`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"study": ["A", "B"], "rob_d1": ["low", "high"],
+    ...                       "rob": ["low", "high"]})
+    >>> ax = plot_rob(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()][::-1]  # top to bottom
+    ['A', 'B']
+    """
     if kind == "summary":
         return plot_rob_summary(studies, ax=ax)
     if kind != "traffic":
@@ -181,7 +204,28 @@ def plot_rob(studies, ax=None, *, kind: str = "traffic"):
 
 
 def plot_rob_summary(studies, ax=None):
-    """Per domain, the share of studies at each judgement (stacked bars); returns the Axes."""
+    """Per domain, the share of studies at each judgement (stacked bars); returns the Axes.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame
+        A study table with ``rob`` and/or ``rob_d1`` … ``rob_d5`` judgements.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"study": ["A", "B"], "rob_d1": ["low", "high"],
+    ...                       "rob": ["low", "high"]})
+    >>> ax = plot_rob_summary(table)
+    >>> ax.get_xlabel()
+    'Studies'
+    """
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 

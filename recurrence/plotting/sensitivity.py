@@ -48,7 +48,28 @@ def sensitivity_data(sens) -> pd.DataFrame:
 
 
 def plot_sensitivity(sens, ax=None):
-    """Draw the estimates by method; returns the Axes."""
+    """Draw the estimates by method; returns the Axes.
+
+    Parameters
+    ----------
+    sens : SensitivityResult
+        From :func:`recurrence.meta.sensitivity`: one pooled estimate per method.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import sensitivity
+    >>> ax = plot_sensitivity(sensitivity(load_studies(), measure="RR"))
+    >>> len([ln for ln in ax.lines if ln.get_gid() == "sensitivity:null"])
+    1
+    """
     import matplotlib.pyplot as plt
     from matplotlib import ticker
 

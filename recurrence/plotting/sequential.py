@@ -54,7 +54,30 @@ def sequential_data(tsa) -> dict:
 
 def plot_sequential(tsa, ax=None, *, labels: bool = False):
     """Draw the z-curve, the boundaries and the required information size; returns the
-    Axes. ``labels``: name each study at its point of the curve."""
+    Axes. ``labels``: name each study at its point of the curve.
+
+    Parameters
+    ----------
+    tsa : SequentialResult
+        From :func:`recurrence.meta.sequential`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    labels : bool, default False
+        Name each study at its point of the curve.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> from recurrence import load_studies
+    >>> from recurrence.meta import compare_studies, sequential
+    >>> ax = plot_sequential(sequential(compare_studies(load_studies(), method="MH")))
+    >>> ax.get_xlabel()
+    'Participants (cumulative)'
+    """
     import matplotlib.pyplot as plt
 
     data = sequential_data(tsa)

@@ -42,7 +42,23 @@ def color_for(group: str, index: int = 0) -> str:
 
 @contextlib.contextmanager
 def style():
-    """Apply the house style inside a ``with`` block; restore everything after."""
+    """Apply the house style inside a ``with`` block; restore everything after.
+
+    Yields
+    ------
+    None
+        Inside the block matplotlib draws in the house style (fonts, sizes, grid); the
+        settings before it are restored on leaving, also after an error.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> before = mpl.rcParams["axes.spines.top"]
+    >>> with style():
+    ...     inside = mpl.rcParams["axes.spines.top"]
+    >>> inside, mpl.rcParams["axes.spines.top"] == before
+    (False, True)
+    """
     import matplotlib as mpl
 
     with mpl.rc_context(RC):

@@ -243,6 +243,28 @@ def plot_cumulative_incidence(
 
     Parameters are those of :func:`plot_survival` (censoring ticks off by default).
 
+    Parameters
+    ----------
+    result : CumulativeIncidenceResult
+        From :func:`recurrence.survival.cumulative_incidence`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    times : sequence of float, optional
+        x ticks (months) where the at-risk numbers are shown.
+    ci, censor_ticks, percent, legend : bool
+        Draw the interval bands, the censoring ticks (off by default); percent or
+        proportion; a legend.
+    risk_table : bool or {"kmunicate", "at_risk"}, default "kmunicate"
+        At risk, cumulative events, competing events and censored per arm; the numbers at
+        risk only; or none (``False``).
+    min_cell : int, optional
+        The small-cell rule: numbers from 1 to ``min_cell`` − 1 drawn as "<min_cell".
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
     Examples
     --------
     >>> from recurrence import load_cohort
@@ -382,6 +404,20 @@ def rates_plot_data(result, *, percent: bool = True) -> pd.DataFrame:
 def plot_reherniation_rates(result, ax=None, *, percent: bool = True):
     """Cumulative incidence (filled) and 1 − Kaplan-Meier (open) per arm at each horizon,
     with intervals.
+
+    Parameters
+    ----------
+    result : ReherniationRates
+        From :func:`recurrence.survival.reherniation_rates`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when ``None``.
+    percent : bool, default True
+        Percent rather than proportions on the y axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
 
     Examples
     --------

@@ -12,12 +12,32 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from ..confounding import EValueResult
+    from ..meta.grade import SummaryOfFindings
+    from ..meta.method_sensitivity import SensitivityResult
+    from ..meta.results import BiasTest, MetaResult, SubgroupResult, TrimFillResult
+    from ..meta.tsa import SequentialResult
+    from ..survival.absolute import RiskDifferenceResult
+    from ..survival.competing import CumulativeIncidenceResult
+    from ..survival.cox import CoxResult
+    from ..survival.finegray import FineGrayResult
+    from ..survival.km import KaplanMeierResult
+    from ..survival.logrank import LogrankResult
+    from ..survival.parametric import ParametricComparison
+    from ..survival.rates import ReherniationRates
+    from ..survival.rmst import RMSTResult
+    from ..survival.subgroups import SubgroupsResult
+    from ..survival.turnbull import TurnbullResult
+    from ..tableone import TableOne
 
 __all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "STEPS", "Analyses", "run_analyses"]
 
@@ -60,48 +80,48 @@ class Analyses:
     packaged_studies: bool = False
     k_studies: int = 0
     # the cohort
-    table_one: object | None = None
-    km: object | None = None
-    incidence: object | None = None
-    rates: object | None = None
-    rmst: object | None = None
-    logrank: object | None = None
-    cox: object | None = None
-    fine_gray: object | None = None
-    cox_adjusted: object | None = None
-    fine_gray_adjusted: object | None = None
-    risk_difference: object | None = None
-    subgroups: object | None = None
-    evalue: object | None = None
-    evalue_adjusted: object | None = None
+    table_one: TableOne | None = None
+    km: KaplanMeierResult | None = None
+    incidence: CumulativeIncidenceResult | None = None
+    rates: ReherniationRates | None = None
+    rmst: RMSTResult | None = None
+    logrank: LogrankResult | None = None
+    cox: CoxResult | None = None
+    fine_gray: FineGrayResult | None = None
+    cox_adjusted: CoxResult | None = None
+    fine_gray_adjusted: FineGrayResult | None = None
+    risk_difference: RiskDifferenceResult | None = None
+    subgroups: SubgroupsResult | None = None
+    evalue: EValueResult | None = None
+    evalue_adjusted: EValueResult | None = None
     imputed: pd.DataFrame | None = None
-    missing: dict = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
     complete_cases: int = 0
-    turnbull: object | None = None
-    projections: object | None = None
+    turnbull: TurnbullResult | None = None
+    projections: ParametricComparison | None = None
     # the studies
-    pooled_control: object | None = None
-    pooled_closure: object | None = None
-    effect: object | None = None
-    effect_other: object | None = None
-    bayes: object | None = None
-    sensitivity: object | None = None
-    findings: object | None = None
-    sequential: object | None = None
-    egger: object | None = None
-    begg: object | None = None
-    trim_fill: object | None = None
+    pooled_control: MetaResult | None = None
+    pooled_closure: MetaResult | None = None
+    effect: MetaResult | None = None
+    effect_other: MetaResult | None = None
+    bayes: MetaResult | None = None
+    sensitivity: SensitivityResult | None = None
+    findings: SummaryOfFindings | None = None
+    sequential: SequentialResult | None = None
+    egger: BiasTest | None = None
+    begg: BiasTest | None = None
+    trim_fill: TrimFillResult | None = None
     leave_one_out: pd.DataFrame | None = None
-    study_subgroups: dict = field(default_factory=dict)
+    study_subgroups: dict[str, SubgroupResult] = field(default_factory=dict)
     rob: bool = False
     cohort_study: pd.DataFrame | None = None
-    with_cohort: object | None = None
+    with_cohort: MetaResult | None = None
     ranges: tuple[RangeCheck, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     study_notes: tuple[str, ...] = ()
-    dropped: tuple = ()
-    egger_rma: object | None = None  # metafor's default variant, beside the classical test
+    dropped: tuple[tuple[str, str], ...] = ()
+    egger_rma: BiasTest | None = None  # metafor's default variant, beside the classical test
 
     @property
     def has_cohort(self) -> bool:

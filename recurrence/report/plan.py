@@ -317,7 +317,30 @@ def _defaults(p: Plan, cohort, studies) -> Plan:
 
 
 def template(cohort: pd.DataFrame | None = None, studies: pd.DataFrame | None = None) -> str:
-    """A plan template (TOML with comments), its values the defaults for the data."""
+    """A plan template (TOML with comments), its values the defaults for the data.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame, optional
+        The cohort the plan is for: its columns propose the covariates, Table 1 variables
+        and subgroups.
+    studies : pandas.DataFrame, optional
+        The study table: its columns propose the study subgroups.
+
+    Returns
+    -------
+    str
+        The TOML text, every key commented, values the defaults for these data.
+
+    Examples
+    --------
+    >>> from recurrence import simulate_cohort
+    >>> text = template(simulate_cohort(200, seed=1))
+    >>> print(text.splitlines()[0])
+    # Analysis plan of `recurrence report --plan` (every key optional; see
+    >>> "horizon = 24" in text
+    True
+    """
     p = _defaults(Plan(), cohort, studies)
     lines = [
         "# Analysis plan of `recurrence report --plan` (every key optional; see",

@@ -79,6 +79,8 @@ def bias_section(doc: Document, a: Analyses, few: bool) -> None:
 
 def cohort_as_study_section(doc: Document, a: Analyses) -> None:
     p, mc = a.plan, a.plan.min_cell
+    # the section is written only when the cohort was pooled as one more study
+    assert a.cohort_study is not None and a.with_cohort is not None
     row = a.cohort_study.iloc[0]
 
     def shown(x):

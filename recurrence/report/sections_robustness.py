@@ -16,6 +16,7 @@ __all__ = ["imaging_section", "robustness_section", "subgroup_section"]
 
 def subgroup_section(doc: Document, a: Analyses) -> None:
     sg = a.subgroups
+    assert sg is not None  # the section is written only when the analysis ran
     t = sg.table
     mc = a.plan.min_cell
     doc.section("sec:subgroups", "Subgroups")
@@ -115,6 +116,7 @@ def robustness_section(doc: Document, a: Analyses) -> None:
         )
     if rows:
         best = a.evalue_adjusted or a.evalue
+        assert best is not None  # rows come from these two
         doc.paragraph(
             "A cohort is observational: the E-value (VanderWeele and Ding 2017) is how strongly "
             "an unmeasured confounder would have to be associated with both closure and "
@@ -131,6 +133,7 @@ def robustness_section(doc: Document, a: Analyses) -> None:
 def imaging_section(doc: Document, a: Analyses) -> None:
     doc.section("sec:imaging", "Detected at imaging")
     tb = a.turnbull
+    assert tb is not None  # the section is written only when the analysis ran
     doc.paragraph(
         "Reherniation seen on imaging lies between the last clean scan and the scan that found "
         "it. Turnbull's nonparametric estimate uses that interval; the visit-date Kaplan-Meier "

@@ -144,7 +144,9 @@ def model_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[s
                     fix=f"use one of {list(cohort.columns)}",
                 )
             )
-    present = {frozenset(t) for t in terms} | {frozenset()}  # with the intercept
+    present: set[frozenset[str]] = {frozenset(t) for t in terms} | {
+        frozenset()
+    }  # with the intercept
     parts: dict[str, pd.Series] = {}
     for term in terms:
         per_variable = [

@@ -20,6 +20,7 @@ slower than ``coxph`` at 100k patients and its sandwich ignores ties; statsmodel
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,9 @@ from . import _reg_cox as core
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks
 from ._data import prepare
+
+if TYPE_CHECKING:
+    from .iptw import IPTW
 from ._reg_common import (
     RegressionResultMixin,
     coef_table,
@@ -92,7 +96,7 @@ class CoxResult(RegressionResultMixin, ResultMixin):
     converged: bool = True
     iterations: int = 0
     cov: pd.DataFrame | None = field(default=None, repr=False)
-    iptw: object | None = field(default=None, repr=False)
+    iptw: IPTW | None = field(default=None, repr=False)
     remarks: tuple[str, ...] = ()
     ph_transform: str = "km"
 
@@ -344,6 +348,26 @@ def cause_specific_cox(
 
     Parameters are those of :func:`cox`; ``event`` is the cause modelled (1
     reherniation, 2 competing event).
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A cohort table (:func:`recurrence.load_cohort`): ``time`` in months, ``event`` 0/1/2.
+    covariates : sequence of str, default ("closure",)
+        Columns in the model: numbers as given, yes/no as 0/1, categories as indicators
+        against their first level.
+    event : {1, 2}
+        The cause modelled: 1 reherniation, 2 the competing event; the other is censored.
+    strata, cluster, weights, propensity, ties, level, stabilized, ph_transform
+        As in :func:`cox`: stratum column, cluster column for robust standard errors, case
+        weights or ``"iptw"``, the propensity covariates, ``"efron"``/``"breslow"``, the
+        confidence level, stabilized IPT weights, the time transform of the PH test.
+
+    Returns
+    -------
+    CoxResult
+        Cause-specific hazard ratios in ``.table`` (coef, hr, se, ci_low, ci_high, pvalue),
+        ``.events`` (events of the cause modelled), ``.ph_test``, ``.concordance``.
 
     Examples
     --------

@@ -289,6 +289,7 @@ def fine_gray(
         if len(fg.groups) > 1 and cluster is None:
             remarks.append(_variance_remark(fg, fit, se, kterms, censoring_variance, cause))
     if cluster is not None:
+        assert data.cluster is not None  # prepared with the cluster column
         nclus = len(np.unique(data.cluster))
         remarks.append(
             f"cluster-robust standard errors by {cluster} ({nclus} clusters), as coxph("

@@ -59,7 +59,7 @@ class LogrankResult(ResultMixin):
     groups: tuple[str, ...]
     strata: str | None = None
     event: int | str = 1
-    variance: np.ndarray = field(default=None, repr=False)
+    variance: np.ndarray | None = field(default=None, repr=False)
     remarks: tuple[str, ...] = ()
     rho: float = 0.0
 

@@ -403,6 +403,28 @@ def compare_distributions(
 ) -> ParametricComparison:
     """Fit every distribution and compare AIC and the projected incidence.
 
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A cohort table (:func:`recurrence.load_cohort`); a ``time_left`` column makes the
+        reherniations interval-censored.
+    covariates : sequence of str, default ("closure",)
+        Columns of the accelerated-failure-time model.
+    distributions : sequence of str
+        Any of ``"exponential"``, ``"weibull"``, ``"lognormal"``, ``"loglogistic"`` (default
+        all four).
+    times : sequence of float, default (60, 120)
+        Months at which the incidence is projected (beyond follow-up: extrapolated).
+    by : str or None, default "closure"
+        Column whose levels get their own projected incidence; ``None`` for the cohort.
+
+    Returns
+    -------
+    ParametricComparison
+        ``table`` (one row per distribution: ``parameters``, ``loglik``, ``aic``,
+        ``delta_aic``), ``projections`` (incidence per distribution, group and month, with
+        ``extrapolated``) and ``fits``.
+
     Examples
     --------
     >>> from recurrence import load_cohort

@@ -28,9 +28,9 @@ __all__ = ["CURVE_COUNTS", "CurveResultMixin", "curve_frame", "curve_table"]
 CURVE_COUNTS = ("at_risk", "events", "competing", "censored")
 
 
-def curve_frame(group: str, time, counts: dict, values: dict) -> dict[str, np.ndarray]:
+def curve_frame(group: str, time, counts: dict, values: dict) -> dict[str, object]:
     """One group's block of a curve table, as arrays (joined by :func:`curve_table`)."""
-    block = {"group": group, "time": np.asarray(time, dtype=float)}
+    block: dict[str, object] = {"group": group, "time": np.asarray(time, dtype=float)}
     block.update({k: np.asarray(counts[k], dtype=np.int64) for k in CURVE_COUNTS})
     block.update({k: np.asarray(v, dtype=float) for k, v in values.items()})
     return block
@@ -60,6 +60,10 @@ class CurveResultMixin(ResultMixin):
 
     value_columns: ClassVar[tuple[str, ...]] = ()
     start_values: ClassVar[tuple[float, ...]] = ()
+    # fields of each subclass
+    groups: tuple[str, ...]
+    overview: pd.DataFrame
+    _blocks: dict[str, slice | np.ndarray]
 
     def __post_init__(self):
         # contiguous row blocks of the groups (the table is sorted by group, then time)

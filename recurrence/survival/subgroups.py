@@ -227,7 +227,8 @@ def subgroups(
     overall = pd.DataFrame(
         [{"variable": "all patients", "level": "all patients", **_row(overall_fit, base, ratio)}]
     )
-    rows, remarks, fits = [], [], {"overall": overall_fit}
+    rows, remarks = [], []
+    fits: dict[str | tuple[str, object], object] = {"overall": overall_fit}
     if not overall_fit.converged:
         remarks.append(_not_converged("all patients", overall.iloc[0]))
     for v in variables:
