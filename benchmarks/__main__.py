@@ -2,8 +2,8 @@
 
 Usage::
 
-    uv run python -m benchmarks                  # everything (about 30 minutes on 2 cores)
-    uv run python -m benchmarks --quick          # smaller sizes, a few minutes
+    uv run python -m benchmarks                  # everything (R loops and 1M-row cohorts: long)
+    uv run python -m benchmarks --quick          # smaller sizes and fewer trials
     uv run python -m benchmarks --only survival --sizes 20000,200000
     uv run python -m benchmarks --only design --only meta
     uv run python -m benchmarks --write-readme   # and rewrite the generated README tables
@@ -31,6 +31,7 @@ from ._harness import (
     have_r,
     header,
     median_time,
+    readme_from_table,
     record,
     to_markdown,
     write_readmes,
@@ -143,12 +144,21 @@ def parse(argv):
         action="store_true",
         help="rewrite the generated table of benchmarks/README.md and README.md's Speed",
     )
+    parser.add_argument(
+        "--readme-only",
+        action="store_true",
+        help="rewrite README.md's Speed from benchmarks/README.md's table, without a run",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(argv)
+    if args.readme_only:
+        readme_from_table()
+        print("rewrote README.md (Speed) from benchmarks/README.md's table")
+        return
     quick = args.quick
     sizes = (
         [int(s) for s in args.sizes.split(",")]
@@ -210,7 +220,7 @@ def main(argv=None) -> None:
     if args.out:
         args.out.write_text(head + "\n" + table + "\n")
     if args.write_readme:
-        write_readmes(command, table, head, ROWS)
+        write_readmes(table, head, ROWS)
         print("rewrote benchmarks/README.md and README.md (Speed)")
 
 

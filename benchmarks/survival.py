@@ -20,9 +20,7 @@ def cohort(n: int, *, continuous: bool, seed: int = 1) -> pd.DataFrame:
     if continuous:  # break the whole-day ties: "continuous times" rows
         rng = np.random.default_rng(seed)
         df["time"] = df["time"] - rng.uniform(0, 1 / 30.4375, n) * 0.999
-    for col in ("smoker", "diabetes", "closure"):
-        df[col] = df[col].astype(int)
-    return df
+    return df  # closure, smoker, diabetes stay bool (the CSV says True/False; R reads logical)
 
 
 def survival_suite(sizes, repeat, r_ok, lifelines_max, crr_sizes):
@@ -65,7 +63,8 @@ def survival_suite(sizes, repeat, r_ok, lifelines_max, crr_sizes):
         )
         ll_cox = None
         if n <= lifelines_max:
-            design = cont[["time", *COVARIATES]].assign(event=(cont["event"] == 1).astype(int))
+            design = cont[["time", *COVARIATES]].astype(float)
+            design["event"] = (cont["event"] == 1).astype(int)
             ll_cox = median_time(
                 lambda d=design: lifelines.CoxPHFitter().fit(d, "time", "event"), repeat
             )

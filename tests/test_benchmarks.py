@@ -55,6 +55,21 @@ def test_times_are_inverted_and_a_timeout_is_a_lower_bound(harness):
     assert stopped["× ref"] == "> 150" and stopped["goal"].endswith(": met")
     table = harness.to_markdown(harness.ROWS)
     assert "| > 300 (stopped) | > 150 |" in table
+    # a bound below the goal proves nothing either way
+    harness.record(
+        "cox", "1", 2.0, {"R": harness.TimedOut(60)}, goal=harness.Goal("> 50×", ratio=50)
+    )
+    assert harness.ROWS[-1]["goal"] == "> 50×: not shown (the reference was stopped first)"
+
+
+def test_a_generated_table_reads_back(harness):
+    harness.record("Kaplan-Meier (2 arms)", "20,000", 0.08, {"R survfit": 0.17}, "a note")
+    harness.record("import recurrence", "–", 0.04, {}, goal=harness.Goal("< 0.3 s", at_most=0.3))
+    text = f"{harness.START}\nCommand: x\n\n{harness.to_markdown(harness.ROWS)}\n{harness.END}"
+    back = harness.rows_from_table(text)
+    assert [r["task"] for r in back] == ["Kaplan-Meier (2 arms)", "import recurrence"]
+    assert back[0]["reference value"] == "0.17" and back[1]["goal"] == "< 0.3 s: met"
+    assert harness.speed_lines(back) == harness.speed_lines(harness.ROWS)
 
 
 def test_notes_are_numbered_once_under_the_table(harness):
@@ -105,6 +120,7 @@ def test_the_readmes_hold_generated_sections_whose_figures_are_the_tables(root, 
     table = bench[bench.index(harness.START) : bench.index(harness.END)]
     speed = readme[readme.index(harness.SPEED_START) : readme.index(harness.SPEED_END)]
     # every figure the README's Speed section quotes is in the benchmark table
+    assert speed.count("\n- ") >= 5
     for line in speed.splitlines():
         if line.startswith("- "):
             for figure in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])", line):
