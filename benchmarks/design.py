@@ -46,10 +46,10 @@ TRIALS = {"engine": 4000, "per-trial": 400}
 R_TRIALS = {"logrank": 600, "cox": 600, "gray": 600, "finegray": 150, "all": 100}
 
 
-def _r_loops(repeat: int) -> dict | None:
+def _r_loops(repeat: int, scale: float = 1.0) -> dict | None:
     if shutil.which("Rscript") is None:
         return None
-    spec = ",".join(f"{k}={v}" for k, v in R_TRIALS.items())
+    spec = ",".join(f"{k}={max(10, round(v * scale))}" for k, v in R_TRIALS.items())
     try:
         out = subprocess.run(
             ["Rscript", str(HERE / "r" / "power.R"), "200", str(repeat), spec],
@@ -62,20 +62,23 @@ def _r_loops(repeat: int) -> dict | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def versus_r(repeat: int = 3, r: dict | bool | None = True) -> pd.DataFrame:
+def versus_r(repeat: int = 3, r: dict | bool | None = True, scale: float = 1.0) -> pd.DataFrame:
     """Trials per second of every engine and analysis, and of the R loop, in one run.
-    ``r=True`` runs R here (``False``: no R rows; a dict: R's output already taken)."""
+    ``r=True`` runs R here (``False``: no R rows; a dict: R's output already taken).
+    ``scale`` multiplies the number of trials of every timed run (``--quick``: fewer)."""
     from recurrence.design import simulate_power
 
     if r is True:
-        r = _r_loops(repeat)
+        r = _r_loops(repeat, scale)
     rows = []
     for analysis in [*ANALYSES, "all"]:
         what = ANALYSES if analysis == "all" else analysis
         ref = (r or {}).get(analysis)
         r_rate = ref["trials"] / ref["seconds"] if ref else None
         for engine in ENGINES:
-            reps = TRIALS["per-trial" if engine == "per-trial" else "engine"]
+            reps = max(
+                20, round(TRIALS["per-trial" if engine == "per-trial" else "engine"] * scale)
+            )
             job = {
                 "n_per_arm": 200,
                 "hr": 0.5,

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per process, set before numpy is first imported (pytest loads this
+# file before collecting, and xdist's workers inherit the environment). The suite runs
+# as two xdist workers on two cores: OpenBLAS's own threads would then spin against
+# each other and the other worker, which made small least-squares fits (the
+# imputation models) 8× slower in CPU time on a loaded machine. Results do not depend
+# on it (every test compares with a tolerance or within one process).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from pathlib import Path
 
 import matplotlib as mpl

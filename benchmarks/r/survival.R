@@ -15,6 +15,9 @@ if ("km" %in% tasks) out$km <- timed(function() survfit(Surv(time, event == 1) ~
 if ("logrank" %in% tasks) out$logrank <- timed(function() survdiff(Surv(time, event == 1) ~ closure, data = d))
 if ("cox" %in% tasks) out$cox <- timed(function()
   coxph(Surv(time, event == 1) ~ closure + age + smoker + diabetes + defect_width_mm, data = d, ties = "efron"))
+if ("cluster" %in% tasks) out$cluster <- timed(function()
+  coxph(Surv(time, event == 1) ~ closure + age + smoker + diabetes + defect_width_mm + cluster(site),
+        data = d, ties = "efron"))
 if ("cuminc" %in% tasks) out$cuminc <- timed(function() cuminc(d$time, d$event, d$closure, cencode = 0))
 if ("crr" %in% tasks) {
   x <- as.matrix(d[, c("closure", "age", "smoker", "diabetes", "defect_width_mm")])
