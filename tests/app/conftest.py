@@ -33,8 +33,9 @@ FLAGS = [
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """One app for every test of the folder (each test has its own session cookie)."""
     pytest.importorskip("starlette", reason="the app extra is not installed")
     srv = Server(tmp_path_factory.mktemp("app"))
     yield srv
