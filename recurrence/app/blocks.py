@@ -151,15 +151,17 @@ def rounded(frame: pd.DataFrame, *, index: bool = False, shown=None) -> str:
     )
 
 
-def headline(items: list[tuple[str, str, float | None, str]]) -> str:
-    """Headline numbers as a definition list. Each item: (key, label, value, text).
-    The exact value rides along in ``data-exact`` (what the browser tests compare)."""
+def headline(items: list[tuple[str, str, float | None, str]], shown=fmt) -> str:
+    """Headline numbers as a definition list. Each item: (key, label, value, text);
+    ``shown`` formats the value (:func:`recurrence._format.fmt`, or ``pct`` for a
+    proportion). The exact value rides along in ``data-exact`` (what the browser tests
+    compare)."""
     rows = []
     for key, label, value, text in items:
         exact = "" if value is None else repr(float(value))
         rows.append(
             f"<dt>{html.escape(label)}</dt><dd><span class='value' data-key='{html.escape(key)}'"
-            f" data-exact='{exact}'>{html.escape(fmt(value) if value is not None else '–')}"
+            f" data-exact='{exact}'>{html.escape(shown(value) if value is not None else MISSING)}"
             f"</span> {html.escape(text)}</dd>"
         )
     return "<dl class='headline'>" + "".join(rows) + "</dl>"

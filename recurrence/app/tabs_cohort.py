@@ -13,7 +13,7 @@ import html
 
 import pandas as pd
 
-from .._format import count, fmt, p_relation
+from .._format import ci_text, count, fmt, p_relation, pct
 from .blocks import Block, Tab, captured, headline, rounded
 
 __all__ = ["curves_tab", "effects_tab", "summary_tab"]
@@ -103,7 +103,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     items = []
     for _, row in at.iterrows():
         key = f"incidence-{str(row['group']).replace(' ', '-')}-{horizon:g}"
-        ci = f"({fmt(row['ci_low'])} to {fmt(row['ci_high'])})"
+        ci = f"({ci_text(row['ci_low'], row['ci_high'])})"
         items.append((key, f"{row['group']}, {horizon:g} months", row["incidence"], ci))
     gray = (
         f"<p>Gray's test: p {html.escape(p_relation(cif.gray_pvalue))}</p>"
@@ -114,7 +114,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         Block(
             "incidence",
             "Cumulative incidence of reherniation (competing events apart)",
-            headline(items) + gray,
+            headline(items, shown=pct) + gray,
             figure=lambda: cif.plot(min_cell=min_cell),
             notes=tuple(cif.remarks),
             alt="cumulative incidence of reherniation by arm, with the numbers at risk",

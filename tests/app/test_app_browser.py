@@ -6,7 +6,7 @@ columns ``Pat-ID``, ``Arm`` (Closure/Standard), ``FU (days)``, ``Outcome``
 (recurrence/alive). The numbers the page shows are held against the API's on the same
 file loaded with the same options (``recurrence.load_cohort``): the hazard ratio of
 closure and the 24-month cumulative incidence per arm, to the last digit the page
-carries (``data-exact``: the repr of the float), and as displayed (``results.fmt``).
+carries (``data-exact``: the repr of the float), and as displayed (``_format.fmt``, ``pct``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 import recurrence
 from recurrence import survival
-from recurrence._format import fmt
+from recurrence._format import fmt, pct
 
 DATA = Path(__file__).parents[1] / "data" / "own"
 LUNG = DATA / "lung_registry.csv"
@@ -90,7 +90,7 @@ def test_registry_export_to_numbers_and_report(page, server, api_cohort, shoot):
     for group in ("closure", "no closure"):
         shown, exact = _value(page, f"incidence-{group.replace(' ', '-')}-24")
         assert exact == float(at[group])  # the same float: the page calls the API
-        assert shown == fmt(float(at[group]))
+        assert shown == pct(float(at[group]))  # as a percentage, as the curves
     _images_loaded(page)
     shoot("4-curves")
 

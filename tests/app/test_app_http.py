@@ -287,3 +287,16 @@ def _exact(page: str, key: str) -> float:
     found = re.search(rf"data-key='{re.escape(key)}' data-exact='([^']+)'", page)
     assert found, f"{key} not on the page"
     return float(found.group(1))
+
+
+def test_an_idle_session_ends_and_its_folder_goes(tmp_path):
+    from recurrence.app.sessions import SessionStore
+
+    store = SessionStore(idle_minutes=1.0, root=str(tmp_path))
+    idle, busy = store.new(), store.new()
+    idle.last_seen -= 61.0
+    assert store.sweep() == 1
+    assert not idle.folder.exists() and busy.folder.exists()
+    assert store.get(idle.token) is None and store.get(busy.token) is busy
+    store.close()
+    assert list(tmp_path.iterdir()) == []
