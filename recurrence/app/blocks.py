@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .._format import fmt, html_table
+from .._format import MISSING, display_frame, fmt
 
 __all__ = [
     "COMPUTE_LOCK",
@@ -85,20 +85,83 @@ def captured():
             seen.extend(dict.fromkeys(str(w.message) for w in caught))
 
 
-def rounded(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """A table as HTML, rounded for display (the package's own rounding)."""
-    return html_table(frame, index=index)
+#: Column headings on the page (the downloads keep the tidy names). Months are the
+#: package's unit of time; "CI" is the interval at the plan's level.
+HEADINGS = {
+    "time": "month",
+    "term": "term",
+    "coef": "coefficient (log)",
+    "se": "SE",
+    "hr": "HR",
+    "shr": "SHR",
+    "ci_low": "CI from",
+    "ci_high": "CI to",
+    "pvalue": "p",
+    "incidence": "cumulative incidence",
+    "one_minus_km": "1 − Kaplan-Meier",
+    "km_ci_low": "1 − KM, CI from",
+    "km_ci_high": "1 − KM, CI to",
+    "at_risk": "at risk",
+    "events": "events",
+    "competing": "competing events",
+    "risk_closure": "risk, closure",
+    "risk_control": "risk, no closure",
+    "difference": "difference",
+    "nnt_label": "NNT (treat) / NNH (harm)",
+    "at_risk_closure": "at risk, closure",
+    "at_risk_control": "at risk, no closure",
+    "events_closure": "events, closure",
+    "total_closure": "patients, closure",
+    "events_control": "events, no closure",
+    "total_control": "patients, no closure",
+    "weight": "weight (%)",
+    "tau2": "τ²",
+    "pi_low": "prediction from",
+    "pi_high": "prediction to",
+    "relative": "relative effect",
+    "assumed_per_1000": "without closure, per 1,000",
+    "corresponding_per_1000": "with closure, per 1,000",
+    "corresponding_low": "with closure, from",
+    "corresponding_high": "with closure, to",
+    "control_incidence": "reherniation without closure by the horizon",
+    "horizon": "horizon (months)",
+    "accrual": "recruitment (months)",
+    "followup": "follow-up after the last patient (months)",
+    "alpha": "α (two-sided)",
+    "ratio": "allocation closure : no closure",
+    "n_closure": "patients, closure",
+    "n_control": "patients, no closure",
+    "n_total": "patients in total",
+    "n_per_arm": "patients without closure",
+    "replicates": "simulated trials",
+    "power_mcse": "power, Monte Carlo SE",
+    "analytic_power": "power by formula",
+    "failed": "failed fits",
+}
 
 
-def headline(items: list[tuple[str, str, float | None, str]]) -> str:
-    """Headline numbers as a definition list. Each item: (key, label, value, text).
-    The exact value rides along in ``data-exact`` (what the browser tests compare)."""
+def rounded(frame: pd.DataFrame, *, index: bool = False, shown=None) -> str:
+    """A table as HTML, rounded for display (the package's own rounding), with the
+    columns ``shown`` (all by default) under readable headings (:data:`HEADINGS`)."""
+    if shown is not None:
+        frame = frame[[c for c in shown if c in frame.columns]]
+    out = display_frame(frame).rename(columns=lambda c: HEADINGS.get(c, str(c)))
+    return out.to_html(
+        index=index, border=0, classes="recurrence-table", na_rep=MISSING, escape=True
+    )
+
+
+def headline(items: list[tuple[str, str, float | None, str]], shown=fmt) -> str:
+    """Headline numbers as a definition list. Each item: (key, label, value, text);
+    ``shown`` formats the value (:func:`recurrence._format.fmt`, or ``pct`` for a
+    proportion). The exact value rides along in ``data-exact`` (what the browser tests
+    compare)."""
     rows = []
     for key, label, value, text in items:
         exact = "" if value is None else repr(float(value))
         rows.append(
             f"<dt>{html.escape(label)}</dt><dd><span class='value' data-key='{html.escape(key)}'"
-            f" data-exact='{exact}'>{html.escape(fmt(value) if value is not None else '–')}"
+            f" data-exact='{exact}'>{html.escape(shown(value) if value is not None else MISSING)}"
             f"</span> {html.escape(text)}</dd>"
         )
     return "<dl class='headline'>" + "".join(rows) + "</dl>"

@@ -142,9 +142,20 @@ def propose(columns: list[str], kind: str) -> dict[str, str]:
     for canon, col in _suggest(missing, left).items():
         spec = next(s for s in specs if s.name == canon)
         # optional columns are proposed by meaning only, not by a loose spelling match
-        if spec.required or _norm(col) in {canon, *_synonyms(canon)}:
+        if spec.required or _bare(col) in {canon, *_synonyms(canon)}:
             out[canon] = col
     return out
+
+
+def _bare(column: str) -> str:
+    """A column's name without the unit an export puts after it.
+
+    Examples
+    --------
+    >>> _bare("Age (years)"), _bare("BMI [kg/m2]"), _bare("age")
+    ('age', 'bmi', 'age')
+    """
+    return _norm(re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", str(column)))
 
 
 def _synonyms(canon: str) -> set[str]:

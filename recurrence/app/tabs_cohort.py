@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .._format import fmt
-from .._privacy import small
+from .._format import ci_text, count, fmt, p_relation, pct
 from .blocks import Block, Tab, captured, headline, rounded
 
 if TYPE_CHECKING:
@@ -37,10 +36,6 @@ RD_SHOWN = (
     "at_risk_control",
 )
 NO_COHORT = "No cohort is loaded: upload one, or use the built-in example, on the first page."
-
-
-def _count(n, min_cell) -> str:
-    return f"< {min_cell}" if small(n, min_cell) else fmt(int(n))
 
 
 def _suppressed(frame: pd.DataFrame, columns, min_cell) -> pd.DataFrame:
@@ -78,8 +73,8 @@ def summary_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         t1 = table_one(cohort, variables=variables, min_cell=min_cell)
         wide = t1.formatted().reset_index()
     lead = (
-        f"<p>{_count(len(cohort), min_cell)} patients, "
-        f"{_count(int((cohort['event'] == 1).sum()), min_cell)} reherniations. "
+        f"<p>{count(len(cohort), min_cell)} patients, "
+        f"{count(int((cohort['event'] == 1).sum()), min_cell)} reherniations. "
         "Times are in months.</p>"
     )
     blocks = [
@@ -113,10 +108,10 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
     items = []
     for _, row in at.iterrows():
         key = f"incidence-{str(row['group']).replace(' ', '-')}-{horizon:g}"
-        ci = f"({fmt(row['ci_low'])} to {fmt(row['ci_high'])})"
+        ci = f"({ci_text(row['ci_low'], row['ci_high'])})"
         items.append((key, f"{row['group']}, {horizon:g} months", row["incidence"], ci))
     gray = (
-        f"<p>Gray's test: p {html.escape(_p(cif.gray_pvalue))}</p>"
+        f"<p>Gray's test: p {html.escape(p_relation(cif.gray_pvalue))}</p>"
         if getattr(cif, "gray_pvalue", None) is not None
         else ""
     )
@@ -124,7 +119,7 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         Block(
             "incidence",
             "Cumulative incidence of reherniation (competing events apart)",
-            headline(items) + gray,
+            headline(items, shown=pct) + gray,
             figure=lambda: cif.plot(min_cell=min_cell),
             notes=tuple(cif.remarks),
             alt="cumulative incidence of reherniation by arm, with the numbers at risk",
@@ -145,14 +140,6 @@ def curves_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         ),
     ]
     return Tab(blocks, warnings=tuple(seen))
-
-
-def _p(p) -> str:
-    """``= 0.012`` or ``< 0.001``, to follow a "p"."""
-    from .._format import fmt_p
-
-    text = fmt_p(p)
-    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
@@ -185,13 +172,13 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
             "hr-closure",
             "Hazard ratio of closure (Cox)",
             hr["hr"],
-            f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p {_p(hr['pvalue'])}",
+            f"({fmt(hr['ci_low'])} to {fmt(hr['ci_high'])}), p {p_relation(hr['pvalue'])}",
         ),
         (
             "shr-closure",
             "Subdistribution hazard ratio (Fine-Gray)",
             shr["shr"],
-            f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p {_p(shr['pvalue'])}",
+            f"({fmt(shr['ci_low'])} to {fmt(shr['ci_high'])}), p {p_relation(shr['pvalue'])}",
         ),
     ]
     blocks = [
@@ -207,12 +194,11 @@ def effects_tab(cohort: pd.DataFrame | None, plan, min_cell: int | None) -> Tab:
         name = label.lower().replace(",", "").replace(" ", "_").replace("-", "_")
         table = res.table.reset_index()
         blocks.append(Block(name, label, rounded(table), table=table, notes=tuple(res.remarks)))
-    shown = rd_table[[c for c in RD_SHOWN if c in rd_table.columns]]
     blocks.append(
         Block(
             "risk_difference",
             "Risk difference (closure − no closure) and number needed to treat",
-            rounded(shown),
+            rounded(rd_table, shown=RD_SHOWN),
             table=rd_table,
             figure=lambda: rd.plot(),
             notes=tuple(rd.remarks),

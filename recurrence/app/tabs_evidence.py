@@ -31,6 +31,26 @@ STUDY_SHOWN = (
     "ci_high",
     "weight",
 )
+#: The summary of findings columns shown on the page.
+SOF_SHOWN = (
+    "outcome",
+    "measure",
+    "relative",
+    "ci_low",
+    "ci_high",
+    "assumed_per_1000",
+    "corresponding_per_1000",
+    "corresponding_low",
+    "corresponding_high",
+    "participants",
+    "studies",
+    "certainty",
+)
+#: The sample size and simulated power columns shown on the page.
+SIZE_SHOWN = ("hr", "control_incidence", "alpha", "power", "events", "n_closure", "n_control")
+SIZE_SHOWN += ("n_total",)
+POWER_SHOWN = ("n_per_arm", "replicates", "power", "power_mcse", "analytic_power")
+POWER_SHOWN += ("events", "competing", "failed")
 #: The design form's fields and defaults (those of ``recurrence design``).
 DESIGN_DEFAULTS = {
     "hr": 0.5,
@@ -84,7 +104,6 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
         sens = meta.sensitivity(studies, measure=measure, level=plan.level)
         sof = meta.summary_of_findings(res)
     per_study = res.table.drop(columns=[c for c in ("yi", "vi") if c in res.table.columns])
-    shown = per_study[[c for c in STUDY_SHOWN if c in per_study.columns]]
     items = [
         (
             f"pooled-{measure}",
@@ -97,7 +116,7 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
         Block(
             "forest",
             "Closure against discectomy alone: the studies pooled",
-            headline(items) + rounded(shown),
+            headline(items) + rounded(per_study, shown=STUDY_SHOWN),
             table=per_study,
             figure=lambda: res.plot(),
             notes=tuple(res.remarks),
@@ -126,7 +145,7 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
         Block(
             "summary_of_findings",
             "Summary of findings (GRADE)",
-            rounded(sof.table),
+            rounded(sof.table, shown=SOF_SHOWN),
             table=sof.table,
             notes=tuple(sof.remarks),
         ),
@@ -207,7 +226,7 @@ def design_tab(v: dict, problems: list[str], job: Job | None) -> Tab:
         Block(
             "sample_size",
             "Sample size by formula (time to event)",
-            headline(items) + rounded(size.table),
+            headline(items) + rounded(size.table, shown=SIZE_SHOWN),
             table=size.table,
             notes=tuple(size.remarks),
         )
@@ -218,7 +237,7 @@ def design_tab(v: dict, problems: list[str], job: Job | None) -> Tab:
             Block(
                 "simulated_power",
                 "Power by simulating the trial and its log-rank test",
-                rounded(power.table),
+                rounded(power.table, shown=POWER_SHOWN),
                 table=power.table,
                 figure=lambda: power.plot(),
                 notes=tuple(power.remarks),

@@ -9,6 +9,7 @@ machine are refused while the app listens on the loopback address (DNS rebinding
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -48,6 +49,8 @@ CSP = (
     "base-uri 'none'"
 )
 STATIC = Path(__file__).parent / "static"
+#: How often idle sessions are looked for (seconds).
+SWEEP_SECONDS = 60.0
 
 
 class Private:
@@ -281,10 +284,19 @@ def create_app(*, local: bool = True, idle_minutes: float | None = None) -> Star
     def shutdown():
         store.close()
 
+    async def sweeping():
+        while True:  # idle sessions end on time, not at the next request
+            await asyncio.sleep(SWEEP_SECONDS)
+            await run_in_threadpool(store.sweep)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        yield
-        shutdown()
+        task = asyncio.create_task(sweeping())
+        try:
+            yield
+        finally:
+            task.cancel()
+            shutdown()
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.sessions = store

@@ -10,19 +10,13 @@ with Debian's mirrors); anywhere else they skip, saying how to install it.
 from __future__ import annotations
 
 import fcntl
-import http.cookiejar
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers_app import Client, Server
 
 CHROMIUM = os.environ.get("RECURRENCE_CHROMIUM", "/usr/bin/chromium")
 #: The flags of a headless Chromium that talks to nothing but the app.
@@ -39,93 +33,9 @@ FLAGS = [
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``recurrence app --port N`` in its own process, with its own temporary folder."""
-
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "TMPDIR": str(tmp)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "recurrence.cli", "app", "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/static/app.css", timeout=2).read()
-                break
-            except (urllib.error.URLError, ConnectionError) as exc:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    _, err = self.proc.communicate(timeout=5)
-                    raise RuntimeError(f"recurrence app did not start: {err[-2000:]}") from exc
-                time.sleep(0.1)
-
-    def folders(self) -> list[Path]:
-        """The app's temporary folders (one root, one folder per session in it)."""
-        return sorted(self.tmp.glob("recurrence-app-*/**/"))
-
-    def stop(self) -> tuple[int, str, str]:
-        self.proc.terminate()
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, out, err
-
-
-class Client:
-    """A browser without a browser: cookies kept, redirects followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def request(self, path: str, data=None, headers=None):
-        if isinstance(data, dict):
-            data = urllib.parse.urlencode(data, doseq=True).encode()
-        req = urllib.request.Request(self.base + path, data=data, headers=headers or {})
-        try:
-            with self.opener.open(req, timeout=120) as r:
-                return r.status, r.geturl(), dict(r.headers), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.geturl(), dict(e.headers), e.read()
-
-    def get(self, path: str):
-        return self.request(path)
-
-    def post(self, path: str, data: dict):
-        return self.request(path, data)
-
-    def upload(self, files: dict[str, Path], fields: dict | None = None):
-        boundary = "----recurrence-test-boundary"
-        parts = []
-        for name, value in (fields or {}).items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            )
-        for name, path in files.items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-                + path.read_bytes()
-                + b"\r\n"
-            )
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        return self.request("/upload", body, headers)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    """One app for every test of the folder (each test has its own session cookie)."""
     pytest.importorskip("starlette", reason="the app extra is not installed")
     srv = Server(tmp_path_factory.mktemp("app"))
     yield srv

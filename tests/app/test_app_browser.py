@@ -6,7 +6,7 @@ columns ``Pat-ID``, ``Arm`` (Closure/Standard), ``FU (days)``, ``Outcome``
 (recurrence/alive). The numbers the page shows are held against the API's on the same
 file loaded with the same options (``recurrence.load_cohort``): the hazard ratio of
 closure and the 24-month cumulative incidence per arm, to the last digit the page
-carries (``data-exact``: the repr of the float), and as displayed (``results.fmt``).
+carries (``data-exact``: the repr of the float), and as displayed (``_format.fmt``, ``pct``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 import recurrence
 from recurrence import survival
-from recurrence._format import fmt
+from recurrence._format import fmt, pct
 
 DATA = Path(__file__).parents[1] / "data" / "own"
 LUNG = DATA / "lung_registry.csv"
@@ -90,7 +90,7 @@ def test_registry_export_to_numbers_and_report(page, server, api_cohort, shoot):
     for group in ("closure", "no closure"):
         shown, exact = _value(page, f"incidence-{group.replace(' ', '-')}-24")
         assert exact == float(at[group])  # the same float: the page calls the API
-        assert shown == fmt(float(at[group]))
+        assert shown == pct(float(at[group]))  # as a percentage, as the curves
     _images_loaded(page)
     shoot("4-curves")
 
@@ -112,6 +112,9 @@ def test_registry_export_to_numbers_and_report(page, server, api_cohort, shoot):
     page.click("nav.tabs >> text=Design")
     page.fill("input[name=replicates]", "60")
     page.click("button:has-text('Simulate power')")
+    page.wait_for_selector("#progress")
+    if page.locator("#progress progress").count():  # still running: the bar shows
+        shoot("7-design-progress")
     page.wait_for_selector("#block-simulated_power", timeout=120_000)
     _images_loaded(page)
     shoot("7-design")
@@ -155,3 +158,36 @@ def test_bad_file_shows_its_problems_and_runs_nothing(page, server, tmp_path, sh
     shoot("9-problems")
     page.goto(server.url + "/results/effects")  # nothing was loaded: back to the form
     assert page.url.endswith("/map")
+
+
+def test_a_table_downloaded_from_the_page_is_formula_safe(page, server, tmp_path, shoot):
+    """A study named like a spreadsheet formula: the CSV and the Excel file the page's
+    links download hold it as text (a leading apostrophe), never as a formula."""
+    studies = recurrence.load_studies().head(5).copy()
+    studies.loc[studies.index[0], "study"] = "=1+2"
+    path = tmp_path / "studies_export.csv"
+    studies.to_csv(path, index=False)
+    page.goto(server.url + "/")
+    page.uncheck("input[name=studies_builtin]")
+    page.set_input_files("input[name=studies_file]", str(path))
+    page.click("button:has-text('Continue')")
+    page.wait_for_url("**/map")
+    page.click("button:has-text('Check and load')")
+    page.wait_for_url("**/results/summary")
+    page.click("nav.tabs >> text=Pooled evidence")
+    page.wait_for_selector("#block-forest img")
+    _images_loaded(page)
+    shoot("10-evidence-own-studies")
+    with page.expect_download() as info:
+        page.click("#block-forest a:has-text('CSV')")
+    csv = Path(info.value.path()).read_text(encoding="utf-8")
+    assert info.value.suggested_filename == "forest.csv"
+    assert "\n'=1+2," in csv and "\n=1+2," not in csv
+    with page.expect_download() as info:
+        page.click("#block-forest a:has-text('Excel')")
+    from openpyxl import load_workbook
+
+    assert info.value.suggested_filename == "forest.xlsx"
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "'=1+2" in cells and "=1+2" not in cells
