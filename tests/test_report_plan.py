@@ -14,9 +14,10 @@ from helpers_report import docx_text, html_text, pdf_text
 
 import recurrence
 from recurrence import DataError, report, survival
+from recurrence._format import ci_text, pct
 from recurrence.cli import main
 from recurrence.errors import DataWarning
-from recurrence.report._format import ci_text, pct, ratio
+from recurrence.report._format import ratio
 
 LUNG = ROOT / "tests" / "data" / "own" / "lung_registry.csv"
 READ = {
