@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
+from ._fork import Forked, can_fork
 from .plan import Plan
 
 __all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "STEPS", "Analyses", "run_analyses"]
@@ -112,6 +113,15 @@ class Analyses:
         return tuple(sorted({*(self.plan.times or ()), float(self.plan.horizon)}))
 
 
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its ``attrs`` (a shallow copy: no data is copied)."""
+    if not frame.attrs:
+        return frame
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def _maybe(fn):
     """Run one analysis; a DataError (too few studies, no arm, no events) gives ``None``."""
     try:
@@ -146,21 +156,46 @@ def run_analyses(
         "dropped": tuple(studies.attrs.get("dropped", ())),
     }
     notes: list[str] = []
+    # pandas deep-copies ``attrs`` into every frame an operation makes (the loaders'
+    # record of the reading, the synthetic truth): read above, not needed below.
+    studies = _bare(studies)
+    cohort = None if cohort is None else _bare(cohort)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
+        # The study analyses need nothing of the cohort's: beside a cohort they run in a
+        # forked copy of this process while this one analyses the cohort.
+        beside = (
+            Forked(lambda: _study_part(studies, plan))
+            if cohort is not None and can_fork()
+            else None
+        )
         if cohort is not None:
             _cohort(cohort, plan, out, notes, tick)
         else:
             for step in STEPS[1:4]:
                 tick(step)
-        _studies(studies, plan, out, tick)
+        if beside is None:
+            study_out, study_warnings = _study_part(studies, plan, tick)
+        else:
+            study_out, study_warnings = beside.result()
+            for step in STEPS[4:8]:
+                tick(step)
+        out.update(study_out)
+        cohort_warnings = [str(w.message) for w in caught]
+        done = len(caught)
         tick("cohort as a study")
         if cohort is not None:
             _cohort_as_study(cohort, studies, plan, out)
         tick("range checks")
         out["ranges"] = tuple(_range_checks(out, plan))
-    out["warnings"] = tuple(dict.fromkeys([*warnings_before, *(str(w.message) for w in caught)]))
+    messages = [
+        *warnings_before,
+        *cohort_warnings,
+        *study_warnings,
+        *(str(w.message) for w in caught[done:]),
+    ]
+    out["warnings"] = tuple(dict.fromkeys(messages))
     out["notes"] = tuple(notes)
     return Analyses(**out)
 
@@ -267,6 +302,15 @@ def _printable(cohort, plan: Plan, notes: list):
     if changed:
         cohort = cohort.assign(**changed)
     return cohort, replace(plan, **keep)
+
+
+def _study_part(studies, plan: Plan, tick=None) -> tuple[dict, list[str]]:
+    """The study analyses and the warnings they gave (in order), apart."""
+    out: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecurrenceWarning)
+        _studies(studies, plan, out, tick or (lambda step: None))
+    return out, [str(w.message) for w in caught]
 
 
 def _studies(studies, plan: Plan, out: dict, tick) -> None:

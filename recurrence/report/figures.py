@@ -21,6 +21,7 @@ import io
 import os
 from collections.abc import Callable
 
+from ._fork import can_fork, cores, quiet_worker
 from .document import Document, Figure
 
 __all__ = ["PAGE_WIDTH", "RASTERIZED", "draw_figure", "render"]
@@ -66,10 +67,10 @@ def render(doc: Document, *, png: bool = False, jobs: int | None = None) -> None
     figures = [f for f in doc.figures if f.svg is None or (png and f.png is None)]
     if not figures:
         return
-    import matplotlib.pyplot  # noqa: F401  (imported once here, inherited by the workers)
+    import matplotlib.pyplot as plt  # noqa: F401  (imported once, inherited by the workers)
 
-    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 4)
-    if jobs > 1 and len(figures) >= MIN_PARALLEL and _can_fork():
+    jobs = jobs if jobs is not None else min(cores(), 4)
+    if jobs > 1 and len(figures) >= MIN_PARALLEL and can_fork():
         _render_forked(figures, png, jobs)
     for f in figures:  # serially, or what a worker did not return
         if f.svg is None or (png and f.png is None):
@@ -79,7 +80,8 @@ def render(doc: Document, *, png: bool = False, jobs: int | None = None) -> None
 def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
     """This process and ``jobs - 1`` forked workers draw the figures, each taking the
     next undrawn one from a shared counter. A worker sends its drawings back when the
-    counter runs out; an error in a worker comes back and is raised here."""
+    counter runs out; the figures of a worker that failed are left to :func:`render`,
+    which draws them here (and raises here what went wrong)."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -99,11 +101,11 @@ def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
         return (i, *draw_figure(f.draw, f.width * PAGE_WIDTH, png))
 
     def work(conn) -> None:
-        _quiet_worker()
+        quiet_worker()
         try:
-            conn.send(("ok", [draw(i) for i in claimed()]))
-        except BaseException as exc:  # noqa: BLE001 (sent to the parent, raised there)
-            conn.send(("error", exc))
+            conn.send([draw(i) for i in claimed()])
+        except BaseException:  # nothing sent: the parent draws what this one claimed
+            pass
         finally:
             conn.close()
             os._exit(0)
@@ -117,14 +119,11 @@ def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
         workers.append((proc, parent_end))
     try:
         done = [draw(i) for i in claimed()]
-        for proc, conn in workers:
+        for _proc, conn in workers:
             try:
-                status, payload = conn.recv()
-            except EOFError:  # the worker died: its figures are drawn by the caller
+                done += conn.recv()
+            except (EOFError, OSError):  # a worker failed: render() draws its figures
                 continue
-            if status == "error":
-                raise payload
-            done += payload
     finally:
         for proc, conn in workers:
             conn.close()
@@ -133,20 +132,3 @@ def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
                 proc.terminate()
     for i, svg, data in done:
         figures[i].svg, figures[i].png = svg, data
-
-
-def _quiet_worker() -> None:
-    """A forked worker ends quietly when it is ended: not through the command's own
-    SIGTERM handler (which would print a traceback for a clean shutdown)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
-def _can_fork() -> bool:
-    """Fork is cheap and safe here only on POSIX, from the main thread (a forked copy of
-    a multi-threaded process may deadlock)."""
-    import threading
-
-    return os.name == "posix" and threading.active_count() == 1
