@@ -17,7 +17,6 @@ import pandas as pd
 
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
-from ._fork import Forked, can_fork
 from .plan import Plan
 
 __all__ = ["MAX_STUDIES", "MAX_STUDIES_SHOWN", "STEPS", "Analyses", "run_analyses"]
@@ -163,39 +162,18 @@ def run_analyses(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
-        # The study analyses need nothing of the cohort's: beside a cohort they run in a
-        # forked copy of this process while this one analyses the cohort.
-        beside = (
-            Forked(lambda: _study_part(studies, plan))
-            if cohort is not None and can_fork()
-            else None
-        )
         if cohort is not None:
             _cohort(cohort, plan, out, notes, tick)
         else:
             for step in STEPS[1:4]:
                 tick(step)
-        if beside is None:
-            study_out, study_warnings = _study_part(studies, plan, tick)
-        else:
-            study_out, study_warnings = beside.result()
-            for step in STEPS[4:8]:
-                tick(step)
-        out.update(study_out)
-        cohort_warnings = [str(w.message) for w in caught]
-        done = len(caught)
+        _studies(studies, plan, out, tick)
         tick("cohort as a study")
         if cohort is not None:
             _cohort_as_study(cohort, studies, plan, out)
         tick("range checks")
         out["ranges"] = tuple(_range_checks(out, plan))
-    messages = [
-        *warnings_before,
-        *cohort_warnings,
-        *study_warnings,
-        *(str(w.message) for w in caught[done:]),
-    ]
-    out["warnings"] = tuple(dict.fromkeys(messages))
+    out["warnings"] = tuple(dict.fromkeys([*warnings_before, *(str(w.message) for w in caught)]))
     out["notes"] = tuple(notes)
     return Analyses(**out)
 
@@ -302,15 +280,6 @@ def _printable(cohort, plan: Plan, notes: list):
     if changed:
         cohort = cohort.assign(**changed)
     return cohort, replace(plan, **keep)
-
-
-def _study_part(studies, plan: Plan, tick=None) -> tuple[dict, list[str]]:
-    """The study analyses and the warnings they gave (in order), apart."""
-    out: dict = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RecurrenceWarning)
-        _studies(studies, plan, out, tick or (lambda step: None))
-    return out, [str(w.message) for w in caught]
 
 
 def _studies(studies, plan: Plan, out: dict, tick) -> None:

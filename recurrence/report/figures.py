@@ -21,7 +21,6 @@ import io
 import os
 from collections.abc import Callable
 
-from ._fork import can_fork, cores, quiet_worker
 from .document import Document, Figure
 
 __all__ = ["PAGE_WIDTH", "RASTERIZED", "draw_figure", "render"]
@@ -132,3 +131,28 @@ def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
                 proc.terminate()
     for i, svg, data in done:
         figures[i].svg, figures[i].png = svg, data
+
+
+def cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Fork is cheap and safe here only on POSIX, from the main thread (a forked copy of
+    a multi-threaded process may deadlock)."""
+    import threading
+
+    return os.name == "posix" and threading.active_count() == 1
+
+
+def quiet_worker() -> None:
+    """A forked worker ends quietly when it is ended: not through the command's own
+    SIGTERM handler (which would print a traceback for a clean shutdown)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
