@@ -118,11 +118,15 @@ def report(
         TimeElapsedColumn(),
         transient=True,
         disable=not sys.stderr.isatty(),
+        # no refresh thread: the figures are drawn in forked workers, and a process with
+        # a second thread is not forked (docs/report.md); the bar redraws at each step
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("report", total=len(BUILD_STEPS), step="")
 
         def tick(step: str) -> None:
             bar.update(task, advance=1, step=step)
+            bar.refresh()
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RecurrenceWarning)

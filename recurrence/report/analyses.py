@@ -133,6 +133,15 @@ class Analyses:
         return tuple(sorted({*(self.plan.times or ()), float(self.plan.horizon)}))
 
 
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its ``attrs`` (a shallow copy: no data is copied)."""
+    if not frame.attrs:
+        return frame
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
 def _maybe(fn):
     """Run one analysis; a DataError (too few studies, no arm, no events) gives ``None``."""
     try:
@@ -167,6 +176,10 @@ def run_analyses(
         "dropped": tuple(studies.attrs.get("dropped", ())),
     }
     notes: list[str] = []
+    # pandas deep-copies ``attrs`` into every frame an operation makes (the loaders'
+    # record of the reading, the synthetic truth): read above, not needed below.
+    studies = _bare(studies)
+    cohort = None if cohort is None else _bare(cohort)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
