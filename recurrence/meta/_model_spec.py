@@ -75,10 +75,10 @@ def _pool(spec: Spec, yi, vi) -> Pooled:
 
 def _shrunk_columns(pooled: Pooled, included, back) -> dict:
     """Per-study shrinkage estimates of a Bayesian fit (natural scale), NaN elsewhere."""
-    if "shrinkage" not in pooled.extra:
+    if pooled.bayes is None:
         return {}
     out = {}
-    q = pooled.extra["shrinkage"]
+    q = pooled.bayes.shrinkage
     for j, name in enumerate(("shrunk_low", "shrunk", "shrunk_high")):
         col = np.full(included.size, np.nan)
         col[included] = back(q[:, j], included)
@@ -437,13 +437,12 @@ def _assemble(spec: Spec, pooled: Pooled, table, yi, vi, back, remarks, alerts):
         yi=np.asarray(yi),
         vi=np.asarray(vi),
         spec=spec,
-        extra={
-            **pooled.extra,
-            "estimate_model": pooled.estimate,
-            "se_usual": pooled.se_usual,
-            "ci_model": (pooled.ci_low, pooled.ci_high),
-            "pi_model": (pooled.pi_low, pooled.pi_high),
-            "fe_model": fe,
-        },
+        estimate_model=pooled.estimate,
+        se_usual=pooled.se_usual,
+        ci_model=(pooled.ci_low, pooled.ci_high),
+        pi_model=(pooled.pi_low, pooled.pi_high),
+        fe_model=fe,
+        glmm=pooled.glmm,
+        bayes=pooled.bayes,
     )
     return res, tuple(alerts)

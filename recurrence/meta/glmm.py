@@ -25,6 +25,7 @@ from scipy import special, stats
 from ..errors import ConvergenceWarning, StatisticalWarning
 from .effects import proportion_effects
 from .pooling import Pooled, pool
+from .results import GlmmFit
 
 __all__ = ["NAGQ", "aghq_loglik", "glmm_proportions"]
 
@@ -298,12 +299,12 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
         )
     )
     lrt = max(0.0, 2 * (ll_sat - ll_fe)) if k > 1 else 0.0
-    extra = {
-        "loglik": ll,
-        "q_lrt": lrt,
-        "q_lrt_pvalue": float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
-        "nagq": NAGQ,
-    }
+    details = GlmmFit(
+        loglik=ll,
+        nagq=NAGQ,
+        q_lrt=lrt,
+        q_lrt_pvalue=float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
+    )
     w = 1 / (ivlogit.vi + tau2)
     fe = dict(iv.fe)
     fe_beta, fe_se = (
@@ -345,5 +346,5 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
             "the GLMM τ²)",
         ),
         alerts=tuple(alerts),
-        extra=extra,
+        glmm=details,
     )

@@ -41,7 +41,7 @@ def _heterogeneity(yi, vi, beta):
     return q, qp, i2, h2
 
 
-def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts, extra=None):
+def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts):
     z = stats.norm.ppf(0.5 + level / 2)
     yi, vi = eff.yi[eff.included], eff.vi[eff.included]
     q, qp, i2, h2 = _heterogeneity(yi, vi, beta)
@@ -77,7 +77,6 @@ def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts,
         fe=fe,
         notes=tuple(notes),
         alerts=tuple(alerts),
-        extra=extra or {},
     )
 
 

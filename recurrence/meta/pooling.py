@@ -31,6 +31,7 @@ from scipy import stats
 
 from .._validate import check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
+from .results import BayesFit, GlmmFit
 from .tau2 import METHODS, estimate_tau2, q_profile
 
 __all__ = ["BatchPooled", "Pooled", "pool", "pool_many"]
@@ -309,7 +310,8 @@ class Pooled:
     converged: bool = True
     notes: tuple[str, ...] = ()
     alerts: tuple[tuple[str, type], ...] = ()
-    extra: dict = field(repr=False, default_factory=dict)
+    glmm: GlmmFit | None = field(repr=False, default=None)
+    bayes: BayesFit | None = field(repr=False, default=None)
 
 
 def _none(x):

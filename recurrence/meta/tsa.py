@@ -353,8 +353,8 @@ def sequential(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             step = refit(result, mask & inc)[0]
-        se = step.extra.get("se_usual") or step.se  # the usual SE, as TSA's z-curve
-        z.append(step.extra["estimate_model"] / se if se > 0 else np.nan)
+        se = step.se_usual or step.se  # the usual SE, as TSA's z-curve
+        z.append(step.estimate_model / se if se > 0 else np.nan)
     z = np.asarray(z)
     frac = participants / ris
     # looks up to the first that reaches the required information; later ones keep it

@@ -1,0 +1,121 @@
+"""The shape of the package (docs/architecture.md): module-level imports inside
+``recurrence/`` form no cycle, and ``design/`` reaches into the survival code only
+through the arrays-only core ``recurrence.survival._core``.
+
+The graph is read from the source with ``ast`` (nothing is imported): an edge
+``a -> b`` for every ``import``/``from ... import`` at module level of ``a`` (including
+inside ``try`` and plain ``if`` blocks, excluding ``if TYPE_CHECKING:``), where ``b`` is
+a module of this package. Importing ``a.b.c`` also runs ``a`` and ``a.b``; edges from a
+module to its own parent packages are left out (Python has already started those when
+the module runs).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "recurrence"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imported(module: str, is_package: bool, body, modules) -> set[str]:
+    """Names of this package's modules imported by the statements ``body``."""
+    out: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "recurrence")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "recurrence":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                out.add(sub if sub in modules else target)
+        elif isinstance(node, ast.If) and not _is_type_checking(node.test):
+            out |= _imported(module, is_package, node.body + node.orelse, modules)
+        elif isinstance(node, ast.Try):
+            blocks = node.body + node.orelse + node.finalbody
+            for handler in node.handlers:
+                blocks = blocks + handler.body
+            out |= _imported(module, is_package, blocks, modules)
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module-level import graph of ``recurrence/``: module -> modules it runs."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        direct = _imported(name, path.name == "__init__.py", tree.body, files)
+        edges = set()
+        for target in direct:
+            parts = target.split(".")
+            for i in range(1, len(parts) + 1):
+                step = ".".join(parts[:i])
+                if step in files and step != name and not name.startswith(step + "."):
+                    edges.add(step)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` as a list of nodes (first == last), or ``None``."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 finished
+    stack: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_graph_sees_relative_and_absolute_imports():
+    graph = import_graph()
+    # plotting/funnel.py: "from ..meta.results import MetaResult" at module level
+    assert "recurrence.meta.results" in graph["recurrence.plotting.funnel"]
+    assert "recurrence.meta" in graph["recurrence.plotting.funnel"]
+
+
+def test_no_module_level_import_cycle():
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "module-level import cycle: " + " -> ".join(cycle)
