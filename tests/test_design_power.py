@@ -299,7 +299,7 @@ def test_failed_replicates_count_as_not_rejecting():
         ({"analysis": "wald"}, "analysis must be one of"),
         (
             {"n_per_arm": [100, 1.5]},
-            r"n_per_arm must be a whole number of patients ≥ 2 \(got 1.5\)",
+            "n_per_arm must be a whole number of patients ≥ 2 (got 1.5)",
         ),
         ({"hr": -1}, "hr must be a hazard ratio > 0"),
         ({"competing_rate": []}, "competing_rate is empty"),

@@ -36,6 +36,9 @@ _LAZY = {
     "plot_many": "recurrence.plotting.many",
     # literature range
     "plot_range": "recurrence.plotting.range",
+    # trial design
+    "plot_power": "recurrence.plotting.design",
+    "plot_sample_size": "recurrence.plotting.design",
 }
 
 __all__ = ["PALETTE", "style", *_LAZY]

@@ -18,6 +18,8 @@ PALETTE = {
 }
 #: Colours for further groups, in order.
 CYCLE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Grey of reference lines (a target, a threshold).
+REFERENCE = "0.6"
 
 RC = {
     "figure.dpi": 110,
