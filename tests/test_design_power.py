@@ -11,6 +11,7 @@ alarm for a fixed seed, though with fixed seeds these tests are deterministic);
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -313,7 +314,7 @@ def test_failed_replicates_count_as_not_rejecting():
     ],
 )
 def test_bad_arguments_are_data_errors(kwargs, message):
-    with pytest.raises(DataError, match=message.replace("(", r"\(")):
+    with pytest.raises(DataError, match=re.escape(message)):
         simulate_power(**{"n_per_arm": 100, "replicates": 2, **kwargs})
 
 
