@@ -119,3 +119,27 @@ def test_the_graph_sees_relative_and_absolute_imports():
 def test_no_module_level_import_cycle():
     cycle = find_cycle(import_graph())
     assert cycle is None, "module-level import cycle: " + " -> ".join(cycle)
+
+
+def _all_imports(path: Path, files) -> set[str]:
+    """Every module of this package that ``path`` imports, at any level (functions too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    return _imported(_module_name(path), path.name == "__init__.py", nodes, files)
+
+
+def test_design_uses_only_the_numeric_core_of_survival():
+    """``design/`` may use ``survival._core`` (arrays only) and the public survival
+    modules, never another private survival module (docs/architecture.md)."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    used = set()
+    for path in (PACKAGE / "design").rglob("*.py"):
+        used |= {m for m in _all_imports(path, files) if m.startswith("recurrence.survival.")}
+    assert any(m.startswith("recurrence.survival._core") for m in used)  # the check sees them
+    private = sorted(
+        m
+        for m in used
+        if not m.startswith("recurrence.survival._core")
+        and any(part.startswith("_") for part in m.split(".")[2:])
+    )
+    assert private == [], f"design/ imports private survival modules: {private}"

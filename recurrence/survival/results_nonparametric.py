@@ -19,8 +19,9 @@ import pandas as pd
 
 from .._format import display_frame, html_table
 from .._validate import check_times
+from ..plotting._ticks import default_ticks
 from ..results import ResultMixin
-from ._np_core import default_ticks, step_index
+from ._core.nonparametric import step_index
 
 __all__ = ["CURVE_COUNTS", "CurveResultMixin", "curve_frame", "curve_table"]
 
