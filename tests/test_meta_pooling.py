@@ -168,7 +168,7 @@ def test_batch_input_errors_name_the_problem():
         pool_many([[0.1, 0.2], [0.1, 0.2]], [[0.1, 0.1], [0.1, 0.0]])
     with pytest.raises(DataError, match="method='XX' is not known"):
         pool_many([0.1, 0.2], [0.1, 0.1], method="XX")
-    with pytest.raises(DataError, match="level=95"):
+    with pytest.raises(DataError, match=r"level must be between 0 and 1 \(got 95\)"):
         pool_many([0.1, 0.2], [0.1, 0.1], level=95)
 
 

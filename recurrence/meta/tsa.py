@@ -342,7 +342,7 @@ def sequential(
     table = result.table.set_index("study")
     sizes = (table["total_closure"] + table["total_control"]).astype(float)
     participants = np.cumsum(sizes.loc[cum["study"]].to_numpy())
-    from ._model_spec import refit
+    from ._fit import refit
 
     inc = result.table["included"].to_numpy(bool)
     position = {str(s): i for i, s in enumerate(result.table["study"])}
