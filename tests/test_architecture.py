@@ -143,3 +143,52 @@ def test_design_uses_only_the_numeric_core_of_survival():
         and any(part.startswith("_") for part in m.split(".")[2:])
     )
     assert private == [], f"design/ imports private survival modules: {private}"
+
+
+LAZY_PACKAGES = ("recurrence", "recurrence.meta", "recurrence.design", "recurrence.plotting")
+
+
+def _type_checking_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for sub in node.body:
+                if isinstance(sub, ast.ImportFrom):
+                    names |= {a.asname or a.name for a in sub.names}
+    return names
+
+
+def test_lazy_packages_show_their_names_to_type_checkers():
+    """Each lazily imported name is also imported under ``if TYPE_CHECKING:`` (so IDEs
+    and type checkers see it), is in ``__all__``, and resolves to the object of the
+    module the table names."""
+    import importlib
+
+    for package in LAZY_PACKAGES:
+        module = importlib.import_module(package)
+        path = PACKAGE.parent.joinpath(*package.split("."), "__init__.py")
+        lazy = module._LAZY
+        seen = _type_checking_names(path)
+        assert set(lazy) <= seen, (package, sorted(set(lazy) - seen))
+        assert set(lazy) <= set(module.__all__), (package, sorted(set(lazy) - set(module.__all__)))
+        for name, where in lazy.items():
+            assert getattr(module, name) is getattr(importlib.import_module(where), name)
+
+
+def test_unknown_lazy_names_raise_attribute_error():
+    import pytest
+
+
+    for package in LAZY_PACKAGES:
+        module = __import__(package, fromlist=["_"])
+        with pytest.raises(AttributeError, match="no attribute 'nope'"):
+            module.nope  # noqa: B018
+
+
+def test_version_is_the_one_in_pyproject():
+    import tomllib
+
+    import recurrence
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert recurrence.__version__ == pyproject["project"]["version"]
