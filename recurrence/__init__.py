@@ -1,8 +1,8 @@
 """recurrence: how often a lumbar disc herniates again after discectomy, with and
 without closing the annulus fibrosus, and how sure we can be.
 
-Public names (see ``shared/API.md``): :func:`load_cohort`, :func:`load_studies`,
-:func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
+Public names (the map of the package: ``docs/architecture.md``): :func:`load_cohort`,
+:func:`load_studies`, :func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
 :func:`check_range`, :func:`evalue`,
 :func:`impute`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
 :mod:`recurrence.meta`, :mod:`recurrence.plotting`, :mod:`recurrence.report`.

@@ -1,6 +1,7 @@
 """Canonical cohort and study tables: columns, coercion, validation with exact messages.
 
-The two tables are described in ``API.md``. This module holds what both tables share:
+The two tables are described in README.md ("The cohort table", "The study table") and
+docs/your-data.md. This module holds what both tables share:
 the canonical columns, the mapping of user column names, the parsing of the usual
 spellings (``"yes"``/``"no"``, ``"12,5"`` with a decimal comma, numbers stored as text)
 and the collection of *every* problem into one :class:`~recurrence.errors.DataError`.

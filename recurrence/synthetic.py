@@ -20,8 +20,8 @@ administrative (accrual over 48 months, study end at 96) plus loss to follow-up.
 Times are whole days, expressed in months (days / 30.4375), so ties occur as in real
 follow-up data.
 
-Calibration (defaults; sources in ``../shared/evidence/clinical-evidence.md``)
--------------------------------------------------------------------------------
+Calibration (defaults; each with its published source)
+------------------------------------------------------
 ==========================  ==========  ==================================================
 quantity                    value       source
 ==========================  ==========  ==================================================

@@ -178,7 +178,6 @@ def test_lazy_packages_show_their_names_to_type_checkers():
 def test_unknown_lazy_names_raise_attribute_error():
     import pytest
 
-
     for package in LAZY_PACKAGES:
         module = __import__(package, fromlist=["_"])
         with pytest.raises(AttributeError, match="no attribute 'nope'"):

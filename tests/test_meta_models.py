@@ -1,4 +1,4 @@
-"""proportions() and compare() as API.md specifies them: attributes, conventions,
+"""proportions() and compare() as docs/meta-analysis.md specifies them: attributes, conventions,
 remarks, and the edge cases (k = 1, k = 2, all-zero arms, τ² = 0, identical studies,
 huge heterogeneity), each giving a result or a named warning, never a crash or an
 unexplained NaN."""

@@ -197,7 +197,7 @@ def test_egger_and_begg_match_metafor(case):
 
 @pytest.mark.parametrize("case", [c for c in BIAS if c["test"] == "trimfill"], ids=_bias_id)
 def test_trim_and_fill_matches_metafor(case):
-    """trimfill(rma(...)) with the side from the classical Egger regression (API.md)."""
+    """trimfill(rma(...)) with the side from the classical Egger regression (docs/meta-analysis.md)."""
     res = fit_case(case, method=case["method"], hksj=False)
     tf = _quiet(trim_and_fill, res)
     v = case["values"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .._lazy import attach
 
 _LAZY = {
-    # pooling (API.md)
+    # pooling
     "proportions": "recurrence.meta.models",
     "compare": "recurrence.meta.models",
     # reported effects (HR, RR, OR with CI or SE)
@@ -25,15 +25,15 @@ _LAZY = {
     # straight from a study table
     "pool_arm": "recurrence.meta.tables",
     "compare_studies": "recurrence.meta.tables",
-    # bias (API.md)
+    # bias
     "egger_test": "recurrence.meta.bias",
     "begg_test": "recurrence.meta.bias",
     "trim_and_fill": "recurrence.meta.bias",
-    # sensitivity (leave_one_out: API.md)
+    # sensitivity
     "leave_one_out": "recurrence.meta.leave_out",
     "influence": "recurrence.meta.leave_out",
     "cumulative": "recurrence.meta.leave_out",
-    # one table across methods (API.md)
+    # one table across methods
     "sensitivity": "recurrence.meta.method_sensitivity",
     # few studies: certainty of the evidence, risk of bias, trial sequential analysis
     "summary_of_findings": "recurrence.meta.grade",
@@ -41,7 +41,7 @@ _LAZY = {
     "check_rob": "recurrence.meta.rob",
     "without_high_risk": "recurrence.meta.rob",
     "published_rob": "recurrence.meta.rob",
-    # subgroups and meta-regression (regression: API.md)
+    # subgroups and meta-regression
     "subgroups": "recurrence.meta.subgroup",
     "regression": "recurrence.meta.metaregression",
     # a cohort as one more study

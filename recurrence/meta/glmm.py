@@ -200,7 +200,7 @@ def _hessian(lik: _AGHQ, tau: float, beta: float, h: float = 2e-3) -> np.ndarray
 def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
     """ML fit of the binomial-normal model (logit link); returns a :class:`Pooled`
     on the logit scale. The heterogeneity statistics (Q, I², H²) are those of the
-    inverse-variance logit analysis of the same counts (API.md: Cochran's Q with
+    inverse-variance logit analysis of the same counts (docs/meta-analysis.md: Cochran's Q with
     common-effect weights); ``extra`` holds the likelihood-ratio test of τ² = 0
     against the saturated model as metafor reports it (``QE.LRT``).
 

@@ -1,4 +1,4 @@
-"""The two questions researchers ask of published studies, as in ``shared/API.md``:
+"""The two questions researchers ask of published studies, as docs/meta-analysis.md describes them:
 
 * :func:`proportions`: how often does it happen (one arm's reherniation rate)?
 * :func:`compare`: how much does closure change it (RR, OR, RD)?
@@ -102,7 +102,7 @@ def proportions(
 
     Notes
     -----
-    Conventions (``shared/API.md``): logit and raw add 0.5 to events and non-events of
+    Conventions (docs/meta-analysis.md): logit and raw add 0.5 to events and non-events of
     a study with no or only events; Freeman-Tukey and arcsine need no correction. Q is
     Cochran's Q with common-effect weights and I² = (Q − df)/Q floored at 0, whatever
     the τ² estimator; for ``"glmm"`` they are those of the logit inverse-variance

@@ -6,7 +6,7 @@ pooled estimate per row out, with τ² from :mod:`recurrence.meta.tau2`. :func:`
 runs it for one analysis (m = 1) and adds what only a single analysis needs: the
 study weights and the Q-profile interval of τ².
 
-Conventions (``shared/API.md``):
+Conventions (docs/meta-analysis.md):
 
 * Q is Cochran's Q with common-effect weights; I² = max(0, (Q − df)/Q)·100 and
   H² = Q/df (Higgins and Thompson), whatever the τ² estimator.

@@ -33,7 +33,7 @@ RC = {
     "legend.fontsize": 8,
     "xtick.labelsize": 8,
     "ytick.labelsize": 8,
-    "svg.fonttype": "path",  # WeasyPrint collapses spaces with "none" (ECOSYSTEM.md)
+    "svg.fonttype": "path",  # WeasyPrint collapses spaces with "none" (docs/report.md)
 }
 
 

@@ -113,7 +113,7 @@ class CurveResultMixin(ResultMixin):
             out["at_risk"] = np.where(times <= 0, self._group_size(g), risk).astype(np.int64)
             parts.append(pd.DataFrame(out))
         frame = pd.concat(parts, ignore_index=True)
-        # API.md's columns first, in its order; the standard error after them
+        # the documented columns first, in order (docs/survival.md); the standard error after them
         first = ["group", "time", self.value_columns[0], "ci_low", "ci_high", "at_risk"]
         return frame[first + [c for c in frame.columns if c not in first]]
 
