@@ -191,3 +191,26 @@ def test_version_is_the_one_in_pyproject():
 
     pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert recurrence.__version__ == pyproject["project"]["version"]
+
+
+MAX_LINES = 500
+#: Over the limit today, and being rewritten on another branch (the report's sections);
+#: split there. A module leaves this list when it is split (the test says so).
+TOO_LONG_FOR_NOW = {
+    "recurrence/report/__init__.py",
+    "recurrence/report/sections_cohort.py",
+    "recurrence/report/sections_studies.py",
+}
+
+
+def test_no_module_over_500_lines():
+    lengths = {
+        path.relative_to(PACKAGE.parent).as_posix(): len(
+            path.read_text(encoding="utf-8").splitlines()
+        )
+        for path in PACKAGE.rglob("*.py")
+    }
+    too_long = {m: n for m, n in lengths.items() if n > MAX_LINES and m not in TOO_LONG_FOR_NOW}
+    assert too_long == {}, f"split these along statistical lines: {too_long}"
+    split_already = sorted(m for m in TOO_LONG_FOR_NOW if lengths.get(m, 0) <= MAX_LINES)
+    assert split_already == [], f"remove from TOO_LONG_FOR_NOW: {split_already}"
