@@ -214,3 +214,24 @@ def test_no_module_over_500_lines():
     assert too_long == {}, f"split these along statistical lines: {too_long}"
     split_already = sorted(m for m in TOO_LONG_FOR_NOW if lengths.get(m, 0) <= MAX_LINES)
     assert split_already == [], f"remove from TOO_LONG_FOR_NOW: {split_already}"
+
+
+def test_nothing_below_imports_the_report_the_app_or_the_command_line():
+    """The report, the app and the command line sit on top: the engines, results and
+    plots never import them (at any level), so they can change without touching the
+    statistics (docs/architecture.md)."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    top = ("recurrence.report", "recurrence.app", "recurrence.cli")
+    wrong = {}
+    for name, path in files.items():
+        if name.startswith(top) or name == "recurrence":
+            continue
+        hits = sorted(m for m in _all_imports(path, files) if m.startswith(top))
+        if hits:
+            wrong[name] = hits
+    assert wrong == {}, wrong
+    # the check sees such imports: the command line imports the report
+    assert any(
+        m.startswith("recurrence.report")
+        for m in _all_imports(files["recurrence.cli.report"], files)
+    )
