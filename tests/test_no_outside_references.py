@@ -1,5 +1,5 @@
 """The repository cites only what a user has: no tracked file mentions the developers'
-private notes (the folder ``shared/`` beside the repository and the files in it); the
+private notes, which live outside the repository (the words are in ``FORBIDDEN``); the
 conventions they held are written in ``docs/``."""
 
 from __future__ import annotations
