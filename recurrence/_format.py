@@ -40,6 +40,7 @@ __all__ = [
     "display_frame",
     "effect_ci",
     "events_of",
+    "fixed",
     "fmt",
     "fmt_p",
     "fmt_setting",
@@ -118,6 +119,32 @@ def fmt(x, digits: int = 3) -> str:
         decimals = max(digits - 1 - math.floor(math.log10(ax)), 0)
         return f"{x:.{decimals}f}"
     return str(x)
+
+
+def fixed(x, places: int = 2) -> str:
+    """A number with a fixed count of decimals and a typographic minus, as journals
+    print standardized differences and coefficients.
+
+    Parameters
+    ----------
+    x
+        The number.
+    places
+        Decimals shown.
+
+    Returns
+    -------
+    str
+        "–" when missing.
+
+    Examples
+    --------
+    >>> fixed(0.00864), fixed(-0.0592), fixed(0.1094, 3), fixed(None)
+    ('0.01', '−0.06', '0.109', '–')
+    """
+    if _not_finite(x):
+        return MISSING
+    return f"{float(x):.{places}f}".replace("-", "−")
 
 
 def fmt_setting(v) -> str:

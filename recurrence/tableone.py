@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._arms import group_labels, smd_categorical, smd_continuous
-from ._format import count, fmt
+from ._format import count, fixed, fmt
 from ._privacy import OTHER, free_text_reason, small
 from .errors import DataError, Problem
 from .results import ResultMixin
@@ -66,9 +66,11 @@ class TableOne(ResultMixin):
         for var, sub in self.table.groupby("variable", sort=False):
             kind = self.summaries[var]
             unit = f", {UNITS[var]}" if var in UNITS else ""
+            # the canonical names carry their unit ("defect_width_mm"): shown once, in words
+            name = var.removesuffix("_mm").replace("_", " ") if var in UNITS else var
             missing = count(int(sub.groupby("group")["missing"].first().sum()), mc)
             if kind in ("mean", "median"):
-                label = f"{var}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
+                label = f"{name}{unit}, {'mean (SD)' if kind == 'mean' else 'median [IQR]'}"
                 row = {"characteristic": label}
                 for g in groups:
                     r = sub[sub["group"] == g].iloc[0]
@@ -77,7 +79,7 @@ class TableOne(ResultMixin):
                         if kind == "mean"
                         else f"{fmt(r['median'])} [{fmt(r['q1'])}, {fmt(r['q3'])}]"
                     )
-                row["SMD"] = fmt(self.smd.get(var))
+                row["SMD"] = fixed(self.smd.get(var))
                 row["missing"] = missing
                 rows.append(row)
                 continue
@@ -100,7 +102,7 @@ class TableOne(ResultMixin):
                         if (g, level) in hidden
                         else f"{c} ({r['percent']:.1f})"
                     )
-                row["SMD"] = fmt(self.smd.get(var)) if i == 0 else ""
+                row["SMD"] = fixed(self.smd.get(var)) if i == 0 else ""
                 row["missing"] = missing if i == 0 else ""
                 rows.append(row)
         header = {g: f"{g} (n={count(n, mc)})" for g, n in self.groups.items()}

@@ -40,7 +40,7 @@ import pandas as pd
 import pytest
 from helpers import ROOT, r_reference
 
-from recurrence import meta
+from recurrence import DataError, meta
 from recurrence.meta.bias import begg_test, egger_test, trim_and_fill
 from recurrence.meta.leave_out import cumulative, influence, leave_one_out
 
@@ -195,6 +195,20 @@ def test_egger_and_begg_match_metafor(case):
         assert test.df == v["df"]
 
 
+@pytest.mark.parametrize("case", [c for c in BIAS if c["test"] == "egger_rma"], ids=_bias_id)
+def test_egger_as_metafor_defaults_to_matches_regtest_rma(case):
+    """regtest(rma(yi, vi, method=, test=), model = "rma"): the meta-regression on sei with
+    the model's tau2 estimator (iterative for REML: the tau2 tolerance of the fits)."""
+    res = fit_case(case)
+    test = egger_test(res, model="rma")
+    v = case["values"]
+    tol = ITERATIVE if case["method"] in ITERATIVE_METHODS else CLOSED
+    assert test.k == v["k"]
+    assert_close(test.statistic, v["statistic"], tol, 1e-9, "statistic", case["call"])
+    assert_close(test.pvalue, v["pvalue"], tol, 1e-9, "pvalue", case["call"])
+    assert test.df == (v["df"] if case["hksj"] else None)
+
+
 @pytest.mark.parametrize("case", [c for c in BIAS if c["test"] == "trimfill"], ids=_bias_id)
 def test_trim_and_fill_matches_metafor(case):
     """trimfill(rma(...)) with the side from the classical Egger regression (docs/meta-analysis.md)."""
@@ -344,3 +358,9 @@ def test_subgroups_match_metafor(case):
     )
     qm = sub.tests.set_index("test")["statistic"].iloc[1]
     assert_close(qm, v["qm"], ITERATIVE, 1e-9, "QM (common tau2)", case["call"])
+
+
+def test_egger_model_is_lm_or_rma():
+    res = fit_case(next(c for c in BIAS if c["test"] == "egger_rma"))
+    with pytest.raises(DataError, match="model must be 'lm' or 'rma', not 'glm'"):
+        egger_test(res, model="glm")

@@ -15,8 +15,9 @@ from helpers_report import docx_text, html_text, pdf_text
 from pypdf import PdfReader
 
 from recurrence import DataError, StatisticalWarning, load_cohort, load_studies, meta, report
+from recurrence._format import ci_text, pct
 from recurrence.cli import main
-from recurrence.report._format import ci_text, pct, ratio
+from recurrence.report._format import ratio
 from recurrence.survival import cox, fine_gray, reherniation_rates, risk_difference
 
 SECTIONS = [

@@ -14,9 +14,10 @@ from helpers_report import docx_text, html_text, pdf_text
 
 import recurrence
 from recurrence import DataError, report, survival
+from recurrence._format import ci_text, pct
 from recurrence.cli import main
 from recurrence.errors import DataWarning
-from recurrence.report._format import ci_text, pct, ratio
+from recurrence.report._format import ratio
 
 LUNG = ROOT / "tests" / "data" / "own" / "lung_registry.csv"
 READ = {
@@ -158,3 +159,26 @@ def test_plan_init_writes_a_template_that_reads_back(tmp_path):
     plan = report.plan.resolve_plan(out, recurrence.load_cohort(), recurrence.load_studies())
     assert plan.covariates == ("age", "smoker", "diabetes", "defect_width_mm")
     assert plan.source == "plan.toml"
+
+
+def test_default_months_are_those_the_follow_up_reaches():
+    # a 33-month registry: no 60-month row of dashes by default; a planned 60 is kept
+    cohort = recurrence.simulate_cohort(300, seed=4)
+    cohort = cohort.assign(time=cohort["time"].clip(upper=33.0))
+    plan = report.plan.resolve_plan(None, cohort, None)
+    assert plan.times == (12, 24) and "cohort.times" in plan.defaults
+    planned = report.plan.resolve_plan({"cohort": {"times": [12, 60]}}, cohort, None)
+    assert planned.times == (12.0, 60.0)
+
+
+def test_the_text_says_when_no_competing_event_is_recorded():
+    from recurrence.report import sections_cohort
+
+    cohort = recurrence.simulate_cohort(400, seed=5)
+    none = cohort.assign(event=cohort["event"].replace({2: 0}))
+    a = report.build(cohort=none, studies="builtin").analyses
+    assert sections_cohort._cox_and_fine_gray(a).startswith("With no competing event recorded")
+    b = report.build(cohort=cohort, studies="builtin").analyses
+    said = sections_cohort._cox_and_fine_gray(b)
+    n = int((cohort["event"] == 2).sum())
+    assert said.startswith(f"With {n:,} competing events they")

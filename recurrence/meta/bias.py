@@ -51,12 +51,27 @@ def _egger_fit(yi, vi):
     return beta, np.sqrt(np.diag(cov_unscaled) * sigma2), df
 
 
-def egger_test(result: MetaResult) -> BiasTest:
+def egger_test(result: MetaResult, model: str = "lm") -> BiasTest:
     """Egger's regression test for funnel-plot asymmetry.
 
-    Returns a :class:`~recurrence.meta.results.BiasTest`: ``statistic`` (t-value of the
-    standard-error term), ``pvalue`` (t on k − 2 df), ``estimate`` (the intercept: the
-    effect of a study with standard error 0, natural scale) and the coefficient table.
+    Parameters
+    ----------
+    result
+        A result of :func:`~recurrence.meta.compare` or :func:`~recurrence.meta.proportions`.
+    model
+        ``"lm"`` (the default here): the classical test, a weighted linear regression of
+        the effects on their standard errors with a multiplicative dispersion term (Egger
+        1997; metafor ``regtest(model="lm")``), whatever the pooling method. ``"rma"``:
+        metafor's own default, a mixed-effects meta-regression on the standard error
+        with the result's τ² estimator (REML when it has none) and its test (z, or
+        Knapp-Hartung t when the result used HKSJ).
+
+    Returns
+    -------
+    BiasTest
+        ``statistic`` (t- or z-value of the standard-error term), ``pvalue``, ``df``
+        (k − 2 for t, ``None`` for z), ``estimate`` (the intercept: the effect of a
+        study with standard error 0, natural scale) and the coefficient table.
 
     Examples
     --------
@@ -69,9 +84,16 @@ def egger_test(result: MetaResult) -> BiasTest:
     >>> round(test.statistic, 3), round(test.pvalue, 3), test.df
     (-1.401, 0.189, 11.0)
     """
+    if model not in ("lm", "rma"):
+        raise DataError(
+            Problem(f"model must be 'lm' or 'rma', not {model!r}", fix="'lm' is Egger's test"),
+            loading=False,
+        )
     yi, vi = _effects(result)
     k = yi.size
     remarks = []
+    if model == "rma" and k >= 3:
+        return _egger_rma(result, yi, vi)
     if k < 3:
         msg = (
             f"Egger's test needs at least 3 studies (k = {k}): no test; statistic and "
@@ -116,6 +138,38 @@ def egger_test(result: MetaResult) -> BiasTest:
         table=table,
         df=float(df),
         estimate=float(back_transform(beta[0], scale, nh)),
+        remarks=tuple(remarks),
+    )
+
+
+def _egger_rma(result: MetaResult, yi, vi) -> BiasTest:
+    """regtest(model="rma"): yi ~ sei as a mixed-effects meta-regression."""
+    from .metaregression import REG_METHODS, fit_regression
+
+    k = yi.size
+    method = result.method if result.method in REG_METHODS else "REML"
+    X = np.column_stack([np.ones(k), np.sqrt(vi)])
+    fit = fit_regression(
+        yi, vi, X, ["intercept", "sei"], method=method, hksj=bool(result.hksj), level=0.95
+    )
+    table = fit["table"][["coef", "se", "statistic", "pvalue"]]
+    remarks = [f"metafor's variant: meta-regression on the standard error ({method} τ²)"]
+    if k < 10:
+        remarks.append(f"only {k} studies: tests for funnel asymmetry have little power below 10")
+    scale = "logit" if result.scale == "glmm" else result.scale
+    nh = (
+        result.table.loc[result.table["included"], "total"].to_numpy(float)
+        if scale == "ft"
+        else None
+    )
+    return BiasTest(
+        "Egger's regression test (meta-regression)",
+        float(table.loc["sei", "statistic"]),
+        float(table.loc["sei", "pvalue"]),
+        k,
+        table=table,
+        df=None if fit["df"] is None else float(fit["df"]),
+        estimate=float(back_transform(table.loc["intercept", "coef"], scale, nh)),
         remarks=tuple(remarks),
     )
 

@@ -24,7 +24,9 @@ _INDENT = "    "
 
 
 def _p(p) -> str:
-    return fmt_p(p, two_decimals_from=0.01, missing="")
+    # as the other forest plots (two decimals from 0.1), so that the figure and the
+    # report's subgroup table never differ by more than the rounding of a third decimal
+    return fmt_p(p, two_decimals_from=0.1, missing="")
 
 
 def _row(kind, label, r=None, digits=2, weight=np.nan, p=""):

@@ -8,10 +8,10 @@ import math
 
 import pandas as pd
 
-from .._format import count
+from .._format import count, pct
 from .._privacy import small
 
-__all__ = ["count", "ratio", "suppress_counts", "verdict"]
+__all__ = ["count", "effect_text", "ratio", "suppress_counts", "verdict"]
 
 
 def suppress_counts(frame: pd.DataFrame, columns, min_cell: int | None) -> pd.DataFrame:
@@ -36,6 +36,11 @@ def ratio(x, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     return f"{x:.{digits}f}"
+
+
+def effect_text(x, measure: str) -> str:
+    """A pooled effect for print: a percentage for a risk difference, else a ratio."""
+    return pct(x) if measure == "RD" else ratio(x)
 
 
 def verdict(check) -> str:

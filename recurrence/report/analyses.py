@@ -101,6 +101,7 @@ class Analyses:
     notes: tuple[str, ...] = ()
     study_notes: tuple[str, ...] = ()
     dropped: tuple = ()
+    egger_rma: object | None = None  # metafor's default variant, beside the classical test
 
     @property
     def has_cohort(self) -> bool:
@@ -302,6 +303,7 @@ def _studies(studies, plan: Plan, out: dict, tick) -> None:
     few = len(studies) <= MAX_STUDIES_SHOWN
     enough = main is not None and main.k >= 3 and plan.method != "bayes"
     out["egger"] = _maybe(lambda: meta.egger_test(main)) if enough else None
+    out["egger_rma"] = _maybe(lambda: meta.egger_test(main, model="rma")) if enough else None
     out["begg"] = _maybe(lambda: meta.begg_test(main)) if enough else None
     out["trim_fill"] = _maybe(lambda: meta.trim_and_fill(main)) if enough else None
     out["leave_one_out"] = _maybe(lambda: meta.leave_one_out(main)) if enough and few else None

@@ -298,7 +298,10 @@ def _defaults(p: Plan, cohort, studies) -> Plan:
             )
             defaults.append("cohort.table_one")
         if p.times is None:
-            changes["times"] = DEFAULT_TIMES
+            # only months the follow-up reaches: a row of dashes is no default
+            longest = float(cohort["time"].max()) if len(cohort) else 0.0
+            within = tuple(t for t in DEFAULT_TIMES if t <= longest)
+            changes["times"] = within or (float(max(1, int(longest))),)
             defaults.append("cohort.times")
         if p.subgroups is None:
             changes["subgroups"] = tuple(

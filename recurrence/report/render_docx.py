@@ -20,6 +20,47 @@ def _caption(document, label: str, text: str) -> None:
     p.add_run(text)
 
 
+def _border(name: str, size: int = 8):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    el = OxmlElement(f"w:{name}")
+    el.set(qn("w:val"), "single" if size else "nil")
+    if size:
+        el.set(qn("w:sz"), str(size))  # eighths of a point
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+    return el
+
+
+def _three_rules(table) -> None:
+    """A journal's table: a rule above, one under the header, one below; no other lines
+    (set on the table itself, so Word and LibreOffice draw the same)."""
+    from docx.oxml import OxmlElement
+
+    props = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for name, size in (
+        ("top", 8),
+        ("left", 0),
+        ("bottom", 8),
+        ("right", 0),
+        ("insideH", 0),
+        ("insideV", 0),
+    ):
+        borders.append(_border(name, size))
+    props.append(borders)
+
+
+def _rule_below(cell) -> None:
+    from docx.oxml import OxmlElement
+
+    props = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    borders.append(_border("bottom", 4))
+    props.append(borders)
+
+
 def _table(document, b: Table) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -29,20 +70,25 @@ def _table(document, b: Table) -> None:
     cols = [str(c) for c in b.frame.columns]
     left = [c in b.text_cols or i == 0 for i, c in enumerate(cols)]
     table = document.add_table(rows=1, cols=len(cols))
-    table.style = "Light List" if "Light List" in [s.name for s in document.styles] else None
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    _three_rules(table)
     for i, c in enumerate(cols):
         cell = table.rows[0].cells[i]
         cell.text = c
-        run = cell.paragraphs[0].runs[0]
+        head = cell.paragraphs[0]
+        head.alignment = WD_ALIGN_PARAGRAPH.LEFT if left[i] else WD_ALIGN_PARAGRAPH.RIGHT
+        head.paragraph_format.space_after = Pt(0)
+        run = head.runs[0]
         run.bold = True
         run.font.size = Pt(8)
+        _rule_below(cell)
     for row in b.frame.itertuples(index=False):
         cells = table.add_row().cells
         for i, v in enumerate(row):
             cells[i].text = str(v)
             par = cells[i].paragraphs[0]
             par.alignment = WD_ALIGN_PARAGRAPH.LEFT if left[i] else WD_ALIGN_PARAGRAPH.RIGHT
+            par.paragraph_format.space_after = Pt(0)
             for run in par.runs:
                 run.font.size = Pt(8)
     if b.note:
@@ -72,8 +118,9 @@ def render_docx(doc: Document) -> bytes:
             document.add_heading(b.text, level=1 if b.level == 1 else 2)
         elif isinstance(b, Paragraph):
             p = document.add_paragraph(b.text)
-            if b.style == "lead":
-                p.style = document.styles["Intense Quote"]
+            if b.style == "lead":  # the summary: set off by an indent, not by colour
+                p.paragraph_format.left_indent = Cm(0.6)
+                p.paragraph_format.right_indent = Cm(0.6)
             elif b.style == "note":
                 for run in p.runs:
                     run.font.size = Pt(8)

@@ -13,6 +13,7 @@ from ..checks import check_range
 from ._format import ratio, verdict
 from .analyses import Analyses
 from .document import Document
+from .sections_robustness import imaging_section, robustness_section, subgroup_section
 
 __all__ = ["cohort_sections", "cohort_summary"]
 
@@ -94,11 +95,11 @@ def cohort_sections(doc: Document, a: Analyses) -> None:
     _time(doc, a)
     _effect(doc, a)
     if a.subgroups is not None:
-        _subgroups(doc, a)
+        subgroup_section(doc, a)
     if a.missing or a.evalue is not None:
-        _robustness(doc, a)
+        robustness_section(doc, a)
     if a.turnbull is not None:
-        _imaging(doc, a)
+        imaging_section(doc, a)
 
 
 def _events_row(ov, g, km, mc) -> dict:
@@ -148,7 +149,7 @@ def _data(doc: Document, a: Analyses) -> None:
         "tab:one",
         text_cols=("characteristic",),
         wide=True,
-        note=" ".join(a.table_one.remarks),
+        note="; ".join(r.rstrip(".") for r in a.table_one.remarks),
     )
     for note in a.notes:
         doc.paragraph(note, "note")
@@ -192,13 +193,24 @@ def _cohort_flow(doc: Document, a: Analyses) -> None:
 def _time(doc: Document, a: Analyses) -> None:
     p, mc = a.plan, a.plan.min_cell
     doc.section("sec:time", "Reherniation over time")
-    doc.paragraph(
-        "With competing events (fusion, other-level surgery, death) a patient who has one can "
-        "no longer reherniate. The Aalen-Johansen cumulative incidence counts that "
-        f"({doc.ref('fig:cif')}); 1 − Kaplan-Meier, which treats competing events as censored, "
-        "overstates reherniation and is shown beside it only for comparison with published "
-        f"figures ({doc.ref('tab:rates')}, {doc.ref('fig:km')})."
-    )
+    ov = a.km.overview
+    competing = int(ov["competing"].sum()) if "competing" in ov else 0
+    if competing:
+        doc.paragraph(
+            "With competing events (fusion, other-level surgery, death) a patient who has one "
+            "can no longer reherniate. The Aalen-Johansen cumulative incidence counts that "
+            f"({doc.ref('fig:cif')}); 1 − Kaplan-Meier, which treats competing events as "
+            "censored, overstates reherniation and is shown beside it only for comparison with "
+            f"published figures ({doc.ref('tab:rates')}, {doc.ref('fig:km')})."
+        )
+    else:
+        doc.paragraph(
+            "No competing event (fusion, other-level surgery, death) is recorded in this "
+            "cohort, so the Aalen-Johansen cumulative incidence "
+            f"({doc.ref('fig:cif')}) equals 1 − Kaplan-Meier ({doc.ref('tab:rates')}, "
+            f"{doc.ref('fig:km')}); if such events happened and were recorded as censored, "
+            "both overstate reherniation."
+        )
     inc = a.incidence
     doc.figure(
         lambda: inc.plot(min_cell=mc),
@@ -333,6 +345,26 @@ def _model_rows(name: str, res, col: str, level: float) -> list[dict]:
     return rows
 
 
+def _cox_and_fine_gray(a: Analyses) -> str:
+    """Whether the two closure-only ratios agree, in words computed from them."""
+    competing = int(a.km.overview["competing"].sum())
+    if competing == 0:
+        return "With no competing event recorded the two answer the same question"
+    hr = float(a.cox.table.loc["closure", "hr"])
+    shr = float(a.fine_gray.table.loc["closure", "shr"])
+    if not (np.isfinite(hr) and np.isfinite(shr) and hr > 0 and shr > 0):
+        return "One of the two could not be estimated"
+    # within 10% of each other on the ratio scale
+    if abs(np.log(hr / shr)) < np.log(1.1):
+        return f"With {count(competing, a.plan.min_cell)} competing events they agree"
+    return (
+        f"With {count(competing, a.plan.min_cell)} competing events they differ "
+        f"(HR {ratio(hr)}, SHR {ratio(shr)}): "
+        "closure changes the competing events too, and the cumulative incidence answers "
+        "the patient's question"
+    )
+
+
 def _effect(doc: Document, a: Analyses) -> None:
     p = a.plan
     doc.section("sec:effect", "Effect of closure")
@@ -349,8 +381,10 @@ def _effect(doc: Document, a: Analyses) -> None:
     doc.paragraph(
         'The cause-specific Cox hazard ratio answers "does closure lower the rate of '
         'reherniation among patients still at risk?"; the Fine-Gray subdistribution hazard '
-        'ratio answers "does closure lower the cumulative incidence?". With few competing '
-        f"events they agree ({doc.ref('tab:models')}, {doc.ref('fig:hr')})." + adjusted
+        'ratio answers "does closure lower the cumulative incidence?". '
+        + _cox_and_fine_gray(a)
+        + f" ({doc.ref('tab:models')}, {doc.ref('fig:hr')})."
+        + adjusted
     )
     rows = _model_rows("Cox, closure only", a.cox, "hr", p.level)
     rows += _model_rows("Fine-Gray, closure only", a.fine_gray, "shr", p.level)
@@ -431,145 +465,3 @@ def _effect(doc: Document, a: Analyses) -> None:
         "tab:ph",
         text_cols=("term",),
     )
-
-
-def _subgroups(doc: Document, a: Analyses) -> None:
-    sg = a.subgroups
-    t = sg.table
-    mc = a.plan.min_cell
-    doc.section("sec:subgroups", "Subgroups")
-    inter = t.groupby("variable", sort=False)["interaction_pvalue"].first()
-    said = "; ".join(f"{v} {p_text(pv)}" for v, pv in inter.items())
-    doc.paragraph(
-        "The hazard ratio of closure within each level of each planned subgroup variable "
-        f"({doc.ref('tab:subgroups')}, {doc.ref('fig:subgroups')}), with the likelihood-ratio "
-        "test of the closure × variable interaction against closure + variable (both with the "
-        f"adjustment covariates): {said}. Subgroups are many and small: an interaction p-value "
-        "above 0.05 does not show that the effect is the same, nor one below it that it differs."
-    )
-    doc.table(
-        pd.DataFrame(
-            {
-                "variable": t["variable"],
-                "level": t["level"].astype(str),
-                "closure: events / n": [
-                    f"{count(e, mc)} / {count(n, mc)}"
-                    for e, n in zip(t["events_closure"], t["n_closure"], strict=True)
-                ],
-                "no closure: events / n": [
-                    f"{count(e, mc)} / {count(n, mc)}"
-                    for e, n in zip(t["events_control"], t["n_control"], strict=True)
-                ],
-                "HR": t["hr"].map(ratio),
-                f"{a.plan.level:.0%} CI": [
-                    ci_text(lo, hi, ratio) for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-                ],
-                "interaction p": [
-                    fmt_p(p) if i == 0 or v != t["variable"].iloc[i - 1] else ""
-                    for i, (v, p) in enumerate(
-                        zip(t["variable"], t["interaction_pvalue"], strict=True)
-                    )
-                ],
-            }
-        ),
-        "Closure effect by subgroup (cause-specific Cox).",
-        "tab:subgroups",
-        text_cols=("variable", "level"),
-        wide=True,
-    )
-    doc.figure(
-        lambda: sg.plot(), "Subgroup forest plot of the hazard ratio of closure.", "fig:subgroups"
-    )
-
-
-def _robustness(doc: Document, a: Analyses) -> None:
-    doc.section(
-        "sec:robustness",
-        "Missing data and unmeasured confounding" if a.missing else "Unmeasured confounding",
-    )
-    if a.missing:
-        listed = ", ".join(f"{c} ({count(n, a.plan.min_cell)})" for c, n in a.missing.items())
-        doc.paragraph(
-            f"Patients with a missing value of an adjustment covariate: {listed}; "
-            f"{count(a.complete_cases, a.plan.min_cell)} of {count(a.n, a.plan.min_cell)} "
-            "patients have every covariate. The complete-case model leaves the others out; "
-            "multiple imputation by chained equations (predictive mean matching for numbers, "
-            "logistic and multinomial models for categories, the event indicators and the "
-            "Nelson-Aalen cumulative hazards among the predictors; White and Royston 2009) "
-            "keeps them, pooled by Rubin's rules "
-            f"({doc.ref('tab:imputed')})."
-        )
-        if a.imputed is not None:
-            frame = a.imputed.reset_index()
-            frame = frame[frame["term"] == "closure"]
-            doc.table(
-                pd.DataFrame(
-                    {
-                        "analysis": frame["analysis"],
-                        "HR of closure": np.exp(frame["coef"]).map(ratio),
-                        f"{a.plan.level:.0%} CI": [
-                            ci_text(np.exp(lo), np.exp(hi), ratio)
-                            for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
-                        ],
-                        "patients": frame["n"].map(lambda n: count(n, a.plan.min_cell)),
-                    }
-                ),
-                "Adjusted hazard ratio of closure: complete cases and multiple imputation "
-                "(coefficients pooled on the log scale).",
-                "tab:imputed",
-                text_cols=("analysis",),
-            )
-    rows = []
-    for name, e in (("Cox, closure only", a.evalue), ("Cox, adjusted", a.evalue_adjusted)):
-        if e is None:
-            continue
-        r = e.table.iloc[0]
-        rows.append(
-            {
-                "model": name,
-                "HR": ratio(r["estimate"]),
-                "E-value (estimate)": f"{r['evalue']:.2f}",
-                "E-value (CI limit)": f"{r['evalue_ci']:.2f}",
-            }
-        )
-    if rows:
-        best = a.evalue_adjusted or a.evalue
-        doc.paragraph(
-            "A cohort is observational: the E-value (VanderWeele and Ding 2017) is how strongly "
-            "an unmeasured confounder would have to be associated with both closure and "
-            f"reherniation to explain the effect away ({doc.ref('tab:evalue')}). " + best.sentence
-        )
-        doc.table(
-            pd.DataFrame(rows),
-            "E-values of the hazard ratio of closure (common outcome: HR converted to RR).",
-            "tab:evalue",
-            text_cols=("model",),
-        )
-
-
-def _imaging(doc: Document, a: Analyses) -> None:
-    doc.section("sec:imaging", "Detected at imaging")
-    tb = a.turnbull
-    doc.paragraph(
-        "Reherniation seen on imaging lies between the last clean scan and the scan that found "
-        "it. Turnbull's nonparametric estimate uses that interval; the visit-date Kaplan-Meier "
-        "(Section 2) treats the visit as the event time and is biased where visit schedules "
-        f"differ between arms ({doc.ref('fig:turnbull')})."
-    )
-    doc.figure(
-        lambda: tb.plot(), "Turnbull estimate of reherniation-free survival by arm.", "fig:turnbull"
-    )
-    proj = a.projections
-    if proj is not None:
-        doc.paragraph(
-            "Parametric accelerated-failure-time models (as R's survreg) project the incidence "
-            "beyond follow-up; the projections rest on the model's shape, not on data, and the "
-            f"distributions disagree more the further they go ({doc.ref('tab:projections')})."
-        )
-        table = proj.table.copy()
-        doc.table(
-            table.astype(str),
-            "Parametric models compared (AIC) and projected incidence beyond follow-up.",
-            "tab:projections",
-            wide=True,
-        )

@@ -106,7 +106,8 @@ def _methods(doc: Document, a: Analyses) -> None:
         "Thompson and Spiegelhalter's estimate ± t(k − 2)·√(τ² + SE²) with the usual SE "
         "(metafor's predict uses the normal quantile unless test = 't'); Egger's test is the "
         "classical weighted regression of the effect on its standard error (metafor's regtest "
-        "defaults to model = 'rma', a mixed-effects meta-regression on the standard error); "
+        "defaults to model = 'rma', a mixed-effects meta-regression on the standard error, "
+        "which the report gives beside it); "
         "the Hartung-Knapp adjustment is not truncated (metafor 'knha'; the modified version "
         "is metafor's 'adhoc')."
     )

@@ -151,6 +151,39 @@ def test_readme_quotes_the_gallery_verbatim(root, tmp_path):
             _load(case, case.make(folder))
         except DataError as exc:
             produced.append(str(exc))
+    produced += _command_line_errors(root, tmp_path / "cli")
     for block in quoted:
         for line in block.splitlines():
             assert any(line in message for message in produced), line
+
+
+def _command_line_errors(root, folder) -> list[str]:
+    """The errors the README quotes for outputs and options, as the command line prints
+    them (run in a folder holding a cohort, a folder and a FIFO)."""
+    import shutil
+
+    folder.mkdir()
+    shutil.copy(root / "data" / "synthetic" / "cohort.csv", folder / "c.csv")
+    (folder / "outdir").mkdir()
+    os.mkfifo(folder / "fifo")
+    commands = [
+        ["report", "--cohort", "c.csv", "--out", "c.csv"],
+        ["report", "--out", "outdir"],
+        ["report", "--out", "/dev/full"],
+        ["report", "--cohort", "fifo", "--out", "r.pdf"],
+        ["report", "--out", "r.pdf", "--min-cell", "0"],
+        ["design", "--hr", "inf"],
+        ["design", "--simulate", "--scheduler", "notanaddress"],
+    ]
+    said = []
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        for args in commands:
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 2, (args, result.output)
+            said.append(result.stderr.strip())
+    finally:
+        os.chdir(cwd)
+    assert sorted(p.name for p in folder.iterdir()) == ["c.csv", "fifo", "outdir"]
+    return said

@@ -255,6 +255,18 @@ for (f in BIAS_FITS) {
   bias[[length(bias) + 1]] <- c(f, list(
     test = "egger", call = 'regtest(rma(yi, vi, method="FE"), model="lm")',
     values = list(statistic = eg$zval, pvalue = eg$pval, df = eg$dfs, k = k)))
+  # Egger as metafor's default: regtest(model = "rma"), the mixed-effects meta-regression
+  # of yi on sei with the model's own tau2 estimator and test
+  for (method in c("DL", "REML")) for (tst in c("z", "knha")) {
+    mr <- rma(yi, vi, data = d, method = method, test = tst,
+              control = list(threshold = 1e-13, maxiter = 10000, tol = 1e-12, stepadj = 0.5))
+    eg2 <- regtest(mr, model = "rma")
+    bias[[length(bias) + 1]] <- c(f, list(
+      test = "egger_rma", method = method, hksj = tst == "knha",
+      call = sprintf('regtest(rma(yi, vi, method="%s", test="%s"), model="rma")', method, tst),
+      values = list(statistic = eg2$zval, pvalue = eg2$pval,
+                    df = if (is.null(eg2$dfs)) NA else eg2$dfs, k = k)))
+  }
   bias[[length(bias) + 1]] <- c(f, list(
     test = "begg", call = "ranktest(rma(yi, vi, method=\"FE\"))",
     values = list(statistic = unname(rk$tau), pvalue = rk$pval, k = k)))
