@@ -1,8 +1,8 @@
 """recurrence: how often a lumbar disc herniates again after discectomy, with and
 without closing the annulus fibrosus, and how sure we can be.
 
-Public names (see ``shared/API.md``): :func:`load_cohort`, :func:`load_studies`,
-:func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
+Public names (the map of the package: ``docs/architecture.md``): :func:`load_cohort`,
+:func:`load_studies`, :func:`simulate_cohort`, :func:`simulate_studies`, :func:`table_one`,
 :func:`check_range`, :func:`evalue`,
 :func:`impute`, :class:`DataError`, and the subpackages :mod:`recurrence.survival`,
 :mod:`recurrence.meta`, :mod:`recurrence.plotting`, :mod:`recurrence.report`.
@@ -13,10 +13,9 @@ effects.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._lazy import attach
 
 _LAZY = {
     "load_cohort": "recurrence.cohorts",
@@ -87,22 +86,39 @@ __all__ = [  # noqa: RUF022 (grouped: functions, warnings, subpackages)
 ]
 
 
+_getattr, __dir__ = attach(__name__, _LAZY, _SUBPACKAGES, __all__)
+
+
 def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    elif name in _SUBPACKAGES:
-        value = importlib.import_module(f"recurrence.{name}")
-    else:
-        raise AttributeError(f"module 'recurrence' has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    # the version written in pyproject.toml, read when asked (importlib.metadata costs
+    # more than the rest of `import recurrence`)
+    if name == "__version__":
+        from importlib.metadata import version
 
-
-def __dir__():
-    return __all__
+        globals()["__version__"] = value = version("recurrence")
+        return value
+    return _getattr(name)
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import (
+        checks,
+        cohorts,
+        confounding,
+        design,
+        errors,
+        export,
+        imputation,
+        meta,
+        plotting,
+        report,
+        results,
+        schema,
+        studies,
+        survival,
+        synthetic,
+        tableone,
+    )
     from .checks import check_range
     from .cohorts import load_cohort
     from .confounding import evalue
@@ -111,3 +127,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from .studies import load_studies, published_studies
     from .synthetic import simulate_cohort, simulate_studies, true_cumulative_incidence
     from .tableone import table_one
+
+    __version__: str

@@ -46,6 +46,7 @@ __all__ = [
     "one_of",
     "optional",
     "problem",
+    "two_groups_or_error",
     "whole",
 ]
 
@@ -475,3 +476,22 @@ def check_cohort(cohort, *, uses=()) -> None:
     problems = [p for p in found if p is not None]
     if problems:
         raise DataError(problems, source="cohort", loading=False)
+
+
+def two_groups_or_error(groups: tuple[str, ...], by: str | None, what: str) -> None:
+    """A DataError unless there are at least two groups to compare."""
+    if by is None:
+        raise DataError(
+            Problem(
+                f"{what} compares groups, and by=None gives one group",
+                fix="name the grouping column, e.g. by='closure'",
+            )
+        )
+    if len(groups) < 2:
+        raise DataError(
+            Problem(
+                f"{what} needs at least two groups; column '{by}' has only {groups[0]!r}",
+                column=by,
+                fix="compare a column with two or more values",
+            )
+        )

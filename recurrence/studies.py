@@ -2,7 +2,7 @@
 
 The packaged table (``recurrence/data/published_studies.csv``) holds one row per study
 *report* of closure versus discectomy alone, with only the counts that
-``shared/evidence/clinical-evidence.md`` gives, each with its source address:
+the published reports give, each with its source address:
 
 * ``trial``: reports of one randomized trial share it (the Barricaid RCT,
   NCT01283438, has six reports here). **They are the same patients and must never be

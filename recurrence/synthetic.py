@@ -20,8 +20,8 @@ administrative (accrual over 48 months, study end at 96) plus loss to follow-up.
 Times are whole days, expressed in months (days / 30.4375), so ties occur as in real
 follow-up data.
 
-Calibration (defaults; sources in ``../shared/evidence/clinical-evidence.md``)
--------------------------------------------------------------------------------
+Calibration (defaults; each with its published source)
+------------------------------------------------------
 ==========================  ==========  ==================================================
 quantity                    value       source
 ==========================  ==========  ==================================================
@@ -70,15 +70,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._observe import (  # noqa: F401 (MISSABLE, VISIT_WINDOW: part of this module's names)
+    DAYS_PER_MONTH,
+    MISSABLE,
+    MISSING_MODEL,
+    VISIT_WINDOW,
+    _blank_out,
+    _detect_at_visits,
+)
+from ._simulate_studies import DEFAULT_SEED, simulate_studies
+
 __all__ = ["DEFAULT_SEED", "simulate_cohort", "simulate_studies", "true_cumulative_incidence"]
 
-DEFAULT_SEED = 20261124
-DAYS_PER_MONTH = 30.4375
 
 #: Baseline hazard constants (see the calibration table in the module docstring).
 BASELINE = {"A": 0.0635, "s": 17.63, "k": 0.880, "b": 0.0001}
@@ -312,103 +319,6 @@ def simulate_cohort(
     return df
 
 
-#: Log-odds of a covariate being missing: a reherniation, closure and age (per 10 years
-#: above 45; left out when age itself is blanked) change it; the intercept of each
-#: column is solved so that its expected share is the one asked for. Every predictor is
-#: always observed, so the values are missing at random (MAR), not completely at random:
-#: the complete cases over-represent closed patients without a reherniation, which
-#: biases a complete-case analysis of closure.
-MISSING_MODEL = {"reherniation": 1.5, "closure": -1.0, "age_per_10y": 0.3}
-#: Covariates :func:`simulate_cohort` can blank out.
-MISSABLE = (
-    "age",
-    "sex",
-    "bmi",
-    "smoker",
-    "diabetes",
-    "defect_width_mm",
-    "disc_height_mm",
-    "level",
-    "approach",
-)
-
-
-def _blank_out(df: pd.DataFrame, missing: dict, rng: np.random.Generator) -> dict:
-    """Blank out covariates in place (MAR given outcome, closure and age); the truth."""
-    from scipy.optimize import brentq
-
-    unknown = [c for c in missing if c not in MISSABLE]
-    if unknown:
-        raise ValueError(f"missing= can blank out {list(MISSABLE)}, not {unknown}")
-    bad = {c: s for c, s in missing.items() if not 0 <= s < 1}
-    if bad:
-        raise ValueError(f"missing shares must be in [0, 1), not {bad}")
-    lp = MISSING_MODEL["reherniation"] * (df["event"].to_numpy() == 1) + MISSING_MODEL[
-        "closure"
-    ] * df["closure"].to_numpy(float)
-    if "age" not in missing:
-        lp = lp + MISSING_MODEL["age_per_10y"] * (df["age"].to_numpy(float) - 45) / 10
-    truth: dict[str, Any] = {"model": dict(MISSING_MODEL), "uses_age": "age" not in missing}
-    truth.update({"intercept": {}, "share": {}, "target_share": dict(missing), "values": {}})
-    for col, share in missing.items():
-        if share == 0:
-            alpha, p = -np.inf, np.zeros(len(df))
-        else:
-            alpha = brentq(lambda a, s=share: np.mean(1 / (1 + np.exp(-(a + lp)))) - s, -30, 30)
-            p = 1 / (1 + np.exp(-(alpha + lp)))
-        blank = rng.random(len(df)) < p
-        truth["intercept"][col] = float(alpha)
-        truth["share"][col] = float(blank.mean())
-        truth["values"][col] = df.loc[blank, col].tolist()
-        if pd.api.types.is_bool_dtype(df[col]):
-            df[col] = df[col].astype("boolean")
-        elif not pd.api.types.is_numeric_dtype(df[col]):
-            df[col] = df[col].astype(object)
-        df.loc[blank, col] = pd.NA if df[col].dtype == "boolean" else None
-        if pd.api.types.is_numeric_dtype(df[col]) and df[col].dtype != "boolean":
-            df[col] = df[col].astype(float)
-    return truth
-
-
-#: Half-width of the window around a scheduled visit: 15% of its month, at most 2 months.
-VISIT_WINDOW = (0.15, 2.0)
-
-
-def _detect_at_visits(rng, t_rehern, t_comp, t_cens, visits, missed):
-    """Radiographic follow-up: (time_left, time) in whole days and the event code.
-
-    Visit *k* takes place on a day drawn uniformly within its window (±15% of its
-    month, at most ±2 months) unless missed (probability ``missed``); visits after the
-    end of follow-up (censoring or a competing event) do not happen. A reherniation is
-    found at the first visit on or after it: event 1, ``time`` that visit, ``time_left``
-    the last clean visit (0 if none). Otherwise a competing event during follow-up is
-    event 2 at its date, and anyone else is censored at the last clean scan (day 1 if
-    never imaged).
-    """
-    n, k = len(t_rehern), len(visits)
-    half = np.minimum(VISIT_WINDOW[0] * visits, VISIT_WINDOW[1])
-    when = visits + rng.uniform(-1.0, 1.0, (n, k)) * half
-    when = np.maximum(np.ceil(when * DAYS_PER_MONTH), 1.0) / DAYS_PER_MONTH
-    end = np.minimum(t_cens, t_comp)
-    seen = (rng.random((n, k)) >= missed) & (when <= end[:, None])
-    positive = seen & (when >= t_rehern[:, None])
-    clean = seen & (when < t_rehern[:, None])
-    detected = positive.any(axis=1)
-    found = np.where(positive, when, np.inf).min(axis=1)
-    last_clean = np.where(clean, when, 0.0).max(axis=1)
-    competing = ~detected & (t_comp <= t_cens)
-    event = np.where(detected, 1, np.where(competing, 2, 0)).astype("int64")
-    comp_days = np.maximum(np.ceil(t_comp * DAYS_PER_MONTH), 1.0)
-    clean_days = np.round(last_clean * DAYS_PER_MONTH)
-    days = np.where(
-        detected,
-        np.round(np.where(detected, found, 0.0) * DAYS_PER_MONTH),
-        np.where(competing, comp_days, np.maximum(clean_days, 1.0)),
-    )
-    days_left = np.where(detected, clean_days, np.nan)
-    return days_left, days, event
-
-
 def _exponential(rng: np.random.Generator, rate: float, n: int) -> np.ndarray:
     """Exponential times with a monthly ``rate``; a rate of 0 means never (inf). The
     random draws are taken either way, so a rate of 0 does not shift the stream."""
@@ -492,98 +402,6 @@ def true_cumulative_incidence(
         [[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(grid))]
     )
     return np.interp(times, grid, cumulative)
-
-
-def simulate_studies(
-    k: int = 12,
-    *,
-    seed: int | None = DEFAULT_SEED,
-    rr: float = 0.45,
-    tau2: float = 0.1,
-    control_rate: float = 0.12,
-    control_sd: float = 0.4,
-    n_range: tuple[int, int] = (30, 300),
-    p_single_arm: float = 0.0,
-) -> pd.DataFrame:
-    """Simulate a study table of closure versus no closure with known heterogeneity.
-
-    Study *i* has a true log risk ratio ``log(rr) + u_i`` with ``u_i ~ N(0, tau2)``, a
-    control risk whose logit varies around ``logit(control_rate)`` with SD
-    ``control_sd``, arm sizes log-uniform in ``n_range``, binomial events.
-
-    Parameters
-    ----------
-    k : int, default 12
-        Number of studies.
-    seed : int or None
-        Seed of the generator (``None``: a fresh one each call).
-    rr : float, default 0.45
-        True pooled risk ratio of closure.
-    tau2 : float, default 0.1
-        Between-study variance of the log risk ratio.
-    control_rate : float, default 0.12
-        Typical proportion reherniated without closure.
-    control_sd : float, default 0.4
-        SD of the control-arm risk across studies, on the logit scale.
-    n_range : tuple of int, default (30, 300)
-        Smallest and largest arm size.
-    p_single_arm : float, default 0
-        Probability that a study is a single-arm series (closure arm only).
-
-    Returns
-    -------
-    pandas.DataFrame
-        A study table in the canonical columns of :func:`recurrence.load_studies`, with
-        the true parameters in ``attrs["truth"]``.
-
-    Examples
-    --------
-    >>> st = simulate_studies(5, seed=2)
-    >>> list(st.columns[:5])
-    ['study', 'events_closure', 'total_closure', 'events_control', 'total_control']
-    >>> st.attrs["truth"]["tau2"]
-    0.1
-    """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
-    rng = np.random.default_rng(seed)
-    lo, hi = np.log(n_range[0]), np.log(n_range[1])
-    n_closure = np.exp(rng.uniform(lo, hi, k)).round().astype(int)
-    n_control = np.exp(rng.uniform(lo, hi, k)).round().astype(int)
-    logit_c = np.log(control_rate / (1 - control_rate)) + rng.normal(0, control_sd, k)
-    p_control = 1 / (1 + np.exp(-logit_c))
-    log_rr = np.log(rr) + rng.normal(0, np.sqrt(tau2), k)
-    p_closure = np.clip(p_control * np.exp(log_rr), 0.0, 0.99)
-    e_closure = rng.binomial(n_closure, p_closure)
-    e_control = rng.binomial(n_control, p_control)
-    single = rng.random(k) < p_single_arm
-    year = rng.integers(2010, 2026, k)
-    df = pd.DataFrame(
-        {
-            "study": [f"Sim {i:02d}" for i in range(1, k + 1)],
-            "events_closure": pd.array(e_closure, dtype="Int64"),
-            "total_closure": pd.array(n_closure, dtype="Int64"),
-            "events_control": pd.array(np.where(single, 0, e_control), dtype="Int64"),
-            "total_control": pd.array(n_control, dtype="Int64"),
-            "year": pd.array(year, dtype="Int64"),
-            "design": rng.choice(["RCT", "prospective cohort", "retrospective cohort"], k),
-            "device": rng.choice(["Barricaid", "suture"], k),
-            "approach": rng.choice(["open", "MED", "PELD"], k),
-            "followup_months": 24.0,
-            "outcome": "symptomatic",
-            "source": "simulated",
-        }
-    )
-    df.loc[single, ["events_control", "total_control"]] = pd.NA
-    df.attrs["truth"] = {
-        "k": k,
-        "seed": seed,
-        "rr": rr,
-        "tau2": tau2,
-        "control_rate": control_rate,
-        "log_rr": log_rr.round(6).tolist(),
-    }
-    return df
 
 
 def write_default_files(folder: str | Path) -> list[Path]:

@@ -1,4 +1,4 @@
-"""The public contract of shared/API.md, checked as written: names, arguments with
+"""The public contract (the names docs/*.md and README.md document), checked as written: names, arguments with
 their defaults, attributes and table columns. Extra names and options are allowed."""
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def test_meta_attributes_and_columns():
 
 
 def test_few_studies_names_and_columns():
-    """API.md, "Few studies, and the certainty of the evidence"."""
+    """docs/meta-analysis.md, "Few studies, and the certainty of the evidence"."""
     from recurrence.meta.datasets import bcg
 
     b = bcg()

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from recurrence import DataError, StatisticalWarning, meta
-from recurrence.meta.bias import funnel_data
 from recurrence.meta.datasets import bcg
 from recurrence.meta.results import TrimFillResult
+from recurrence.plotting.funnel import funnel_data
 
 BCG = tuple(
     bcg()[c].tolist()

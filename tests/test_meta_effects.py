@@ -1,4 +1,4 @@
-"""Per-study effect sizes: zero-cell rules (API.md), back-transformations, study intervals."""
+"""Per-study effect sizes: zero-cell rules (docs/meta-analysis.md), back-transformations, study intervals."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from recurrence.meta.effects import (
 @pytest.mark.parametrize(
     ("counts", "odds_ratio", "risk_ratio"),
     [
-        # shared/evidence/clinical-evidence.md, section 1C (Wald intervals, 0.5 added to all
+        # the published evidence on closure (Wald intervals, 0.5 added to all
         # cells of a table with a zero cell); the table prints three decimals
         ((24, 272, 45, 278), (0.501, 0.296, 0.848), (0.545, 0.342, 0.869)),
         ((4, 276, 18, 278), (0.212, 0.071, 0.636), (0.224, 0.077, 0.653)),

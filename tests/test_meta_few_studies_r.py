@@ -115,10 +115,10 @@ def test_glmm_odds_ratio_matches_lme4(case):
     a, n1, c, n2 = (x.to_numpy(float) for x in counts(d))
     keep = ~((a == 0) & (c == 0))
     ll_r = um_fs_loglik(v["beta"], np.sqrt(v["tau2"]), a[keep], n1[keep], c[keep], n2[keep])[0]
-    assert res.extra["loglik"] >= ll_r - 1e-9, case["call"]
-    if not case["tight"] and res.extra["loglik"] - ll_r > 1e-8:
+    assert res.glmm.loglik >= ll_r - 1e-9, case["call"]
+    if not case["tight"] and res.glmm.loglik - ll_r > 1e-8:
         return  # R's default optimizer stopped short of the maximum (see above)
-    close(res.extra["estimate_model"], v["beta"], GLMM, 1e-7, "beta", case["call"])
+    close(res.estimate_model, v["beta"], GLMM, 1e-7, "beta", case["call"])
     close(res.tau2, v["tau2"], GLMM, 1e-6, "tau2", case["call"])
     close(res.se, v["se"], GLMM, 1e-7, "se", case["call"])
     for key in ("estimate", "ci_low", "ci_high", "pvalue"):

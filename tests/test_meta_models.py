@@ -1,4 +1,4 @@
-"""proportions() and compare() as API.md specifies them: attributes, conventions,
+"""proportions() and compare() as docs/meta-analysis.md specifies them: attributes, conventions,
 remarks, and the edge cases (k = 1, k = 2, all-zero arms, τ² = 0, identical studies,
 huge heterogeneity), each giving a result or a named warning, never a crash or an
 unexplained NaN."""
@@ -163,8 +163,8 @@ def test_hksj_changes_only_the_interval_of_the_mean():
     assert (hk.ci_low, hk.ci_high) != (plain.ci_low, plain.ci_high)
     assert hk.df == 6 and plain.df is None
     # prediction interval: t(k - 2) with the usual SE
-    half = stats.t.ppf(0.975, 5) * np.sqrt(plain.tau2 + plain.extra["se_usual"] ** 2)
-    assert np.log(plain.pi_high) == pytest.approx(plain.extra["estimate_model"] + half)
+    half = stats.t.ppf(0.975, 5) * np.sqrt(plain.tau2 + plain.se_usual**2)
+    assert np.log(plain.pi_high) == pytest.approx(plain.estimate_model + half)
 
 
 def test_remarks_name_corrected_and_double_zero_studies():
@@ -332,7 +332,7 @@ def test_glmm_boundary_tau2_is_a_named_warning():
     with pytest.warns(StatisticalWarning, match="GLMM: τ² estimated at 0"):
         res = meta.proportions([10, 11, 9, 12], [100, 105, 98, 110], transform="glmm")
     assert res.tau2 == 0
-    assert res.extra["q_lrt"] >= 0 and res.extra["nagq"] == 7
+    assert res.glmm.q_lrt >= 0 and res.glmm.nagq == 7
 
 
 def test_glmm_fit_failure_falls_back_with_a_convergence_warning(monkeypatch):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers_statsmodels import combine_effects, combine_many
 
 from recurrence import ConvergenceWarning, DataError
 from recurrence.meta import pool_many
-from recurrence.meta._statsmodels import combine_effects, combine_many
 from recurrence.meta.pooling import pool
 from recurrence.meta.tau2 import METHODS, estimate_tau2, q_profile
 

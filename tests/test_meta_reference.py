@@ -162,14 +162,14 @@ def test_glmm_matches_lme4(case):
     fit_tol = GLMM_FIT if case["tight"] else GLMM_DEFAULT
     se_tol = GLMM_SE
     assert res.method == "GLMM"
-    assert_close(res.extra["estimate_model"], v["beta"], fit_tol, 1e-9, "beta", case["call"])
+    assert_close(res.estimate_model, v["beta"], fit_tol, 1e-9, "beta", case["call"])
     assert_close(res.estimate, v["estimate"], fit_tol, 1e-9, "estimate", case["call"])
     assert_close(res.tau2, v["tau2"], fit_tol, 1e-6, "tau2", case["call"])
     for key in ("ci_low", "ci_high", "pi_low", "pi_high", "pvalue"):
         assert_close(getattr(res, key), v[key], se_tol, 1e-9, key, case["call"])
     assert_close(res.se, v["se"], se_tol, 1e-9, "se", case["call"])
     # likelihood-ratio heterogeneity test against the saturated model (exact formulas)
-    assert_close(res.extra["q_lrt"], v["q_lrt"], CLOSED, 1e-9, "QE.LRT", case["call"])
+    assert_close(res.glmm.q_lrt, v["q_lrt"], CLOSED, 1e-9, "QE.LRT", case["call"])
 
 
 # ------------------------------------------------------------------ bias ---
@@ -211,7 +211,7 @@ def test_egger_as_metafor_defaults_to_matches_regtest_rma(case):
 
 @pytest.mark.parametrize("case", [c for c in BIAS if c["test"] == "trimfill"], ids=_bias_id)
 def test_trim_and_fill_matches_metafor(case):
-    """trimfill(rma(...)) with the side from the classical Egger regression (API.md)."""
+    """trimfill(rma(...)) with the side from the classical Egger regression (docs/meta-analysis.md)."""
     res = fit_case(case, method=case["method"], hksj=False)
     tf = _quiet(trim_and_fill, res)
     v = case["values"]
@@ -221,7 +221,7 @@ def test_trim_and_fill_matches_metafor(case):
     rtol = ITERATIVE if case["method"] in ITERATIVE_METHODS else CLOSED
     for key in ("estimate", "ci_low", "ci_high", "tau2", "q", "se_k0"):
         assert_close(getattr(tf, key), v[key], rtol, 1e-9, key, case["call"])
-    assert_close(tf.extra["estimate_model"], v["beta"], rtol, 1e-9, "beta", case["call"])
+    assert_close(tf.estimate_model, v["beta"], rtol, 1e-9, "beta", case["call"])
     if tf.k0:
         filled = tf.table[tf.table["filled"]]
         assert_close(filled["yi"].to_numpy(), v["yi_filled"], rtol, 1e-9, "yi filled", case["call"])

@@ -29,7 +29,7 @@ def test_leave_one_out_has_the_api_columns_and_refits_the_same_model():
         "ci_high",
         "tau2",
         "i2",
-    ]  # API.md order
+    ]  # documented order (docs/meta-analysis.md)
     assert {"k", "pi_low", "pi_high"} <= set(loo.columns)
     assert loo["study"].tolist() == list("ABCDEFG") and (loo["k"] == 6).all()
     by_hand = meta.compare(*(np.array(x)[1:] for x in HETERO), method="PM", hksj=True)

@@ -30,7 +30,7 @@ def test_every_row_has_a_source_address_and_a_count_basis(reports):
 
 
 def test_exact_counts_quoted_in_the_evidence(reports):
-    # Exact counts from shared/evidence/clinical-evidence.md, sections 1A and 1B.
+    # Exact counts stated in the published reports (source address per row of the CSV).
     exact = {
         "Kienzler 2021": (4, 276, 18, 278),
         "Klassen 2018": (24, 272, 45, 278),

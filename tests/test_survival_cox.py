@@ -13,9 +13,9 @@ import pytest
 from helpers import ROOT
 
 from recurrence import ConvergenceWarning, DataError, StatisticalWarning, load_cohort
-from recurrence.survival import _reg_cox as core
 from recurrence.survival import cause_specific_cox, cox
-from recurrence.survival._reg_concordance import concordance_counts
+from recurrence.survival._core import cox as core
+from recurrence.survival._core.concordance import concordance_counts
 from recurrence.survival.cox import timefix
 
 SYN = ["closure", "age", "smoker", "diabetes", "defect_width_mm"]

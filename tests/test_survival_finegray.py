@@ -21,7 +21,7 @@ from helpers import ROOT, r_reference
 from recurrence import DataError, StatisticalWarning, load_cohort
 from recurrence.errors import ConvergenceWarning
 from recurrence.survival import cox, fine_gray
-from recurrence.survival._reg_finegray import influence, make_data
+from recurrence.survival._core.finegray import influence, make_data
 
 REL = 1e-6
 DATA = ROOT / "tests" / "data"

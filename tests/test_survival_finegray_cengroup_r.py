@@ -21,7 +21,7 @@ from helpers import ROOT, r_reference
 
 from recurrence import DataError, load_cohort
 from recurrence.survival import fine_gray
-from recurrence.survival._reg_finegray import _state, censoring_q, fit_fine_gray, make_data
+from recurrence.survival._core.finegray import _state, censoring_q, fit_fine_gray, make_data
 
 pytestmark = pytest.mark.r_reference
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
+
+from .._lazy import attach
 
 _LAZY = {
     "sample_size_proportions": "recurrence.design.analytic",
@@ -15,10 +17,24 @@ _LAZY = {
     "SampleSize": "recurrence.design.analytic",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [  # the keys of _LAZY (tests/test_architecture.py)
+    "PowerResult",
+    "SampleSize",
+    "analytic_power",
+    "events_for_hazard_ratio",
+    "power_curve_data",
+    "sample_size_proportions",
+    "sample_size_survival",
+    "simulate_power",
+]
 
+__getattr__, _ = attach(__name__, _LAZY, names=__all__)
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'recurrence.design' has no attribute {name!r}")
+if TYPE_CHECKING:  # pragma: no cover
+    from .analytic import (
+        SampleSize,
+        events_for_hazard_ratio,
+        sample_size_proportions,
+        sample_size_survival,
+    )
+    from .power import PowerResult, analytic_power, power_curve_data, simulate_power

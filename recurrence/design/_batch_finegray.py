@@ -1,6 +1,6 @@
 """The Fine-Gray model (``cmprsk::crr``) on a block of simulated trials at once.
 
-As :mod:`recurrence.survival._reg_finegray` term by term, for closure (0/1) as the only
+As :mod:`recurrence.survival._core.finegray` term by term, for closure (0/1) as the only
 covariate and every trial of a block at once (one row each, sorted by time):
 
 * the censoring Kaplan-Meier G(t−), a cumulative product per row;
@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..survival import _reg_cox, _reg_finegray
+from ..survival._core import cox as cox_core
+from ..survival._core import finegray as fg_core
 from ._batch_tests import _NAN4, Block, _all_rows, _newton, compress, rowsum
 
 __all__ = ["finegray"]
@@ -110,8 +111,8 @@ def finegray(b: Block) -> np.ndarray:
             u,
             h,
             possible,
-            step_tol=_reg_finegray.STEP_TOL,
-            max_iter=_reg_finegray.MAX_ITER,
+            step_tol=fg_core.STEP_TOL,
+            max_iter=fg_core.MAX_ITER,
             armijo=1e-4,
             h_in_search=False,
         )
@@ -119,7 +120,7 @@ def finegray(b: Block) -> np.ndarray:
         infinite = np.where(
             converged,
             (np.abs(step) > 1e-9) & (np.abs(step) > np.sqrt(1e-9) * np.abs(coef)),
-            _reg_cox.diverging(coef, step, sd),
+            cox_core.diverging(coef, step, sd),
         )
         groups = {
             "total": safe_total,
@@ -138,7 +139,7 @@ def finegray(b: Block) -> np.ndarray:
 
 
 def _meat(d: _FGData, beta, gr: dict) -> np.ndarray:
-    """Σᵢ (ηᵢ + ψᵢ)² of ``crrvv`` per trial (``_reg_finegray.influence``). A patient's
+    """Σᵢ (ηᵢ + ψᵢ)² of ``crrvv`` per trial (``fg_core.influence``). A patient's
     residual depends only on its time, arm and status, so the sum runs over the
     (trials × times) groups with the count of each arm and status."""
     bb = beta[:, None]

@@ -8,9 +8,9 @@ few operations on (trials × event times) arrays. The formulas are those of the
 per-trial cores, term by term, and so are the rules (convergence, step halving,
 infinite coefficients, the "not possible" cases):
 
-* log-rank: ``survival._np_core.logrank_sums`` (``survdiff``);
-* Gray: ``survival._np_gray.gray_score`` (cmprsk's ``crstm``), two groups, ρ = 0;
-* Cox: ``survival._reg_cox`` (Efron ties, ``coxph``'s ``timefix``, Wald test).
+* log-rank: ``survival._core.nonparametric.logrank_sums`` (``survdiff``);
+* Gray: ``survival._core.gray.gray_score`` (cmprsk's ``crstm``), two groups, ρ = 0;
+* Cox: ``survival._core.cox`` (Efron ties, ``coxph``'s ``timefix``, Wald test).
 
 Per-time quantities sit in padded (trials × K) arrays, each row's times first and the
 padding neutral (no one at risk, no event), with a mask where it matters.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..survival import _reg_cox
+from ..survival._core import cox as cox_core
 
 __all__ = ["Block", "cox", "gray", "logrank", "make_block"]
 
@@ -366,8 +366,8 @@ def cox(b: Block) -> np.ndarray:
         sd = np.sqrt((b.n1 * cd.x1[:, 0] ** 2 + (b.n - b.n1) * cd.x0[:, 0] ** 2) / b.n)
         infinite = np.where(
             converged,
-            (np.abs(step) > _reg_cox.STEP_TOL) & (np.abs(step) > np.sqrt(1e-9) * np.abs(coef)),
-            _reg_cox.diverging(coef, step, sd),
+            (np.abs(step) > cox_core.STEP_TOL) & (np.abs(step) > np.sqrt(1e-9) * np.abs(coef)),
+            cox_core.diverging(coef, step, sd),
         )
         se = np.sqrt(1.0 / h)
         ok = possible & converged & ~infinite & np.isfinite(se) & (se > 0)
@@ -396,8 +396,8 @@ def _newton(
     h,
     active,
     *,
-    step_tol=_reg_cox.STEP_TOL,
-    max_iter=_reg_cox.MAX_ITER,
+    step_tol=cox_core.STEP_TOL,
+    max_iter=cox_core.MAX_ITER,
     armijo=0.0,
     h_in_search=True,
 ):
@@ -448,7 +448,7 @@ def _newton(
         step[rows[failed]] = st[failed]  # the fit stops with the halved step
         keep = ~failed
         rk = rows[keep]
-        flat = np.abs(ll_new[keep] - ll_old[keep]) <= _reg_cox.LOGLIK_TOL * np.maximum(
+        flat = np.abs(ll_new[keep] - ll_old[keep]) <= cox_core.LOGLIK_TOL * np.maximum(
             np.abs(ll_new[keep]), 1.0
         )
         beta[rk], ll[rk], u[rk], h[rk] = new[keep], ll_new[keep], u_new[keep], h_new[keep]

@@ -6,7 +6,7 @@ the results **in task order**, whatever order they finished in. Nothing here tou
 random numbers: every task carries its own seeds, so the backend and the number of
 workers change how fast the answer comes, never the answer.
 
-Backends (measured facts in ``../shared/ECOSYSTEM.md``):
+Backends (docs/design.md, "Where it runs"; timings in ``benchmarks/README.md``):
 
 ``"serial"``
     A loop in this process: no start-up cost, the right choice below a few seconds.

@@ -1,6 +1,7 @@
 """The result of :func:`~recurrence.design.power.simulate_power`: :class:`PowerResult`
-(tables, summary, notebook display, plot) and :func:`power_curve_data`, what its plot
-draws. Both are imported from :mod:`recurrence.design.power`.
+(tables, summary, notebook display, plot); :func:`power_curve_data`, what its plot
+draws, lives in :mod:`recurrence.plotting.design`. Both are imported from
+:mod:`recurrence.design.power`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._format import display_frame, fmt_setting, html_table
-from ..errors import DataError, Problem
+from ..plotting.design import power_curve_data
 from ..results import ResultMixin
 from . import _execution
 from ._trials import GRID
@@ -135,78 +136,8 @@ class PowerResult(ResultMixin):
     ):
         """Power against ``x`` (default: the first varying scenario column) with
         ±1.96·MCSE error bars, one line per combination of the other varying columns;
-        the formula's power dashed, and the ``target`` power as a grey line."""
-        import matplotlib.pyplot as plt
+        the formula's power dashed, and the ``target`` power as a grey line
+        (:func:`recurrence.plotting.design.plot_power`)."""
+        from ..plotting.design import plot_power
 
-        from ..plotting.style import CYCLE
-
-        data = power_curve_data(self, x)
-        x = data.attrs["x"]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.4))
-        for i, (label, part) in enumerate(data.groupby("line", sort=False)):
-            color = CYCLE[i % len(CYCLE)]
-            ax.errorbar(
-                part["x"],
-                part["power"],
-                yerr=part["half_width"],
-                marker="o",
-                capsize=3,
-                color=color,
-                label=label or "simulated",
-            )
-            if analytic and part["analytic_power"].notna().all():
-                ax.plot(
-                    part["x"],
-                    part["analytic_power"],
-                    ls="--",
-                    color=color,
-                    label=f"{label}, formula" if label else "formula",
-                )
-        if target is not None:
-            ax.axhline(target, color="0.6", lw=0.8)
-        ax.set_xlabel(
-            {
-                "n_per_arm": "Patients per arm",
-                "hr": "Hazard ratio of closure",
-                "followup": "Follow-up after last entry (months)",
-                "competing_rate": "Competing-event hazard (per month)",
-            }.get(x, x)
-        )
-        ax.set_ylabel("Power")
-        ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=7)
-        return ax
-
-
-def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
-    """What :meth:`PowerResult.plot` draws: ``line`` (label of the other varying
-    columns), ``x``, ``power``, ``half_width`` (1.96·MCSE), ``analytic_power``."""
-    varying = result.varying()
-    x = x or next((c for c in varying if c != "analysis"), "n_per_arm")
-    if x not in result.table.columns:
-        raise DataError(
-            Problem(
-                f"x must be a column of the table, not {x!r}",
-                fix=f"e.g. one of {varying or ['n_per_arm']}",
-            ),
-            loading=False,
-        )
-    others = [c for c in varying if c != x]
-    t = result.table
-    line = (
-        t[others].astype(str).apply(lambda r: ", ".join(f"{k} {v}" for k, v in r.items()), axis=1)
-        if others
-        else pd.Series("", index=t.index)
-    )
-    data = pd.DataFrame(
-        {
-            "line": line,
-            "x": t[x],
-            "power": t["power"],
-            "half_width": 1.96 * t["power_mcse"],
-            "analytic_power": t["analytic_power"],
-        }
-    ).sort_values(["line", "x"], kind="stable")
-    data.attrs["x"] = x
-    return data.reset_index(drop=True)
+        return plot_power(self, ax=ax, x=x, target=target, analytic=analytic)

@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..survival import _np_core as npc
-from ..survival import _reg_cox, _reg_finegray
-from ..survival._np_gray import gray_score
-from ..survival.cox import timefix
+from ..survival._core import cox as cox_core
+from ..survival._core import finegray as fg_core
+from ..survival._core import nonparametric as npc
+from ..survival._core.cox import timefix
+from ..survival._core.gray import gray_score
 from ..synthetic import simulate_cohort, true_cumulative_incidence
 
 ANALYSES = ("logrank", "cox", "gray", "finegray")
@@ -260,14 +261,14 @@ def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, 
         return -s[0] / math.sqrt(v[0, 0]), math.nan, math.nan, True
     x = closure.astype(float)[:, None]
     if analysis == "cox":
-        data = _reg_cox.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
-        start = _reg_cox.evaluate(data, np.zeros(1))
-        fit_model = _reg_cox.fit_cox
+        data = cox_core.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
+        start = cox_core.evaluate(data, np.zeros(1))
+        fit_model = cox_core.fit_cox
     else:
-        data, _ = _reg_finegray.make_data(time, event, x, 1)
-        start = _reg_finegray.evaluate(data, np.zeros(1))
-        fit_model = _reg_finegray.fit_fine_gray
-    if _reg_cox.aliased_from_info(start[2])[0]:  # closure carries no information
+        data, _ = fg_core.make_data(time, event, x, 1)
+        start = fg_core.evaluate(data, np.zeros(1))
+        fit_model = fg_core.fit_fine_gray
+    if cox_core.aliased_from_info(start[2])[0]:  # closure carries no information
         return _NONE
     fit = fit_model(data, 1, start=start)
     coef, se = float(fit.coef[0]), math.sqrt(fit.var[0, 0])

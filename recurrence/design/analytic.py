@@ -108,25 +108,11 @@ class SampleSize(ResultMixin):
         return [line]
 
     def plot(self, ax=None):
-        """The sample-size curve: patients needed against the effect."""
-        import matplotlib.pyplot as plt
+        """The sample-size curve: patients needed against the effect
+        (:func:`recurrence.plotting.design.plot_sample_size`)."""
+        from ..plotting.design import plot_sample_size
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3.2))
-        x = self.curve.columns[0]
-        ax.plot(self.curve[x], self.curve["n_total"], color="#0072B2")
-        chosen = self.table.iloc[0]
-        ax.plot(chosen[x], self.n_total, "o", color="#E69F00", label=f"{self.n_total:,} patients")
-        ax.set_xlabel(
-            {
-                "hr": "Hazard ratio of closure",
-                "p_closure": "Reherniation with closure (proportion)",
-            }.get(x, x)
-        )
-        ax.set_ylabel("Patients needed (both arms)")
-        ax.set_yscale("log")
-        ax.legend()
-        return ax
+        return plot_sample_size(self, ax=ax)
 
 
 def sample_size_proportions(

@@ -9,7 +9,7 @@ What the numbers are (natural scale after back-transformation by the callers):
 quantiles, ``pi_low``/``pi_high`` those of the posterior predictive distribution (a new
 study's true effect), ``tau2`` the posterior median of τ² (the square of τ's median),
 ``tau_ci`` the quantiles of τ, ``se`` the posterior standard deviation of μ. There is
-no p-value (``nan``); ``extra["prob_below_zero"]`` is the posterior probability that
+no p-value (``nan``); ``bayes.prob_below_zero`` is the posterior probability that
 μ < 0 on the model scale. Q, I² and H² are Cochran's, as for every other method.
 """
 
@@ -20,6 +20,7 @@ from scipy import stats
 
 from ..errors import StatisticalWarning
 from .bayes import bayes_many, mixture_quantile, parse_prior
+from .results import BayesFit
 
 __all__ = ["bayes_batch", "bayes_pooled"]
 
@@ -143,14 +144,14 @@ def bayes_pooled(yi, vi, *, tau_prior, level: float = 0.95):
         converged=bool(fit.converged[0]),
         notes=tuple(notes),
         alerts=tuple(alerts),
-        extra={
-            "tau_prior": str(prior),
-            "tau_ci": (float(tau_q[0]), float(tau_q[2])),
-            "tau_median": float(tau_q[1]),
-            "mu_mean": float(fit.mu_mean()[0]),
-            "prob_below_zero": prob_below,
-            "shrinkage": shrunk,
-            "posterior": fit,
-            "z_level": float(stats.norm.ppf(0.5 + level / 2)),
-        },
+        bayes=BayesFit(
+            tau_prior=str(prior),
+            tau_ci=(float(tau_q[0]), float(tau_q[2])),
+            tau_median=float(tau_q[1]),
+            mu_mean=float(fit.mu_mean()[0]),
+            prob_below_zero=prob_below,
+            shrinkage=shrunk,
+            posterior=fit,
+            z_level=float(stats.norm.ppf(0.5 + level / 2)),
+        ),
     )

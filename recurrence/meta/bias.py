@@ -28,7 +28,7 @@ from .effects import back_transform
 from .models import from_effects, iv_method
 from .results import BiasTest, MetaResult, TrimFillResult
 
-__all__ = ["begg_test", "egger_test", "funnel_data", "trim_and_fill"]
+__all__ = ["begg_test", "egger_test", "trim_and_fill"]
 
 
 def _effects(result) -> tuple[np.ndarray, np.ndarray]:
@@ -340,62 +340,3 @@ def trim_and_fill(
     fields = {f.name: getattr(refit, f.name) for f in dataclasses.fields(refit)}
     fields["remarks"] = tuple(remarks) + refit.remarks
     return TrimFillResult(**fields, k0=k0, side=side, se_k0=se_k0)
-
-
-def funnel_data(
-    result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float = 0.0, points: int = 50
-) -> dict:
-    """What a contour-enhanced funnel plot draws, on the model scale.
-
-    Returns a dict: ``studies`` (DataFrame: ``study``, ``yi``, ``sei``, ``filled``),
-    ``estimate`` (pooled, model scale), ``se_max``, ``funnel`` (DataFrame: ``sei``,
-    ``low``, ``high``: the pseudo 95% limits around the estimate), ``contours`` (one
-    DataFrame per significance level: ``sei``, ``low``, ``high``: the two-sided
-    p = 1 − level boundaries around ``null``), ``levels``.
-
-    Examples
-    --------
-    >>> from recurrence.meta import compare
-    >>> res = compare([1, 0, 1, 33], [30, 30, 12, 272], [6, 3, 6, 64], [30, 46, 41, 253],
-    ...               method="FE")
-    >>> data = funnel_data(res)
-    >>> len(data["studies"]), sorted(data["contours"])
-    (4, [0.9, 0.95, 0.99])
-    """
-    yi, vi = _effects(result)
-    sei = np.sqrt(vi)
-    filled = (
-        result.table["filled"].to_numpy(bool)
-        if "filled" in result.table
-        else np.zeros(yi.size, bool)
-    )
-    studies = pd.DataFrame(
-        {
-            "study": result.studies
-            if "filled" not in result.table
-            else result.table["study"].tolist(),
-            "yi": yi,
-            "sei": sei,
-            "filled": filled[: yi.size],
-        }
-    )
-    se_max = float(sei.max()) * 1.05
-    grid = np.linspace(0, se_max, points)
-    est = float(result.extra.get("estimate_model", np.average(yi, weights=1 / vi)))
-    z95 = stats.norm.ppf(0.975)
-    funnel = pd.DataFrame({"sei": grid, "low": est - z95 * grid, "high": est + z95 * grid})
-    regions = {}
-    for level in sorted(contours):
-        z = stats.norm.ppf(0.5 + level / 2)
-        regions[level] = pd.DataFrame(
-            {"sei": grid, "low": null - z * grid, "high": null + z * grid}
-        )
-    return {
-        "studies": studies,
-        "estimate": est,
-        "se_max": se_max,
-        "funnel": funnel,
-        "contours": regions,
-        "levels": tuple(sorted(contours)),
-        "null": null,
-    }

@@ -1,5 +1,6 @@
 """Effect sizes of single proportions and of two-arm comparisons, with the zero-cell
-rules of ``shared/API.md``, their back-transformations, and per-study intervals.
+rules of docs/meta-analysis.md ("Conventions"), their back-transformations, and per-study
+intervals.
 
 Model scales, as in ``metafor::escalc``:
 
@@ -50,7 +51,7 @@ __all__ = [
 
 TRANSFORMS = ("logit", "ft", "arcsine", "raw")
 MEASURES = ("RR", "OR", "RD")
-#: What 0.5 is added to (API.md, Conventions).
+#: What 0.5 is added to (docs/meta-analysis.md, "Conventions").
 ADD = 0.5
 
 
@@ -145,7 +146,7 @@ class ArmEffects:
 
 def proportion_effects(events, totals, transform: str = "logit") -> ArmEffects:
     """``yi``, ``vi`` of single proportions on the ``transform`` scale (metafor's
-    ``PLO``, ``PFT``, ``PAS``, ``PR``), with the zero-cell rule of API.md.
+    ``PLO``, ``PFT``, ``PAS``, ``PR``), with the zero-cell rule of docs/meta-analysis.md.
 
     Examples
     --------
@@ -268,7 +269,7 @@ def _two_arm_checked(a, n1, c, n2, labels=None):
 
 
 def two_arm_effects(a, n1, c, n2, measure: str = "RR", *, labels=None) -> TwoArmEffects:
-    """Log RR, log OR or RD per study, with the zero-cell rules of API.md.
+    """Log RR, log OR or RD per study, with the zero-cell rules of docs/meta-analysis.md.
 
     Examples
     --------

@@ -25,6 +25,7 @@ from scipy import special, stats
 from ..errors import ConvergenceWarning, StatisticalWarning
 from .effects import proportion_effects
 from .pooling import Pooled, pool
+from .results import GlmmFit
 
 __all__ = ["NAGQ", "aghq_loglik", "glmm_proportions"]
 
@@ -199,7 +200,7 @@ def _hessian(lik: _AGHQ, tau: float, beta: float, h: float = 2e-3) -> np.ndarray
 def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
     """ML fit of the binomial-normal model (logit link); returns a :class:`Pooled`
     on the logit scale. The heterogeneity statistics (Q, I², H²) are those of the
-    inverse-variance logit analysis of the same counts (API.md: Cochran's Q with
+    inverse-variance logit analysis of the same counts (docs/meta-analysis.md: Cochran's Q with
     common-effect weights); ``extra`` holds the likelihood-ratio test of τ² = 0
     against the saturated model as metafor reports it (``QE.LRT``).
 
@@ -298,12 +299,12 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
         )
     )
     lrt = max(0.0, 2 * (ll_sat - ll_fe)) if k > 1 else 0.0
-    extra = {
-        "loglik": ll,
-        "q_lrt": lrt,
-        "q_lrt_pvalue": float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
-        "nagq": NAGQ,
-    }
+    details = GlmmFit(
+        loglik=ll,
+        nagq=NAGQ,
+        q_lrt=lrt,
+        q_lrt_pvalue=float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
+    )
     w = 1 / (ivlogit.vi + tau2)
     fe = dict(iv.fe)
     fe_beta, fe_se = (
@@ -345,5 +346,5 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
             "the GLMM τ²)",
         ),
         alerts=tuple(alerts),
-        extra=extra,
+        glmm=details,
     )

@@ -31,6 +31,7 @@ from scipy import optimize, special, stats
 from ..errors import StatisticalWarning
 from .glmm import _NODES, _WEIGHTS
 from .pooling import Pooled, pool
+from .results import GlmmFit
 
 __all__ = ["glmm_odds_ratio", "um_fs_loglik"]
 
@@ -264,5 +265,5 @@ def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
             "study weights are approximate (inverse variance with the GLMM τ²)",
         ),
         alerts=tuple(alerts),
-        extra={"loglik": um_fs_loglik(beta, tau, a, n1, c, n2)[0], "nagq": 7},
+        glmm=GlmmFit(loglik=um_fs_loglik(beta, tau, a, n1, c, n2)[0], nagq=7),
     )

@@ -59,7 +59,7 @@ def _refits(result: MetaResult, masks, labels):
     return fits, list(dict.fromkeys(remarks))
 
 
-COLUMNS = [  # API.md's leave-one-out columns first, in its order
+COLUMNS = [  # the documented columns first, in order (docs/meta-analysis.md)
     "study",
     "estimate",
     "ci_low",

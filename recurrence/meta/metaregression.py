@@ -203,8 +203,8 @@ def regression(
         Numbers are used as given, yes/no as 0/1, text as indicators against the first
         level (alphabetical). Studies with a missing moderator are left out (with a warning).
     method
-        τ² estimator: ``"REML"`` (the default), or ``"FE"``, ``"DL"``, ``"HE"``,
-        ``"ML"``, ``"PM"``.
+        τ² estimator: ``"REML"`` (the default), or ``"FE"``, ``"DL"``, ``"HE"``, ``"ML"``,
+        ``"PM"``.
     hksj
         Knapp-Hartung t and F tests instead of Wald z and χ².
     level

@@ -11,9 +11,9 @@ no MH risk difference and no Peto method, and one call per analysis. The formula
   infinite, and 0.5 is then added to every cell of studies with a zero cell (a
   :class:`~recurrence.errors.StatisticalWarning` says so).
 * Peto: Σ(O − E)/ΣV with variance 1/ΣV.
-* Q is Cochran's Q of the per-study effects (with the zero-cell rules of API.md; Peto's
-  own per-study log ORs for Peto) around the pooled estimate, with inverse-variance
-  weights; I² and H² from Q.
+* Q is Cochran's Q of the per-study effects (with the zero-cell rules of
+  docs/meta-analysis.md; Peto's own per-study log ORs for Peto) around the pooled
+  estimate, with inverse-variance weights; I² and H² from Q.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _heterogeneity(yi, vi, beta):
     return q, qp, i2, h2
 
 
-def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts, extra=None):
+def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts):
     z = stats.norm.ppf(0.5 + level / 2)
     yi, vi = eff.yi[eff.included], eff.vi[eff.included]
     q, qp, i2, h2 = _heterogeneity(yi, vi, beta)
@@ -77,7 +77,6 @@ def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts,
         fe=fe,
         notes=tuple(notes),
         alerts=tuple(alerts),
-        extra=extra or {},
     )
 
 

@@ -1,4 +1,4 @@
-"""The two questions researchers ask of published studies, as in ``shared/API.md``:
+"""The two questions researchers ask of published studies, as docs/meta-analysis.md describes them:
 
 * :func:`proportions`: how often does it happen (one arm's reherniation rate)?
 * :func:`compare`: how much does closure change it (RR, OR, RD)?
@@ -10,7 +10,7 @@ also raised as :class:`~recurrence.errors.StatisticalWarning` (or
 :class:`~recurrence.errors.ConvergenceWarning`).
 
 A result remembers how it was made (``result.spec``), so sensitivity analyses refit
-the same model on subsets (:func:`refit`). The fitting itself is in :mod:`._model_spec`.
+the same model on subsets (:func:`refit`). The fitting itself is in :mod:`._fit`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import pandas as pd
 
 from .._validate import check_level
 from ..errors import DataError, Problem, warn
-from ._model_spec import Spec, fit, refit
-from ._model_spec import from_effects as from_effects
-from ._model_spec import iv_method as iv_method
+from ._fit import fit, refit
+from ._fit import from_effects as from_effects
+from ._fit import iv_method as iv_method
+from ._model_spec import Spec
 from .bayes import DEFAULT_PRIOR, parse_prior
 from .effects import MEASURES, TRANSFORMS, check_counts
 from .pooling import check_hksj
@@ -101,7 +102,7 @@ def proportions(
 
     Notes
     -----
-    Conventions (``shared/API.md``): logit and raw add 0.5 to events and non-events of
+    Conventions (docs/meta-analysis.md): logit and raw add 0.5 to events and non-events of
     a study with no or only events; Freeman-Tukey and arcsine need no correction. Q is
     Cochran's Q with common-effect weights and I² = (Q − df)/Q floored at 0, whatever
     the τ² estimator; for ``"glmm"`` they are those of the logit inverse-variance

@@ -6,7 +6,7 @@ pooled estimate per row out, with τ² from :mod:`recurrence.meta.tau2`. :func:`
 runs it for one analysis (m = 1) and adds what only a single analysis needs: the
 study weights and the Q-profile interval of τ².
 
-Conventions (``shared/API.md``):
+Conventions (docs/meta-analysis.md):
 
 * Q is Cochran's Q with common-effect weights; I² = max(0, (Q − df)/Q)·100 and
   H² = Q/df (Higgins and Thompson), whatever the τ² estimator.
@@ -31,6 +31,7 @@ from scipy import stats
 
 from .._validate import check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
+from .results import BayesFit, GlmmFit
 from .tau2 import METHODS, estimate_tau2, q_profile
 
 __all__ = ["BatchPooled", "Pooled", "pool", "pool_many"]
@@ -336,7 +337,8 @@ class Pooled:
     converged: bool = True
     notes: tuple[str, ...] = ()
     alerts: tuple[tuple[str, type], ...] = ()
-    extra: dict = field(repr=False, default_factory=dict)
+    glmm: GlmmFit | None = field(repr=False, default=None)
+    bayes: BayesFit | None = field(repr=False, default=None)
 
 
 def _none(x):

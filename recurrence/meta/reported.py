@@ -23,7 +23,8 @@ from scipy import stats
 
 from .._validate import LEVEL, check_level, problem
 from ..errors import DataError, Problem
-from ._model_spec import Spec, fit
+from ._fit import fit
+from ._model_spec import Spec
 from .bayes import DEFAULT_PRIOR, parse_prior
 from .models import _aligned, _emit, _labels
 from .pooling import check_hksj

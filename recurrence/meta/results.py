@@ -19,7 +19,9 @@ from .._format import fmt, p_text, pct
 from ..results import ResultMixin
 
 __all__ = [
+    "BayesFit",
     "BiasTest",
+    "GlmmFit",
     "InfluenceResult",
     "MetaResult",
     "RegressionResult",
@@ -50,6 +52,59 @@ _METHOD_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class GlmmFit:
+    """What a binomial-normal GLMM fit adds to a pooled result.
+
+    Attributes
+    ----------
+    loglik
+        Maximised log-likelihood.
+    nagq
+        Number of adaptive Gauss-Hermite quadrature points.
+    q_lrt, q_lrt_pvalue
+        Likelihood-ratio test of τ² = 0 against the saturated model (metafor's
+        ``QE.LRT``), ``None`` where it is not computed.
+    """
+
+    loglik: float
+    nagq: int
+    q_lrt: float | None = None
+    q_lrt_pvalue: float | None = None
+
+
+@dataclass(frozen=True)
+class BayesFit:
+    """What a Bayesian random-effects fit adds to a pooled result (model scale).
+
+    Attributes
+    ----------
+    tau_prior
+        The prior on τ, as text.
+    tau_ci, tau_median
+        Posterior quantiles of τ at the analysis level, and its posterior median.
+    mu_mean
+        Posterior mean of the pooled mean.
+    prob_below_zero
+        Posterior probability that the pooled mean is below 0 (the null).
+    shrinkage
+        Per-study shrinkage estimates: one row per study, columns low, median, high.
+    posterior
+        The posterior object (grid over τ) that the Bayesian plots read.
+    z_level
+        The normal quantile of the level.
+    """
+
+    tau_prior: str
+    tau_ci: tuple[float, float]
+    tau_median: float
+    mu_mean: float
+    prob_below_zero: float
+    shrinkage: np.ndarray = field(repr=False)
+    posterior: Any = field(repr=False)
+    z_level: float
+
+
 @dataclass(frozen=True, repr=False)
 class MetaResult(ResultMixin):
     """A pooled proportion or comparison.
@@ -76,6 +131,14 @@ class MetaResult(ResultMixin):
     common
         The common-effect (inverse-variance; MH/Peto for those methods) estimate on the
         natural scale: ``estimate``, ``ci_low``, ``ci_high``, ``pvalue``.
+    estimate_model, se_usual, ci_model, pi_model, fe_model
+        The pooled estimate on the model scale (logit, log ratio, ...), its usual
+        (not HKSJ-widened) standard error, its interval and prediction interval on that
+        scale, and the common-effect fit there (``estimate``, ``se``, ``ci_low``, ...).
+    glmm
+        :class:`GlmmFit` of a binomial-normal GLMM (``None`` for other methods).
+    bayes
+        :class:`BayesFit` of ``method="bayes"`` (``None`` otherwise).
     """
 
     title: ClassVar[str] = "Meta-analysis"
@@ -111,7 +174,13 @@ class MetaResult(ResultMixin):
     yi: np.ndarray = field(default=None, repr=False)
     vi: np.ndarray = field(default=None, repr=False)
     spec: Any = field(default=None, repr=False)
-    extra: dict = field(default_factory=dict, repr=False)
+    estimate_model: float = field(default=float("nan"), repr=False)
+    se_usual: float = field(default=float("nan"), repr=False)
+    ci_model: tuple[float, float] | None = field(default=None, repr=False)
+    pi_model: tuple[float | None, float | None] | None = field(default=None, repr=False)
+    fe_model: dict = field(default_factory=dict, repr=False)
+    glmm: GlmmFit | None = field(default=None, repr=False)
+    bayes: BayesFit | None = field(default=None, repr=False)
 
     @property
     def tau(self) -> float:
@@ -122,8 +191,8 @@ class MetaResult(ResultMixin):
     def tau_ci(self) -> tuple[float, float] | None:
         """Interval of τ: the posterior quantiles for ``method="bayes"``, the square
         roots of the Q-profile interval of τ² otherwise (``None`` when there is none)."""
-        if "tau_ci" in self.extra:
-            return self.extra["tau_ci"]
+        if self.bayes is not None:
+            return self.bayes.tau_ci
         if self.tau2_ci_low is None:
             return None
         return (float(np.sqrt(self.tau2_ci_low)), float(np.sqrt(self.tau2_ci_high)))
@@ -131,7 +200,7 @@ class MetaResult(ResultMixin):
     @property
     def tau_prior(self) -> str | None:
         """The prior on τ of a Bayesian fit (``None`` otherwise)."""
-        return self.extra.get("tau_prior")
+        return None if self.bayes is None else self.bayes.tau_prior
 
     @property
     def studies(self) -> list[str]:
@@ -160,7 +229,7 @@ class MetaResult(ResultMixin):
                 self.describe_model(),
                 f"posterior median {show(self.estimate)} ({lvl} credible interval "
                 f"{show(self.ci_low)} to {show(self.ci_high)}), P(effect below null) = "
-                f"{self.extra['prob_below_zero']:.3f}",
+                f"{self.bayes.prob_below_zero:.3f}",
                 f"predictive interval {show(self.pi_low)} to {show(self.pi_high)}; "
                 f"τ posterior median {fmt(self.tau, 3)} ({lvl} interval "
                 f"{fmt(self.tau_ci[0], 3)} to {fmt(self.tau_ci[1], 3)})",

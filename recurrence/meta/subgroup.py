@@ -110,7 +110,7 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
             {
                 "subgroup": level,
                 **pooled_row(res),
-                "estimate_model": res.extra["estimate_model"],
+                "estimate_model": res.estimate_model,
                 "se_model": res.se,
             }
         )

@@ -8,8 +8,8 @@ same code with m = 1, so there is one implementation to test against metafor.
 Why not statsmodels' ``combine_effects``: it has DerSimonian-Laird (without the floor
 at 0) and Paule-Mandel (whose convergence flag it discards) only, no REML, ML, HE, SJ
 or EB, and fits one analysis per call (about 1 ms each: 10 s for 10,000). See
-:mod:`recurrence.meta._statsmodels` for the corrected wrapper used in benchmarks and
-cross-checks.
+``tests/helpers_statsmodels.py`` for the corrected wrapper the cross-checks use (it is
+not part of the package).
 
 The estimators follow ``metafor::rma.uni`` (3.8) for intercept-only models:
 

@@ -349,7 +349,7 @@ def sequential(
     table = result.table.set_index("study")
     sizes = (table["total_closure"] + table["total_control"]).astype(float)
     participants = np.cumsum(sizes.loc[cum["study"]].to_numpy())
-    from ._model_spec import refit
+    from ._fit import refit
 
     inc = result.table["included"].to_numpy(bool)
     position = {str(s): i for i, s in enumerate(result.table["study"])}
@@ -360,8 +360,8 @@ def sequential(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             step = refit(result, mask & inc)[0]
-        se = step.extra.get("se_usual") or step.se  # the usual SE, as TSA's z-curve
-        z.append(step.extra["estimate_model"] / se if se > 0 else np.nan)
+        se = step.se_usual or step.se  # the usual SE, as TSA's z-curve
+        z.append(step.estimate_model / se if se > 0 else np.nan)
     z = np.asarray(z)
     frac = participants / ris
     # looks up to the first that reaches the required information; later ones keep it

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..survival._np_core import default_ticks
+from ._ticks import default_ticks
 from .style import CYCLE
 from .survival import XLABEL
 

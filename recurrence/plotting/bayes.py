@@ -29,7 +29,8 @@ def tau_posterior_data(result, points: int = 400) -> dict:
     ...                 atol=1e-3))
     True
     """
-    fit = result.extra.get("posterior") if getattr(result, "method", None) == "bayes" else None
+    bayes = getattr(result, "bayes", None) if getattr(result, "method", None) == "bayes" else None
+    fit = None if bayes is None else bayes.posterior
     if fit is None:
         raise TypeError("the posterior of τ exists for method='bayes' results only")
     lo, hi = result.tau_ci

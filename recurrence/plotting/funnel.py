@@ -8,15 +8,20 @@ lies in the white (non-significant) area, publication bias is a plausible cause.
 dashed lines are the pseudo 95% limits around the pooled estimate. Studies filled by
 trim and fill are open circles.
 
-The data come from :func:`recurrence.meta.bias.funnel_data` (pure, tested); this
+The data come from :func:`funnel_data` (pure, tested); this
 module only draws. Artists carry ``gid``s (``funnel:study``, ``funnel:contour:0.95``, …).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
-__all__ = ["plot_funnel"]
+from ..errors import DataError, Problem
+from ..meta.results import MetaResult
+
+__all__ = ["funnel_data", "plot_funnel"]
 
 #: Grey of the region beyond the widest contour (p below its level).
 _OUTSIDE = "0.62"
@@ -71,8 +76,6 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
     import matplotlib.pyplot as plt
     from matplotlib import ticker
     from matplotlib.patches import Patch
-
-    from ..meta.bias import funnel_data
 
     data = funnel_data(result, contours=contours)
     kind = getattr(result, "kind", "compare")
@@ -165,3 +168,69 @@ def plot_funnel(result, ax=None, *, contours=(0.90, 0.95, 0.99), legend: bool = 
             frameon=False,
         )
     return ax
+
+
+def funnel_data(
+    result: MetaResult, *, contours=(0.90, 0.95, 0.99), null: float = 0.0, points: int = 50
+) -> dict:
+    """What a contour-enhanced funnel plot draws, on the model scale.
+
+    Returns a dict: ``studies`` (DataFrame: ``study``, ``yi``, ``sei``, ``filled``),
+    ``estimate`` (pooled, model scale), ``se_max``, ``funnel`` (DataFrame: ``sei``,
+    ``low``, ``high``: the pseudo 95% limits around the estimate), ``contours`` (one
+    DataFrame per significance level: ``sei``, ``low``, ``high``: the two-sided
+    p = 1 − level boundaries around ``null``), ``levels``.
+
+    Examples
+    --------
+    >>> from recurrence.meta import compare
+    >>> from recurrence.plotting.funnel import funnel_data
+    >>> res = compare([1, 0, 1, 33], [30, 30, 12, 272], [6, 3, 6, 64], [30, 46, 41, 253],
+    ...               method="FE")
+    >>> data = funnel_data(res)
+    >>> len(data["studies"]), sorted(data["contours"])
+    (4, [0.9, 0.95, 0.99])
+    """
+    if not isinstance(result, MetaResult):
+        raise DataError(
+            Problem(f"expected a result of proportions() or compare(), got {type(result).__name__}")
+        )
+    yi, vi = np.asarray(result.yi, float), np.asarray(result.vi, float)
+    sei = np.sqrt(vi)
+    filled = (
+        result.table["filled"].to_numpy(bool)
+        if "filled" in result.table
+        else np.zeros(yi.size, bool)
+    )
+    studies = pd.DataFrame(
+        {
+            "study": result.studies
+            if "filled" not in result.table
+            else result.table["study"].tolist(),
+            "yi": yi,
+            "sei": sei,
+            "filled": filled[: yi.size],
+        }
+    )
+    se_max = float(sei.max()) * 1.05
+    grid = np.linspace(0, se_max, points)
+    est = float(result.estimate_model)
+    if np.isnan(est):
+        est = float(np.average(yi, weights=1 / vi))
+    z95 = stats.norm.ppf(0.975)
+    funnel = pd.DataFrame({"sei": grid, "low": est - z95 * grid, "high": est + z95 * grid})
+    regions = {}
+    for level in sorted(contours):
+        z = stats.norm.ppf(0.5 + level / 2)
+        regions[level] = pd.DataFrame(
+            {"sei": grid, "low": null - z * grid, "high": null + z * grid}
+        )
+    return {
+        "studies": studies,
+        "estimate": est,
+        "se_max": se_max,
+        "funnel": funnel,
+        "contours": regions,
+        "levels": tuple(sorted(contours)),
+        "null": null,
+    }

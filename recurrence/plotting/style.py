@@ -18,6 +18,8 @@ PALETTE = {
 }
 #: Colours for further groups, in order.
 CYCLE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+#: Grey of reference lines (a target, a threshold).
+REFERENCE = "0.6"
 
 RC = {
     "figure.dpi": 110,
@@ -31,7 +33,7 @@ RC = {
     "legend.fontsize": 8,
     "xtick.labelsize": 8,
     "ytick.labelsize": 8,
-    "svg.fonttype": "path",  # WeasyPrint collapses spaces with "none" (ECOSYSTEM.md)
+    "svg.fonttype": "path",  # WeasyPrint collapses spaces with "none" (docs/report.md)
 }
 
 

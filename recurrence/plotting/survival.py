@@ -122,7 +122,7 @@ def curve_plot_data(result, *, times=None, percent: bool = True) -> CurvePlotDat
     'Survival free of reherniation (%)'
     """
     from .._validate import check_times
-    from ..survival._np_core import default_ticks
+    from ._ticks import default_ticks
 
     value = result.value_columns[0]
     scale = 100.0 if percent else 1.0

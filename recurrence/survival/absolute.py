@@ -35,7 +35,7 @@ import pandas as pd
 from .._validate import EVENT_NAMES, check_level, check_times
 from ..errors import DataError, Problem
 from ..results import ResultMixin
-from ._np_core import z_value
+from ._core.nonparametric import z_value
 from .competing import CumulativeIncidenceResult, cumulative_incidence
 
 __all__ = ["RiskDifferenceResult", "nnt_interval", "risk_difference"]

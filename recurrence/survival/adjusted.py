@@ -40,9 +40,10 @@ from scipy import stats
 from .._format import html_table
 from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level, check_times
 from ..errors import DataError, Problem
+from ..plotting._ticks import default_ticks
 from ..results import ResultMixin
+from ._core.nonparametric import z_value
 from ._data import design_matrix, prepare
-from ._np_core import default_ticks, z_value
 
 __all__ = ["AdjustedIncidenceResult", "adjusted_incidence"]
 
@@ -308,7 +309,7 @@ def _arm_table(times, est, se, groups, z, beyond) -> pd.DataFrame:
 
 
 def _gformula(sub, treatment, covariates, grid, event, convention, remarks):
-    from . import _reg_cox as core
+    from ._core import cox as core
     from ._reg_gformula import CauseModel, gformula
     from .cox import cause_specific_cox, timefix
 

@@ -14,7 +14,7 @@ log(−log) on the incidence, ``F^exp(±z·se/(F·log F))`` (survival's ``conf.t
 F = 0 the interval is [0, 0].
 
 Gray's test (rho = 0 by default) is cmprsk's ``crstm`` algorithm, vectorized
-(:mod:`recurrence.survival._np_gray`), optionally stratified.
+(:mod:`recurrence.survival._core.gray`), optionally stratified.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from scipy import stats
 from .._format import fmt, p_text, plural
 from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import StatisticalWarning, warn
-from ._groups import prepare_groups
-from ._np_core import (
+from ._core.gray import gray_score
+from ._core.nonparametric import (
     aalen_johansen,
     event_counts,
     loglog_interval,
@@ -38,7 +38,7 @@ from ._np_core import (
     risk_table,
     z_value,
 )
-from ._np_gray import gray_score
+from ._groups import prepare_groups
 from .results_nonparametric import (
     CurveResultMixin,
     curve_frame,

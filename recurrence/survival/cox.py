@@ -11,7 +11,7 @@ within √ε of each other treated as tied (``timefix``), robust (sandwich) vari
 Efron-aware score residuals summed within clusters, robust by default with a cluster
 or non-integer weights; the concordance of ``coxph``; the proportional-hazards test of
 ``cox.zph`` (KM transform of time, one test per covariate and a global one).
-The numeric core (``_reg_cox.py``) is hand-written: lifelines' ``CoxPHFitter`` is ~10×
+The numeric core (``_core/cox.py``) is hand-written: lifelines' ``CoxPHFitter`` is ~10×
 slower than ``coxph`` at 100k patients and its sandwich ignores ties; statsmodels'
 ``PHReg`` (Efron) took 6.3 s at 200,000 patients where this takes 0.37 s and ``coxph``
 0.6 s (5 covariates, continuous times, 2-core machine, 2026-11).
@@ -30,7 +30,9 @@ from .._format import fmt, fmt_p
 from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
-from . import _reg_cox as core
+from ._core import cox as core
+from ._core.concordance import concordance as _concordance
+from ._core.cox import timefix
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks
 from ._data import prepare
@@ -45,8 +47,6 @@ from ._reg_common import (
     warn_divergence,
     why_aliased,
 )
-from ._reg_concordance import concordance as _concordance
-from ._reg_cox import timefix
 from ._terms import term_variables
 
 __all__ = ["CoxResult", "cause_specific_cox", "cox", "timefix"]

@@ -8,7 +8,7 @@ estimation of G. A subdistribution hazard ratio (SHR) above 1 means a higher cum
 incidence of the cause; it is not a hazard ratio among patients still at risk (for that:
 :func:`recurrence.survival.cause_specific_cox`).
 
-The numeric core (``_reg_finegray.py``) computes every risk-set sum of ``crr`` by
+The numeric core (``_core/finegray.py``) computes every risk-set sum of ``crr`` by
 forward-backward cumulative sums (Kawaguchi et al. 2021), O(n log n) instead of
 ``crr``'s O(n²): there is no maintained Python Fine-Gray to wrap.
 """
@@ -24,7 +24,8 @@ from .._format import fmt
 from .._validate import EVENT_NAMES, as_list, check_event, check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
-from . import _reg_finegray as core
+from ._core import finegray as core
+from ._core.cox import aliased_from_info
 from ._data import prepare
 from ._reg_common import (
     MIN_EVENTS_PER_COEF,
@@ -35,7 +36,6 @@ from ._reg_common import (
     warn_divergence,
     why_aliased,
 )
-from ._reg_cox import aliased_from_info
 
 __all__ = ["FineGrayResult", "fine_gray"]
 

@@ -21,9 +21,9 @@ import pandas as pd
 
 from .._format import plural
 from .._validate import EVENT_NAMES, check_event, check_level
+from ._core.nonparametric import event_counts, greenwood_km, median_time, risk_table, z_value
 from ._groups import prepare_groups
 from ._np_confint import CONF_TYPES, check_conf_type, quantile_time, survival_interval
-from ._np_core import event_counts, greenwood_km, median_time, risk_table, z_value
 from .results_nonparametric import CurveResultMixin, curve_frame, curve_table
 
 __all__ = ["KaplanMeierResult", "kaplan_meier"]

@@ -23,11 +23,11 @@ import pandas as pd
 from scipy import stats
 
 from .._format import fmt, p_text, plural
-from .._validate import EVENT_NAMES, check_event
+from .._validate import EVENT_NAMES, check_event, two_groups_or_error
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
+from ._core.nonparametric import event_counts, logrank_sums, quadratic_form, risk_table
 from ._data import prepare
-from ._np_core import event_counts, logrank_sums, quadratic_form, risk_table, two_groups_or_error
 
 __all__ = ["LogrankResult", "logrank"]
 

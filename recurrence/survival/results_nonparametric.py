@@ -19,8 +19,9 @@ import pandas as pd
 
 from .._format import display_frame, html_table
 from .._validate import check_times
+from ..plotting._ticks import default_ticks
 from ..results import ResultMixin
-from ._np_core import default_ticks, step_index
+from ._core.nonparametric import step_index
 
 __all__ = ["CURVE_COUNTS", "CurveResultMixin", "curve_frame", "curve_table"]
 
@@ -116,7 +117,7 @@ class CurveResultMixin(ResultMixin):
             out["at_risk"] = np.where(times <= 0, self._group_size(g), risk).astype(np.int64)
             parts.append(pd.DataFrame(out))
         frame = pd.concat(parts, ignore_index=True)
-        # API.md's columns first, in its order; the standard error after them
+        # the documented columns first, in order (docs/survival.md); the standard error after them
         first = ["group", "time", self.value_columns[0], "ci_low", "ci_high", "at_risk"]
         return frame[first + [c for c in frame.columns if c not in first]]
 

@@ -26,8 +26,8 @@ from .._format import fmt, p_text
 from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
+from ._core.nonparametric import event_counts, greenwood_km, restricted_mean, risk_table, z_value
 from ._data import prepare
-from ._np_core import event_counts, greenwood_km, restricted_mean, risk_table, z_value
 
 __all__ = ["RMSTResult", "rmst"]
 

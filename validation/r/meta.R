@@ -11,7 +11,7 @@
 # uniroot tol is .Machine$double.eps^0.25 = 1.2e-4). JSON keeps full precision
 # (digits = NA); missing values are null.
 #
-# Conventions of recurrence (shared/API.md) that need metafor options:
+# Conventions of recurrence (docs/meta-analysis.md) that need metafor options:
 #   * zero cells: escalc(add = 1/2, to = "only0") for PLO, PR, RR, OR, RD; none for PFT,
 #     PAS (add = 0); double-zero studies dropped for RR and OR (drop00 = TRUE), kept for RD.
 #   * Peto: rma.peto(add = 0, to = "none"): Peto's per-study log OR needs no correction.
@@ -275,7 +275,7 @@ for (f in BIAS_FITS) {
       d$total_closure + d$total_control
     res <- with_fallback(function(ctrl) rma(yi, vi, ni = ni, data = d, method = method,
                                             control = ctrl))
-    # side from the classical Egger regression (shared/API.md); metafor estimates it from
+    # side from the classical Egger regression (docs/meta-analysis.md); metafor estimates it from
     # rma(yi, vi, mods = sqrt(vi), method = <same>), which can differ: pass it explicitly
     side <- if (coef(lm(yi ~ sqrt(vi), weights = 1 / vi, data = d))[2] < 0) "right" else "left"
     side_metafor <- with_fallback(function(ctrl) trimfill(res, control = ctrl))$side

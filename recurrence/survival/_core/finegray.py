@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._reg_cox import _finite, _inverse, _rev_cumsum, _solve, diverging
+from .cox import _finite, _inverse, _rev_cumsum, _solve, diverging
 
 __all__ = [
     "FGData",
@@ -218,7 +218,7 @@ def _information(d: FGData, st: _State) -> np.ndarray:
 
 
 def evaluate(d: FGData, beta, info: bool = True):
-    with np.errstate(all="ignore"):  # see _reg_cox.evaluate
+    with np.errstate(all="ignore"):  # see _core.cox.evaluate
         st = _state(d, beta)
         return st.loglik, st.score, (_information(d, st) if info else None)
 
@@ -258,7 +258,7 @@ def fit_fine_gray(
             break
         it += 1
         new = beta + step
-        with np.errstate(all="ignore"):  # see _reg_cox.evaluate
+        with np.errstate(all="ignore"):  # see _core.cox.evaluate
             st_new = _state(d, new)
             halvings = 0
             # crr minimises −loglik and accepts when it falls by 1e-4 of the predicted
@@ -282,7 +282,7 @@ def fit_fine_gray(
         if flat:
             converged = True
             break
-    if converged:  # coxph's rule for infinite coefficients (see _reg_cox.fit_cox)
+    if converged:  # coxph's rule for infinite coefficients (see _core.cox.fit_cox)
         infinite = (np.abs(step) > 1e-9) & (np.abs(step) > np.sqrt(1e-9) * np.abs(beta))
     else:
         infinite = diverging(beta, step, d.x.std(axis=0))

@@ -1,9 +1,10 @@
 """statsmodels' ``combine_effects``, with its known flaws corrected, in one place.
 
-recurrence pools with its own vectorized estimators (:mod:`.tau2`, :mod:`.pooling`):
+recurrence pools with its own vectorized estimators (``recurrence.meta.tau2``,
+``recurrence.meta.pooling``):
 statsmodels has only DerSimonian-Laird and Paule-Mandel, one analysis per call. This
-adapter exists for cross-checks (the tests) and for timing comparisons (the
-benchmarks), and corrects, here only:
+adapter exists for the cross-checks of the tests (it is not shipped in the wheel), and
+corrects, here only:
 
 * DerSimonian-Laird: statsmodels does not floor τ² at 0, so a homogeneous data set
   gets a negative τ² (and a negative I²) and random-effects weights 1/(v − |τ²|);

@@ -25,12 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import DataError, Problem
-
 __all__ = [
     "RiskTable",
     "aalen_johansen",
-    "default_ticks",
     "event_counts",
     "greenwood_km",
     "loglog_interval",
@@ -40,7 +37,6 @@ __all__ = [
     "restricted_mean",
     "risk_table",
     "step_index",
-    "two_groups_or_error",
     "z_value",
 ]
 
@@ -308,25 +304,6 @@ def quadratic_form(diff: np.ndarray, var: np.ndarray) -> float:
     return float(diff @ np.linalg.solve(var, diff))
 
 
-def two_groups_or_error(groups: tuple[str, ...], by: str | None, what: str) -> None:
-    """A DataError unless there are at least two groups to compare."""
-    if by is None:
-        raise DataError(
-            Problem(
-                f"{what} compares groups, and by=None gives one group",
-                fix="name the grouping column, e.g. by='closure'",
-            )
-        )
-    if len(groups) < 2:
-        raise DataError(
-            Problem(
-                f"{what} needs at least two groups; column '{by}' has only {groups[0]!r}",
-                column=by,
-                fix="compare a column with two or more values",
-            )
-        )
-
-
 # ---------------------------------------------------------------------------------------
 # evaluation at times
 # ---------------------------------------------------------------------------------------
@@ -335,20 +312,3 @@ def two_groups_or_error(groups: tuple[str, ...], by: str | None, what: str) -> N
 def step_index(curve_times: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Index of the last curve time ≤ each of ``times`` (−1 before the first)."""
     return np.searchsorted(curve_times, times, side="right") - 1
-
-
-def default_ticks(max_time: float, max_ticks: int = 9) -> np.ndarray:
-    """Readable month ticks from 0: a step of 1, 2, 3, 6, 12, 24, 60 or 120 months.
-
-    Examples
-    --------
-    >>> default_ticks(96).tolist()
-    [0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 72.0, 84.0, 96.0]
-    >>> default_ticks(30).tolist()
-    [0.0, 6.0, 12.0, 18.0, 24.0, 30.0]
-    """
-    max_time = float(max_time) if np.isfinite(max_time) and max_time > 0 else 1.0
-    for step in (1, 2, 3, 6, 12, 24, 60, 120, 240, 600):
-        if max_time / step <= max_ticks - 1:
-            break
-    return np.arange(0, np.floor(max_time / step) * step + step / 2, step, dtype=float)
