@@ -213,6 +213,17 @@ def _norm(name: object) -> str:
 def listing(names, limit: int = 8) -> str:
     """Names for a message, cut with a count: ``'a', 'b', … and 12 more``.
 
+    Parameters
+    ----------
+    names
+        The names (any objects; shown as text, each cut at 40 characters).
+    limit
+        How many are shown before the count.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> listing(["a", "b", "c"], limit=2)

@@ -55,6 +55,13 @@ REHERNIATION = ("symptomatic", "radiographic", "recurrence")
 def published_studies() -> pd.DataFrame:
     """Every report in the packaged table of published studies (no selection).
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per published report in the canonical study columns, with ``trial``,
+        ``outcome`` and ``source``: duplicate reports of one trial and other outcomes
+        included (:func:`load_studies` selects from these).
+
     Examples
     --------
     >>> reports = published_studies()

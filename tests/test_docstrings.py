@@ -29,22 +29,15 @@ PENDING = {
     "recurrence._coerce.coerce_bool": "Parameters, Returns, Examples",
     "recurrence._coerce.coerce_event": "Parameters, Returns, Examples",
     "recurrence._coerce.coerce_number": "Parameters, Returns, Examples",
-    "recurrence.schema.listing": "Parameters, Returns",
     "recurrence.schema.map_columns": "Parameters, Returns, Examples",
     "recurrence.schema.pandera_problems": "Parameters, Returns, Examples",
     "recurrence.studies.canonical_studies": "Parameters, Returns, Examples",
-    "recurrence.studies.published_studies": "Returns",
     # pending the core move (issue 18): design/analytic.py, design/_power_result.py and
     # meta/bias.py are being moved
     # moved from design/ to plotting/design.py with the core move; still to write
     "recurrence.plotting.design.power_curve_data": "Parameters, Returns, Examples",
     "recurrence.plotting.design.plot_power": "Parameters, Returns, Examples",
     "recurrence.plotting.design.plot_sample_size": "Parameters, Returns, Examples",
-    "recurrence.design.analytic.events_for_hazard_ratio": "Parameters, Returns",
-    "recurrence.design.analytic.sample_size_proportions": "Returns",
-    "recurrence.design.analytic.sample_size_survival": "Returns",
-    "recurrence.meta.bias.begg_test": "Parameters, Returns",
-    "recurrence.meta.bias.trim_and_fill": "parameter 'maxiter' undocumented",
 }
 
 

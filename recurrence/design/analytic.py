@@ -141,6 +141,12 @@ def sample_size_proportions(
     continuity
         Apply the Fleiss–Tytun–Ury continuity correction.
 
+    Returns
+    -------
+    SampleSize
+        Patients per arm (``n_closure``, ``n_control``, rounded up) and in total, with
+        the inputs that produced them.
+
     Examples
     --------
     >>> sample_size_proportions(0.25, 0.125).n_control   # Fleiss: 151.9 per arm
@@ -221,6 +227,22 @@ def events_for_hazard_ratio(
 ) -> float:
     """Events needed to detect a hazard ratio (not rounded).
 
+    Parameters
+    ----------
+    hr
+        Hazard ratio of closure to detect.
+    alpha, power, sides
+        Type I error, power, one- or two-sided test.
+    ratio
+        Allocation closure : control.
+    method
+        ``"schoenfeld"`` (4(z₁₋α/₂ + z₁₋β)²/ln(HR)² with equal arms) or ``"freedman"``.
+
+    Returns
+    -------
+    float
+        Reherniations to observe over both arms (round up to plan).
+
     Examples
     --------
     >>> math.ceil(events_for_hazard_ratio(0.5))        # Schoenfeld: 4(z + z)²/ln(HR)²
@@ -278,8 +300,18 @@ def sample_size_survival(
         Months of uniform recruitment, and of follow-up after the last patient.
     loss_rate, competing_rate
         Monthly hazards of loss to follow-up and of a competing event.
+    alpha, power, sides
+        Type I error, power, one- or two-sided test.
+    ratio
+        Allocation closure : control.
     method
         ``"schoenfeld"`` or ``"freedman"`` events formula.
+
+    Returns
+    -------
+    SampleSize
+        The events needed (``events``) and the patients to recruit per arm and in total
+        (``n_total``) so that that many reherniations are observed.
 
     Examples
     --------

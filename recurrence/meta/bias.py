@@ -183,6 +183,18 @@ def _kendall_with_r_pvalue(x, y):
 def begg_test(result: MetaResult) -> BiasTest:
     """Begg and Mazumdar's rank correlation test: ``statistic`` is Kendall's tau.
 
+    Parameters
+    ----------
+    result
+        A result of :func:`~recurrence.meta.compare` or :func:`~recurrence.meta.proportions`.
+
+    Returns
+    -------
+    BiasTest
+        ``statistic`` (Kendall's tau between the standardized deviates and the
+        variances), ``pvalue`` (exact without ties, normal approximation with them, as
+        R's ``cor.test``) and ``k``.
+
     Examples
     --------
     >>> from recurrence.meta import compare
@@ -247,6 +259,8 @@ def trim_and_fill(
         ``"left"`` or ``"right"``: where studies are missing. Default: opposite the
         sign of Egger's regression slope (a positive slope, small studies with large
         effects, means missing studies on the left).
+    maxiter
+        Iterations of the trim-and-refit loop before giving up (metafor's default, 100).
 
     Returns
     -------
