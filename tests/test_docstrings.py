@@ -24,7 +24,7 @@ import recurrence
 #: (remove it from here). Modules being rewritten by other work (the loaders, the core
 #: move of issue 18) keep their docstrings until that work lands.
 PENDING = {
-    # the loaders (cohorts.py, schema.py, studies.py) are being rewritten
+    # the loaders' internal steps (cohorts.py, schema.py, _coerce.py, studies.py)
     "recurrence.cohorts.canonical_cohort": "Parameters, Returns, Examples",
     "recurrence._coerce.coerce_bool": "Parameters, Returns, Examples",
     "recurrence._coerce.coerce_event": "Parameters, Returns, Examples",
@@ -32,9 +32,7 @@ PENDING = {
     "recurrence.schema.map_columns": "Parameters, Returns, Examples",
     "recurrence.schema.pandera_problems": "Parameters, Returns, Examples",
     "recurrence.studies.canonical_studies": "Parameters, Returns, Examples",
-    # pending the core move (issue 18): design/analytic.py, design/_power_result.py and
-    # meta/bias.py are being moved
-    # moved from design/ to plotting/design.py with the core move; still to write
+    # the design plots, moved to plotting/design.py
     "recurrence.plotting.design.power_curve_data": "Parameters, Returns, Examples",
     "recurrence.plotting.design.plot_power": "Parameters, Returns, Examples",
     "recurrence.plotting.design.plot_sample_size": "Parameters, Returns, Examples",
