@@ -15,7 +15,7 @@ from .analyses import Analyses
 from .document import Document
 from .sections_robustness import imaging_section, robustness_section, subgroup_section
 
-__all__ = ["cohort_sections", "cohort_summary"]
+__all__ = ["cohort_flow_steps", "cohort_sections", "cohort_summary"]
 
 
 def _closure(result) -> pd.Series:
@@ -157,7 +157,22 @@ def _data(doc: Document, a: Analyses) -> None:
 
 
 def _cohort_flow(doc: Document, a: Analyses) -> None:
-    from ..plotting.flow import FlowStep, plot_flow
+    from ..plotting.flow import plot_flow
+
+    steps = cohort_flow_steps(a)
+    doc.paragraph(
+        f"The flow of patients through the analyses is drawn in {doc.ref('fig:cohort_flow')}."
+    )
+    doc.figure(
+        lambda: plot_flow(steps),
+        "Patients: in the table, analysed, with complete covariates (STROBE item 13).",
+        "fig:cohort_flow",
+    )
+
+
+def cohort_flow_steps(a: Analyses) -> list:
+    """The boxes of the cohort's flow diagram, under the small-cell rule."""
+    from ..plotting.flow import FlowStep
 
     mc = a.plan.min_cell
     covariates = [c for c in (a.plan.covariates or ()) if c != "closure"]
@@ -170,24 +185,18 @@ def _cohort_flow(doc: Document, a: Analyses) -> None:
     ]
     if covariates:
         left = a.n - a.complete_cases
+        # a hidden small count of missing would be given away by the two others
+        complete = "suppressed" if left and small(left, mc) else count(a.complete_cases, mc)
         steps.append(
             FlowStep(
-                f"{count(a.complete_cases, mc)} with every adjustment covariate "
-                "(adjusted models, complete cases)",
+                f"{complete} with every adjustment covariate (adjusted models, complete cases)",
                 f"{count(left, mc)} with a missing covariate"
                 + (": imputed in Section 5" if a.missing and a.imputed is not None else "")
                 if left
                 else "",
             )
         )
-    doc.paragraph(
-        f"The flow of patients through the analyses is drawn in {doc.ref('fig:cohort_flow')}."
-    )
-    doc.figure(
-        lambda: plot_flow(steps),
-        "Patients: in the table, analysed, with complete covariates (STROBE item 13).",
-        "fig:cohort_flow",
-    )
+    return steps
 
 
 def _time(doc: Document, a: Analyses) -> None:

@@ -130,3 +130,18 @@ def test_the_risk_table_under_the_curves_follows_the_small_cell_rule():
     plt.close(ax.figure)
     assert "<10" in drawn
     assert all(t == "<10" or t == "0" or int(t.replace(",", "")) >= 10 for t in drawn)
+
+
+def test_the_cohort_flow_does_not_give_away_a_hidden_count():
+    # 300 patients, 3 with a missing covariate: "< 5" missing beside "297 complete" would
+    # reveal the 3 by subtraction, so the complete count is suppressed too
+    from recurrence.report.sections_cohort import cohort_flow_steps
+
+    cohort = recurrence.simulate_cohort(300, seed=3)
+    cohort.loc[cohort.index[:3], "age"] = None
+    with pytest.warns(DataWarning):
+        a = report.build(cohort=cohort, studies="builtin", min_cell=5).analyses
+    texts = [t for s in cohort_flow_steps(a) for t in (s.text, s.aside)]
+    assert any("< 5 with a missing covariate" in t for t in texts), texts
+    assert any(t.startswith("suppressed with every adjustment covariate") for t in texts), texts
+    assert not any("297" in t for t in texts), texts
