@@ -32,10 +32,6 @@ PENDING = {
     "recurrence.schema.map_columns": "Parameters, Returns, Examples",
     "recurrence.schema.pandera_problems": "Parameters, Returns, Examples",
     "recurrence.studies.canonical_studies": "Parameters, Returns, Examples",
-    # the design plots, moved to plotting/design.py
-    "recurrence.plotting.design.power_curve_data": "Parameters, Returns, Examples",
-    "recurrence.plotting.design.plot_power": "Parameters, Returns, Examples",
-    "recurrence.plotting.design.plot_sample_size": "Parameters, Returns, Examples",
 }
 
 

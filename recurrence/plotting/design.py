@@ -43,6 +43,32 @@ def plot_power(
 
     One line per combination of the other varying scenario columns; the formula's
     power dashed (``analytic``), the ``target`` power as a grey line.
+
+    Parameters
+    ----------
+    result
+        A result of :func:`recurrence.design.simulate_power`.
+    ax
+        Axes to draw on (a new figure when ``None``).
+    x
+        The scenario column on the horizontal axis (default: the first one that varies,
+        else ``n_per_arm``).
+    target
+        Power drawn as a reference line (``None``: none).
+    analytic
+        Also draw the formula's power, dashed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from recurrence.design import simulate_power
+    >>> r = simulate_power([100, 200], 0.5, replicates=50, seed=1, backend="serial")
+    >>> ax = plot_power(r)
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('Patients per arm', 'Power')
     """
     import matplotlib.pyplot as plt
 
@@ -80,7 +106,27 @@ def plot_power(
 
 def plot_sample_size(result: SampleSize, ax=None):
     """The sample-size curve: patients needed (log scale) against the effect, the
-    chosen design marked; returns the Axes."""
+    chosen design marked; returns the Axes.
+
+    Parameters
+    ----------
+    result
+        A result of :func:`recurrence.design.sample_size_survival` or
+        :func:`recurrence.design.sample_size_proportions`.
+    ax
+        Axes to draw on (a new figure when ``None``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from recurrence.design import sample_size_survival
+    >>> ax = plot_sample_size(sample_size_survival(0.5, control_incidence=0.25))
+    >>> ax.get_xlabel(), ax.get_yscale()
+    ('Hazard ratio of closure', 'log')
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -97,8 +143,32 @@ def plot_sample_size(result: SampleSize, ax=None):
 
 
 def power_curve_data(result: PowerResult, x: str | None = None) -> pd.DataFrame:
-    """What :meth:`PowerResult.plot` draws: ``line`` (label of the other varying
-    columns), ``x``, ``power``, ``half_width`` (1.96·MCSE), ``analytic_power``."""
+    """What :meth:`PowerResult.plot` draws, as a table.
+
+    Parameters
+    ----------
+    result
+        A result of :func:`recurrence.design.simulate_power`.
+    x
+        The scenario column on the horizontal axis (default: the first one that varies,
+        else ``n_per_arm``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``line`` (label of the other varying columns), ``x``, ``power`` (proportion of
+        trials rejecting), ``half_width`` (1.96·MCSE) and ``analytic_power``, sorted;
+        ``attrs["x"]`` names the column used.
+
+    Examples
+    --------
+    >>> from recurrence.design import simulate_power
+    >>> r = simulate_power([100, 200], 0.5, replicates=50, seed=1, backend="serial")
+    >>> power_curve_data(r)[["x", "power"]].round(2)
+         x  power
+    0  100   0.68
+    1  200   0.90
+    """
     varying = result.varying()
     x = x or next((c for c in varying if c != "analysis"), "n_per_arm")
     if x not in result.table.columns:
