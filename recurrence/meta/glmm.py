@@ -234,7 +234,6 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
             alerts=(*iv.alerts, (msg, StatisticalWarning)),
             method="IV-logit (GLMM fallback)",
         )
-    z = stats.norm.ppf(0.5 + level / 2)
     start = float(np.log(x.sum() / (n.sum() - x.sum())))
     lik = _AGHQ(x, n)
     ll_fe = lik.evaluate(start, 0.0)[0]
@@ -283,10 +282,6 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
                 StatisticalWarning,
             )
         )
-    pi_low = pi_high = None
-    if k >= 3:
-        half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + var)
-        pi_low, pi_high = beta - half, beta + half
     # saturated model for metafor's likelihood-ratio heterogeneity test
     ph = np.clip(x / n, 1e-300, 1 - 1e-16)
     ll_sat = float(
@@ -305,12 +300,40 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
         q_lrt=lrt,
         q_lrt_pvalue=float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
     )
-    w = 1 / (ivlogit.vi + tau2)
-    fe = dict(iv.fe)
-    fe_beta, fe_se = (
-        start,
-        float(np.sqrt(1 / np.sum(n * special.expit(start) * (1 - special.expit(start))))),
+    fe_beta = start
+    fe_se = float(np.sqrt(1 / np.sum(n * special.expit(start) * (1 - special.expit(start)))))
+    return glmm_pooled(
+        k=k,
+        beta=beta,
+        se=se,
+        var=var,
+        tau2=tau2,
+        level=level,
+        iv=iv,
+        vi=ivlogit.vi,
+        fe_beta=fe_beta,
+        fe_se=fe_se,
+        note="study weights are approximate (inverse variance of the logit proportions with "
+        "the GLMM τ²)",
+        alerts=alerts,
+        glmm=details,
     )
+
+
+def glmm_pooled(
+    *, k, beta, se, var, tau2, level, iv: Pooled, vi, fe_beta, fe_se, note, alerts, glmm
+) -> Pooled:
+    """The pooled result of a binomial-normal GLMM (one arm's proportions or the odds
+    ratio): Wald interval and test, the prediction interval on t(k − 2), the
+    common-effect row from the GLMM with τ² = 0, heterogeneity statistics and approximate
+    inverse-variance weights from the normal-approximation pooling ``iv``."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    pi_low = pi_high = None
+    if k >= 3:
+        half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + var)
+        pi_low, pi_high = beta - half, beta + half
+    w = 1 / (np.asarray(vi, float) + tau2)
+    fe = dict(iv.fe)
     fe.update(
         estimate=fe_beta,
         se=fe_se,
@@ -341,10 +364,7 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
         weights=100 * w / w.sum(),
         fe=fe,
         converged=True,
-        notes=(
-            "study weights are approximate (inverse variance of the logit proportions with "
-            "the GLMM τ²)",
-        ),
+        notes=(note,),
         alerts=tuple(alerts),
-        glmm=details,
+        glmm=glmm,
     )

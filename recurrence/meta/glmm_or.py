@@ -26,10 +26,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
 from ..errors import StatisticalWarning
-from .glmm import _NODES, _WEIGHTS
+from .glmm import _NODES, _WEIGHTS, glmm_pooled
 from .pooling import Pooled, pool
 from .results import GlmmFit
 
@@ -180,7 +180,6 @@ def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
     """
     a, n1, c, n2 = (np.asarray(x, float) for x in (a, n1, c, n2))
     k = a.size
-    z = stats.norm.ppf(0.5 + level / 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         iv = pool(yi, vi, method="ML", level=level)
@@ -224,46 +223,19 @@ def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
     tau2 = tau * tau
     H0 = hessian(lambda t: um_fs_loglik(t[0], 0.0, a, n1, c, n2)[0], np.array([beta0]))
     se0 = float(np.sqrt(-1 / H0[0, 0]))
-    pi_low = pi_high = None
-    if k >= 3:
-        half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + var)
-        pi_low, pi_high = beta - half, beta + half
-    w = 1 / (np.asarray(vi, float) + tau2)
-    fe = dict(iv.fe)
-    fe.update(
-        estimate=beta0,
-        se=se0,
-        ci_low=beta0 - z * se0,
-        ci_high=beta0 + z * se0,
-        pvalue=float(2 * stats.norm.sf(abs(beta0 / se0))),
-    )
-    return Pooled(
-        method="GLMM",
-        estimate=beta,
-        se=se,
-        se_usual=se,
-        ci_low=beta - z * se,
-        ci_high=beta + z * se,
-        pi_low=pi_low,
-        pi_high=pi_high,
-        statistic=beta / se,
-        pvalue=float(2 * stats.norm.sf(abs(beta / se))),
-        df=None,
-        tau2=tau2,
-        tau2_ci=None,
-        q=iv.q,
-        q_df=iv.q_df,
-        q_pvalue=iv.q_pvalue,
-        i2=iv.i2,
-        h2=iv.h2,
+    return glmm_pooled(
         k=k,
-        weights=100 * w / w.sum(),
-        fe=fe,
-        converged=True,
-        notes=(
-            "binomial-normal GLMM with fixed study intercepts (UM.FS, ML, 7-point AGHQ); "
-            "study weights are approximate (inverse variance with the GLMM τ²)",
-        ),
-        alerts=tuple(alerts),
+        beta=beta,
+        se=se,
+        var=var,
+        tau2=tau2,
+        level=level,
+        iv=iv,
+        vi=vi,
+        fe_beta=beta0,
+        fe_se=se0,
+        note="binomial-normal GLMM with fixed study intercepts (UM.FS, ML, 7-point AGHQ); "
+        "study weights are approximate (inverse variance with the GLMM τ²)",
+        alerts=alerts,
         glmm=GlmmFit(loglik=um_fs_loglik(beta, tau, a, n1, c, n2)[0], nagq=7),
     )
