@@ -121,51 +121,45 @@ day of the event is known
     event = np.asarray(cohort["event"])
     given = ~np.isnan(left)
     problems = []
-    if unreadable.any():
-        problems.append(
-            Problem(
-                "is not a number of months",
-                column="time_left",
-                rows=_rows(unreadable),
-                values=tuple(raw[unreadable].head(5).tolist()),
-                fix="time_left is the last scan without reherniation, in months after surgery",
+
+    def flag(mask, message, values, fix):
+        if mask.any():
+            problems.append(
+                Problem(
+                    message,
+                    column="time_left",
+                    rows=_rows(mask),
+                    values=tuple(values[mask][:5].tolist()),
+                    fix=fix,
+                )
             )
-        )
-    bad = given & (~np.isfinite(left) | (left < 0))
-    if bad.any():
-        problems.append(
-            Problem(
-                "must be a finite number of months ≥ 0",
-                column="time_left",
-                rows=_rows(bad),
-                values=tuple(left[bad][:5].tolist()),
-                fix="0 means the reherniation was found at the first scan",
-            )
-        )
-    not_event = given & (event != 1)
-    if not_event.any():
-        problems.append(
-            Problem(
-                "is given for a patient without reherniation (event is not 1)",
-                column="time_left",
-                rows=_rows(not_event),
-                values=tuple(event[not_event][:5].tolist()),
-                fix="leave time_left empty for censored patients and competing events: "
-                "time is then the last follow-up",
-            )
-        )
-    after = given & np.isfinite(left) & (left >= 0) & (left >= time)
-    if after.any():
-        problems.append(
-            Problem(
-                "must be before time (the scan that found the reherniation)",
-                column="time_left",
-                rows=_rows(after),
-                values=tuple(left[after][:5].tolist()),
-                fix="time_left is the last scan without reherniation; leave it empty if "
-                "the day of the event is known",
-            )
-        )
+
+    flag(
+        unreadable,
+        "is not a number of months",
+        raw.to_numpy(dtype=object),
+        "time_left is the last scan without reherniation, in months after surgery",
+    )
+    flag(
+        given & (~np.isfinite(left) | (left < 0)),
+        "must be a finite number of months ≥ 0",
+        left,
+        "0 means the reherniation was found at the first scan",
+    )
+    flag(
+        given & (event != 1),
+        "is given for a patient without reherniation (event is not 1)",
+        event,
+        "leave time_left empty for censored patients and competing events: "
+        "time is then the last follow-up",
+    )
+    flag(
+        given & np.isfinite(left) & (left >= 0) & (left >= time),
+        "must be before time (the scan that found the reherniation)",
+        left,
+        "time_left is the last scan without reherniation; leave it empty if "
+        "the day of the event is known",
+    )
     if problems:
         raise DataError(problems, source="cohort", loading=False)
     return left
