@@ -12,13 +12,14 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from .._toml import toml_text
+
 __all__ = [
     "REPORT_FORMATS",
     "command_line",
     "dictionary_toml",
     "plan_from_form",
     "report_bytes",
-    "toml_text",
 ]
 
 #: Report formats offered, with their media types and the bytes each file starts with.
@@ -31,46 +32,6 @@ REPORT_FORMATS = {
     "html": ("text/html; charset=utf-8", b""),
 }
 PLAN_METHODS = ("REML", "DL", "PM", "ML", "FE", "MH", "bayes")
-
-
-def _toml_value(v) -> str:
-    if v is None:
-        return '""'  # TOML has no null; the loader reads "" as "missing"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return f"{v:g}" if isinstance(v, float) else str(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _key(k) -> str:
-    k = str(k)
-    return k if k.replace("_", "").replace("-", "").isalnum() and k.isascii() else _toml_value(k)
-
-
-def toml_text(data: dict, prefix: str = "") -> str:
-    """Nested dicts as TOML (scalars first, then one ``[table]`` per dict).
-
-    Examples
-    --------
-    >>> print(toml_text({"time_unit": "days", "values": {"event": {"alive": 0}}}))
-    time_unit = "days"
-    <BLANKLINE>
-    [values.event]
-    alive = 0
-    <BLANKLINE>
-    """
-    lines = [f"{_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    text = "\n".join(lines) + ("\n" if lines else "")
-    for k, v in data.items():
-        if isinstance(v, dict):
-            name = f"{prefix}.{_key(k)}" if prefix else _key(k)
-            if any(not isinstance(x, dict) for x in v.values()):
-                text += f"\n[{name}]\n"
-            text += toml_text(v, name)
-    return text
 
 
 def dictionary_toml(reading: dict) -> str:

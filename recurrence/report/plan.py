@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from .._toml import toml_text, toml_value
 from ..errors import DataError, Problem
 
 __all__ = ["DEFAULT_TIMES", "Plan", "read_plan", "resolve_plan", "template"]
@@ -109,25 +110,7 @@ class Plan:
 
     def to_toml(self) -> str:
         """The plan as TOML text (it reads back to the same plan)."""
-        return _toml(self.as_dict())
-
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return f"{v:g}" if isinstance(v, float) else str(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _toml(d: dict) -> str:
-    lines = [f"{k} = {_toml_value(v)}" for k, v in d.items() if not isinstance(v, dict)]
-    for k, v in d.items():
-        if isinstance(v, dict):
-            lines += ["", f"[{k}]", *(f"{kk} = {_toml_value(vv)}" for kk, vv in v.items())]
-    return "\n".join(lines) + "\n"
+        return toml_text(self.as_dict())
 
 
 def read_plan(plan) -> tuple[dict, str]:
@@ -353,17 +336,17 @@ def template(cohort: pd.DataFrame | None = None, studies: pd.DataFrame | None = 
         "",
         "[cohort]",
         "# adjustment set of Cox and Fine-Gray",
-        f"covariates = {_toml_value(list(p.covariates or ()))}",
-        f"table_one = {_toml_value(list(p.table_one or ()))}",
+        f"covariates = {toml_value(list(p.covariates or ()))}",
+        f"table_one = {toml_value(list(p.table_one or ()))}",
         "# months of the rates and risk-difference tables",
-        f"times = {_toml_value(list(p.times or DEFAULT_TIMES))}",
+        f"times = {toml_value(list(p.times or DEFAULT_TIMES))}",
         "# closure effect within each level, with the interaction test",
-        f"subgroups = {_toml_value(list(p.subgroups or ()))}",
+        f"subgroups = {toml_value(list(p.subgroups or ()))}",
         "",
         "[studies]",
         'measure = "RR"        # RR, OR or RD',
         'method = "REML"       # FE, DL, REML, PM, ML, MH, PETO, bayes',
         'hksj = true           # Hartung-Knapp-Sidik-Jonkman (or "adhoc")',
-        f"subgroups = {_toml_value(list(p.study_subgroups or ()))}",
+        f"subgroups = {toml_value(list(p.study_subgroups or ()))}",
     ]
     return "\n".join(lines) + "\n"
