@@ -558,3 +558,25 @@ def test_a_wide_export_loads_without_warnings(tmp_path):
     pd.concat([frame, extra], axis=1).to_csv(path, index=False)
     out = recurrence.load_cohort(path)
     assert out.shape == (30, 1504) and (out.dtypes.iloc[4:] == "int64").all()
+
+
+@pytest.mark.r_reference
+def test_egger_as_metafor_defaults_to_on_the_bcg_export():
+    # R: regtest(rma(yi, vi, data = escalc("RR", ai = tpos, n1i = tpos + tneg, ci = cpos,
+    #    n2i = cpos + cneg, data = dat.bcg), method = "REML"), model = "rma")
+    # (validation/r/meta.R, fixture meta_bias.json); REML stops at 1e-10: 1e-6 relative.
+    ref = next(
+        c
+        for c in r_reference("meta_bias")
+        if c["test"] == "egger_rma"
+        and c["dataset"] == "bcg"
+        and c["measure"] == "RR"
+        and c["method"] == "REML"
+        and not c["hksj"]
+    )
+    studies = recurrence.load_studies(OWN / "bcg_trials.csv", columns=BCG)
+    test = meta.egger_test(meta.compare_studies(studies, measure="RR"), model="rma")
+    assert test.k == ref["values"]["k"] == 13
+    assert test.statistic == pytest.approx(ref["values"]["statistic"], rel=1e-6)
+    assert test.pvalue == pytest.approx(ref["values"]["pvalue"], rel=1e-6)
+    assert test.df is None  # z test, as metafor without test = "knha"
