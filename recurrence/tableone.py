@@ -208,6 +208,9 @@ def table_one(
     for var in variables:
         s = cohort[var]
         is_bool = pd.api.types.is_bool_dtype(s)
+        if pd.api.types.is_numeric_dtype(s) and not is_bool and _zero_one(s):
+            # a 0/1 indicator (obstruction yes/no) is a proportion, not a mean of 0.3
+            s, is_bool = s.map({0: False, 1: True}).astype("boolean"), True
         if pd.api.types.is_numeric_dtype(s) and not is_bool:
             x = s.astype(float)
             skew = float(x.skew()) if x.notna().sum() > 2 else 0.0
@@ -313,6 +316,12 @@ def table_one(
         remarks=tuple(remarks),
         min_cell=min_cell,
     )
+
+
+def _zero_one(s: pd.Series) -> bool:
+    """Whether a numeric column holds only 0 and 1 (both present)."""
+    values = set(pd.unique(s.dropna()).tolist())
+    return values == {0, 1}
 
 
 def _suppressed(sub: pd.DataFrame, groups, levels, min_cell, *, binary: bool) -> set:

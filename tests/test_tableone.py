@@ -94,3 +94,19 @@ def test_small_cells_and_the_cell_that_would_give_them_away():
     assert (shown[arm] == "suppressed").sum() == 1
     assert "sex: 1 category held by fewer than 10 patients pooled as 'other'" in t.remarks
     assert "X" not in shown.to_string()
+
+
+def test_a_zero_one_column_is_a_proportion_not_a_mean():
+    # colon's "obstruct" (0/1) read from a file: n (%) of 1, as for a yes/no column
+    from recurrence import simulate_cohort
+
+    cohort = simulate_cohort(200, seed=2)
+    cohort["obstruct"] = (np.arange(200) % 5 == 0).astype("int64")
+    cohort.loc[3, "obstruct"] = None
+    one = table_one(cohort, variables=["obstruct"])
+    shown = one.formatted()
+    label = [c for c in shown.index if str(c).startswith("obstruct")]
+    assert label == ["obstruct, n (%)"], shown.index.tolist()
+    closed = cohort[cohort["closure"]]
+    n_yes = int((closed["obstruct"] == 1).sum())
+    assert shown.loc["obstruct, n (%)"].iloc[1].startswith(f"{n_yes} (")
