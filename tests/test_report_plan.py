@@ -182,3 +182,19 @@ def test_the_text_says_when_no_competing_event_is_recorded():
     said = sections_cohort._cox_and_fine_gray(b)
     n = int((cohort["event"] == 2).sum())
     assert said.startswith(f"With {n:,} competing events they")
+
+
+def test_plan_init_prints_the_loaders_warnings_as_one_line_each(tmp_path):
+    from recurrence.cli import main
+
+    cohort = recurrence.simulate_cohort(200, seed=6)
+    cohort.loc[:4, "age"] = None
+    path = tmp_path / "c.csv"
+    cohort.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        main, ["plan", "--init", "--cohort", str(path), "--out", str(tmp_path / "p.toml")]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("warning: c.csv: missing covariate values")
+    assert (tmp_path / "p.toml").is_file()

@@ -11,6 +11,7 @@ shows it). No line is longer than :data:`MAX_LINE` characters: longer ones are w
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import signal
@@ -31,6 +32,7 @@ __all__ = [
     "fail",
     "friendly",
     "loader_kwargs",
+    "shown_warnings",
     "study_options",
 ]
 
@@ -55,6 +57,21 @@ def echo_error(message: str) -> None:
             line, width=MAX_LINE, subsequent_indent=indent, break_on_hyphens=False
         ) or [""]:
             click.echo(part, err=True)
+
+
+@contextlib.contextmanager
+def shown_warnings():
+    """Collect the package's warnings while a command works and print each once, as
+    "warning: …" lines on stderr, when it has finished (not Python's file:line form)."""
+    import warnings
+
+    from ..errors import RecurrenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecurrenceWarning)
+        yield
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        click.echo(click.style("warning: ", fg="yellow") + message, err=True)
 
 
 def fail(message: str) -> None:

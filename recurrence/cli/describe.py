@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import OneLineErrors, cohort_options, friendly, loader_kwargs
+from ._common import OneLineErrors, cohort_options, friendly, loader_kwargs, shown_warnings
 
 __all__ = ["describe"]
 
@@ -21,18 +21,12 @@ __all__ = ["describe"]
 @friendly
 def describe(cohort_path: str | None, **params) -> None:
     """Summarise a cohort: patients and events per arm, follow-up, table one."""
-    import warnings
-
     from .. import load_cohort
-    from ..errors import DataWarning
     from ..tableone import table_one
 
     kwargs = loader_kwargs(params)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
+    with shown_warnings():
         cohort = load_cohort(cohort_path, **kwargs)
-    for w in caught:
-        click.echo(click.style("warning: ", fg="yellow") + str(w.message), err=True)
     name = cohort.attrs.get("source", "cohort")
     click.echo(click.style(f"{name}: {len(cohort):,} patients", bold=True))
     click.echo(events_table(cohort).to_string())

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import OneLineErrors, cohort_options, fail, friendly, loader_kwargs
+from ._common import (
+    OneLineErrors,
+    cohort_options,
+    fail,
+    friendly,
+    loader_kwargs,
+    shown_warnings,
+)
 
 __all__ = ["plan"]
 
@@ -38,8 +45,9 @@ def plan(init, cohort_path, studies_path, out_path, **params) -> None:
 
     if not init:
         fail("say what to do: recurrence plan --init [--out plan.toml]")
-    cohort = load_cohort(cohort_path, **loader_kwargs(params)) if cohort_path else load_cohort()
-    studies = load_studies(studies_path) if studies_path else load_studies()
+    with shown_warnings():
+        cohort = load_cohort(cohort_path, **loader_kwargs(params)) if cohort_path else load_cohort()
+        studies = load_studies(studies_path) if studies_path else load_studies()
     out = Outputs([p for p in (cohort_path, studies_path) if p])
     out.add(out_path, template(cohort, studies), role="plan")
     out.commit()

@@ -12,6 +12,7 @@ from ._common import (
     cohort_options,
     friendly,
     loader_kwargs,
+    shown_warnings,
     study_options,
 )
 
@@ -105,48 +106,43 @@ def report(
     command = " ".join(
         ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
     )
-    import warnings
-
-    from ..errors import RecurrenceWarning
-
     read_cohort = loader_kwargs(params)
     read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[step]}"),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-        # no refresh thread: the figures are drawn in forked workers, and a process with
-        # a second thread is not forked (docs/report.md); the bar redraws at each step
-        auto_refresh=False,
-    ) as bar:
+    with (
+        shown_warnings(),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[step]}"),
+            TimeElapsedColumn(),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+            # no refresh thread: the figures are drawn in forked workers, and a process with
+            # a second thread is not forked (docs/report.md); the bar redraws at each step
+            auto_refresh=False,
+        ) as bar,
+    ):
         task = bar.add_task("report", total=len(BUILD_STEPS), step="")
 
         def tick(step: str) -> None:
             bar.update(task, advance=1, step=step)
             bar.refresh()
 
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RecurrenceWarning)
-            build(
-                cohort_path,
-                studies_path,
-                out=out_path,
-                html=html_path,
-                tables=tables_path,
-                plan=plan_path,
-                horizon=horizon,
-                title=title,
-                min_cell=min_cell,
-                read_cohort=read_cohort,
-                read_studies=read_studies,
-                progress=tick,
-                command=command,
-            )
-    for w in dict.fromkeys(str(w.message) for w in caught):
-        click.echo(click.style("warning: ", fg="yellow") + w, err=True)
+        build(
+            cohort_path,
+            studies_path,
+            out=out_path,
+            html=html_path,
+            tables=tables_path,
+            plan=plan_path,
+            horizon=horizon,
+            title=title,
+            min_cell=min_cell,
+            read_cohort=read_cohort,
+            read_studies=read_studies,
+            progress=tick,
+            command=command,
+        )
     click.echo(
         f"wrote {out_path}"
         + (f", {html_path}" if html_path else "")
