@@ -26,7 +26,8 @@ r = (1 + 1/m)B/Ū.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+
+from ._dist import student_t
 
 __all__ = [
     "barnard_rubin_df",
@@ -201,7 +202,7 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, dfcom: float, level: flo
     fmi = (riv + 2 / (df + 3)) / (riv + 1)
     se = np.sqrt(t)
     stat = qbar / se
-    q = stats.t.ppf(0.5 + level / 2, df)
+    q = student_t.ppf(0.5 + level / 2, df)
     return {
         "estimate": qbar,
         "ubar": ubar,
@@ -213,7 +214,7 @@ def rubin(estimates: np.ndarray, variances: np.ndarray, dfcom: float, level: flo
         "lambda": lam,
         "fmi": fmi,
         "statistic": stat,
-        "pvalue": 2 * stats.t.sf(np.abs(stat), df),
+        "pvalue": 2 * student_t.sf(np.abs(stat), df),
         "ci_low": qbar - q * se,
         "ci_high": qbar + q * se,
     }

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from ..survival._core import cox as cox_core
 from ..survival._core import finegray as fg_core
 from ..survival._core import nonparametric as npc
@@ -367,7 +367,7 @@ def _trials_frame(tasks, results, analyses, alpha, sides) -> pd.DataFrame:
     frame = pd.DataFrame({k: np.concatenate([np.asarray(b[k]) for b in blocks]) for k in blocks[0]})
     z = frame["z"].to_numpy()
     with np.errstate(invalid="ignore"):
-        p = stats.norm.cdf(z) if sides == 1 else 2 * stats.norm.sf(np.abs(z))
+        p = norm.cdf(z) if sides == 1 else 2 * norm.sf(np.abs(z))
     frame["pvalue"] = p
     frame["reject"] = np.nan_to_num(p, nan=1.0) < alpha
     order = [

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .._validate import Rule, between, check, one_of
 from ..errors import DataError, Problem
 from ..results import ResultMixin
@@ -58,7 +58,7 @@ def _z(alpha: float, power: float, sides: int) -> tuple[float, float]:
     check("alpha", alpha, PROPORTION)
     check("power", power, PROPORTION)
     check("sides", sides, one_of((1, 2)))
-    return float(stats.norm.isf(alpha / sides)), float(stats.norm.ppf(power))
+    return float(norm.isf(alpha / sides)), float(norm.ppf(power))
 
 
 def _check_ratio(ratio: float) -> None:

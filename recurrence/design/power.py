@@ -61,8 +61,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .._validate import LEVEL, Rule, between, check, check_each, one_of, optional, whole
 from . import _execution
 from ._power_result import PowerResult, power_curve_data
@@ -163,7 +163,7 @@ def analytic_power(
         signal = math.sqrt(events * ratio) * abs(1 - hr) / (1 + ratio * hr)
     if sides == 1 and hr > 1:  # a one-sided test in favour of closure, against harm
         signal = -signal
-    return float(stats.norm.cdf(signal - za))
+    return float(norm.cdf(signal - za))
 
 
 # the public function ----------------------------------------------------------------
@@ -401,7 +401,7 @@ def simulate_power(
 def _summarise(
     trials, scenarios, analyses, replicates, level, alpha, sides, ratio, horizon, method
 ) -> pd.DataFrame:
-    zq = stats.norm.isf((1 - level) / 2)
+    zq = norm.isf((1 - level) / 2)
     rows = []
     for (s, a), part in trials.groupby(["scenario", "analysis"], sort=True, observed=True):
         p = scenarios[s]

@@ -16,8 +16,8 @@ no p-value (``nan``); ``bayes.prob_below_zero`` is the posterior probability tha
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from .._dist import norm
 from ..errors import StatisticalWarning
 from .bayes import bayes_many, mixture_quantile, parse_prior
 from .results import BayesFit
@@ -152,6 +152,6 @@ def bayes_pooled(yi, vi, *, tau_prior, level: float = 0.95):
             prob_below_zero=prob_below,
             shrinkage=shrunk,
             posterior=fit,
-            z_level=float(stats.norm.ppf(0.5 + level / 2)),
+            z_level=float(norm.ppf(0.5 + level / 2)),
         ),
     )

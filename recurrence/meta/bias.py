@@ -21,8 +21,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import student_t
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from .effects import back_transform
 from .models import from_effects, iv_method
@@ -112,7 +112,7 @@ def egger_test(result: MetaResult, model: str = "lm") -> BiasTest:
             "Egger's regression test", float("nan"), float("nan"), k, df=float(df), remarks=(msg,)
         )
     t = float(beta[1] / se[1])
-    p = float(2 * stats.t.sf(abs(t), df))
+    p = float(2 * student_t.sf(abs(t), df))
     if k < 10:
         remarks.append(f"only {k} studies: tests for funnel asymmetry have little power below 10")
     table = pd.DataFrame(
@@ -120,7 +120,7 @@ def egger_test(result: MetaResult, model: str = "lm") -> BiasTest:
             "coef": beta,
             "se": se,
             "statistic": beta / se,
-            "pvalue": 2 * stats.t.sf(np.abs(beta / se), df),
+            "pvalue": 2 * student_t.sf(np.abs(beta / se), df),
         },
         index=pd.Index(["intercept", "sei"], name="term"),
     )
@@ -175,6 +175,10 @@ def _egger_rma(result: MetaResult, yi, vi) -> BiasTest:
 
 
 def _kendall_with_r_pvalue(x, y):
+    # scipy.stats only here and in _l0 (Kendall's exact null distribution, ranks): its
+    # import costs 0.4-0.5 s that the other tests need not pay (recurrence/_dist.py)
+    from scipy import stats
+
     ties = len(np.unique(x)) < len(x) or len(np.unique(y)) < len(y)
     res = stats.kendalltau(x, y, method="asymptotic" if ties else "exact")
     return float(res.statistic), float(res.pvalue), ties
@@ -228,6 +232,8 @@ def begg_test(result: MetaResult) -> BiasTest:
 
 def _l0(yi_sorted, estimate):
     """Duval and Tweedie's L0 and its SE (metafor::trimfill), from sorted effects."""
+    from scipy import stats
+
     k = yi_sorted.size
     c = yi_sorted - estimate
     ranks = stats.rankdata(np.abs(c), method="ordinal")

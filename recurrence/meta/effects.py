@@ -30,8 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
+from .._dist import beta_dist, norm
 from ..errors import DataError, Problem
 
 __all__ = [
@@ -336,8 +336,8 @@ def exact_interval(x, n, level: float = 0.95):
     n = np.asarray(n, float)
     alpha = 1 - level
     with np.errstate(invalid="ignore"):
-        lo = np.where(x > 0, stats.beta.ppf(alpha / 2, x, n - x + 1), 0.0)
-        hi = np.where(x < n, stats.beta.ppf(1 - alpha / 2, x + 1, n - x), 1.0)
+        lo = np.where(x > 0, beta_dist.ppf(alpha / 2, x, n - x + 1), 0.0)
+        hi = np.where(x < n, beta_dist.ppf(1 - alpha / 2, x + 1, n - x), 1.0)
     return lo, hi
 
 
@@ -352,7 +352,7 @@ def wilson_interval(x, n, level: float = 0.95):
     """
     x = np.asarray(x, float)
     n = np.asarray(n, float)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     p = x / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
@@ -361,6 +361,6 @@ def wilson_interval(x, n, level: float = 0.95):
 
 def study_intervals(yi, vi, level: float = 0.95):
     """Wald interval ``yi ± z·√vi`` on the model scale."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     se = np.sqrt(np.asarray(vi, float))
     return np.asarray(yi, float) - z * se, np.asarray(yi, float) + z * se

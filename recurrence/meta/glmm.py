@@ -20,8 +20,9 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
+from .._dist import chi2, norm, student_t
 from ..errors import ConvergenceWarning, StatisticalWarning
 from .effects import proportion_effects
 from .pooling import Pooled, pool
@@ -298,7 +299,7 @@ def glmm_proportions(events, totals, *, level: float = 0.95) -> Pooled:
         loglik=ll,
         nagq=NAGQ,
         q_lrt=lrt,
-        q_lrt_pvalue=float(stats.chi2.sf(lrt, k - 1)) if k > 1 else None,
+        q_lrt_pvalue=float(chi2.sf(lrt, k - 1)) if k > 1 else None,
     )
     fe_beta = start
     fe_se = float(np.sqrt(1 / np.sum(n * special.expit(start) * (1 - special.expit(start)))))
@@ -327,10 +328,10 @@ def glmm_pooled(
     ratio): Wald interval and test, the prediction interval on t(k − 2), the
     common-effect row from the GLMM with τ² = 0, heterogeneity statistics and approximate
     inverse-variance weights from the normal-approximation pooling ``iv``."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     pi_low = pi_high = None
     if k >= 3:
-        half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + var)
+        half = student_t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + var)
         pi_low, pi_high = beta - half, beta + half
     w = 1 / (np.asarray(vi, float) + tau2)
     fe = dict(iv.fe)
@@ -339,7 +340,7 @@ def glmm_pooled(
         se=fe_se,
         ci_low=fe_beta - z * fe_se,
         ci_high=fe_beta + z * fe_se,
-        pvalue=float(2 * stats.norm.sf(abs(fe_beta / fe_se))),
+        pvalue=float(2 * norm.sf(abs(fe_beta / fe_se))),
     )
     return Pooled(
         method="GLMM",
@@ -351,7 +352,7 @@ def glmm_pooled(
         pi_low=pi_low,
         pi_high=pi_high,
         statistic=beta / se,
-        pvalue=float(2 * stats.norm.sf(abs(beta / se))),
+        pvalue=float(2 * norm.sf(abs(beta / se))),
         df=None,
         tau2=tau2,
         tau2_ci=None,

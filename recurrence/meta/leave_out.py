@@ -19,8 +19,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import chi2
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .models import iv_method, refit
 from .pooling import pool
@@ -278,7 +278,7 @@ def influence(result: MetaResult) -> InfluenceResult:
     p = 1
     flag = (
         (np.abs(out["dffits"]) > 3 * np.sqrt(p / (k - p)))
-        | (stats.chi2.cdf(out["cook_d"], p) > 0.5)
+        | (chi2.cdf(out["cook_d"], p) > 0.5)
         | (hat > 3 * p / k)
         | (np.abs(out["dfbetas"]) > 1)
     )

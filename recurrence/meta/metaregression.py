@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from .._dist import chi2, fisher_f, norm, student_t
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from .results import MetaResult, RegressionResult
 
@@ -130,18 +131,18 @@ def fit_regression(yi, vi, X, terms, *, method="REML", hksj=False, level=0.95):
     m = p - 1
     qm = float(beta[1:] @ np.linalg.solve(vb[1:, 1:], beta[1:])) if m > 0 else 0.0
     if df is not None:
-        pval = 2 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.ppf(0.5 + level / 2, df)
+        pval = 2 * student_t.sf(np.abs(stat), df)
+        crit = student_t.ppf(0.5 + level / 2, df)
         qm = qm / m if m > 0 else 0.0
-        qm_p = float(stats.f.sf(qm, m, df)) if m > 0 else 1.0
+        qm_p = float(fisher_f.sf(qm, m, df)) if m > 0 else 1.0
     else:
-        pval = 2 * stats.norm.sf(np.abs(stat))
-        crit = stats.norm.ppf(0.5 + level / 2)
-        qm_p = float(stats.chi2.sf(qm, m)) if m > 0 else 1.0
+        pval = 2 * norm.sf(np.abs(stat))
+        crit = norm.ppf(0.5 + level / 2)
+        qm_p = float(chi2.sf(qm, m)) if m > 0 else 1.0
     P0, _ = _p_matrix(X, 1 / v)
     qe = max(0.0, float(y @ P0 @ y))
     qe_df = k - p
-    qe_p = float(stats.chi2.sf(qe, qe_df)) if qe_df > 0 else None
+    qe_p = float(chi2.sf(qe, qe_df)) if qe_df > 0 else None
     i2 = max(0.0, 100 * (qe - qe_df) / qe) if qe > 0 and qe_df > 0 else 0.0
     # R²: proportion of τ² accounted for (metafor's default); for FE the weighted adj. R²
     if method == "FE":

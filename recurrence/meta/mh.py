@@ -19,8 +19,8 @@ no MH risk difference and no Peto method, and one call per analysis. The formula
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
+from .._dist import chi2, norm
 from ..errors import DataError, Problem, StatisticalWarning
 from .effects import ADD, TwoArmEffects, peto_effects, two_arm_effects
 from .pooling import Pooled
@@ -33,7 +33,7 @@ def _heterogeneity(yi, vi, beta):
     w = 1 / vi
     if k > 1:
         q = max(0.0, float(np.sum(w * (yi - beta) ** 2)))
-        qp = float(stats.chi2.sf(q, k - 1))
+        qp = float(chi2.sf(q, k - 1))
         i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
         h2 = q / (k - 1)
     else:
@@ -42,7 +42,7 @@ def _heterogeneity(yi, vi, beta):
 
 
 def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts):
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     yi, vi = eff.yi[eff.included], eff.vi[eff.included]
     q, qp, i2, h2 = _heterogeneity(yi, vi, beta)
     fe = {
@@ -50,7 +50,7 @@ def _finish(method, beta, se, eff: TwoArmEffects, level, weights, notes, alerts)
         "se": se,
         "ci_low": beta - z * se,
         "ci_high": beta + z * se,
-        "pvalue": float(2 * stats.norm.sf(abs(beta / se))),
+        "pvalue": float(2 * norm.sf(abs(beta / se))),
         "weights": weights,
     }
     return Pooled(

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import chi2, norm, student_t
 from .._validate import check_level
 from ..errors import ConvergenceWarning, DataError, Problem, StatisticalWarning, warn
 from .results import BayesFit, GlmmFit
@@ -254,7 +254,7 @@ def pool_many(
     with np.errstate(divide="ignore", invalid="ignore"):
         i2 = np.where(q > 0, np.maximum(0.0, (q - dfq) / q) * 100, 0.0) if dfq > 0 else np.zeros(m)
         h2 = q / dfq if dfq > 0 else np.full(m, np.nan)
-    q_p = stats.chi2.sf(q, dfq) if dfq > 0 else np.full(m, np.nan)
+    q_p = chi2.sf(q, dfq) if dfq > 0 else np.full(m, np.nan)
     df = None
     se = se_usual
     if hksj and k > 1:
@@ -264,14 +264,14 @@ def pool_many(
             s2 = np.maximum(s2, 1.0)
         se = se_usual * np.sqrt(s2)
         df = float(k - 1)
-        crit = stats.t.ppf(0.5 + level / 2, df)
+        crit = student_t.ppf(0.5 + level / 2, df)
     else:
-        crit = stats.norm.ppf(0.5 + level / 2)
+        crit = norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = mu / se
-    pval = 2 * (stats.t.sf(np.abs(stat), df) if df else stats.norm.sf(np.abs(stat)))
+    pval = 2 * (student_t.sf(np.abs(stat), df) if df else norm.sf(np.abs(stat)))
     if method != "FE" and k >= 3:
-        half = stats.t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + se_usual**2)
+        half = student_t.ppf(0.5 + level / 2, k - 2) * np.sqrt(tau2 + se_usual**2)
         pi_low, pi_high = mu - half, mu + half
     else:
         pi_low = pi_high = np.full(m, np.nan)
@@ -446,14 +446,14 @@ def pool(
     w = 1.0 / (v + tau2)
     weights = 100 * w / w.sum()
     tau2_ci = q_profile(y, v, level) if (method != "FE" and k >= 2) else None
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     fe_est, fe_se = float(b.fe_estimate[0]), float(b.fe_se[0])
     fe = {
         "estimate": fe_est,
         "se": fe_se,
         "ci_low": fe_est - z * fe_se,
         "ci_high": fe_est + z * fe_se,
-        "pvalue": float(2 * stats.norm.sf(abs(fe_est / fe_se))),
+        "pvalue": float(2 * norm.sf(abs(fe_est / fe_se))),
         "weights": 100 * (1 / v) / (1 / v).sum(),
     }
     return Pooled(

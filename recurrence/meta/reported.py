@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .._validate import LEVEL, check_level, problem
 from ..errors import DataError, Problem
 from ._fit import fit
@@ -139,9 +139,9 @@ def reported_effects(
     f = np.log if ratio else (lambda x: x)
     with np.errstate(divide="ignore", invalid="ignore"):
         yi = f(est)
-        z = stats.norm.ppf(0.5 + ci_level / 2)
+        z = norm.ppf(0.5 + ci_level / 2)
         se_ci = (f(hi) - f(lo)) / (2 * z)
-        se_p = np.abs(yi) / stats.norm.isf(p / 2)
+        se_p = np.abs(yi) / norm.isf(p / 2)
     source = np.where(np.isfinite(sev), "se", np.where(has_ci, "ci", "p"))
     s = np.where(source == "se", sev, np.where(source == "ci", se_ci, se_p))
     bad = ~np.isfinite(s) | (s <= 0)

@@ -14,8 +14,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import chi2
 from ..errors import ConvergenceWarning, DataError, Problem, warn
 from .metaregression import REG_METHODS, regression
 from .models import refit
@@ -126,7 +126,7 @@ def subgroups(result: MetaResult, groups) -> SubgroupResult:
         b = table["estimate_model"].to_numpy(float)
         w = 1 / table["se_model"].to_numpy(float) ** 2
         q_b = float(np.sum(w * (b - np.sum(w * b) / w.sum()) ** 2))
-        p_b = float(stats.chi2.sf(q_b, g - 1))
+        p_b = float(chi2.sf(q_b, g - 1))
     else:
         q_b, p_b = 0.0, None
         remarks.append("fewer than 2 subgroups: no test for subgroup differences")

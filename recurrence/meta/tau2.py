@@ -29,7 +29,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
+
+from .._dist import chi2
 
 __all__ = ["METHODS", "RE_METHODS", "Tau2Fit", "estimate_tau2", "q_profile"]
 
@@ -260,8 +262,8 @@ def q_profile(yi, vi, level: float = 0.95) -> tuple[float, float] | None:
     if k < 2:
         return None
     alpha = 1 - level
-    crit_u = stats.chi2.ppf(1 - alpha / 2, k - 1)
-    crit_l = stats.chi2.ppf(alpha / 2, k - 1)
+    crit_u = chi2.ppf(1 - alpha / 2, k - 1)
+    crit_l = chi2.ppf(alpha / 2, k - 1)
     ss = float(((y - y.mean()) ** 2).sum())
 
     def q(t):

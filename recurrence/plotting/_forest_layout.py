@@ -6,6 +6,7 @@ panel narrows, then the font, then long study labels are shortened). Used by
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +25,23 @@ _SPAN = ("heterogeneity", "test")  # one text running across the plot
 
 def _text_width(text: str, size: float, bold: bool = False) -> float:
     """Width of ``text`` in inches, as drawn (no mathtext), from the font's metrics."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
+    import matplotlib as mpl
 
     if not text:
         return 0.0
+    fonts = tuple(mpl.rcParams["font.family"]), tuple(mpl.rcParams["font.sans-serif"])
+    return _measured(text, float(size), bool(bold), fonts)
+
+
+@functools.lru_cache(maxsize=8192)
+def _measured(text: str, size: float, bold: bool, fonts: tuple) -> float:
+    """:func:`_text_width`, remembered: the layout measures the same labels and numbers
+    at each font size it tries (a forest plot: about 370 measurements of 60 texts), and
+    FreeType's layout of a string is most of a forest plot's drawing time. ``fonts``
+    (the families in force) is part of the key; FontProperties reads them."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
     prop = FontProperties(size=size, weight="bold" if bold else "normal")
     width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
     return _SLACK * width / 72

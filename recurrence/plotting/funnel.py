@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from ..errors import DataError, Problem
 from ..meta.results import MetaResult
 
@@ -217,11 +217,11 @@ def funnel_data(
     est = float(result.estimate_model)
     if np.isnan(est):
         est = float(np.average(yi, weights=1 / vi))
-    z95 = stats.norm.ppf(0.975)
+    z95 = norm.ppf(0.975)
     funnel = pd.DataFrame({"sei": grid, "low": est - z95 * grid, "high": est + z95 * grid})
     regions = {}
     for level in sorted(contours):
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = norm.ppf(0.5 + level / 2)
         regions[level] = pd.DataFrame(
             {"sei": grid, "low": null - z * grid, "high": null + z * grid}
         )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .style import PALETTE
 
 __all__ = ["plot_sequential", "sequential_data"]
@@ -45,7 +45,7 @@ def sequential_data(tsa) -> dict:
     return {
         "curve": curve,
         "boundary": boundary,
-        "conventional": float(stats.norm.isf(tsa.alpha / 2)),
+        "conventional": float(norm.isf(tsa.alpha / 2)),
         "ris": tsa.ris,
         "accrued": tsa.accrued,
         "labels": t["study"].tolist(),

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from .._dist import norm
 from .._format import effect_ci, events_of, fmt_p
 from .forest import ForestData, _xlim, draw_forest
 

@@ -68,10 +68,10 @@ class Report:
     def title(self) -> str:
         return self.document.title
 
-    def _figures(self, png: bool = False) -> None:
+    def _figures(self, png: bool = False, text: bool = False) -> None:
         from .figures import render
 
-        render(self.document, png=png)
+        render(self.document, png=png, text=text)
 
     @property
     def html(self) -> str:
@@ -85,7 +85,7 @@ class Report:
         """The report as PDF bytes (Typst)."""
         from .render_typst import render_pdf
 
-        self._figures()
+        self._figures(text=True)
         return render_pdf(self.document)
 
     def docx(self) -> bytes:

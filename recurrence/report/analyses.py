@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._fork import NOTHING, fork_call
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
 from .plan import Plan
@@ -183,20 +184,47 @@ def run_analyses(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
+        apart = None
         if cohort is not None:
+            # the study analyses need nothing of the cohort's: a forked copy runs them
+            # on the other core meanwhile (measured: docs/report.md)
+            apart = fork_call(lambda: _studies_recorded(studies, plan))
             _cohort(cohort, plan, out, notes, tick)
         else:
             for step in STEPS[1:4]:
                 tick(step)
-        _studies(studies, plan, out, tick)
+        messages = [str(w.message) for w in caught]
+        got = apart.result() if apart is not None else NOTHING
+        if got is NOTHING:  # no fork, or the copy failed: here (an error is raised here)
+            done = len(caught)
+            _studies(studies, plan, out, tick)
+            messages += [str(w.message) for w in caught[done:]]
+        else:
+            part, their_messages = got
+            out.update(part)
+            messages += their_messages
+            for step in STEPS[4:8]:
+                tick(step)
+        done = len(caught)
         tick("cohort as a study")
         if cohort is not None:
             _cohort_as_study(cohort, studies, plan, out)
         tick("range checks")
         out["ranges"] = tuple(_range_checks(out, plan))
-    out["warnings"] = tuple(dict.fromkeys([*warnings_before, *(str(w.message) for w in caught)]))
+        messages += [str(w.message) for w in caught[done:]]
+    out["warnings"] = tuple(dict.fromkeys([*warnings_before, *messages]))
     out["notes"] = tuple(notes)
     return Analyses(**out)
+
+
+def _studies_recorded(studies, plan: Plan) -> tuple[dict, list[str]]:
+    """:func:`_studies` with its warnings recorded (in a forked copy: they travel back
+    as text, in order, with the results)."""
+    part: dict = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RecurrenceWarning)
+        _studies(studies, plan, part, lambda step: None)
+    return part, [str(w.message) for w in caught]
 
 
 def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:

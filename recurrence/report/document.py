@@ -51,7 +51,8 @@ class Figure:
     label: str
     number: int = 0
     width: float = 1.0  # share of the text width
-    svg: str | None = None  # filled by figures.render()
+    svg: str | None = None  # filled by figures.render(): text as paths (HTML)
+    svg_text: str | None = None  # figures.render(text=True): text as text (Typst)
     png: bytes | None = None
 
 

@@ -2,8 +2,12 @@
 
 Each :class:`~recurrence.report.document.Figure` holds a ``draw()`` that calls the
 public plotting function of its result inside the house style. :func:`render` draws
-them all as SVG (text as paths: identical on every machine, and what Typst and browsers
-embed; PNG too for Word, which has no SVG). Artists of many small marks (the censoring
+them all as SVG: with text as paths for HTML (a browser shows an SVG image with its own
+fonts, which may not be matplotlib's), or with text kept as text for the PDF (Typst is
+given matplotlib's own DejaVu fonts, :func:`font_dirs`: half the drawing time of the paths,
+a smaller PDF, the same page); PNG too for Word, which has no SVG. Each SVG is cropped to
+what is drawn (``bbox_inches="tight"`` without its second layout pass, :func:`_svg`).
+Artists of many small marks (the censoring
 ticks and the interval bands of the survival curves) are rasterized inside the SVG: one
 image instead of a vector mark per tick, which is what makes a curve of a large cohort
 cheap to draw and to typeset; lines, text and the other marks stay vectors.
@@ -18,12 +22,14 @@ parent draws its share instead of waiting. Measured on the default report (14 fi
 from __future__ import annotations
 
 import io
-import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 
+from .._fork import NOTHING, cores, fork_call
 from .document import Document, Figure
 
-__all__ = ["PAGE_WIDTH", "RASTERIZED", "draw_figure", "render"]
+__all__ = ["PAGE_WIDTH", "RASTERIZED", "draw_figure", "font_dirs", "render"]
 
 #: Width of the text block of an A4 page with the report's margins, in inches.
 PAGE_WIDTH = 7.0
@@ -35,14 +41,20 @@ PNG_DPI = 200
 RASTERIZED = ("censored:", "band:")
 
 
-def draw_figure(draw: Callable, width: float, png: bool) -> tuple[str, bytes | None]:
+def draw_figure(
+    draw: Callable, width: float, png: bool, text: bool = False
+) -> tuple[str, bytes | None]:
     """Run ``draw()`` (returns an Axes) in the house style; its figure as SVG text and,
-    with ``png``, PNG bytes. The figure is scaled to at most ``width`` inches."""
+    with ``png``, PNG bytes. The figure is scaled to at most ``width`` inches. ``text``:
+    the SVG's text stays text (in matplotlib's fonts, :func:`font_dirs`), else it is drawn
+    as glyph paths."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     from ..plotting import style
 
     with style():
+        mpl.rcParams["svg.fonttype"] = "none" if text else "path"
         ax = draw()
         fig = ax.figure
         w, h = fig.get_size_inches()
@@ -50,41 +62,87 @@ def draw_figure(draw: Callable, width: float, png: bool) -> tuple[str, bytes | N
             fig.set_size_inches(width, h * width / w)
         for artist in fig.findobj(lambda a: (a.get_gid() or "").startswith(RASTERIZED)):
             artist.set_rasterized(True)
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight")
+        svg = _svg(fig)
         data = None
         if png:
             raw = io.BytesIO()
             fig.savefig(raw, format="png", dpi=PNG_DPI, bbox_inches="tight")
             data = raw.getvalue()
         plt.close(fig)
-    return buf.getvalue(), data
+    return svg, data
 
 
-def render(doc: Document, *, png: bool = False, jobs: int | None = None) -> None:
-    """Draw every figure of ``doc`` (in place: ``figure.svg``, ``figure.png``)."""
-    figures = [f for f in doc.figures if f.svg is None or (png and f.png is None)]
+#: The root element of matplotlib's SVG: its size in points and its viewBox.
+_ROOT = re.compile(r'<svg ([^>]*?)width="[^"]*" height="[^"]*" viewBox="[^"]*"')
+
+
+def _svg(fig) -> str:
+    """``fig`` as SVG cropped to what it draws plus ``savefig.pad_inches``, as
+    ``bbox_inches="tight"`` crops it, from one drawing: "tight" lays the whole figure
+    out once to measure it and again to write it (with text kept as text that second
+    pass was a third of each figure's time), where the crop only moves the SVG's
+    viewBox. Measured against "tight" on the default report: ``docs/report.md``."""
+    import matplotlib as mpl
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    svg = buf.getvalue()
+    box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+    height = fig.get_size_inches()[1]
+    x0, y0 = 72 * box.x0, 72 * (height - box.y1)  # SVG's y axis points down
+    w, h = 72 * box.width, 72 * box.height
+    size = f'width="{w:.2f}pt" height="{h:.2f}pt" viewBox="{x0:.2f} {y0:.2f} {w:.2f} {h:.2f}"'
+    return _ROOT.sub(lambda m: f"<svg {m.group(1)}{size}", svg, count=1)
+
+
+def font_dirs() -> list[str]:
+    """The folder of the fonts that the SVG text of :func:`draw_figure` (``text=True``)
+    names: matplotlib's own (DejaVu Sans), so Typst sets the figures' text in the font
+    matplotlib measured it in, on every machine."""
+    import matplotlib as mpl
+
+    return [str(Path(mpl.get_data_path()) / "fonts" / "ttf")]
+
+
+def render(
+    doc: Document, *, png: bool = False, text: bool = False, jobs: int | None = None
+) -> None:
+    """Draw every figure of ``doc`` (in place: ``figure.svg`` with text as paths, or
+    ``figure.svg_text`` with ``text=True``; ``figure.png`` with ``png=True``)."""
+    figures = [f for f in doc.figures if _missing(f, png, text)]
     if not figures:
         return
     import matplotlib.pyplot as plt  # noqa: F401  (imported once, inherited by the workers)
 
     jobs = jobs if jobs is not None else min(cores(), 4)
-    if jobs > 1 and len(figures) >= MIN_PARALLEL and can_fork():
-        _render_forked(figures, png, jobs)
+    if jobs > 1 and len(figures) >= MIN_PARALLEL:
+        _render_forked(figures, png, text, jobs)
     for f in figures:  # serially, or what a worker did not return
-        if f.svg is None or (png and f.png is None):
-            f.svg, f.png = draw_figure(f.draw, f.width * PAGE_WIDTH, png)
+        if _missing(f, png, text):
+            _store(f, text, *draw_figure(f.draw, f.width * PAGE_WIDTH, png, text))
 
 
-def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
-    """This process and ``jobs - 1`` forked workers draw the figures, each taking the
-    next undrawn one from a shared counter. A worker sends its drawings back when the
-    counter runs out; the figures of a worker that failed are left to :func:`render`,
-    which draws them here (and raises here what went wrong)."""
+def _missing(f: Figure, png: bool, text: bool) -> bool:
+    return (f.svg_text if text else f.svg) is None or (png and f.png is None)
+
+
+def _store(f: Figure, text: bool, svg: str, png: bytes | None) -> None:
+    if text:
+        f.svg_text = svg
+    else:
+        f.svg = svg
+    f.png = png if png is not None else f.png
+
+
+def _render_forked(figures: list[Figure], png: bool, text: bool, jobs: int) -> None:
+    """This process and ``jobs - 1`` forked workers (:func:`recurrence._fork.fork_call`)
+    draw the figures, each taking the next undrawn one from a shared counter. A worker
+    sends its drawings back when the counter runs out; the figures of a worker that
+    failed are left to :func:`render`, which draws them here (and raises here what went
+    wrong)."""
     import multiprocessing
 
-    ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("i", 0)
+    counter = multiprocessing.get_context("fork").Value("i", 0)
 
     def claimed():
         while True:
@@ -97,62 +155,18 @@ def _render_forked(figures: list[Figure], png: bool, jobs: int) -> None:
 
     def draw(i):
         f = figures[i]
-        return (i, *draw_figure(f.draw, f.width * PAGE_WIDTH, png))
+        return (i, *draw_figure(f.draw, f.width * PAGE_WIDTH, png, text))
 
-    def work(conn) -> None:
-        quiet_worker()
-        try:
-            conn.send([draw(i) for i in claimed()])
-        except BaseException:  # nothing sent: the parent draws what this one claimed
-            pass
-        finally:
-            conn.close()
-            os._exit(0)
-
-    workers = []
-    for _ in range(jobs - 1):
-        parent_end, child_end = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=work, args=(child_end,), daemon=True)
-        proc.start()
-        child_end.close()
-        workers.append((proc, parent_end))
+    workers = [fork_call(lambda: [draw(i) for i in claimed()]) for _ in range(jobs - 1)]
     try:
         done = [draw(i) for i in claimed()]
-        for _proc, conn in workers:
-            try:
-                done += conn.recv()
-            except (EOFError, OSError):  # a worker failed: render() draws its figures
-                continue
+        for worker in workers:
+            sent = worker.result() if worker is not None else NOTHING
+            if sent is not NOTHING:  # else: render() draws that worker's figures
+                done += sent
     finally:
-        for proc, conn in workers:
-            conn.close()
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        for worker in workers:
+            if worker is not None:
+                worker.close()
     for i, svg, data in done:
-        figures[i].svg, figures[i].png = svg, data
-
-
-def cores() -> int:
-    """Cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
-
-
-def can_fork() -> bool:
-    """Fork is cheap and safe here only on POSIX, from the main thread (a forked copy of
-    a multi-threaded process may deadlock)."""
-    import threading
-
-    return os.name == "posix" and threading.active_count() == 1
-
-
-def quiet_worker() -> None:
-    """A forked worker ends quietly when it is ended: not through the command's own
-    SIGTERM handler (which would print a traceback for a clean shutdown)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        _store(figures[i], text, svg, data)

@@ -7,7 +7,8 @@ figures' SVG glyph paths; Typst typesets the same document, with the same SVG fi
 in about 0.1 s (measured on this machine: ``docs/report.md``). Text never passes through
 Typst markup: the template reads the blocks from JSON (``sys.inputs``), so no character
 of a study label or a caption can be read as a command. Fonts are Typst's own embedded
-Libertinus Serif: the PDF looks the same on every machine.
+Libertinus Serif for the text, and matplotlib's DejaVu Sans (the files matplotlib ships)
+for the figures' text: the PDF looks the same on every machine.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def document_json(doc: Document) -> str:
                     "label": b.label,
                     "number": b.number,
                     "caption": b.caption,
-                    "svg": b.svg,
+                    "svg": b.svg_text if b.svg_text is not None else b.svg,
                     "width": b.width,
                 }
             )
@@ -70,10 +71,13 @@ def render_pdf(doc: Document) -> bytes:
 
     import typst
 
+    from .figures import font_dirs
+
     template = (resources.files("recurrence.report") / "templates" / "report.typ").read_bytes()
     return typst.compile(
         template,
         sys_inputs={"doc": document_json(doc)},
         ignore_system_fonts=True,
+        font_paths=font_dirs(),  # the figures' SVG text is in matplotlib's DejaVu Sans
         timestamp=int(dt.datetime.now(dt.UTC).timestamp()),
     )

@@ -12,7 +12,9 @@ central difference of the gradient.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
+
+from .._dist import norm
 
 __all__ = [
     "cure_gradient",
@@ -40,7 +42,7 @@ def log_survival(dist: str, z: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             return -np.exp(z)
     if dist == "lognormal":
-        return stats.norm.logsf(z)
+        return norm.logsf(z)
     return -np.logaddexp(0.0, z)  # log-logistic: log(1/(1 + e^z))
 
 
@@ -56,7 +58,7 @@ def log_density(dist: str, z: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             return z - np.exp(z)
     if dist == "lognormal":
-        return stats.norm.logpdf(z)
+        return norm.logpdf(z)
     return z - 2.0 * np.logaddexp(0.0, z)
 
 

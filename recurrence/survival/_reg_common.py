@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
 
+from .._dist import chi2, norm
 from ..errors import ConvergenceWarning, StatisticalWarning, warn
 
 __all__ = [

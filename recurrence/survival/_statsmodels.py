@@ -66,7 +66,7 @@ def fit_logistic(y: np.ndarray, x: np.ndarray, terms) -> LogisticFit:
         separating = tuple(terms)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
-    from scipy.stats import norm
+    from .._dist import norm
 
     table = pd.DataFrame(
         {"coef": coef, "se": se, "pvalue": 2 * norm.sf(np.abs(z))},

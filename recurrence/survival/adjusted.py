@@ -35,8 +35,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .._format import html_table
 from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level, check_times
 from ..errors import DataError, Problem
@@ -234,7 +234,7 @@ def adjusted_incidence(
     pick = np.searchsorted(grid, times)
     table = _arm_table(times, est[:, pick], se[:, pick], groups, z, beyond[pick])
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.norm.sf(np.abs(d / d_se))
+        p = 2 * norm.sf(np.abs(d / d_se))
     diff = pd.DataFrame(
         {
             "time": times,

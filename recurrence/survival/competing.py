@@ -24,8 +24,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import chi2
 from .._format import fmt, p_text, plural
 from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import StatisticalWarning, warn
@@ -258,4 +258,4 @@ def _gray(data, rt, event: int, rho: float, remarks: list[str]) -> dict:
         remarks.append(message)
         warn(message, StatisticalWarning)
         return {"gray_statistic": stat, "gray_df": df, "gray_pvalue": float("nan")}
-    return {"gray_statistic": stat, "gray_df": df, "gray_pvalue": float(stats.chi2.sf(stat, df))}
+    return {"gray_statistic": stat, "gray_df": df, "gray_pvalue": float(chi2.sf(stat, df))}

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from .._dist import chi2
 from .._format import fmt, fmt_p
 from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn

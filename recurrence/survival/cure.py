@@ -26,8 +26,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 from scipy import special
-from scipy.stats import chi2
 
+from .._dist import chi2
 from .._format import fmt
 from .._validate import check_level, check_times
 from ..errors import ConvergenceWarning, StatisticalWarning, warn

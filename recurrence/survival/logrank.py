@@ -20,8 +20,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .._dist import chi2
 from .._format import fmt, p_text, plural
 from .._validate import EVENT_NAMES, check_event, two_groups_or_error
 from ..errors import DataError, Problem, StatisticalWarning, warn
@@ -168,7 +168,7 @@ def logrank(
                 "patient at risk had the event at one tied time): no test",
             )
         else:
-            pvalue = float(stats.chi2.sf(stat, df))
+            pvalue = float(chi2.sf(stat, df))
     for i, g in enumerate(data.groups):
         if events[i] == 0 and events.sum() > 0:
             remarks.append(f"no {EVENT_NAMES[event]} in the {g} group")

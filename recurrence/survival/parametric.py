@@ -300,7 +300,7 @@ def parametric(
         names, names, fit.coef, se[: len(names)], se[: len(names)], level, "time_ratio"
     )
     scale_se = se[-1] if distribution != "exponential" else np.nan
-    from scipy.stats import norm
+    from .._dist import norm
 
     log_scale = pd.DataFrame(
         {

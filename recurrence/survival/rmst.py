@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
-from scipy import stats
 
+from .._dist import norm
 from .._format import fmt, p_text
 from .._validate import EVENT_NAMES, check_event, check_level
 from ..errors import DataError, Problem, StatisticalWarning, warn
@@ -168,7 +168,7 @@ def rmst(
     for _, row in table.iloc[1:].iterrows():
         est = row["rmst"] - ref["rmst"]
         se = math.hypot(row["se"], ref["se"])
-        p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else float("nan")
+        p = float(2 * norm.sf(abs(est) / se)) if se > 0 else float("nan")
         diffs.append(
             {
                 "group": row["group"],

@@ -22,8 +22,8 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
+from .._dist import chi2
 from .._format import fmt
 from .._validate import as_list
 from ..errors import DataError, Problem

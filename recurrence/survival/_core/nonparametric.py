@@ -23,7 +23,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from ..._dist import norm
 
 __all__ = [
     "RiskTable",
@@ -43,7 +44,7 @@ __all__ = [
 
 def z_value(level: float) -> float:
     """The normal quantile of a two-sided interval at ``level``."""
-    return float(stats.norm.ppf(1 - (1 - level) / 2))
+    return float(norm.ppf(1 - (1 - level) / 2))
 
 
 # ---------------------------------------------------------------------------------------
