@@ -88,6 +88,10 @@ def fork_call(fn: Callable[[], Any]) -> Forked | None:
 
     def work(conn) -> None:
         quiet_worker()
+        # the copy holds the reading end too: closed here, or a result larger than the
+        # pipe's buffer would wait forever for a parent that was killed (the copy itself
+        # would still count as a reader) instead of failing with a broken pipe
+        parent_end.close()
         try:
             conn.send(fn())
         except BaseException:  # nothing sent: the parent does the work (and raises)

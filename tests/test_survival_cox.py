@@ -305,5 +305,13 @@ def test_singular_information_gives_nan_se_and_a_named_warning():
         warnings.simplefilter("always")
         res = cox(c, ["closure", "age"])
     assert all(issubclass(w.category, RecurrenceWarning) for w in caught), caught
-    assert any("cannot be estimated" in str(w.message) for w in caught)
-    assert res.table["se"].isna().any()
+    messages = " ".join(str(w.message) for w in caught)
+    # The inverse of a numerically singular matrix is rounding: on one machine (Intel,
+    # 2026-12-01) a variance came out negative, on another (AMD EPYC, 2026-12-02) about
+    # 1e15. Either way the user is told, in our words: no SE at all, or the coefficients
+    # named as infinite (as coxph's "Loglik converged before variable") with an SE that
+    # says there is no information.
+    if res.table["se"].isna().any():
+        assert "cannot be estimated" in messages
+    else:
+        assert "appears to be infinite" in messages and (res.table["se"] > 1e5).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -128,6 +129,10 @@ def report(
             bar.update(task, advance=1, step=step)
             bar.refresh()
 
+        # What this process holds now (the imported libraries) lives until it exits:
+        # out of the collector's sight, each collection during the build scans only what
+        # the build makes, and forked workers do not copy pages a collection would touch.
+        gc.freeze()
         build(
             cohort_path,
             studies_path,

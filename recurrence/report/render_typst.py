@@ -74,10 +74,12 @@ def render_pdf(doc: Document) -> bytes:
     from .figures import font_dirs
 
     template = (resources.files("recurrence.report") / "templates" / "report.typ").read_bytes()
+    # Typst's own fonts, and matplotlib's DejaVu Sans for the figures' SVG text; never the
+    # system's (the same PDF on every machine)
+    fonts = typst.Fonts(include_system_fonts=False, font_paths=font_dirs())
     return typst.compile(
         template,
         sys_inputs={"doc": document_json(doc)},
-        ignore_system_fonts=True,
-        font_paths=font_dirs(),  # the figures' SVG text is in matplotlib's DejaVu Sans
+        font_paths=fonts,
         timestamp=int(dt.datetime.now(dt.UTC).timestamp()),
     )
