@@ -183,9 +183,66 @@ def canonical_cohort(
 ) -> pd.DataFrame:
     """Map, recode, coerce and validate a cohort table; return the canonical frame.
 
-    ``raw`` is never modified, unless ``owned``: a frame read from a file for this call
-    alone is consumed column by column, so that a large table is not held twice.
-    Raises :class:`DataError` listing every problem.
+    The step of :func:`load_cohort` after the table is read: the options are those of
+    :func:`load_cohort`, with the source already a DataFrame.
+
+    Parameters
+    ----------
+    raw
+        The user's table as read, one row per patient. Never modified, unless
+        ``owned``.
+    source
+        The table's name in messages and in ``attrs["source"]`` (the file name,
+        ``"DataFrame"``).
+    columns
+        ``{"their_name": "canonical_name"}`` (:func:`recurrence.schema.map_columns`).
+    values
+        ``{column: {their_label: canonical_value}}``, applied before validation.
+    time_unit
+        The unit of ``time`` and ``time_left`` in ``raw``: ``"days"``, ``"weeks"``,
+        ``"months"`` or ``"years"``; they come back in months.
+    time_from
+        ``(start_column, end_column)``: ``time`` computed from two date columns.
+    date_format
+        The format of those dates when they are not ISO 8601.
+    types
+        ``{column: "text"}`` keeps a column of codes as text (``"number"`` insists on
+        numbers).
+    time_left_from
+        ``(start_column, date_column)``: ``time_left`` computed from two date columns.
+    owned
+        ``raw`` was read from a file for this call alone: it is consumed column by
+        column (its ``attrs`` and index are reset), so that a large table is not held
+        twice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical cohort, indexed 0..n-1, as :func:`load_cohort` describes it;
+        ``attrs``: ``source``, ``columns``, ``values``, ``time_unit``.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem found (columns, rows, values and fix).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"patient_id": [1, 2], "closure": ["yes", "no"],
+    ...                     "time": ["12,5", "24"], "event": [1, 0]})
+    >>> cohort = canonical_cohort(raw, source="DataFrame")
+    >>> cohort
+      patient_id  closure  time  event
+    0          1     True  12.5      1
+    1          2    False  24.0      0
+    >>> cohort.dtypes.astype(str).tolist(), raw["time"].tolist()
+    (['object', 'bool', 'float64', 'int64'], ['12,5', '24'])
+    >>> canonical_cohort(raw.assign(time=[12, -3]), source="mine.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: mine.csv: 1 problem, nothing was loaded:
+      - column 'time', row 2: is 0 or negative (found -3.0). Fix: times are months ...
     """
     if raw.shape[1] == 0:
         raise DataError(

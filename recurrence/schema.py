@@ -265,8 +265,57 @@ def _suggest(missing: list[str], candidates: list[str]) -> dict[str, str]:
 def map_columns(
     frame: pd.DataFrame, specs, columns: dict | None, source: str, *, inplace: bool = False
 ):
-    """Rename user columns to canonical names. Returns (frame, {canonical: user_name});
-    ``inplace`` relabels ``frame`` itself instead of a shallow copy."""
+    """Rename a user's columns to the canonical names; check the required ones are there.
+
+    Parameters
+    ----------
+    frame
+        The user's table, with its own column names.
+    specs
+        The canonical columns of the table (:data:`COHORT_COLUMNS` or
+        :data:`STUDY_COLUMNS`); those with ``required`` must be present after renaming.
+    columns
+        ``{"their_name": "canonical_name"}``, as given to the loader, or ``None``.
+        Names that differ from a canonical one only by case, spaces, dots or hyphens
+        are matched without it.
+    source
+        The table's name in error messages (the file name, ``"DataFrame"``).
+    inplace
+        Relabel ``frame`` itself (a frame read for this call alone) instead of a shallow
+        copy that leaves the input's names as they were.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The table under the canonical names (other columns keep theirs), sharing the
+        input's data.
+    users : dict
+        ``{name in the returned frame: the user's name}`` for every column.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem: a mapped column that does not exist, two columns mapped
+        to one name, a required column missing (with the likeliest candidate to map), a
+        header read as one column or a first row that looks like data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"Patient ID": ["a", "b"], "Closure": [1, 0],
+    ...                     "FU months": [12.0, 24.0], "status": [1, 0]})
+    >>> frame, users = map_columns(raw, COHORT_COLUMNS, {"FU months": "time",
+    ...                                                  "status": "event"}, "my.csv")
+    >>> frame.columns.tolist(), raw.columns.tolist()
+    (['patient_id', 'closure', 'time', 'event'], ['Patient ID', 'Closure', 'FU months', 'status'])
+    >>> users["time"]
+    'FU months'
+    >>> map_columns(raw, COHORT_COLUMNS, {"FU months": "time"}, "my.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: my.csv: 1 problem, nothing was loaded:
+      - column 'event': required column is missing (0 censored, ... Pass columns={'status': 'event'}
+    """
     columns = dict(columns or {})
     problems: list[Problem] = []
     present = [str(c) for c in frame.columns]
@@ -383,7 +432,43 @@ class Collector:
 def pandera_problems(
     frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Series], bag: Collector
 ) -> None:
-    """Validate ``frame`` against pandera checks built from ``rules`` (lazily)."""
+    """Validate a canonical table against the value rules, adding each failure to ``bag``.
+
+    The rules become one pandera schema, validated lazily so that every failing cell is
+    found in one pass; its failure cases (column, check, row) become problems with the
+    rule's message and fix. Missing cells pass the checks given as functions.
+
+    Parameters
+    ----------
+    frame
+        The canonical table, indexed 0..n-1 (row i is the user's row i + 1). Columns
+        without rules are not looked at.
+    rules
+        ``{column: {check_name: (function, message, fix)}}``: ``function`` takes the
+        column and returns a boolean Series, true where a value is valid. The check
+        name ``"unique"`` (function ``None``) asks for unique values instead.
+    skip
+        ``{column: mask}`` of cells already reported as unreadable, not reported again.
+    bag
+        The :class:`Collector` of the table's problems; failures are appended to it.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"time": [12.0, -1.0, 30.0], "event": [1, 0, 5]})
+    >>> rules = {
+    ...     "time": {"positive": (lambda s: s > 0, "is 0 or negative", "times must be > 0")},
+    ...     "event": {"codes": (lambda s: s.isin([0, 1, 2]), "is not 0, 1 or 2", "use 0, 1 or 2")},
+    ... }
+    >>> bag = Collector({"time": "fu", "event": "status"})
+    >>> pandera_problems(frame, rules, {}, bag)
+    >>> [(p.column, p.rows, p.values, p.user_column) for p in bag.problems]
+    [('time', (2,), (-1.0,), 'fu'), ('event', (3,), (5,), 'status')]
+    """
     import pandera.pandas as pa
 
     frame = frame[[c for c in frame.columns if c in rules]]  # a wide table: only these

@@ -237,7 +237,58 @@ def canonical_studies(
     values: dict | None = None,
     types: dict | None = None,
 ) -> pd.DataFrame:
-    """Map, recode, coerce and validate a study table; return the canonical frame."""
+    """Map, recode, coerce and validate a study table; return the canonical frame.
+
+    The step of :func:`load_studies` after the table is read, before any selection of
+    outcomes or of one report per trial.
+
+    Parameters
+    ----------
+    raw
+        The user's table as read, one row per study (or report). Not modified.
+    source
+        The table's name in messages and in ``attrs["source"]``.
+    columns
+        ``{"their_name": "canonical_name"}`` (:func:`recurrence.schema.map_columns`).
+    values
+        ``{column: {their_label: value}}``, applied before validation.
+    types
+        ``{column: "text"}`` keeps a column of codes as text (``"number"`` insists on
+        numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``study`` (text), the four count columns (``Int64``, ``<NA>`` for an arm
+        not reported), the optional canonical columns (``year`` ``Int64``,
+        ``followup_months`` float, risk of bias in canonical spelling, the rest text)
+        and the user's other columns, indexed 0..n-1. ``attrs``: ``source``,
+        ``columns``, ``values``.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem found (columns, rows, values and fix).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"study": ["A 2020", "B 2021"], "events_closure": ["3", "1"],
+    ...                     "total_closure": [50, 30], "events_control": [8, 4],
+    ...                     "total_control": [48, 31]})
+    >>> studies = canonical_studies(raw, source="DataFrame")
+    >>> studies
+        study  events_closure  total_closure  events_control  total_control
+    0  A 2020               3             50               8             48
+    1  B 2021               1             30               4             31
+    >>> studies["events_closure"].dtype
+    Int64Dtype()
+    >>> canonical_studies(raw.assign(events_closure=[60, 1]), source="mine.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: mine.csv: 1 problem, nothing was loaded:
+      - column 'events_closure', row 1: more events than patients ... Fix: check the two counts ...
+    """
     if raw.shape[1] == 0:
         raise DataError(
             Problem("has no columns", fix="export the table with its header"), source=source
