@@ -37,6 +37,7 @@ from ._coerce import (  # noqa: F401 (the spellings and coercions are part of th
     coerce_number,
     looks_like_dates,
 )
+from ._synonyms import SYNONYMS, norm_name, suggest_columns
 from .errors import DataError, Problem
 
 __all__ = [
@@ -117,98 +118,6 @@ ARMS = (("events_closure", "total_closure"), ("events_control", "total_control")
 
 # --------------------------------------------------------------------------- mapping
 
-#: What a column of each canonical role is often called in exports, for "did you mean"
-#: (suggested only, never mapped without being asked: ``columns=`` does that).
-SYNONYMS = {
-    "patient_id": (
-        "id",
-        "pat_id",
-        "patid",
-        "patient",
-        "patient_no",
-        "patient_number",
-        "pid",
-        "mrn",
-        "subject",
-        "subject_id",
-        "case",
-        "case_id",
-        "case_no",
-        "record_id",
-        "study_id",
-        "participant",
-        "participant_id",
-        "pt_id",
-        "ptid",
-        "person_id",
-        "identifier",
-    ),
-    "closure": (
-        "closed",
-        "annular_closure",
-        "annulus_closure",
-        "annulus_closed",
-        "device",
-        "arm",
-        "group",
-        "treatment",
-        "trt",
-        "rx",
-        "intervention",
-        "suture",
-        "repair",
-        "barricaid",
-        "allocation",
-        "randomised",
-        "randomized",
-        "annular_repair",
-    ),
-    "time": (
-        "fu",
-        "follow_up",
-        "followup",
-        "fu_months",
-        "months",
-        "futime",
-        "time_months",
-        "duration",
-        "survival_time",
-        "time_to_event",
-        "t",
-        "tte",
-        "days",
-        "fu_days",
-        "follow_up_months",
-        "stime",
-        "os_time",
-        "time_days",
-    ),
-    "event": (
-        "outcome",
-        "status",
-        "event_code",
-        "eventcode",
-        "reherniation",
-        "recurrence",
-        "recurrent",
-        "censor",
-        "censored",
-        "fail",
-        "failure",
-        "endpoint",
-        "fstatus",
-        "state",
-        "cause",
-        "event_type",
-        "reherniated",
-    ),
-    "study": ("author", "first_author", "trial", "reference", "citation", "label", "name"),
-}
-
-
-def _norm(name: object) -> str:
-    return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
-
 
 def listing(names, limit: int = 8) -> str:
     """Names for a message, cut with a count: ``'a', 'b', … and 12 more``.
@@ -232,34 +141,6 @@ def listing(names, limit: int = 8) -> str:
     names = [str(n) for n in names]
     shown = ", ".join(f"'{n[:40]}'" for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _suggest(missing: list[str], candidates: list[str]) -> dict[str, str]:
-    """For each missing canonical column, the one candidate column that most likely
-    holds it, by meaning (:data:`SYNONYMS`) then spelling; each candidate is suggested
-    for one role at most."""
-    scored = []
-    for canon in missing:
-        words = {canon, *SYNONYMS.get(canon, ())}
-        for cand in candidates:
-            norm = _norm(cand)
-            tokens = set(re.split(r"[_\W]+", norm)) - {""}
-            if norm in words:
-                score = 3.0
-            elif norm.replace("_", "") in {w.replace("_", "") for w in words}:
-                score = 2.9
-            elif tokens & words and len(norm) > 1:
-                score = 2.0
-            else:
-                score = difflib.SequenceMatcher(None, canon, norm).ratio()
-                if score < 0.6:
-                    continue
-            scored.append((score, canon, cand))
-    out: dict[str, str] = {}
-    for _score, canon, cand in sorted(scored, key=lambda x: -x[0]):
-        if canon not in out and cand not in out.values():
-            out[canon] = cand
-    return out
 
 
 def map_columns(
@@ -343,7 +224,7 @@ def map_columns(
     for col in present:
         if col in rename or col in canonical:
             continue
-        norm = _norm(col)
+        norm = norm_name(col)
         if norm in canonical and norm not in rename.values() and norm not in present:
             rename[col] = norm
     out = frame if inplace else frame.copy(deep=False)  # shared data: the input keeps its names
@@ -360,7 +241,7 @@ def map_columns(
     required = [s.name for s in specs if s.required]
     absent = [name for name in required if name not in out.columns]
     taken = set(rename) | {c for c in present if c in canonical}
-    hints = _suggest(absent, [c for c in present if c not in taken])
+    hints = suggest_columns(absent, [c for c in present if c not in taken])
     for name in absent:
         spec = next(s for s in specs if s.name == name)
         near = hints.get(name)
