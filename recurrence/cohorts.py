@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,18 @@ from .schema import (
 )
 
 __all__ = ["canonical_cohort", "load_cohort"]
+
+
+class _Options(TypedDict):
+    """The options of :func:`load_cohort` that :func:`canonical_cohort` applies."""
+
+    columns: dict[str, str] | None
+    values: dict[str, dict] | None
+    time_unit: str
+    time_from: tuple[str, str] | None
+    date_format: str | None
+    types: dict[str, str] | None
+    time_left_from: tuple[str, str] | None
 
 
 def load_cohort(
@@ -118,7 +131,7 @@ def load_cohort(
     >>> c.time.round(2).tolist(), c.closure.tolist(), c.nodes.dtype.name
     ([11.99, 24.0], [True, False], 'int64')
     """
-    options = {
+    options: _Options = {
         "columns": columns,
         "values": values,
         "time_unit": time_unit,
@@ -265,7 +278,8 @@ def canonical_cohort(
     else:
         frame = positional(raw)
     del raw
-    date_problems, date_bad = [], None
+    date_problems: list[Problem] = []
+    date_bad: pd.Series | None = None
     if time_from is not None:
         frame, date_problems, date_bad = time_from_dates(frame, time_from, date_format, source)
     if time_left_from is not None:
@@ -293,11 +307,11 @@ def canonical_cohort(
     # number (a REDCap export has thousands).
     source_cols = {name: frame[name] for name in frame.columns}
     del frame
-    out: dict[str, pd.Series] = {}
+    converted: dict[str, pd.Series] = {}
     bad: dict[str, pd.Series] = {}
 
     pid = source_cols.pop("patient_id")
-    out["patient_id"] = as_ids(pid)
+    converted["patient_id"] = as_ids(pid)
     bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
 
     col = source_cols.pop("closure")
@@ -316,7 +330,7 @@ def canonical_cohort(
         "is empty",
         "say for every patient whether the annulus was closed (1/0, yes/no)",
     )
-    out["closure"] = closure
+    converted["closure"] = closure
 
     col = source_cols.pop("time")
     time, bad["time"] = coerce_number(col)
@@ -341,7 +355,7 @@ def canonical_cohort(
     bag.add("time", col.isna(), "is empty", "give months from surgery to event or last follow-up")
     if date_bad is not None:
         bad["time"] = bad["time"] | date_bad
-    out["time"] = time * factor if factor != 1.0 else time
+    converted["time"] = time * factor if factor != 1.0 else time
 
     col = source_cols.pop("event")
     event, bad["event"] = coerce_event(col)
@@ -366,21 +380,22 @@ def canonical_cohort(
     )
     if "event" not in recoded:
         r_style_codes(col, bag)
-    out["event"] = event
+    converted["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
         if spec.name in source_cols:
             col = source_cols.pop(spec.name)
-            out[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
-    if "time_left" in out and factor != 1.0:
-        out["time_left"] = out["time_left"] * factor
+            converted[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
+    if "time_left" in converted and factor != 1.0:
+        converted["time_left"] = converted["time_left"] * factor
     for name, typed in typed_columns(source_cols, users, kinds).items():
         if typed.bad is not None:
             bad[name] = typed.bad
             bag.add(name, typed.bad, typed.message, typed.fix, typed.shown)
-        out[name] = typed.column
+        converted[name] = typed.column
     del col, source_cols
-    out = pd.DataFrame(out, index=index, copy=False)
+    out = pd.DataFrame(converted, index=index, copy=False)
+    del converted  # the frame holds the columns now
 
     pandera_problems(out, value_rules(time_from is not None, factor), bad, bag)
     if "time_left" in out.columns:

@@ -211,10 +211,10 @@ def map_columns(
             )
     targets = list(columns.values())
     for canon in {t for t in targets if targets.count(t) > 1}:
-        users = [u for u, c in columns.items() if c == canon]
+        mapped = [u for u, c in columns.items() if c == canon]
         problems.append(
             Problem(
-                f"columns= maps several columns to '{canon}': {users}",
+                f"columns= maps several columns to '{canon}': {mapped}",
                 fix="map exactly one column to each canonical name",
             )
         )
@@ -231,10 +231,10 @@ def map_columns(
     out.columns = [rename.get(str(c), str(c)) for c in frame.columns]
     dupes = out.columns[out.columns.duplicated()].unique().tolist()
     for d in dupes:
-        users = [c for c in present if rename.get(c, c) == d]
+        merged = [c for c in present if rename.get(c, c) == d]
         problems.append(
             Problem(
-                f"several columns become '{d}': {users}",
+                f"several columns become '{d}': {merged}",
                 fix="keep one of them, or map the others to other names",
             )
         )
@@ -244,10 +244,10 @@ def map_columns(
     hints = suggest_columns(absent, [c for c in present if c not in taken])
     for name in absent:
         spec = next(s for s in specs if s.name == name)
-        near = hints.get(name)
+        likely = hints.get(name)
         hint = (
-            f"did you mean '{near}'? Pass columns={{'{near}': '{name}'}}"
-            if near
+            f"did you mean '{likely}'? Pass columns={{'{likely}': '{name}'}}"
+            if likely
             else f"add it, or map yours with columns={{'your_name': '{name}'}}"
         )
         problems.append(
@@ -302,7 +302,7 @@ class Collector:
                 rows=rows_of(mask),
                 fix=fix,
                 values=vals,
-                user_column=self.users.get(canon),
+                user_column=None if canon is None else self.users.get(canon),
             )
         )
 
