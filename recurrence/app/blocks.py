@@ -16,7 +16,7 @@ import html
 import io
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -155,7 +155,7 @@ def rounded(frame: pd.DataFrame, *, index: bool = False, shown=None) -> str:
     )
 
 
-def headline(items: list[tuple[str, str, float | None, str]], shown=fmt) -> str:
+def headline(items: Sequence[tuple[str, str, float | None, str]], shown=fmt) -> str:
     """Headline numbers as a definition list. Each item: (key, label, value, text);
     ``shown`` formats the value (:func:`recurrence._format.fmt`, or ``pct`` for a
     proportion). The exact value rides along in ``data-exact`` (what the browser tests
