@@ -45,7 +45,32 @@ def as_text(series: pd.Series) -> pd.Series:
 
 
 def coerce_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Usual spellings to a nullable boolean. Returns (values, bad mask)."""
+    """Usual spellings of yes and no, read into a nullable boolean.
+
+    Parameters
+    ----------
+    series
+        A column as the user's table holds it: booleans, 0/1, or text such as
+        ``"yes"``/``"no"``, ``"true"``/``"false"``, ``"closed"``, ``"ja"``/``"nein"``
+        (:data:`TRUE_SPELLINGS`, :data:`FALSE_SPELLINGS`; case and surrounding spaces
+        do not matter).
+
+    Returns
+    -------
+    values : pandas.Series
+        ``boolean`` dtype on the index of ``series``; ``<NA>`` where the cell is
+        missing or not a yes/no spelling.
+    bad : pandas.Series
+        ``True`` where a cell is given but could not be read (missing cells are not
+        bad).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values, bad = coerce_bool(pd.Series(["yes", "No", " 1", "maybe", None]))
+    >>> values.tolist(), bad.tolist()
+    ([True, False, True, <NA>, <NA>], [False, False, False, True, False])
+    """
     if pd.api.types.is_bool_dtype(series):
         return series.astype("boolean"), pd.Series(False, index=series.index)
     text = as_text(series)
@@ -57,7 +82,30 @@ def coerce_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def coerce_number(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Numbers (also stored as text, with a decimal comma) to float. Returns (values, bad)."""
+    """Numbers, also stored as text or written with a decimal comma, read into floats.
+
+    Parameters
+    ----------
+    series
+        A column as the user's table holds it: numbers, booleans, or text such as
+        ``"12.5"``, ``" 7 "``, ``"1e3"`` or ``"12,5"`` (a decimal comma, read only where
+        plain parsing fails).
+
+    Returns
+    -------
+    values : pandas.Series
+        ``float64`` on the index of ``series``; NaN where the cell is missing or not a
+        number (``"NaN"`` written as text counts as not a number).
+    bad : pandas.Series
+        ``True`` where a cell is given but is not a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values, bad = coerce_number(pd.Series(["12,5", "3", " 7.25 ", "n/a", None]))
+    >>> values.tolist(), bad.tolist()
+    ([12.5, 3.0, 7.25, nan, nan], [False, False, False, True, False])
+    """
     if pd.api.types.is_bool_dtype(series):
         return series.astype(float), pd.Series(False, index=series.index)
     if pd.api.types.is_numeric_dtype(series):
@@ -99,7 +147,38 @@ def _to_float(text: pd.Series) -> pd.Series:
 
 
 def coerce_event(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Event codes and their spellings to nullable integers. Returns (values, bad)."""
+    """Event codes and their spellings read into nullable integer codes 0, 1 and 2.
+
+    Parameters
+    ----------
+    series
+        A column as the user's table holds it: whole numbers, booleans, or text such as
+        ``"censored"``, ``"reherniation"``, ``"competing"``, ``"yes"``/``"no"``
+        (:data:`EVENT_SPELLINGS`). Any other whole number is kept as it is, for the
+        validation to report.
+
+    Returns
+    -------
+    values : pandas.Series
+        ``Int64`` on the index of ``series``; ``<NA>`` where the cell is missing or not
+        an event code. Yes/no words mean 1/0, except next to a code 2, where they are
+        ambiguous and left missing.
+    bad : pandas.Series
+        ``True`` where a cell is given but could not be read (a fraction, a word, a
+        yes/no next to code 2).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> values, bad = coerce_event(pd.Series(["recurrence", "censored", "2", "x", None]))
+    >>> values.tolist(), bad.tolist()
+    ([1, 0, 2, <NA>, <NA>], [False, False, False, True, False])
+    >>> values, bad = coerce_event(pd.Series([0, 1, 2, 1.5]))
+    >>> values.tolist(), bad.tolist()
+    ([0, 1, 2, <NA>], [False, False, False, True])
+    >>> coerce_event(pd.Series(["yes", "no", "2"]))[1].tolist()
+    [True, True, False]
+    """
     if pd.api.types.is_bool_dtype(series):
         return series.astype("Int64"), pd.Series(False, index=series.index)
     if pd.api.types.is_numeric_dtype(series):

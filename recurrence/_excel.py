@@ -73,6 +73,7 @@ def read_excel(
         raise DataError(
             Problem("is an empty workbook", fix="put the table on the first sheet"), source=name
         )
+    assert isinstance(key, str)  # a key of sheets: openpyxl's sheet names are text
     grid = sheets.pop(key)
     del sheets
     head_rows = [

@@ -192,7 +192,7 @@ def _sniff_delimiter(text: str) -> str:
     except csv.Error:
         first = sample.splitlines()[0] if sample else ""
         counts = {d: first.count(d) for d in ",;\t|"}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=counts.__getitem__)
         return best if counts[best] else ","
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
+from ._cohort_checks import r_style_codes, time_left_problems, value_rules, warn_cohort
 from ._dates import time_from_dates
 from ._io import arrow_memory, read_table, source_name
 from ._recode import check_types, months_per, recode
 from ._types import as_plain_text, typed_columns
-from .errors import DataError, DataWarning, Problem, format_rows, warn
+from .errors import DataError, Problem
 from .schema import (
     COHORT_COLUMNS,
-    MAX_MONTHS,
     YES_NO_EVENT,
     Collector,
     as_ids,
@@ -30,6 +31,18 @@ from .schema import (
 )
 
 __all__ = ["canonical_cohort", "load_cohort"]
+
+
+class _Options(TypedDict):
+    """The options of :func:`load_cohort` that :func:`canonical_cohort` applies."""
+
+    columns: dict[str, str] | None
+    values: dict[str, dict] | None
+    time_unit: str
+    time_from: tuple[str, str] | None
+    date_format: str | None
+    types: dict[str, str] | None
+    time_left_from: tuple[str, str] | None
 
 
 def load_cohort(
@@ -118,7 +131,7 @@ def load_cohort(
     >>> c.time.round(2).tolist(), c.closure.tolist(), c.nodes.dtype.name
     ([11.99, 24.0], [True, False], 'int64')
     """
-    options = {
+    options: _Options = {
         "columns": columns,
         "values": values,
         "time_unit": time_unit,
@@ -183,9 +196,66 @@ def canonical_cohort(
 ) -> pd.DataFrame:
     """Map, recode, coerce and validate a cohort table; return the canonical frame.
 
-    ``raw`` is never modified, unless ``owned``: a frame read from a file for this call
-    alone is consumed column by column, so that a large table is not held twice.
-    Raises :class:`DataError` listing every problem.
+    The step of :func:`load_cohort` after the table is read: the options are those of
+    :func:`load_cohort`, with the source already a DataFrame.
+
+    Parameters
+    ----------
+    raw
+        The user's table as read, one row per patient. Never modified, unless
+        ``owned``.
+    source
+        The table's name in messages and in ``attrs["source"]`` (the file name,
+        ``"DataFrame"``).
+    columns
+        ``{"their_name": "canonical_name"}`` (:func:`recurrence.schema.map_columns`).
+    values
+        ``{column: {their_label: canonical_value}}``, applied before validation.
+    time_unit
+        The unit of ``time`` and ``time_left`` in ``raw``: ``"days"``, ``"weeks"``,
+        ``"months"`` or ``"years"``; they come back in months.
+    time_from
+        ``(start_column, end_column)``: ``time`` computed from two date columns.
+    date_format
+        The format of those dates when they are not ISO 8601.
+    types
+        ``{column: "text"}`` keeps a column of codes as text (``"number"`` insists on
+        numbers).
+    time_left_from
+        ``(start_column, date_column)``: ``time_left`` computed from two date columns.
+    owned
+        ``raw`` was read from a file for this call alone: it is consumed column by
+        column (its ``attrs`` and index are reset), so that a large table is not held
+        twice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical cohort, indexed 0..n-1, as :func:`load_cohort` describes it;
+        ``attrs``: ``source``, ``columns``, ``values``, ``time_unit``.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem found (columns, rows, values and fix).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"patient_id": [1, 2], "closure": ["yes", "no"],
+    ...                     "time": ["12,5", "24"], "event": [1, 0]})
+    >>> cohort = canonical_cohort(raw, source="DataFrame")
+    >>> cohort
+      patient_id  closure  time  event
+    0          1     True  12.5      1
+    1          2    False  24.0      0
+    >>> cohort.dtypes.astype(str).tolist(), raw["time"].tolist()
+    (['object', 'bool', 'float64', 'int64'], ['12,5', '24'])
+    >>> canonical_cohort(raw.assign(time=[12, -3]), source="mine.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: mine.csv: 1 problem, nothing was loaded:
+      - column 'time', row 2: is 0 or negative (found -3.0). Fix: times are months ...
     """
     if raw.shape[1] == 0:
         raise DataError(
@@ -208,7 +278,8 @@ def canonical_cohort(
     else:
         frame = positional(raw)
     del raw
-    date_problems, date_bad = [], None
+    date_problems: list[Problem] = []
+    date_bad: pd.Series | None = None
     if time_from is not None:
         frame, date_problems, date_bad = time_from_dates(frame, time_from, date_format, source)
     if time_left_from is not None:
@@ -236,11 +307,11 @@ def canonical_cohort(
     # number (a REDCap export has thousands).
     source_cols = {name: frame[name] for name in frame.columns}
     del frame
-    out: dict[str, pd.Series] = {}
+    converted: dict[str, pd.Series] = {}
     bad: dict[str, pd.Series] = {}
 
     pid = source_cols.pop("patient_id")
-    out["patient_id"] = as_ids(pid)
+    converted["patient_id"] = as_ids(pid)
     bag.add("patient_id", pid.isna(), "patient id is empty", "give every patient an id")
 
     col = source_cols.pop("closure")
@@ -259,7 +330,7 @@ def canonical_cohort(
         "is empty",
         "say for every patient whether the annulus was closed (1/0, yes/no)",
     )
-    out["closure"] = closure
+    converted["closure"] = closure
 
     col = source_cols.pop("time")
     time, bad["time"] = coerce_number(col)
@@ -284,7 +355,7 @@ def canonical_cohort(
     bag.add("time", col.isna(), "is empty", "give months from surgery to event or last follow-up")
     if date_bad is not None:
         bad["time"] = bad["time"] | date_bad
-    out["time"] = time * factor if factor != 1.0 else time
+    converted["time"] = time * factor if factor != 1.0 else time
 
     col = source_cols.pop("event")
     event, bad["event"] = coerce_event(col)
@@ -308,26 +379,27 @@ def canonical_cohort(
         "event", col.isna(), "is empty", "use 0 for patients without an event at last follow-up"
     )
     if "event" not in recoded:
-        _r_style_codes(col, bag)
-    out["event"] = event
+        r_style_codes(col, bag)
+    converted["event"] = event
 
     for spec in COHORT_COLUMNS[4:]:
         if spec.name in source_cols:
             col = source_cols.pop(spec.name)
-            out[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
-    if "time_left" in out and factor != 1.0:
-        out["time_left"] = out["time_left"] * factor
+            converted[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
+    if "time_left" in converted and factor != 1.0:
+        converted["time_left"] = converted["time_left"] * factor
     for name, typed in typed_columns(source_cols, users, kinds).items():
         if typed.bad is not None:
             bad[name] = typed.bad
             bag.add(name, typed.bad, typed.message, typed.fix, typed.shown)
-        out[name] = typed.column
+        converted[name] = typed.column
     del col, source_cols
-    out = pd.DataFrame(out, index=index, copy=False)
+    out = pd.DataFrame(converted, index=index, copy=False)
+    del converted  # the frame holds the columns now
 
-    pandera_problems(out, _rules(time_from is not None, factor), bad, bag)
+    pandera_problems(out, value_rules(time_from is not None, factor), bad, bag)
     if "time_left" in out.columns:
-        _time_left_problems(out, bad, bag)
+        time_left_problems(out, bad, bag)
     if bag.problems:
         raise DataError(bag.problems, source=source)
 
@@ -335,7 +407,7 @@ def canonical_cohort(
         out[name] = out[name].astype(dtype)  # the three columns only: a wide frame is not copied
     out = plain_text(out)
     quiet = ("time_left", *(time_left_from or ()))  # empty unless an event was imaged
-    _warn_cohort(out, source, time_unit, hidden, quiet)
+    warn_cohort(out, source, time_unit, hidden, quiet)
     out.attrs = {"source": source, "columns": users, "values": recoded, "time_unit": time_unit}
     return out
 
@@ -366,129 +438,3 @@ def _known_covariate(spec, col: pd.Series, kind: str | None, bad: dict, bag: Col
         )
         return values
     return as_plain_text(col)
-
-
-def _r_style_codes(raw: pd.Series, bag: Collector) -> None:
-    """Numeric codes 1 and 2 with nobody censored is R's ``Surv()`` coding (1 censored,
-    2 event) far more often than a cohort without one censored patient: say so."""
-    codes = set(as_text(raw).dropna().unique().tolist())
-    if codes and codes <= {"1", "2", "1.0", "2.0"} and len({c[0] for c in codes}) == 2:
-        bag.add(
-            "event",
-            raw.notna(),
-            "has codes 1 and 2 only (nobody censored): R's Surv() codes 1 = censored, 2 = event",
-            "if so, values={'event': {1: 0, 2: 1}} (--values); if 1 is reherniation and 2 a "
-            "competing event, confirm with values={'event': {1: 1, 2: 2}}",
-        )
-
-
-def _rules(from_dates: bool, factor: float) -> dict:
-    unit = "" if factor == 1.0 else " (after converting to months)"
-    rules = {
-        "patient_id": {
-            "unique": (
-                None,
-                "patient id appears more than once",
-                "each row is one patient: remove duplicates or fix the ids",
-            )
-        },
-        "time": {
-            "finite": (lambda s: np.isfinite(s), "is not finite (inf)", "give a number of months"),
-            "positive": (
-                lambda s: ~np.isfinite(s) | (s > 0),
-                "is 0 or negative",
-                "times are months from surgery and must be > 0",
-            )
-            if not from_dates
-            else (
-                lambda s: ~np.isfinite(s) | (s > 0),
-                "ends on or before the surgery date",
-                "check the two dates (swapped? a typo in the year?)",
-            ),
-            "plausible": (
-                lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
-                f"is over {MAX_MONTHS:.0f} months (100 years){unit}",
-                "times are months: check the unit (days? weeks? pass time_unit='days') and typos",
-            )
-            if not from_dates
-            else (
-                lambda s: ~np.isfinite(s) | (s <= MAX_MONTHS),
-                f"spans over {MAX_MONTHS:.0f} months (100 years)",
-                "check the years of the two dates",
-            ),
-        },
-        "event": {
-            "codes": (
-                lambda s: s.isin([0, 1, 2]),
-                "is not 0, 1 or 2",
-                "use 0 censored, 1 reherniation, 2 competing event",
-            )
-        },
-    }
-    for name in ("age", "bmi", "defect_width_mm", "disc_height_mm"):
-        rules[name] = {"range": (lambda s: s >= 0, "is negative", "check the sign and unit")}
-    return rules
-
-
-def _time_left_problems(out: pd.DataFrame, bad: dict, bag: Collector) -> None:
-    """``time_left``: the last visit known free of reherniation, before the event."""
-    left, time, event = out["time_left"], out["time"], out["event"]
-    given = left.notna() & ~bad.get("time_left", False)
-    bag.add(
-        "time_left",
-        given & (left < 0),
-        "is negative",
-        "time_left is months from surgery to the last visit free of reherniation",
-        left,
-    )
-    bag.add(
-        "time_left",
-        given & (left >= 0) & (left >= time),
-        "is not before time",
-        "the event lies between time_left (last clean visit) and time (the visit that "
-        "found it): time_left < time",
-        left,
-    )
-    bag.add(
-        "time_left",
-        given & (event != 1),
-        "is given for a patient without a reherniation (event is not 1)",
-        "leave time_left empty unless the event is a reherniation found at a visit",
-        left,
-    )
-
-
-def _warn_cohort(
-    out: pd.DataFrame, source: str, time_unit: str, hidden=(), quiet=("time_left",)
-) -> None:
-    if hidden:
-        warn(
-            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
-            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
-            "should not be analysed",
-            DataWarning,
-        )
-    covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
-    counts = out[covariates].isna().sum()  # one pass, not one per column
-    missing = {c: int(n) for c, n in counts.items() if n and c not in quiet}
-    if missing:
-        listed = ", ".join(f"{c} {n} row{'s' if n != 1 else ''}" for c, n in missing.items())
-        if len(listed) > 150:
-            listed = listed[:150].rsplit(", ", 1)[0] + f" and {len(missing)} columns in all"
-        warn(
-            f"{source}: missing covariate values ({listed}); kept as missing, and an "
-            "analysis that uses one of them leaves those patients out and says so",
-            DataWarning,
-        )
-    median = float(out["time"].median())
-    if median > 240:
-        hint = (
-            "pass time_unit='days' (or 'weeks')"
-            if time_unit == "months"
-            else f"time_unit={time_unit!r} was given: check it"
-        )
-        warn(
-            f"{source}: median time is {median:.0f} months ({median / 12:.0f} years); "
-            f"were the times given in days or weeks? {hint}",
-            DataWarning,
-        )

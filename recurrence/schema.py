@@ -37,6 +37,7 @@ from ._coerce import (  # noqa: F401 (the spellings and coercions are part of th
     coerce_number,
     looks_like_dates,
 )
+from ._synonyms import SYNONYMS, norm_name, suggest_columns
 from .errors import DataError, Problem
 
 __all__ = [
@@ -117,98 +118,6 @@ ARMS = (("events_closure", "total_closure"), ("events_control", "total_control")
 
 # --------------------------------------------------------------------------- mapping
 
-#: What a column of each canonical role is often called in exports, for "did you mean"
-#: (suggested only, never mapped without being asked: ``columns=`` does that).
-SYNONYMS = {
-    "patient_id": (
-        "id",
-        "pat_id",
-        "patid",
-        "patient",
-        "patient_no",
-        "patient_number",
-        "pid",
-        "mrn",
-        "subject",
-        "subject_id",
-        "case",
-        "case_id",
-        "case_no",
-        "record_id",
-        "study_id",
-        "participant",
-        "participant_id",
-        "pt_id",
-        "ptid",
-        "person_id",
-        "identifier",
-    ),
-    "closure": (
-        "closed",
-        "annular_closure",
-        "annulus_closure",
-        "annulus_closed",
-        "device",
-        "arm",
-        "group",
-        "treatment",
-        "trt",
-        "rx",
-        "intervention",
-        "suture",
-        "repair",
-        "barricaid",
-        "allocation",
-        "randomised",
-        "randomized",
-        "annular_repair",
-    ),
-    "time": (
-        "fu",
-        "follow_up",
-        "followup",
-        "fu_months",
-        "months",
-        "futime",
-        "time_months",
-        "duration",
-        "survival_time",
-        "time_to_event",
-        "t",
-        "tte",
-        "days",
-        "fu_days",
-        "follow_up_months",
-        "stime",
-        "os_time",
-        "time_days",
-    ),
-    "event": (
-        "outcome",
-        "status",
-        "event_code",
-        "eventcode",
-        "reherniation",
-        "recurrence",
-        "recurrent",
-        "censor",
-        "censored",
-        "fail",
-        "failure",
-        "endpoint",
-        "fstatus",
-        "state",
-        "cause",
-        "event_type",
-        "reherniated",
-    ),
-    "study": ("author", "first_author", "trial", "reference", "citation", "label", "name"),
-}
-
-
-def _norm(name: object) -> str:
-    return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
-
 
 def listing(names, limit: int = 8) -> str:
     """Names for a message, cut with a count: ``'a', 'b', … and 12 more``.
@@ -234,39 +143,60 @@ def listing(names, limit: int = 8) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _suggest(missing: list[str], candidates: list[str]) -> dict[str, str]:
-    """For each missing canonical column, the one candidate column that most likely
-    holds it, by meaning (:data:`SYNONYMS`) then spelling; each candidate is suggested
-    for one role at most."""
-    scored = []
-    for canon in missing:
-        words = {canon, *SYNONYMS.get(canon, ())}
-        for cand in candidates:
-            norm = _norm(cand)
-            tokens = set(re.split(r"[_\W]+", norm)) - {""}
-            if norm in words:
-                score = 3.0
-            elif norm.replace("_", "") in {w.replace("_", "") for w in words}:
-                score = 2.9
-            elif tokens & words and len(norm) > 1:
-                score = 2.0
-            else:
-                score = difflib.SequenceMatcher(None, canon, norm).ratio()
-                if score < 0.6:
-                    continue
-            scored.append((score, canon, cand))
-    out: dict[str, str] = {}
-    for _score, canon, cand in sorted(scored, key=lambda x: -x[0]):
-        if canon not in out and cand not in out.values():
-            out[canon] = cand
-    return out
-
-
 def map_columns(
     frame: pd.DataFrame, specs, columns: dict | None, source: str, *, inplace: bool = False
 ):
-    """Rename user columns to canonical names. Returns (frame, {canonical: user_name});
-    ``inplace`` relabels ``frame`` itself instead of a shallow copy."""
+    """Rename a user's columns to the canonical names; check the required ones are there.
+
+    Parameters
+    ----------
+    frame
+        The user's table, with its own column names.
+    specs
+        The canonical columns of the table (:data:`COHORT_COLUMNS` or
+        :data:`STUDY_COLUMNS`); those with ``required`` must be present after renaming.
+    columns
+        ``{"their_name": "canonical_name"}``, as given to the loader, or ``None``.
+        Names that differ from a canonical one only by case, spaces, dots or hyphens
+        are matched without it.
+    source
+        The table's name in error messages (the file name, ``"DataFrame"``).
+    inplace
+        Relabel ``frame`` itself (a frame read for this call alone) instead of a shallow
+        copy that leaves the input's names as they were.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The table under the canonical names (other columns keep theirs), sharing the
+        input's data.
+    users : dict
+        ``{name in the returned frame: the user's name}`` for every column.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem: a mapped column that does not exist, two columns mapped
+        to one name, a required column missing (with the likeliest candidate to map), a
+        header read as one column or a first row that looks like data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"Patient ID": ["a", "b"], "Closure": [1, 0],
+    ...                     "FU months": [12.0, 24.0], "status": [1, 0]})
+    >>> frame, users = map_columns(raw, COHORT_COLUMNS, {"FU months": "time",
+    ...                                                  "status": "event"}, "my.csv")
+    >>> frame.columns.tolist(), raw.columns.tolist()
+    (['patient_id', 'closure', 'time', 'event'], ['Patient ID', 'Closure', 'FU months', 'status'])
+    >>> users["time"]
+    'FU months'
+    >>> map_columns(raw, COHORT_COLUMNS, {"FU months": "time"}, "my.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: my.csv: 1 problem, nothing was loaded:
+      - column 'event': required column is missing (0 censored, ... Pass columns={'status': 'event'}
+    """
     columns = dict(columns or {})
     problems: list[Problem] = []
     present = [str(c) for c in frame.columns]
@@ -281,10 +211,10 @@ def map_columns(
             )
     targets = list(columns.values())
     for canon in {t for t in targets if targets.count(t) > 1}:
-        users = [u for u, c in columns.items() if c == canon]
+        mapped = [u for u, c in columns.items() if c == canon]
         problems.append(
             Problem(
-                f"columns= maps several columns to '{canon}': {users}",
+                f"columns= maps several columns to '{canon}': {mapped}",
                 fix="map exactly one column to each canonical name",
             )
         )
@@ -294,30 +224,30 @@ def map_columns(
     for col in present:
         if col in rename or col in canonical:
             continue
-        norm = _norm(col)
+        norm = norm_name(col)
         if norm in canonical and norm not in rename.values() and norm not in present:
             rename[col] = norm
     out = frame if inplace else frame.copy(deep=False)  # shared data: the input keeps its names
     out.columns = [rename.get(str(c), str(c)) for c in frame.columns]
     dupes = out.columns[out.columns.duplicated()].unique().tolist()
     for d in dupes:
-        users = [c for c in present if rename.get(c, c) == d]
+        merged = [c for c in present if rename.get(c, c) == d]
         problems.append(
             Problem(
-                f"several columns become '{d}': {users}",
+                f"several columns become '{d}': {merged}",
                 fix="keep one of them, or map the others to other names",
             )
         )
     required = [s.name for s in specs if s.required]
     absent = [name for name in required if name not in out.columns]
     taken = set(rename) | {c for c in present if c in canonical}
-    hints = _suggest(absent, [c for c in present if c not in taken])
+    hints = suggest_columns(absent, [c for c in present if c not in taken])
     for name in absent:
         spec = next(s for s in specs if s.name == name)
-        near = hints.get(name)
+        likely = hints.get(name)
         hint = (
-            f"did you mean '{near}'? Pass columns={{'{near}': '{name}'}}"
-            if near
+            f"did you mean '{likely}'? Pass columns={{'{likely}': '{name}'}}"
+            if likely
             else f"add it, or map yours with columns={{'your_name': '{name}'}}"
         )
         problems.append(
@@ -372,7 +302,7 @@ class Collector:
                 rows=rows_of(mask),
                 fix=fix,
                 values=vals,
-                user_column=self.users.get(canon),
+                user_column=None if canon is None else self.users.get(canon),
             )
         )
 
@@ -383,7 +313,43 @@ class Collector:
 def pandera_problems(
     frame: pd.DataFrame, rules: dict, skip: dict[str, pd.Series], bag: Collector
 ) -> None:
-    """Validate ``frame`` against pandera checks built from ``rules`` (lazily)."""
+    """Validate a canonical table against the value rules, adding each failure to ``bag``.
+
+    The rules become one pandera schema, validated lazily so that every failing cell is
+    found in one pass; its failure cases (column, check, row) become problems with the
+    rule's message and fix. Missing cells pass the checks given as functions.
+
+    Parameters
+    ----------
+    frame
+        The canonical table, indexed 0..n-1 (row i is the user's row i + 1). Columns
+        without rules are not looked at.
+    rules
+        ``{column: {check_name: (function, message, fix)}}``: ``function`` takes the
+        column and returns a boolean Series, true where a value is valid. The check
+        name ``"unique"`` (function ``None``) asks for unique values instead.
+    skip
+        ``{column: mask}`` of cells already reported as unreadable, not reported again.
+    bag
+        The :class:`Collector` of the table's problems; failures are appended to it.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"time": [12.0, -1.0, 30.0], "event": [1, 0, 5]})
+    >>> rules = {
+    ...     "time": {"positive": (lambda s: s > 0, "is 0 or negative", "times must be > 0")},
+    ...     "event": {"codes": (lambda s: s.isin([0, 1, 2]), "is not 0, 1 or 2", "use 0, 1 or 2")},
+    ... }
+    >>> bag = Collector({"time": "fu", "event": "status"})
+    >>> pandera_problems(frame, rules, {}, bag)
+    >>> [(p.column, p.rows, p.values, p.user_column) for p in bag.problems]
+    [('time', (2,), (-1.0,), 'fu'), ('event', (3,), (5,), 'status')]
+    """
     import pandera.pandas as pa
 
     frame = frame[[c for c in frame.columns if c in rules]]  # a wide table: only these

@@ -20,6 +20,7 @@ percentages that are not valid 2×2 cells (Kienzler 2019) are left out.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 
 import numpy as np
@@ -237,7 +238,58 @@ def canonical_studies(
     values: dict | None = None,
     types: dict | None = None,
 ) -> pd.DataFrame:
-    """Map, recode, coerce and validate a study table; return the canonical frame."""
+    """Map, recode, coerce and validate a study table; return the canonical frame.
+
+    The step of :func:`load_studies` after the table is read, before any selection of
+    outcomes or of one report per trial.
+
+    Parameters
+    ----------
+    raw
+        The user's table as read, one row per study (or report). Not modified.
+    source
+        The table's name in messages and in ``attrs["source"]``.
+    columns
+        ``{"their_name": "canonical_name"}`` (:func:`recurrence.schema.map_columns`).
+    values
+        ``{column: {their_label: value}}``, applied before validation.
+    types
+        ``{column: "text"}`` keeps a column of codes as text (``"number"`` insists on
+        numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``study`` (text), the four count columns (``Int64``, ``<NA>`` for an arm
+        not reported), the optional canonical columns (``year`` ``Int64``,
+        ``followup_months`` float, risk of bias in canonical spelling, the rest text)
+        and the user's other columns, indexed 0..n-1. ``attrs``: ``source``,
+        ``columns``, ``values``.
+
+    Raises
+    ------
+    recurrence.DataError
+        Listing every problem found (columns, rows, values and fix).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"study": ["A 2020", "B 2021"], "events_closure": ["3", "1"],
+    ...                     "total_closure": [50, 30], "events_control": [8, 4],
+    ...                     "total_control": [48, 31]})
+    >>> studies = canonical_studies(raw, source="DataFrame")
+    >>> studies
+        study  events_closure  total_closure  events_control  total_control
+    0  A 2020               3             50               8             48
+    1  B 2021               1             30               4             31
+    >>> studies["events_closure"].dtype
+    Int64Dtype()
+    >>> canonical_studies(raw.assign(events_closure=[60, 1]), source="mine.csv")
+    Traceback (most recent call last):
+    ...
+    recurrence.errors.DataError: mine.csv: 1 problem, nothing was loaded:
+      - column 'events_closure', row 1: more events than patients ... Fix: check the two counts ...
+    """
     if raw.shape[1] == 0:
         raise DataError(
             Problem("has no columns", fix="export the table with its header"), source=source
@@ -262,16 +314,16 @@ def canonical_studies(
             source=source,
         )
     bag = Collector(users)
-    out: dict[str, pd.Series] = {"study": as_ids(frame["study"])}
+    converted: dict[str, pd.Series] = {"study": as_ids(frame["study"])}
     bag.add("study", frame["study"].isna(), "study label is empty", "give every study a label")
     bad: dict[str, pd.Series] = {}
     for col in arm_cols:
         if col not in frame.columns:
-            out[col] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+            converted[col] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
             continue
-        values, bad[col] = coerce_number(frame[col])
+        counts, bad[col] = coerce_number(frame[col])
         bag.add(col, bad[col], "is not a number", "give a whole number of patients", frame[col])
-        fractional = values.notna() & np.isfinite(values) & (values != np.round(values))
+        fractional = counts.notna() & np.isfinite(counts) & (counts != np.round(counts))
         bag.add(
             col,
             fractional,
@@ -283,12 +335,12 @@ def canonical_studies(
         bad[col] = bad[col] | fractional
         bag.add(
             col,
-            values.notna() & ~np.isfinite(values),
+            counts.notna() & ~np.isfinite(counts),
             "is not finite",
             "give a whole number of patients",
             frame[col],
         )
-        huge = np.isfinite(values) & (values.abs() > MAX_COUNT)
+        huge = np.isfinite(counts) & (counts.abs() > MAX_COUNT)
         bag.add(
             col,
             huge,
@@ -297,8 +349,8 @@ def canonical_studies(
             frame[col],
         )
         bad[col] = bad[col] | huge
-        clean = values.where(np.isfinite(values) & ~fractional & ~huge)
-        out[col] = clean.round().astype("Int64")
+        clean = counts.where(np.isfinite(counts) & ~fractional & ~huge)
+        converted[col] = clean.round().astype("Int64")
     for spec in STUDY_COLUMNS[5:]:
         if spec.name not in frame.columns:
             continue
@@ -311,18 +363,21 @@ def canonical_studies(
                 f"give {spec.meaning}{' in ' + spec.unit if spec.unit else ''}",
                 frame[spec.name],
             )
-            out[spec.name] = numbers.round().astype("Int64") if spec.kind == "integer" else numbers
+            converted[spec.name] = (
+                numbers.round().astype("Int64") if spec.kind == "integer" else numbers
+            )
         else:
-            out[spec.name] = as_plain_text(frame[spec.name])
-    if "trial" in out:
-        _check_trial(out["trial"], bag)
-    others = {col: frame[col] for col in frame.columns if col not in out}
+            converted[spec.name] = as_plain_text(frame[spec.name])
+    if "trial" in converted:
+        _check_trial(converted["trial"], bag)
+    others = {col: frame[col] for col in frame.columns if col not in converted}
     for col, typed in typed_columns(others, users, kinds).items():
         if typed.bad is not None:
             bad[col] = typed.bad
             bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
-        out[col] = typed.column
-    out = pd.DataFrame(out, index=frame.index, copy=False)
+        converted[col] = typed.column
+    out = pd.DataFrame(converted, index=frame.index, copy=False)
+    del converted  # the frame holds the columns now
     rob = [c for c in out.columns if c.startswith("rob")]
     if rob:
         from .meta.rob import normalize_rob, rob_problems
@@ -360,7 +415,7 @@ def canonical_studies(
         "a study with neither arm (no closure and no control counts)",
         "give the counts of at least one arm, or remove the row",
     )
-    rules = {
+    rules: dict[str, dict[str, tuple[Callable[[pd.Series], pd.Series] | None, str, str]]] = {
         "study": {
             "unique": (
                 None,

@@ -19,21 +19,6 @@ from numpydoc.docscrape import FunctionDoc
 
 import recurrence
 
-#: Functions whose docstring is not complete yet, by qualified name, with what is owed.
-#: The list may only shrink: a listed function that becomes complete fails the test
-#: (remove it from here). Modules being rewritten by other work (the loaders, the core
-#: move of issue 18) keep their docstrings until that work lands.
-PENDING = {
-    # the loaders' internal steps (cohorts.py, schema.py, _coerce.py, studies.py)
-    "recurrence.cohorts.canonical_cohort": "Parameters, Returns, Examples",
-    "recurrence._coerce.coerce_bool": "Parameters, Returns, Examples",
-    "recurrence._coerce.coerce_event": "Parameters, Returns, Examples",
-    "recurrence._coerce.coerce_number": "Parameters, Returns, Examples",
-    "recurrence.schema.map_columns": "Parameters, Returns, Examples",
-    "recurrence.schema.pandera_problems": "Parameters, Returns, Examples",
-    "recurrence.studies.canonical_studies": "Parameters, Returns, Examples",
-}
-
 
 def _public_functions() -> dict[str, object]:
     homes = ["recurrence"] + [
@@ -90,11 +75,4 @@ def test_public_functions_found():
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_numpydoc_sections(name):
     missing = _missing(FUNCTIONS[name])
-    if name in PENDING:
-        assert missing, f"{name} is complete now: remove it from PENDING"
-    else:
-        assert not missing, f"{name}: missing {', '.join(missing)}"
-
-
-def test_pending_names_exist():
-    assert not sorted(set(PENDING) - set(FUNCTIONS))
+    assert not missing, f"{name}: missing {', '.join(missing)}"

@@ -16,10 +16,14 @@ import html
 import io
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 from .._format import MISSING, display_frame, fmt
 
@@ -52,7 +56,7 @@ class Block:
     title: str
     html: str = ""
     table: pd.DataFrame | None = field(default=None, repr=False)
-    figure: Callable[[], object] | None = field(default=None, repr=False)
+    figure: Callable[[], Axes] | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
     alt: str = ""
 
@@ -151,7 +155,7 @@ def rounded(frame: pd.DataFrame, *, index: bool = False, shown=None) -> str:
     )
 
 
-def headline(items: list[tuple[str, str, float | None, str]], shown=fmt) -> str:
+def headline(items: Sequence[tuple[str, str, float | None, str]], shown=fmt) -> str:
     """Headline numbers as a definition list. Each item: (key, label, value, text);
     ``shown`` formats the value (:func:`recurrence._format.fmt`, or ``pct`` for a
     proportion). The exact value rides along in ``data-exact`` (what the browser tests
@@ -170,13 +174,16 @@ def headline(items: list[tuple[str, str, float | None, str]], shown=fmt) -> str:
 def figure_bytes(block: Block, fmt_: str) -> bytes:
     """The block's figure as PNG or SVG bytes."""
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from ..plotting import style
 
     with COMPUTE_LOCK, style(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # drawing repeats what computing already said
+        assert block.figure is not None  # get_figure answers 404 for a block without one
         ax = block.figure()
         fig = ax.figure
+        assert isinstance(fig, Figure)  # the tabs' plots draw on a figure of their own
         buf = io.BytesIO()
         try:
             fig.savefig(buf, format=fmt_, dpi=150, bbox_inches="tight")

@@ -2,8 +2,9 @@
 loader's keyword arguments built from what the user chose.
 
 Nothing here decides what a column means: the proposals come from the loader's own
-"did you mean" logic (:func:`recurrence.schema._suggest`, :data:`~recurrence.schema.SYNONYMS`
-and the case-insensitive matching of :func:`~recurrence.schema.map_columns`), and the
+"did you mean" logic (:func:`recurrence._synonyms.suggest_columns`,
+:data:`~recurrence.schema.SYNONYMS` and the case-insensitive matching of
+:func:`~recurrence.schema.map_columns`), and the
 file is loaded by :func:`recurrence.load_cohort` / :func:`recurrence.load_studies`
 with the options of the form (``columns=``, ``values=``, ``time_unit=``,
 ``header_row=``, ``sheet=``), whose problems are shown as they are.
@@ -22,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._privacy import MAX_LEVELS, looks_like_free_text
+from .._synonyms import norm_name, suggest_columns
 from ..errors import DataError
 from ..schema import (
     COHORT_COLUMNS,
@@ -29,8 +31,6 @@ from ..schema import (
     FALSE_SPELLINGS,
     STUDY_COLUMNS,
     TRUE_SPELLINGS,
-    _norm,
-    _suggest,
 )
 
 __all__ = [
@@ -134,12 +134,12 @@ def propose(columns: list[str], kind: str) -> dict[str, str]:
     specs = roles(kind)
     out: dict[str, str] = {}
     for spec in specs:
-        same = [c for c in columns if _norm(c) == spec.name]
+        same = [c for c in columns if norm_name(c) == spec.name]
         if same:
             out[spec.name] = same[0]
     left = [c for c in columns if c not in out.values()]
     missing = [s.name for s in specs if s.name not in out and (s.required or kind == "cohort")]
-    for canon, col in _suggest(missing, left).items():
+    for canon, col in suggest_columns(missing, left).items():
         spec = next(s for s in specs if s.name == canon)
         # optional columns are proposed by meaning only, not by a loose spelling match
         if spec.required or _bare(col) in {canon, *_synonyms(canon)}:
@@ -155,7 +155,7 @@ def _bare(column: str) -> str:
     >>> _bare("Age (years)"), _bare("BMI [kg/m2]"), _bare("age")
     ('age', 'bmi', 'age')
     """
-    return _norm(re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", str(column)))
+    return norm_name(re.sub(r"\s*[(\[][^()\[\]]*[)\]]\s*$", "", str(column)))
 
 
 def _synonyms(canon: str) -> set[str]:

@@ -67,7 +67,7 @@ async def upload(session, form, limit: int) -> list[str]:
     for role in ROLES:
         file = form.get(f"{role}_file")
         builtin = form.get(f"{role}_builtin") == "on"
-        if file is not None and getattr(file, "filename", ""):
+        if file is not None and getattr(file, "filename", None):
             name = file.filename
             if not name.lower().endswith(SUFFIXES):
                 problems.append(f"{name}: not a CSV, Excel (.xlsx) or Parquet file")

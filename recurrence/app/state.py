@@ -3,9 +3,15 @@ plan, computing a tab once and keeping it until the tables or the plan change.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from ..errors import DataError
 from .blocks import COMPUTE_LOCK, Tab, captured
 from .mapping import reading_from_form
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TABS", "find_block", "load_tables", "resolved_plan", "tab_content"]
 
@@ -44,7 +50,10 @@ def load_tables(session, form: dict) -> list[str]:
     problems += bad
     loaded: dict = {}
     reading: dict = {}
-    loaders = {"cohort": load_cohort, "studies": load_studies}
+    loaders: dict[str, Callable[..., pd.DataFrame]] = {
+        "cohort": load_cohort,
+        "studies": load_studies,
+    }
     with captured() as seen:
         for role, loader in loaders.items():
             upload = session.uploads.get(role)

@@ -47,9 +47,17 @@ SOF_SHOWN = (
     "certainty",
 )
 #: The sample size and simulated power columns shown on the page.
-SIZE_SHOWN = ("hr", "control_incidence", "alpha", "power", "events", "n_closure", "n_control")
+SIZE_SHOWN: tuple[str, ...] = (
+    "hr",
+    "control_incidence",
+    "alpha",
+    "power",
+    "events",
+    "n_closure",
+    "n_control",
+)
 SIZE_SHOWN += ("n_total",)
-POWER_SHOWN = ("n_per_arm", "replicates", "power", "power_mcse", "analytic_power")
+POWER_SHOWN: tuple[str, ...] = ("n_per_arm", "replicates", "power", "power_mcse", "analytic_power")
 POWER_SHOWN += ("events", "competing", "failed")
 #: The design form's fields and defaults (those of ``recurrence design``).
 DESIGN_DEFAULTS = {
@@ -101,6 +109,7 @@ def evidence_tab(studies: pd.DataFrame | None, plan) -> Tab:
             )
         except DataError as exc:
             return Tab(empty="; ".join(p.describe() for p in exc.problems))
+        assert isinstance(res, meta.MetaResult)  # no subgroup=: one pooled result
         sens = meta.sensitivity(studies, measure=measure, level=plan.level)
         sof = meta.summary_of_findings(res)
     per_study = res.table.drop(columns=[c for c in ("yi", "vi") if c in res.table.columns])
@@ -204,6 +213,7 @@ def _formula(v: dict):
 def design_tab(v: dict, problems: list[str], job: Job | None) -> Tab:
     """Sample size by formula for the form's design; the simulated power when a
     simulation has run."""
+    from ..design import PowerResult
     from ..errors import DataError
 
     if problems:
@@ -233,6 +243,7 @@ def design_tab(v: dict, problems: list[str], job: Job | None) -> Tab:
     ]
     if job is not None and not job.running and job.result is not None:
         power = job.result
+        assert isinstance(power, PowerResult)  # the design job returns simulate_power's
         blocks.append(
             Block(
                 "simulated_power",

@@ -260,7 +260,7 @@ async def post_end(request: Request):
 def create_app(*, local: bool = True, idle_minutes: float | None = None) -> Starlette:
     """The app. ``local``: accept requests for this machine's names only (the app
     listens on the loopback address)."""
-    store = SessionStore(**({} if idle_minutes is None else {"idle_minutes": idle_minutes}))
+    store = SessionStore() if idle_minutes is None else SessionStore(idle_minutes=idle_minutes)
     middleware = [Middleware(Private)]
     if local:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=LOCAL_HOSTS))

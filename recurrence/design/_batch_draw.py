@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..synthetic import (
     BASELINE,
@@ -69,7 +72,7 @@ def _hashmix(value: np.ndarray, const: list[int]) -> np.ndarray:
     return value ^ (value >> np.uint32(16))
 
 
-def _mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _mix(x: npt.NDArray[np.uint32], y: npt.NDArray[np.uint32]) -> np.ndarray:
     result = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
     return result ^ (result >> np.uint32(16))
 
@@ -139,7 +142,7 @@ def sfc64_states(words: np.ndarray) -> np.ndarray:
     return np.column_stack([a, b, c, counter])
 
 
-def _same_state(a: dict, b: dict) -> bool:
+def _same_state(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     sa, sb = a["state"], b["state"]
     return a["bit_generator"] == b["bit_generator"] and all(
         np.array_equal(sa[k], sb[k]) for k in sa
@@ -158,6 +161,8 @@ def _generators(entropy: int, scenario: int, reps: np.ndarray, sfc64: bool = Fal
     except ValueError:  # replicate numbers beyond 2**32
         words = None
     if words is not None:
+        # NumPy's state dicts: its stubs type each kind's as its own private TypedDict
+        states: Iterator[Any]
         if sfc64:
             table = sfc64_states(words)
             states = (
@@ -209,7 +214,7 @@ def _cohort_block(params: dict, ratio: float, gens, size: int, n: int):
     """``simulate_cohort``'s draws, one row per replicate, and the trials they give."""
     general = params["population"] == "general"
     keys = ("age", "bmi", "smoker", "diabetes", "width", "closure", "e1", "late")
-    b = {k: np.empty((size, n)) for k in (*keys, "comp", "loss", "admin")}
+    b: dict[str, np.ndarray] = {k: np.empty((size, n)) for k in (*keys, "comp", "loss", "admin")}
     b["scratch"] = np.empty(n)
     if DEFAULT_HR["male"] != 1.0:
         b["male"] = np.empty((size, n))

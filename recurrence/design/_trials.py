@@ -260,17 +260,21 @@ def _analyse(analysis: str, time, event, closure) -> tuple[float, float, float, 
             return _NONE
         return -s[0] / math.sqrt(v[0, 0]), math.nan, math.nan, True
     x = closure.astype(float)[:, None]
+    fit: cox_core.CoxFit | fg_core.FGFit
     if analysis == "cox":
-        data = cox_core.make_strata(timefix(time), event == 1, x, np.ones(len(time)), None, "efron")
-        start = cox_core.evaluate(data, np.zeros(1))
-        fit_model = cox_core.fit_cox
+        strata = cox_core.make_strata(
+            timefix(time), event == 1, x, np.ones(len(time)), None, "efron"
+        )
+        start = cox_core.evaluate(strata, np.zeros(1))
+        if cox_core.aliased_from_info(start[2])[0]:  # closure carries no information
+            return _NONE
+        fit = cox_core.fit_cox(strata, 1, start=start)
     else:
         data, _ = fg_core.make_data(time, event, x, 1)
         start = fg_core.evaluate(data, np.zeros(1))
-        fit_model = fg_core.fit_fine_gray
-    if cox_core.aliased_from_info(start[2])[0]:  # closure carries no information
-        return _NONE
-    fit = fit_model(data, 1, start=start)
+        if cox_core.aliased_from_info(start[2])[0]:
+            return _NONE
+        fit = fg_core.fit_fine_gray(data, 1, start=start)
     coef, se = float(fit.coef[0]), math.sqrt(fit.var[0, 0])
     ok = bool(fit.converged and not fit.infinite.any() and np.isfinite(se) and se > 0)
     return (coef / se if ok else math.nan), coef, se, ok
@@ -284,7 +288,7 @@ def _run_chunk(task: _Task) -> dict[str, np.ndarray]:
         return _run_chunk_batched(task)
     params = dict(task.params)
     size = task.stop - task.start
-    out = {
+    out: dict[str, np.ndarray] = {
         "events": np.zeros(size, np.int64),
         "competing": np.zeros(size, np.int64),
         "n_closure": np.zeros(size, np.int64),

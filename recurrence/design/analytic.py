@@ -158,7 +158,9 @@ def sample_size_proportions(
 
     if (p_closure is None) == (rr is None):
         raise DataError(Problem("give p_closure or rr, not both or neither"))
-    p_closure = p_control * rr if p_closure is None else p_closure
+    if p_closure is None:
+        assert rr is not None  # exactly one of the two is given (checked above)
+        p_closure = p_control * rr
     for name, p in (("p_control", p_control), ("p_closure", p_closure)):
         check(name, p, PROPORTION)
     if p_closure == p_control:

@@ -353,7 +353,7 @@ def _fit_effects(spec: Spec):
             **_shrunk_columns(
                 pooled,
                 np.ones(yi.size, bool),
-                lambda v, inc: back_transform(v, scale, nh[inc] if has_n else None),
+                lambda v, inc: back_transform(v, scale, nh[inc] if nh is not None else None),
             ),
         }
     )

@@ -24,7 +24,7 @@ class Spec:
     labels: tuple
     scale: str
     method: str
-    hksj: bool
+    hksj: bool | str  # False, True or "adhoc" (pooling.check_hksj)
     level: float
     study_ci: str = "exact"
     data: pd.DataFrame | None = None

@@ -147,7 +147,7 @@ class MetaResult(ResultMixin):
     measure: str
     scale: str
     method: str
-    hksj: bool
+    hksj: bool | str  # False, True or "adhoc"
     level: float
     estimate: float
     ci_low: float
@@ -171,8 +171,8 @@ class MetaResult(ResultMixin):
     common: dict = field(default_factory=dict)
     remarks: tuple[str, ...] = ()
     converged: bool = True
-    yi: np.ndarray = field(default=None, repr=False)
-    vi: np.ndarray = field(default=None, repr=False)
+    yi: np.ndarray | None = field(default=None, repr=False)  # always set by meta._fit
+    vi: np.ndarray | None = field(default=None, repr=False)
     spec: Any = field(default=None, repr=False)
     estimate_model: float = field(default=float("nan"), repr=False)
     se_usual: float = field(default=float("nan"), repr=False)
@@ -195,6 +195,7 @@ class MetaResult(ResultMixin):
             return self.bayes.tau_ci
         if self.tau2_ci_low is None:
             return None
+        assert self.tau2_ci_high is not None  # the two bounds are set together
         return (float(np.sqrt(self.tau2_ci_low)), float(np.sqrt(self.tau2_ci_high)))
 
     @property
@@ -225,14 +226,17 @@ class MetaResult(ResultMixin):
         show = pct if self.kind == "proportion" else fmt
         lvl = f"{100 * self.level:g}%"
         if self.method == "bayes":
+            bayes = self.bayes
+            assert bayes is not None  # a fit with method="bayes" keeps its BayesFit
+            tau_ci = bayes.tau_ci  # = self.tau_ci
             lines = [
                 self.describe_model(),
                 f"posterior median {show(self.estimate)} ({lvl} credible interval "
                 f"{show(self.ci_low)} to {show(self.ci_high)}), P(effect below null) = "
-                f"{self.bayes.prob_below_zero:.3f}",
+                f"{bayes.prob_below_zero:.3f}",
                 f"predictive interval {show(self.pi_low)} to {show(self.pi_high)}; "
                 f"τ posterior median {fmt(self.tau, 3)} ({lvl} interval "
-                f"{fmt(self.tau_ci[0], 3)} to {fmt(self.tau_ci[1], 3)})",
+                f"{fmt(tau_ci[0], 3)} to {fmt(tau_ci[1], 3)})",
             ]
         else:
             lines = [

@@ -58,7 +58,7 @@ def pool_arm(
     *,
     transform: str = "logit",
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,  # or "adhoc", as in compare()
     level: float = 0.95,
     subgroup: str | None = None,
     study_ci: str = "exact",
@@ -133,7 +133,7 @@ def compare_studies(
     measure: str = "RR",
     *,
     method: str = "REML",
-    hksj: bool = False,
+    hksj: bool | str = False,  # or "adhoc", as in compare()
     level: float = 0.95,
     subgroup: str | None = None,
 ) -> MetaResult | SubgroupResult:
@@ -152,8 +152,10 @@ def compare_studies(
     method : str, default "REML"
         ``"FE"``, a τ² estimator, ``"MH"``, ``"PETO"``, ``"GLMM"`` or ``"bayes"``, as in
         :func:`~recurrence.meta.compare`.
-    hksj : bool, default False
-        Hartung-Knapp-Sidik-Jonkman interval (inverse-variance random-effects models).
+    hksj : bool or "adhoc", default False
+        Hartung-Knapp-Sidik-Jonkman interval (inverse-variance random-effects models);
+        ``"adhoc"`` its modification never narrower than the usual one, as in
+        :func:`~recurrence.meta.compare`.
     level : float, default 0.95
         Confidence level of the intervals.
     subgroup : str, optional

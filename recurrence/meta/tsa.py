@@ -29,6 +29,7 @@ needed?
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -107,33 +108,45 @@ def obf_boundaries(t, alpha: float = 0.05, sides: int = 2) -> np.ndarray:
     inc = sides * np.diff(np.r_[0.0, obf_spending(t, alpha, sides)])  # both tails
     steps = np.sqrt(np.diff(np.r_[0.0, t]))  # sd of each increment of the score
     c = np.empty(t.size)
-    mass = nodes = None
+    # the density of S_j on its continuation region (nodes, weights × density): set at
+    # the end of look j, used from look j + 1
+    mass: np.ndarray | None = None
+    nodes: np.ndarray | None = None
+    cross: Callable[[float], float]  # the probability of crossing ±bj at look j
     for j in range(t.size):
         reach = 12 * np.sqrt(t[j])  # beyond ±12 SD there is < 1e-32 of the mass
         if j == 0:
 
-            def cross(bj):
+            def cross_first(bj):
                 return sides * float(norm.sf(bj / steps[0]))
 
+            cross = cross_first
         else:
 
-            def cross(bj, mass=mass, nodes=nodes, sd=steps[j]):
+            def cross_later(bj, mass=mass, nodes=nodes, sd=steps[j]):
                 up = special.ndtr((nodes - bj) / sd)
                 down = special.ndtr((-bj - nodes) / sd) if sides == 2 else 0.0
                 return float(np.sum(mass * (up + down)))
+
+            cross = cross_later
 
         if inc[j] <= 1e-300 or cross(reach) >= inc[j]:
             c[j] = np.inf if inc[j] <= 1e-300 else norm.isf(inc[j] / sides)
             bj = reach
             if j > 0 and inc[j] > 1e-300:  # the rare crossing beyond ±12 SD
                 c[j] = optimize.brentq(
-                    lambda x, tj=t[j], aj=inc[j]: cross(x * np.sqrt(tj)) - aj,
+                    lambda x, tj=t[j], aj=inc[j], f=cross: f(x * np.sqrt(tj)) - aj,
                     reach / np.sqrt(t[j]),
                     60.0,
                 )
         else:
             bj = optimize.brentq(
-                lambda x, aj=inc[j]: cross(x) - aj, 1e-9, reach, xtol=1e-14, rtol=1e-14, maxiter=500
+                lambda x, aj=inc[j], f=cross: f(x) - aj,
+                1e-9,
+                reach,
+                xtol=1e-14,
+                rtol=1e-14,
+                maxiter=500,
             )
             c[j] = bj / np.sqrt(t[j])
         if j == t.size - 1:
@@ -151,6 +164,7 @@ def obf_boundaries(t, alpha: float = 0.05, sides: int = 2) -> np.ndarray:
         if j == 0:
             g = _phi(new / steps[0]) / steps[0]
         else:
+            assert mass is not None and nodes is not None  # set at the end of look j - 1
             kernel = _phi((new[:, None] - nodes[None, :]) / steps[j])
             g = (mass[None, :] * kernel).sum(axis=1) / steps[j]
         nodes, mass = new, wn * g
@@ -359,15 +373,15 @@ def sequential(
     inc = result.table["included"].to_numpy(bool)
     position = {str(s): i for i, s in enumerate(result.table["study"])}
     mask = np.zeros(inc.size, bool)
-    z = []
+    zs: list[float] = []
     for name in cum["study"]:
         mask[position[str(name)]] = True
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             step = refit(result, mask & inc)[0]
         se = step.se_usual or step.se  # the usual SE, as TSA's z-curve
-        z.append(step.estimate_model / se if se > 0 else np.nan)
-    z = np.asarray(z)
+        zs.append(step.estimate_model / se if se > 0 else np.nan)
+    z = np.asarray(zs)
     frac = participants / ris
     # looks up to the first that reaches the required information; later ones keep it
     capped = np.minimum(frac, 1.0)

@@ -127,6 +127,7 @@ class Report:
         mc = a.plan.min_cell
         out: dict[str, pd.DataFrame] = {}
         if a.has_cohort:
+            assert a.rates is not None and a.table_one is not None  # analysed with the cohort
             out["rates"] = suppress_counts(
                 a.rates.verdicts(), ("at_risk", "events", "competing"), mc
             )
@@ -164,8 +165,8 @@ class Report:
             if res is not None:
                 table = res.table
                 if name == "with_this_cohort":  # the cohort's own counts are patients
-                    cols = ("events_closure", "total_closure", "events_control", "total_control")
-                    table = suppress_counts(table, cols, mc)
+                    arms = ("events_closure", "total_closure", "events_control", "total_control")
+                    table = suppress_counts(table, arms, mc)
                 out[f"studies_{name}"] = table
         if a.sensitivity is not None:
             out["studies_sensitivity"] = a.sensitivity.table

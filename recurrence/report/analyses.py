@@ -328,36 +328,39 @@ def _printable(cohort, plan: Plan, notes: list):
             )
     if changed:
         cohort = cohort.assign(**changed)
-    return cohort, replace(plan, **keep)
+    return cohort, replace(plan, covariates=keep["covariates"], subgroups=keep["subgroups"])
 
 
 def _studies(studies, plan: Plan, out: dict, tick) -> None:
     from .. import meta
 
     level = plan.level
-    kw = {"level": level}
     tick("pooled rates")
     iv = (
         plan.method if plan.method in ("FE", "DL", "REML", "PM", "ML", "EB", "HE", "SJ") else "REML"
     )
-    out["pooled_control"] = _maybe(lambda: meta.pool_arm(studies, arm="control", method=iv, **kw))
-    out["pooled_closure"] = _maybe(lambda: meta.pool_arm(studies, arm="closure", method=iv, **kw))
+    out["pooled_control"] = _maybe(
+        lambda: meta.pool_arm(studies, arm="control", method=iv, level=level)
+    )
+    out["pooled_closure"] = _maybe(
+        lambda: meta.pool_arm(studies, arm="closure", method=iv, level=level)
+    )
 
     tick("pooled effects")
     hksj = plan.hksj if plan.method not in ("FE", "MH", "PETO", "bayes") else False
     out["effect"] = _maybe(
         lambda: meta.compare_studies(
-            studies, measure=plan.measure, method=plan.method, hksj=hksj, **kw
+            studies, measure=plan.measure, method=plan.method, hksj=hksj, level=level
         )
     )
     other = "OR" if plan.measure != "OR" else "RR"
     out["effect_other"] = _maybe(
-        lambda: meta.compare_studies(studies, measure=other, method=iv, hksj=hksj, **kw)
+        lambda: meta.compare_studies(studies, measure=other, method=iv, hksj=hksj, level=level)
     )
     main = out["effect"]
     if plan.method != "bayes" and plan.measure in ("RR", "OR"):
         out["bayes"] = _maybe(
-            lambda: meta.compare_studies(studies, measure=plan.measure, method="bayes", **kw)
+            lambda: meta.compare_studies(studies, measure=plan.measure, method="bayes", level=level)
         )
 
     tick("bias and sensitivity")
@@ -388,7 +391,7 @@ def _studies(studies, plan: Plan, out: dict, tick) -> None:
         and (
             res := _maybe(
                 lambda c=col: meta.compare_studies(
-                    studies, measure=plan.measure, method=iv, hksj=hksj, subgroup=c, **kw
+                    studies, measure=plan.measure, method=iv, hksj=hksj, subgroup=c, level=level
                 )
             )
         )

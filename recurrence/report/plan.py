@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
@@ -268,7 +269,8 @@ def _levels(frame: pd.DataFrame, col: str) -> int:
 
 def _defaults(p: Plan, cohort, studies) -> Plan:
     """Fill what the plan leaves open from what the data have; note which keys."""
-    defaults, changes = [], {}
+    defaults: list[str] = []
+    changes: dict[str, Any] = {}  # Plan fields, each of its own type
     if cohort is not None:
         if p.covariates is None:
             changes["covariates"] = tuple(c for c in DEFAULT_COVARIATES if c in cohort.columns)

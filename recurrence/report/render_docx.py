@@ -130,6 +130,7 @@ def render_docx(doc: Document) -> bytes:
         elif isinstance(b, Table):
             _table(document, b)
         elif isinstance(b, Figure):
+            assert b.png is not None  # Report.docx() draws the figures with png=True first
             document.add_picture(io.BytesIO(b.png), width=Inches(TEXT_WIDTH * b.width))
             _caption(document, f"Figure {b.number}.", b.caption)
         elif isinstance(b, PageBreak):

@@ -20,6 +20,8 @@ def _methods(doc: Document, a: Analyses) -> None:
     doc.section("sec:methods", "Methods")
     refs = []
     if a.has_cohort:
+        # _printable sets both to tuples for every report with a cohort
+        assert p.covariates is not None and p.subgroups is not None
         refs += ["aj", "gray", "cox", "zph", "fg", "rmst", "smd", "altman"]
         adjusted = (
             f"; adjusted models include {', '.join(p.covariates)}"
@@ -169,8 +171,8 @@ def _caveats(doc: Document, a: Analyses) -> None:
             if remark not in texts:
                 texts.add(remark)
                 seen.setdefault(f"{label}: {remark}", None)
-    for col, res in a.study_subgroups.items():
-        ks = res.table["k"].astype(int)
+    for col, sub in a.study_subgroups.items():
+        ks = sub.table["k"].astype(int)
         seen.setdefault(
             f"Subgroups of studies by {col}: {len(ks)} subgroups of {ks.min()} to {ks.max()} "
             "studies: fragile estimates.",
@@ -292,7 +294,11 @@ def _checklists(doc: Document, a: Analyses) -> None:
                 {
                     "item": item,
                     "topic": topic,
-                    "where": f"Section {sections[label]}" if ok else f"not addressed: {why}",
+                    "where": (
+                        f"Section {sections[label]}"
+                        if ok and label is not None  # ok: label is given (mypy sees no further)
+                        else f"not addressed: {why}"
+                    ),
                 }
             )
             if ok:

@@ -26,6 +26,11 @@ class RegressionResultMixin:
     """What Cox and Fine-Gray results share: log ratios by term, the likelihood-ratio
     test and the forest plot of the ratios."""
 
+    # provided by each subclass (frozen dataclass fields); annotations only, no defaults
+    table: pd.DataFrame
+    loglik: float
+    loglik_null: float
+
     @property
     def coef(self) -> pd.Series:
         """Log (subdistribution) hazard ratios by term."""

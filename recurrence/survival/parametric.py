@@ -165,6 +165,7 @@ class ParametricResult(ResultMixin):
         """
         times = check_times(times)
         data = self.data if data is None else data
+        assert data is not None  # parametric() keeps the patients it fitted
         x = design_for(data, self.covariates, self.terms)
         coef = self.table["coef"].to_numpy()
         eta = coef[0] + x @ coef[1:-1]
@@ -184,10 +185,12 @@ class ParametricResult(ResultMixin):
         times = check_times(times)
         parts = []
         if by is not None and by in self.covariates:
-            values = sorted(self.data[by].dropna().unique(), key=lambda v: (str(v) != "False", v))
+            fitted = self.data
+            assert fitted is not None  # parametric() keeps the patients it fitted
+            values = sorted(fitted[by].dropna().unique(), key=lambda v: (str(v) != "False", v))
             labels = group_labels(pd.Series(values), by).tolist()
             for value, label in zip(values, labels, strict=True):
-                s = self.predict(times, self.data.assign(**{by: value})).mean(axis=0).to_numpy()
+                s = self.predict(times, fitted.assign(**{by: value})).mean(axis=0).to_numpy()
                 parts.append((label, s))
         else:
             parts.append(("all patients", self.predict(times).mean(axis=0).to_numpy()))
@@ -440,15 +443,10 @@ def compare_distributions(
     fits = {
         d: parametric(cohort, covariates, distribution=check_distribution(d)) for d in distributions
     }
-    rows = [
-        {
-            "distribution": d,
-            "parameters": len(f.cov),
-            "loglik": f.loglik,
-            "aic": f.aic,
-        }
-        for d, f in fits.items()
-    ]
+    rows = []
+    for d, f in fits.items():
+        assert f.cov is not None  # parametric() keeps the covariance of its fit
+        rows.append({"distribution": d, "parameters": len(f.cov), "loglik": f.loglik, "aic": f.aic})
     table = pd.DataFrame(rows)
     table["delta_aic"] = table["aic"] - table["aic"].min()
     proj = pd.concat(

@@ -49,6 +49,7 @@ def _dominance(v: np.ndarray, w: np.ndarray | None) -> np.ndarray:
         if unit:
             c0 = zc - zero
         else:
+            assert ww is not None  # weighted: set above whenever w is given
             wz = np.where(zero, ww, 0.0)
             c0 = np.cumsum(wz) - wz
         less += np.where(zero, 0, c0 - c0[gs])

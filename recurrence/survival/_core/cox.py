@@ -211,7 +211,7 @@ def evaluate(strata: list[Stratum], beta, info: bool = True):
     risk-set sums of every stratum (reused by the residuals and the PH test)."""
     p = len(beta)
     ll, u, h = 0.0, np.zeros(p), np.zeros((p, p))
-    sums = []
+    sums: list[_Sums | None] = []  # None: a stratum without events
     # far from the estimate (a coefficient running off to infinity) risk sets can
     # underflow to 0: the result is then not finite and the caller halves its step
     with np.errstate(all="ignore"):
