@@ -24,6 +24,9 @@ def _closure(result) -> pd.Series:
 
 def cohort_summary(a: Analyses) -> str:
     """The cohort's sentences of the summary."""
+    assert (
+        a.km is not None and a.rates is not None and a.table_one is not None
+    )  # analysed with every cohort (analyses._cohort)
     p, mc = a.plan, a.plan.min_cell
     r = a.rates.table
     at = r[r["time"] == float(p.horizon)].set_index("group")
@@ -72,6 +75,7 @@ def cohort_summary(a: Analyses) -> str:
 
 def _rd_sentence(a: Analyses) -> str:
     rd = a.risk_difference
+    assert rd is not None  # called only when the risk difference was estimated
     times = rd.table["time"].tolist()
     t = float(a.plan.horizon) if float(a.plan.horizon) in times else times[-1]
     row = rd.table.set_index("time").loc[t]
@@ -126,6 +130,9 @@ def _data(doc: Document, a: Analyses) -> None:
     mc = a.plan.min_cell
     doc.section("sec:data", "Data")
     km = a.km
+    assert (
+        km is not None and a.table_one is not None
+    )  # analysed with every cohort (analyses._cohort)
     ov = km.overview.set_index("group")
     rows = [_events_row(ov.loc[g], g, km, mc) for g in km.groups]
     doc.paragraph(
@@ -202,6 +209,9 @@ def cohort_flow_steps(a: Analyses) -> list:
 def _time(doc: Document, a: Analyses) -> None:
     p, mc = a.plan, a.plan.min_cell
     doc.section("sec:time", "Reherniation over time")
+    assert (
+        a.km is not None and a.incidence is not None and a.rates is not None
+    )  # analysed with every cohort (analyses._cohort)
     ov = a.km.overview
     competing = int(ov["competing"].sum()) if "competing" in ov else 0
     if competing:
@@ -308,6 +318,7 @@ def _time(doc: Document, a: Analyses) -> None:
 
 
 def _absolute(doc: Document, a: Analyses) -> None:
+    assert a.risk_difference is not None  # called only when it was estimated
     rd = a.risk_difference.table
     doc.heading("Absolute effect of closure")
     sentence = _rd_sentence(a)
@@ -356,6 +367,9 @@ def _model_rows(name: str, res, col: str, level: float) -> list[dict]:
 
 def _cox_and_fine_gray(a: Analyses) -> str:
     """Whether the two closure-only ratios agree, in words computed from them."""
+    assert (
+        a.km is not None and a.cox is not None and a.fine_gray is not None
+    )  # analysed with every cohort (analyses._cohort)
     competing = int(a.km.overview["competing"].sum())
     if competing == 0:
         return "With no competing event recorded the two answer the same question"
@@ -377,6 +391,9 @@ def _cox_and_fine_gray(a: Analyses) -> str:
 def _effect(doc: Document, a: Analyses) -> None:
     p = a.plan
     doc.section("sec:effect", "Effect of closure")
+    assert (
+        a.logrank is not None and a.incidence is not None and a.cox is not None
+    )  # analysed with every cohort (analyses._cohort)
     adjusted = (
         f" Adjusted models add {_listing(p.covariates)}"
         + (
