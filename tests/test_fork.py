@@ -1,0 +1,44 @@
+"""Work in a forked copy (recurrence._fork): the value comes back, a failure comes back as
+NOTHING, and the report's study analyses are the same whether a copy ran them or not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recurrence import _fork
+from recurrence.report import analyses as A
+
+pytestmark = pytest.mark.skipif(
+    _fork.cores() < 2 or not _fork.can_fork(), reason="no fork here (one core or a thread)"
+)
+
+
+def test_the_value_comes_back():
+    job = _fork.fork_call(lambda: {"k": np.arange(100_000)})  # larger than a pipe's buffer
+    assert job is not None
+    np.testing.assert_array_equal(job.result()["k"], np.arange(100_000))
+
+
+def test_an_error_or_an_unpicklable_value_is_nothing():
+    def fails():
+        raise RuntimeError("in the copy")
+
+    assert _fork.fork_call(fails).result() is _fork.NOTHING
+    assert _fork.fork_call(lambda: lambda: 1).result() is _fork.NOTHING
+
+
+def test_study_analyses_in_a_copy_equal_those_in_this_process(monkeypatch):
+    from recurrence import load_cohort, load_studies
+    from recurrence.report.plan import resolve_plan
+
+    cohort, studies = load_cohort(), load_studies()
+    plan = resolve_plan(None, cohort, studies)
+    forked = A.run_analyses(cohort, studies, plan)
+    monkeypatch.setattr(A, "fork_call", lambda fn: None)
+    here = A.run_analyses(cohort, studies, plan)
+    for name in ("effect", "effect_other", "pooled_control", "pooled_closure", "bayes"):
+        a, b = getattr(forked, name), getattr(here, name)
+        assert a.table.equals(b.table), name
+    assert forked.sequential.table.equals(here.sequential.table)
+    assert forked.warnings == here.warnings
