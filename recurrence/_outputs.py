@@ -22,6 +22,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import DataError, Problem
@@ -82,6 +83,14 @@ def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
         return real, (st.st_dev, st.st_ino)
     except OSError:
         return real, None
+
+
+#: Called with no argument before anything is written; one that raises stops the commit.
+#: The command line puts its signal check here: Python runs a signal handler between
+#: any two bytecodes, also inside a weakref callback or ``__del__``, where the exception
+#: it raises is printed and dropped ("Exception ignored in ...") and the command would
+#: go on to write what it was told to abandon.
+BEFORE_COMMIT: list[Callable[[], None]] = []
 
 
 class Outputs:
@@ -182,6 +191,8 @@ class Outputs:
 
     def commit(self) -> list[Path]:
         """Write every staged file, all or none (see the module docstring)."""
+        for check in BEFORE_COMMIT:  # e.g. the command line's: was it told to stop?
+            check()
         created: list[Path] = []
         temps: dict[Path, str] = {}
         backups: dict[Path, str] = {}

@@ -108,8 +108,27 @@ class Terminated(BaseException):
     """SIGTERM, raised where the command is, so that its cleanup runs (no ``*.part``)."""
 
 
+#: Set by the SIGTERM and SIGINT handlers: the exception they raise may land where
+#: Python drops it (a weakref callback), so the outputs' commit asks again
+#: (_outputs.BEFORE_COMMIT).
+_SIGNALLED: list[int] = []
+
+
 def _terminate(signum, frame):
+    _SIGNALLED.append(signum)
     raise Terminated
+
+
+def _interrupt(signum, frame):
+    _SIGNALLED.append(signum)
+    raise KeyboardInterrupt
+
+
+def _stop_if_signalled() -> None:
+    if signal.SIGTERM in _SIGNALLED:
+        raise Terminated
+    if signal.SIGINT in _SIGNALLED:
+        raise KeyboardInterrupt
 
 
 def friendly(fn):
@@ -119,10 +138,14 @@ def friendly(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from .._outputs import BEFORE_COMMIT
         from ..errors import DataError
 
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _terminate) if main else None
+        previous_int = signal.signal(signal.SIGINT, _interrupt) if main else None
+        if main and _stop_if_signalled not in BEFORE_COMMIT:
+            BEFORE_COMMIT.append(_stop_if_signalled)
         try:
             return fn(*args, **kwargs)
         except DataError as exc:
@@ -145,6 +168,7 @@ def friendly(fn):
         finally:
             if main:
                 signal.signal(signal.SIGTERM, previous)
+                signal.signal(signal.SIGINT, previous_int)
 
     return wrapper
 

@@ -46,13 +46,36 @@ def test_interrupted_report_writes_nothing(tmp_path, sig):
     assert proc.poll() is None, "the report finished before it could be interrupted"
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode != 0, stderr
     if sig == signal.SIGINT:
-        assert proc.returncode == 130 and "interrupted; nothing was written" in stderr
+        assert proc.returncode == 130 and "interrupted; nothing was written" in stderr, stderr
         assert "Traceback" not in stderr
     if sig == signal.SIGTERM:
-        assert proc.returncode == 143 and "terminated; nothing was written" in stderr
+        assert proc.returncode == 143 and "terminated; nothing was written" in stderr, stderr
         assert "Traceback" not in stderr
     assert out.read_bytes() == b"previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv", "report.pdf"]
     assert hashlib.sha256(cohort.read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["term", "ctrl-c"])
+def test_a_signal_python_dropped_still_stops_the_commit(tmp_path, sig, monkeypatch):
+    """Found by running the report with SIGTERM at 9 s: the handler's exception landed in
+    a weakref callback, Python printed "Exception ignored" and the command wrote its
+    report with exit 0. The commit asks whether a signal came."""
+    from recurrence._outputs import Outputs
+    from recurrence.cli import _common
+
+    monkeypatch.setattr(_common, "_SIGNALLED", [])
+
+    @_common.friendly
+    def command():
+        out = Outputs(())
+        out.add(tmp_path / "report.pdf", b"new", role="report")
+        _common._SIGNALLED.append(sig)  # as if the handler's exception had been dropped
+        out.commit()
+
+    with pytest.raises(SystemExit) as exc:
+        command()
+    assert exc.value.code == (143 if sig == signal.SIGTERM else 130)
+    assert not (tmp_path / "report.pdf").exists()
