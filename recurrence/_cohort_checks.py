@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataWarning, format_rows, warn
+from ._excel import warn_hidden_rows
+from .errors import DataWarning, warn
 from .schema import MAX_MONTHS, Collector, as_text
 
 __all__ = ["r_style_codes", "time_left_problems", "value_rules", "warn_cohort"]
@@ -117,13 +118,7 @@ def warn_cohort(
     """Warn about what loaded but may be wrong: rows hidden in Excel (``hidden``),
     missing covariate values (columns in ``quiet`` aside), a median time that looks like
     days or weeks read as months."""
-    if hidden:
-        warn(
-            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
-            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
-            "should not be analysed",
-            DataWarning,
-        )
+    warn_hidden_rows(source, hidden)
     covariates = [c for c in out.columns if c not in ("patient_id", "closure", "time", "event")]
     counts = out[covariates].isna().sum()  # one pass, not one per column
     missing = {c: int(n) for c, n in counts.items() if n and c not in quiet}

@@ -19,9 +19,22 @@ import pandas as pd
 
 from ._header import check_header, pick_header_row
 from ._io import first_line
-from .errors import DataError, Problem
+from .errors import DataError, DataWarning, Problem, format_rows, warn
 
-__all__ = ["read_excel"]
+__all__ = ["read_excel", "warn_hidden_rows"]
+
+
+def warn_hidden_rows(source: str, hidden) -> None:
+    """Warn that rows hidden in the sheet (``hidden``, counted below the header; see
+    :func:`read_excel`) were loaded: the cohort's and the study table's loaders alike."""
+    if hidden:
+        warn(
+            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
+            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
+            "should not be analysed",
+            DataWarning,
+        )
+
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"

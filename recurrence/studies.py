@@ -26,10 +26,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ._excel import warn_hidden_rows
 from ._io import read_table, source_name
 from ._recode import check_types, recode
 from ._types import as_plain_text, typed_columns
-from .errors import DataError, DataWarning, Problem, format_rows, warn
+from .errors import DataError, DataWarning, Problem, warn
 from .schema import (
     ARMS,
     FALSE_SPELLINGS,
@@ -442,13 +443,7 @@ def canonical_studies(
     if bag.problems:
         raise DataError(bag.problems, source=source)
     out = plain_text(out)
-    if hidden:
-        warn(
-            f"{source}: {format_rows(hidden)} (counted below the header) are hidden in Excel "
-            "(hidden or filtered out) and were loaded; delete them from the sheet if they "
-            "should not be analysed",
-            DataWarning,
-        )
+    warn_hidden_rows(source, hidden)
     out.attrs = {"source": source, "columns": users, "values": recoded}
     return out
 
