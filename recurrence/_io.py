@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._header import check_header, pick_header_row
+from ._wide import WIDE_COLUMNS, read_wide_csv
 from .errors import DataError, Problem
 
 __all__ = ["arrow_memory", "atomic_write", "read_table", "source_name"]
@@ -224,6 +225,17 @@ def _read_csv(path: Path, name: str, header_row: int | None = None) -> pd.DataFr
     rows = [next(csv.reader([line], delimiter=delimiter), []) for line in lines]
     h = pick_header_row(rows, header_row, name)
     check_header(rows[h], name)
+    if len(rows[h]) >= WIDE_COLUMNS:
+        wide = read_wide_csv(
+            path,
+            delimiter=delimiter,
+            encoding=encoding,
+            skip=h,
+            header=rows[h],
+            na_values=NA_STRINGS,
+        )
+        if wide is not None:
+            return _read_from(wide, encoding, delimiter, h)
     try:
         # Cells as text, stored by Arrow (a fraction of the memory of Python strings),
         # so the schema, not pandas' type guessing, decides what a value means.
@@ -246,6 +258,10 @@ def _read_csv(path: Path, name: str, header_row: int | None = None) -> pd.DataFr
             ),
             source=name,
         ) from exc
+    return _read_from(frame, encoding, delimiter, h)
+
+
+def _read_from(frame: pd.DataFrame, encoding: str, delimiter: str, h: int) -> pd.DataFrame:
     frame.attrs["encoding"] = encoding
     frame.attrs["delimiter"] = delimiter
     frame.attrs["header_row"] = h + 1

@@ -50,7 +50,9 @@ SHOWN_CHARS = 12
 class Typed:
     """A typed column, and the cells that are a problem (with what to say)."""
 
-    column: pd.Series
+    #: a Series, or a column typed in a batch as its bare array (a frame of thousands
+    #: of columns is built once from them, without a Series each)
+    column: pd.Series | np.ndarray | pd.api.extensions.ExtensionArray
     bad: pd.Series | None = None
     message: str = ""
     fix: str = ""
@@ -156,27 +158,78 @@ def _numbers(values: pd.Series, infinite: pd.Series) -> Typed:
     )
 
 
-def typed_columns(cols: dict[str, pd.Series], users: dict[str, str], kinds: dict) -> dict:
-    """:func:`typed_column` for many columns at once, ``{name: Typed}``.
+def typed_columns(
+    frame: pd.DataFrame, users: dict[str, str], kinds: dict
+) -> tuple[pd.DataFrame, dict[str, Typed]]:
+    """:func:`typed_column` for every column of ``frame`` at once: the typed columns as
+    one frame (in ``frame``'s order and index), and ``{name: Typed}`` for the columns
+    with cells that are a problem.
 
-    A wide export (a REDCap table has thousands of columns) is typed in one pass: the
-    text columns of a CSV file are joined into one Arrow array, parsed once, and only the
-    columns that are neither plain numbers nor plain text (a column with ``n/a`` cells)
-    go through :func:`typed_column` one by one. Linear in the number of cells, with a
-    small cost per column.
+    A wide export (a REDCap table has thousands of columns) is typed in one pass: its
+    text columns are joined into one Arrow array, parsed once, and the plain numbers come
+    back as one 2-D block per type; only the columns that are neither plain numbers nor
+    plain text (a column with ``n/a`` cells) go through :func:`typed_column` one by one.
+    Linear in the number of cells, with a small cost per column.
     """
-    batch = [
-        name
-        for name, col in cols.items()
-        if kinds.get(name) is None and getattr(col.dtype, "storage", None) == "pyarrow"
-    ]
-    out = {}
-    if batch:
-        out.update(_typed_text_batch({name: cols[name] for name in batch}))
-    for name, col in cols.items():
-        if name not in out:
-            out[name] = typed_column(col, users.get(name, name), kinds.get(name))
-    return {name: out[name] for name in cols}
+    order = list(frame.columns)
+    parts: list[pd.DataFrame] = []
+    single: dict[str, object] = {}
+    text = _text_cells(frame, kinds)
+    if text is not None:
+        blocks, single = _typed_text_batch(*text)
+        # a block is (columns × rows): its transpose is a frame of one block, no copy
+        parts = [pd.DataFrame(b.T, columns=names, copy=False) for names, b in blocks]
+    done = set(single).union(*(part.columns for part in parts))
+    problems: dict[str, Typed] = {}
+    for name in order:
+        if name not in done:
+            typed = typed_column(frame[name], users.get(name, name), kinds.get(name))
+            single[name] = typed.column
+            if typed.bad is not None:
+                problems[name] = typed
+    if single:
+        parts.append(pd.DataFrame({k: _bare(v) for k, v in single.items()}, copy=False))
+    if not parts:
+        return pd.DataFrame(index=frame.index), problems
+    out = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1, copy=False)
+    if list(out.columns) != order:
+        out = out[order]
+    out.index = frame.index
+    return out, problems
+
+
+def _bare(column):
+    """A column's values without its index (the typed frame takes the source's)."""
+    return column.array if isinstance(column, pd.Series) else column
+
+
+def _text_cells(frame: pd.DataFrame, kinds: dict):
+    """``(names, cells)``: the columns of ``frame`` that hold text as a file gives it
+    (Arrow-backed strings, or Python strings and nothing else), and their cells, column
+    after column, as one Arrow array; ``None`` when there are none."""
+    import pyarrow as pa
+
+    names, chunks = [], []
+    objects = [n for n, d in frame.dtypes.items() if kinds.get(n) is None and d == np.dtype(object)]
+    if objects and len(frame):
+        block = (frame if len(objects) == frame.shape[1] else frame[objects]).to_numpy()
+        try:  # one conversion; a column holding anything but strings refuses it
+            chunks.append(pa.array(block.T.ravel(), pa.large_string(), from_pandas=True))
+            names.extend(objects)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            for i, name in enumerate(objects):
+                if pd.api.types.infer_dtype(block[:, i], skipna=True) == "string":
+                    chunks.append(pa.array(block[:, i], pa.large_string(), from_pandas=True))
+                    names.append(name)
+    for name, dtype in frame.dtypes.items():
+        if kinds.get(name) is None and getattr(dtype, "storage", None) == "pyarrow":
+            chunks.extend(frame[name].array._pa_array.chunks)
+            names.append(name)
+    if not names or not len(frame):
+        return None
+    # one contiguous array: Arrow's kernels pay per chunk, and there would be a chunk
+    # per column
+    return names, pa.chunked_array(chunks, pa.large_string()).combine_chunks()
 
 
 _INT = r"^[+-]?\d{1,15}$"
@@ -184,21 +237,18 @@ _COMMA = r"^[+-]?\d+,\d+$"
 _LEADING_ZERO = r"^[+-]?0\d"
 
 
-def _typed_text_batch(cols: dict[str, pd.Series]) -> dict[str, Typed]:
-    """The plain columns of ``cols`` (all numbers, or no number), typed together; the
-    others are left out of the result (the caller types them one by one)."""
+def _typed_text_batch(names: list[str], arr) -> tuple[list, dict[str, object]]:
+    """The plain columns among ``names`` (all numbers, or no number), typed together
+    from their cells ``arr`` (column after column): ``[(names, block)]``, the complete
+    integer and the float columns as (columns × rows) blocks, and ``{name: array}`` for
+    the text and the integer columns with empty cells. The other columns are left out
+    (the caller types them one by one)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from .schema import _PLAIN_NUMBER
 
-    names = list(cols)
-    n = len(next(iter(cols.values())))
-    index = next(iter(cols.values())).index
-    chunks = [c for name in names for c in cols[name].array._pa_array.chunks]
-    arr = pa.chunked_array(chunks, type=pa.large_string()) if chunks else None
-    if arr is None or n == 0:
-        return {}
+    n = len(arr) // len(names)
     text = pc.utf8_trim_whitespace(arr)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
     plain = pc.match_substring_regex(text, _PLAIN_NUMBER).fill_null(False)
@@ -216,28 +266,33 @@ def _typed_text_batch(cols: dict[str, pd.Series]) -> dict[str, Typed]:
     number = number.reshape(shape)
     zeros = pc.match_substring_regex(text, _LEADING_ZERO).fill_null(False)
     zeros = zeros.to_numpy(zero_copy_only=False).reshape(shape)
-    ints = pc.match_substring_regex(text, _INT).fill_null(False)
-    ints = ints.to_numpy(zero_copy_only=False).reshape(shape)
+    whole = pc.match_substring_regex(text, _INT).fill_null(False)
+    whole = whole.to_numpy(zero_copy_only=False).reshape(shape)
     floats = values.to_numpy(zero_copy_only=False).reshape(shape)
     lower = pc.utf8_lower(text)
     missing = pc.is_in(lower, value_set=pa.array(sorted(TEXT_MISSING), pa.large_string()))
     plain_text = pc.if_else(missing.fill_null(False), pa.scalar(None, text.type), text)
-    out: dict[str, Typed] = {}
-    for i, name in enumerate(names):
-        any_number = number[i].any()
-        odd = filled[i] & ~number[i]
-        if not any_number or zeros[i][number[i]].any():
-            column = plain_text.slice(i * n, n)
-            out[name] = Typed(pd.Series(pd.arrays.ArrowStringArray(column), index=index))
-        elif not odd.any():
-            if ints[i][number[i]].all():
-                whole = np.rint(np.where(filled[i], floats[i], 0.0)).astype(np.int64)
-                column = (
-                    whole
-                    if filled[i].all()
-                    else pd.arrays.IntegerArray(whole, mask=~filled[i].copy())
-                )
-                out[name] = Typed(pd.Series(column, index=index))
-            else:
-                out[name] = Typed(pd.Series(floats[i], index=index))
-    return out
+    # per column, on the (columns × rows) masks at once
+    any_number = number.any(axis=1)
+    odd = (filled & ~number).any(axis=1)
+    coded = (zeros & number).any(axis=1)
+    integer = (whole | ~number).all(axis=1)
+    full = filled.all(axis=1)
+    text_like = ~any_number | coded
+    numeric = ~text_like & ~odd
+    whole_rows = np.flatnonzero(numeric & integer)
+    rounded = np.rint(np.where(number[whole_rows], floats[whole_rows], 0.0)).astype(np.int64)
+    out: dict[str, object] = {}
+    for i in np.flatnonzero(text_like):
+        out[names[i]] = pd.arrays.ArrowStringArray(plain_text.slice(i * n, n))
+    for j, i in enumerate(whole_rows):
+        if not full[i]:
+            out[names[i]] = pd.arrays.IntegerArray(rounded[j], ~filled[i])
+    blocks = []
+    complete = full[whole_rows]
+    if complete.any():
+        blocks.append(([names[i] for i in whole_rows[complete]], rounded[complete]))
+    real = np.flatnonzero(numeric & ~integer)
+    if len(real):
+        blocks.append(([names[i] for i in real], floats[real]))
+    return blocks, out

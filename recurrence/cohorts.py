@@ -305,7 +305,9 @@ def canonical_cohort(
     # Each column is taken out as it is converted (see ``owned``), and the canonical
     # frame is built once at the end: inserting columns one by one is quadratic in their
     # number (a REDCap export has thousands).
-    source_cols = {name: frame[name] for name in frame.columns}
+    fixed = [spec.name for spec in COHORT_COLUMNS if spec.name in frame.columns]
+    source_cols = {name: frame[name] for name in fixed}
+    others = frame.drop(columns=fixed)
     del frame
     converted: dict[str, pd.Series] = {}
     bad: dict[str, pd.Series] = {}
@@ -388,14 +390,17 @@ def canonical_cohort(
             converted[spec.name] = _known_covariate(spec, col, kinds.get(spec.name), bad, bag)
     if "time_left" in converted and factor != 1.0:
         converted["time_left"] = converted["time_left"] * factor
-    for name, typed in typed_columns(source_cols, users, kinds).items():
-        if typed.bad is not None:
-            bad[name] = typed.bad
-            bag.add(name, typed.bad, typed.message, typed.fix, typed.shown)
-        converted[name] = typed.column
     del col, source_cols
+    typed, problems = typed_columns(others, users, kinds)
+    del others
+    for name, column in problems.items():
+        bad[name] = column.bad
+        bag.add(name, column.bad, column.message, column.fix, column.shown)
     out = pd.DataFrame(converted, index=index, copy=False)
     del converted  # the frame holds the columns now
+    if typed.shape[1]:
+        out = pd.concat([out, typed], axis=1, copy=False)
+    del typed
 
     pandera_problems(out, value_rules(time_from is not None, factor), bad, bag)
     if "time_left" in out.columns:

@@ -260,8 +260,9 @@ def map_columns(
                 fix="use a comma, semicolon, tab or | between columns",
             )
         )
-    numeric_names = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", c.strip())) for c in present)
-    if problems and numeric_names >= max(1, len(present) // 2):
+    if problems and sum(
+        bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", c.strip())) for c in present
+    ) >= max(1, len(present) // 2):
         problems.append(
             Problem(
                 "the first row looks like data, not column names",

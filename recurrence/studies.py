@@ -371,14 +371,16 @@ def canonical_studies(
             converted[spec.name] = as_plain_text(frame[spec.name])
     if "trial" in converted:
         _check_trial(converted["trial"], bag)
-    others = {col: frame[col] for col in frame.columns if col not in converted}
-    for col, typed in typed_columns(others, users, kinds).items():
-        if typed.bad is not None:
-            bad[col] = typed.bad
-            bag.add(col, typed.bad, typed.message, typed.fix, typed.shown)
-        converted[col] = typed.column
+    typed, problems = typed_columns(
+        frame.drop(columns=[c for c in converted if c in frame.columns]), users, kinds
+    )
+    for col, column in problems.items():
+        bad[col] = column.bad
+        bag.add(col, column.bad, column.message, column.fix, column.shown)
     out = pd.DataFrame(converted, index=frame.index, copy=False)
     del converted  # the frame holds the columns now
+    if typed.shape[1]:
+        out = pd.concat([out, typed], axis=1, copy=False)
     rob = [c for c in out.columns if c.startswith("rob")]
     if rob:
         from .meta.rob import normalize_rob, rob_problems
