@@ -34,12 +34,25 @@ FILES = {
 }
 
 
-def _load(path, wide: bool, monkeypatch, **options):
+def _load(path, wide: bool, monkeypatch, taken: list | None = None, **options):
+    """The cohort (or the error's text), read with the wide path forced on or off;
+    ``taken`` records, for each read, whether pyarrow's reader gave the cells."""
     monkeypatch.setattr(io, "WIDE_COLUMNS", 1 if wide else 10**9)
+    reader = io.read_wide_csv
+
+    def spy(*args, **kwargs):
+        frame = reader(*args, **kwargs)
+        if taken is not None:
+            taken.append(frame is not None)
+        return frame
+
+    monkeypatch.setattr(io, "read_wide_csv", spy)
     try:
         return recurrence.load_cohort(path, **options)
     except DataError as exc:
         return str(exc)
+    finally:
+        monkeypatch.setattr(io, "read_wide_csv", reader)
 
 
 @pytest.mark.parametrize("name", list(FILES))
@@ -50,7 +63,9 @@ def test_an_awkward_file_loads_the_same_read_either_way(name, tmp_path, monkeypa
     options = {"header_row": 3} if "title" in name else {}
     with _quiet():
         by_pandas = _load(path, False, monkeypatch, **options)
-        by_arrow = _load(path, True, monkeypatch, **options)
+        taken: list[bool] = []
+        by_arrow = _load(path, True, monkeypatch, taken, **options)
+    assert taken == [True]  # pyarrow read it: the comparison is not pandas against pandas
     if isinstance(by_pandas, str):
         assert by_arrow == by_pandas
     else:
@@ -62,8 +77,10 @@ def test_a_short_row_is_left_to_pandas_which_reads_it_as_empty_cells(tmp_path, m
     # pyarrow refuses a row with fewer cells than the header; pandas fills them in
     path = tmp_path / "cohort.csv"
     path.write_text(f"{HEADER},age,site\nP1,1,12,0,40,A\nP2,0,3,1\n")
+    taken: list[bool] = []
     with _quiet():
-        out = _load(path, True, monkeypatch)
+        out = _load(path, True, monkeypatch, taken)
+    assert taken == [False]
     assert out["age"].isna().tolist() == [False, True] and out["site"].tolist()[0] == "A"
 
 
