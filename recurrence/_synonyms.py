@@ -103,10 +103,13 @@ SYNONYMS = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s\-\.]+")
+
+
 def norm_name(name: object) -> str:
     """A column name as compared with the canonical ones: stripped, lower case, runs of
     spaces, hyphens and dots as one underscore (``" Patient-ID"`` is ``patient_id``)."""
-    return re.sub(r"[\s\-\.]+", "_", str(name).strip().lower()).strip("_")
+    return _SEPARATORS.sub("_", str(name).strip().lower()).strip("_")
 
 
 def suggest_columns(missing: list[str], candidates: list[str]) -> dict[str, str]:

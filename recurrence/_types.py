@@ -210,7 +210,9 @@ def _text_cells(frame: pd.DataFrame, kinds: dict):
     import pyarrow as pa
 
     names, chunks = [], []
-    objects = [n for n, d in frame.dtypes.items() if kinds.get(n) is None and d == np.dtype(object)]
+    dtypes = frame.dtypes
+    typed = {n for n in kinds if kinds[n] is not None}
+    objects = [n for n in dtypes.index[(dtypes == np.dtype(object)).to_numpy()] if n not in typed]
     if objects and len(frame):
         block = (frame if len(objects) == frame.shape[1] else frame[objects]).to_numpy()
         try:  # one conversion; a column holding anything but strings refuses it
@@ -221,8 +223,8 @@ def _text_cells(frame: pd.DataFrame, kinds: dict):
                 if pd.api.types.infer_dtype(block[:, i], skipna=True) == "string":
                     chunks.append(pa.array(block[:, i], pa.large_string(), from_pandas=True))
                     names.append(name)
-    for name, dtype in frame.dtypes.items():
-        if kinds.get(name) is None and getattr(dtype, "storage", None) == "pyarrow":
+    for name, dtype in dtypes.items():
+        if name not in typed and getattr(dtype, "storage", None) == "pyarrow":
             chunks.extend(frame[name].array._pa_array.chunks)
             names.append(name)
     if not names or not len(frame):
