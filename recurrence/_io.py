@@ -193,7 +193,8 @@ SNIFF_CHARS = 16_384
 
 
 def _sniff_delimiter(text: str) -> str:
-    lines, size = [], 0
+    lines: list[str] = []
+    size = 0
     for line in text.splitlines()[:50]:
         if lines and size + len(line) > SNIFF_CHARS:
             break
