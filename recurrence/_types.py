@@ -50,9 +50,7 @@ SHOWN_CHARS = 12
 class Typed:
     """A typed column, and the cells that are a problem (with what to say)."""
 
-    #: a Series, or a column typed in a batch as its bare array (a frame of thousands
-    #: of columns is built once from them, without a Series each)
-    column: pd.Series | np.ndarray | pd.api.extensions.ExtensionArray
+    column: pd.Series
     bad: pd.Series | None = None
     message: str = ""
     fix: str = ""
