@@ -48,6 +48,7 @@ PHASES = ("start and imports", "load", "analyses", "document", "figures", "rende
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
+sys.modules.setdefault("hypothesis", None)  # as the command's own process (cli.run)
 import recurrence.cli  # what the command imports before it builds
 import recurrence.report as R
 from recurrence.report import figures as F, render_typst as T

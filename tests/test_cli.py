@@ -52,3 +52,31 @@ def test_missing_file_and_mapping_file(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     result = CliRunner().invoke(main, ["--debug", "describe", "--cohort", str(tmp_path / "x.csv")])
     assert result.exit_code == 1 and result.exception is not None
+
+
+def test_the_command_in_its_own_process_hides_hypothesis_from_pandera(tmp_path):
+    """``recurrence`` (``cli.run``) spares pandera's import of hypothesis, which no
+    command uses; the validation still runs (a bad file is still refused)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.csv"
+    path.write_text("patient_id,closure,time,event\na,1,-1,1\n")
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('hypothesis' in sys.modules and "
+        "sys.modules['hypothesis'] is not None, 'pandera' in sys.modules))\n"
+        "from recurrence.cli import run\n"
+        f"sys.argv = ['recurrence', 'describe', '--cohort', {str(path)!r}]\n"
+        "run()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2 and "is 0 or negative" in out.stderr
+    assert out.stdout.split() == ["False", "True"]
+
+
+def test_main_leaves_the_callers_modules_alone():
+    import sys
+
+    CliRunner().invoke(main, ["describe"])
+    assert sys.modules.get("hypothesis", "absent") is not None

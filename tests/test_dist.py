@@ -54,7 +54,7 @@ def test_scalars_stay_scalars():
 
 def test_the_engines_do_not_import_scipy_stats():
     """What the module is for: survival curves, Cox, Fine-Gray and pooling run without
-    scipy.stats (Begg's and the trim-and-fill rank tests still import it when called)."""
+    scipy.stats (nor do Begg's test and trim and fill: tests/test_ranks.py)."""
     code = (
         "import sys\n"
         "from recurrence import simulate_cohort, survival, meta, load_studies\n"

@@ -8,11 +8,13 @@ status 2; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ._common import OneLineGroup
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +27,19 @@ def main(debug: bool) -> None:
     evidence, and a PDF report. With no input files every command uses the packaged
     synthetic cohort and the packaged table of published studies.
     """
+
+
+def run() -> None:
+    """The ``recurrence`` command in a process of its own (the console script and
+    ``python -m recurrence.cli``): :func:`main`, in a process no one else imports into.
+
+    pandera imports hypothesis whenever it is installed (for its data-synthesis
+    strategies, which no command uses), as in the development environment: 0.12-0.19 s
+    of every command's start here. Such a process hides it from pandera. :func:`main`
+    itself, as tests and other programs call it, leaves the process's modules alone.
+    """
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[assignment]
+    main()
 
 
 def _register() -> None:

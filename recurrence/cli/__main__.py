@@ -1,5 +1,5 @@
 """``python -m recurrence.cli``: the same as the ``recurrence`` command."""
 
-from . import main
+from . import run
 
-main()
+run()

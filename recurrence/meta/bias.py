@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._dist import student_t
+from .._ranks import kendall_tau, rank
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from .effects import back_transform
 from .models import from_effects, iv_method
@@ -174,16 +175,6 @@ def _egger_rma(result: MetaResult, yi, vi) -> BiasTest:
     )
 
 
-def _kendall_with_r_pvalue(x, y):
-    # scipy.stats only here and in _l0 (Kendall's exact null distribution, ranks): its
-    # import costs 0.4-0.5 s that the other tests need not pay (recurrence/_dist.py)
-    from scipy import stats
-
-    ties = len(np.unique(x)) < len(x) or len(np.unique(y)) < len(y)
-    res = stats.kendalltau(x, y, method="asymptotic" if ties else "exact")
-    return float(res.statistic), float(res.pvalue), ties
-
-
 def begg_test(result: MetaResult) -> BiasTest:
     """Begg and Mazumdar's rank correlation test: ``statistic`` is Kendall's tau.
 
@@ -222,7 +213,7 @@ def begg_test(result: MetaResult) -> BiasTest:
     theta = np.sum(w * yi) / np.sum(w)
     vstar = vi - 1 / np.sum(w)
     ystar = (yi - theta) / np.sqrt(vstar)
-    tau, p, ties = _kendall_with_r_pvalue(ystar, vi)
+    tau, p, ties = kendall_tau(ystar, vi)
     remarks = ["ties: p-value from the normal approximation"] if ties else []
     if k < 10:
         remarks.append(f"only {k} studies: tests for funnel asymmetry have little power below 10")
@@ -232,11 +223,9 @@ def begg_test(result: MetaResult) -> BiasTest:
 
 def _l0(yi_sorted, estimate):
     """Duval and Tweedie's L0 and its SE (metafor::trimfill), from sorted effects."""
-    from scipy import stats
-
     k = yi_sorted.size
     c = yi_sorted - estimate
-    ranks = stats.rankdata(np.abs(c), method="ordinal")
+    ranks = rank(np.abs(c), method="ordinal")
     sr = float(np.sum(ranks[c > 0]))
     k0 = (4 * sr - k * (k + 1)) / (2 * k - 1)
     var_sr = (

@@ -162,9 +162,12 @@ def run_analyses(
     packaged_studies: bool = False,
     progress: Callable[[str], None] | None = None,
     warnings_before: tuple[str, ...] = (),
+    meanwhile: Callable[[], None] | None = None,
 ) -> Analyses:
     """Run every analysis of the report. ``progress(step)`` is called before each step.
-    With ``cohort=None`` only the studies are analysed."""
+    With ``cohort=None`` only the studies are analysed. ``meanwhile()`` is called once
+    this process has done its share, while the forked copy may still be running the
+    study analyses (the report imports what drawing needs then)."""
     tick = progress or (lambda step: None)
     out: dict = {
         "plan": plan,
@@ -186,18 +189,20 @@ def run_analyses(
         tick("data")
         apart = None
         if cohort is not None:
-            # the study analyses need nothing of the cohort's: a forked copy runs them
-            # on the other core meanwhile (measured: docs/report.md)
-            apart = fork_call(lambda: _studies_recorded(studies, plan))
+            # the study analyses and the cohort's subgroups need nothing of the rest: a
+            # forked copy runs them on the other core meanwhile (measured: docs/report.md)
+            apart = fork_call(lambda: _apart_recorded(cohort, studies, plan))
             _cohort(cohort, plan, out, notes, tick)
         else:
             for step in STEPS[1:4]:
                 tick(step)
         messages = [str(w.message) for w in caught]
+        if apart is not None and meanwhile is not None:
+            meanwhile()
         got = apart.result() if apart is not None else NOTHING
         if got is NOTHING:  # no fork, or the copy failed: here (an error is raised here)
             done = len(caught)
-            _studies(studies, plan, out, tick)
+            _apart(cohort, studies, plan, out, tick)
             messages += [str(w.message) for w in caught[done:]]
         else:
             part, their_messages = got
@@ -217,13 +222,30 @@ def run_analyses(
     return Analyses(**out)
 
 
-def _studies_recorded(studies, plan: Plan) -> tuple[dict, list[str]]:
-    """:func:`_studies` with its warnings recorded (in a forked copy: they travel back
+def _apart(cohort, studies, plan: Plan, out: dict, tick) -> None:
+    """What may run beside the rest of the cohort's analyses: the studies', then the
+    cohort's subgroups."""
+    _studies(studies, plan, out, tick)
+    if cohort is not None:
+        cohort, plan = _printable(cohort, plan, [])  # its notes are the parent's
+        covariates = [c for c in (plan.covariates or ()) if c != "closure"]
+        if plan.subgroups:
+            from ..survival import subgroups
+
+            out["subgroups"] = _maybe(
+                lambda: subgroups(
+                    cohort, list(plan.subgroups), covariates=covariates, level=plan.level
+                )
+            )
+
+
+def _apart_recorded(cohort, studies, plan: Plan) -> tuple[dict, list[str]]:
+    """:func:`_apart` with its warnings recorded (in a forked copy: they travel back
     as text, in order, with the results)."""
     part: dict = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
-        _studies(studies, plan, part, lambda step: None)
+        _apart(cohort, studies, plan, part, lambda step: None)
     return part, [str(w.message) for w in caught]
 
 
@@ -238,7 +260,6 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
         reherniation_rates,
         risk_difference,
         rmst,
-        subgroups,
     )
     from ..tableone import table_one
 
@@ -269,11 +290,7 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
     if out.get("cox_adjusted") is not None:
         out["evalue_adjusted"] = _maybe(lambda: evalue(out["cox_adjusted"]))
 
-    tick("subgroups and missing data")
-    if plan.subgroups:
-        out["subgroups"] = _maybe(
-            lambda: subgroups(cohort, list(plan.subgroups), covariates=covariates, level=level)
-        )
+    tick("subgroups and missing data")  # the subgroups: _apart
     missing = {c: int(cohort[c].isna().sum()) for c in covariates if cohort[c].isna().any()}
     out["missing"] = missing
     out["complete_cases"] = int(cohort[covariates].notna().all(axis=1).sum()) if covariates else 0

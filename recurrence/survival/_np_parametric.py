@@ -12,7 +12,7 @@ central difference of the gradient.
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .._dist import norm
 
@@ -180,6 +180,10 @@ def _maximise(fun, grad, start, newton_steps: int = 20):
 
 
 def _maximise_quietly(fun, grad, start, newton_steps):
+    # scipy.optimize on first use: its import (0.15 s) is not paid by every command that
+    # imports recurrence.survival, and the report's cohort analyses never fit these models
+    from scipy import optimize
+
     res = optimize.minimize(
         lambda t: -fun(t),
         start,
@@ -272,6 +276,8 @@ def profile_interval(dist, logl, logr, kind, theta, loglik, at_boundary, crit: f
         return 2.0 * (loglik - lp) - crit
 
     def root(lo, hi):
+        from scipy import optimize
+
         return optimize.brentq(deficit, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=200)
 
     # upper bound: step out from the estimate until the deficit is positive

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._ranks import rank
+
 __all__ = [
     "CoxFit",
     "Stratum",
@@ -440,9 +442,7 @@ def zph_time(time, dead, transform: str = "km") -> np.ndarray:
     if transform == "km":
         return km_transform(time, dead)
     if transform == "rank":
-        from scipy.stats import rankdata
-
-        return rankdata(time, method="average")
+        return rank(time, method="average")
     if transform == "log":
         return np.log(time)
     return np.asarray(time, float)
