@@ -398,7 +398,7 @@ def build(
 def _drawing_imports() -> None:
     """Import what drawing the figures needs (matplotlib: 0.3-0.4 s), called while the
     forked copy of the study analyses runs: time this process would spend waiting."""
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot as plt  # noqa: F401
 
     from . import figures  # noqa: F401
 
