@@ -38,7 +38,7 @@ def run() -> None:
     of every command's start here. Such a process hides it from pandera. :func:`main`
     itself, as tests and other programs call it, leaves the process's modules alone.
     """
-    sys.modules.setdefault("hypothesis", None)  # type: ignore[assignment]
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
     main()
 
 
