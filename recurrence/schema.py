@@ -351,9 +351,11 @@ def pandera_problems(
     >>> [(p.column, p.rows, p.values, p.user_column) for p in bag.problems]
     [('time', (2,), (-1.0,), 'fu'), ('event', (3,), (5,), 'status')]
     """
+    frame = frame[[c for c in frame.columns if c in rules]]  # a wide table: only these
+    if _all_hold(frame, rules):
+        return  # pandera would find no failure case; it is for finding and reporting them
     import pandera.pandas as pa
 
-    frame = frame[[c for c in frame.columns if c in rules]]  # a wide table: only these
     columns = {}
     for col, checks in rules.items():
         if col not in frame.columns:
@@ -385,6 +387,31 @@ def pandera_problems(
         if col in skip:
             mask &= ~skip[col].reset_index(drop=True)
         bag.add(col, mask, message, fix, frame[col])
+
+
+def _all_hold(frame: pd.DataFrame, rules: dict) -> bool:
+    """Whether every rule holds on ``frame`` as pandera checks it (each function on the
+    column, missing cells passing; no duplicate, missing values counted, where unique).
+    Any doubt says no (a function that raises, a scalar, a duplicate missing value):
+    then pandera validates and reports. A table that loads without problems skips
+    pandera's import and pass (0.2-0.3 s of a report's start here)."""
+    try:
+        for col, checks in rules.items():
+            if col not in frame.columns:
+                continue
+            s = frame[col]
+            missing = s.isna().to_numpy()
+            for key, (fn, _message, _fix) in checks.items():
+                if key == "unique":
+                    if s.duplicated().any():
+                        return False
+                    continue
+                ok = np.asarray(fn(s), dtype=bool)
+                if ok.shape != missing.shape or not (ok | missing).all():
+                    return False
+    except Exception:  # pandera decides, and reports what it finds
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- cohort
