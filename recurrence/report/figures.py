@@ -81,13 +81,24 @@ def _svg(fig) -> str:
     ``bbox_inches="tight"`` crops it, from one drawing: "tight" lays the whole figure
     out once to measure it and again to write it (with text kept as text that second
     pass was a third of each figure's time), where the crop only moves the SVG's
-    viewBox. Measured against "tight" on the default report: ``docs/report.md``."""
+    viewBox. The box is measured at the end of the SVG's own drawing, with its renderer
+    (matplotlib's ``draw_event``): the text extents it has just computed are reused
+    (from its cache), and they are those of the glyph outlines the SVG and Typst set,
+    where a measure by the screen renderer takes hinted widths, a few points wider.
+    Measured against "tight" on the default report: ``docs/report.md``."""
     import matplotlib as mpl
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    boxes: list = []
+    cid = fig.canvas.mpl_connect(
+        "draw_event", lambda event: boxes.append(fig.get_tightbbox(event.renderer))
+    )
+    try:
+        fig.savefig(buf, format="svg")
+    finally:
+        fig.canvas.mpl_disconnect(cid)
     svg = buf.getvalue()
-    box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+    box = boxes[-1].padded(mpl.rcParams["savefig.pad_inches"])
     height = fig.get_size_inches()[1]
     x0, y0 = 72 * box.x0, 72 * (height - box.y1)  # SVG's y axis points down
     w, h = 72 * box.width, 72 * box.height
