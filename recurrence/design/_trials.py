@@ -203,7 +203,7 @@ def _lean_trial(params: dict, task: _Task, rng: np.random.Generator):
     smoker, diabetes = u[0] < 0.30, u[1] < 0.10
     site = (u[2] * 6).astype(np.intp)
     closure = u[3] < task.ratio / (1 + task.ratio)
-    e_early, e_late, e_comp, e_loss = -np.log1p(-u[4:8])
+    e_early, e_late, e_comp, e_loss = -np.log(1.0 - u[4:8])  # 1 − U is exact
     effect = 0.15 * z[:6]
     effect -= effect.mean()
     if general:
