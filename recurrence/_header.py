@@ -21,8 +21,13 @@ LOOKAHEAD = 12
 TITLE_CHARS = 60
 
 
+#: A header cell that is a number (the file has no header row: its first row is data).
+_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
+
+
 def _filled(row: list[str]) -> int:
-    return sum(bool(str(cell).strip()) for cell in row)
+    # map, not a generator: a 5,000-column export's rows are counted a dozen times
+    return sum(map(bool, map(str.strip, map(str, row))))
 
 
 def pick_header_row(rows: list[list[str]], header_row: int | None, name: str) -> int:
@@ -56,12 +61,12 @@ def pick_header_row(rows: list[list[str]], header_row: int | None, name: str) ->
     first = next((i for i, r in enumerate(rows) if _filled(r)), None)
     if first is None:
         return 0
-    window = rows[first : first + LOOKAHEAD]
-    widest = max(_filled(r) for r in window)
-    if widest >= 3 and _filled(rows[first]) <= max(1, widest // 3):
-        header = next(
-            (i for i in range(first + 1, len(window) + first) if _filled(rows[i]) >= 0.6 * widest),
-            first + 1,
+    filled = [_filled(r) for r in rows[first : first + LOOKAHEAD]]
+    widest = max(filled)
+    if widest >= 3 and filled[0] <= max(1, widest // 3):
+        header = first + next(
+            (i for i in range(1, len(filled)) if filled[i] >= 0.6 * widest),
+            1,
         )
         title = " ".join(str(c).strip() for c in rows[first] if str(c).strip())
         if len(title) > TITLE_CHARS:
@@ -88,7 +93,7 @@ def check_header(header: list[str], name: str) -> None:
             ),
             source=name,
         )
-    numeric = sum(bool(re.fullmatch(r"[+-]?\d+([.,]\d+)?", h)) for h in cleaned)
+    numeric = sum(map(bool, map(_NUMBER.fullmatch, cleaned)))
     if numeric and numeric >= len(cleaned) / 2:
         raise DataError(
             Problem(
