@@ -363,3 +363,17 @@ def test_highlight_given_by_label(rr):
     assert not forest_data(rr).rows["highlight"].any()  # no study table: nothing to find
     with pytest.raises(ValueError, match="names no study"):
         forest_data(rr, highlight=["nope"])
+
+
+def test_a_narrow_ratio_axis_is_labelled_beyond_the_one():
+    """Hazard ratios between 0.4 and 1.5 (the subgroup forest of a real cohort): the
+    axis runs from 10^-0.5 to 1, where decades alone would label only the 1."""
+    from recurrence import simulate_cohort, survival
+    from recurrence.plotting import plot_subgroups
+
+    res = survival.subgroups(simulate_cohort(8000, seed=3, hr_closure=0.8), ["sex"])
+    ax = plot_subgroups(res)
+    lo, hi = ax.get_xlim()
+    assert lo > 0.1 and hi < 10  # the narrow axis of this case
+    shown = [f"{v:g}" for v in ax.xaxis.get_majorticklocs() if lo <= v <= hi]
+    assert "1" in shown and "0.5" in shown  # decades alone: ["1"]

@@ -161,6 +161,20 @@ def test_plan_init_writes_a_template_that_reads_back(tmp_path):
     assert plan.source == "plan.toml"
 
 
+def test_plan_init_never_replaces_an_existing_plan_unasked(tmp_path):
+    out = tmp_path / "plan.toml"
+    edited = '[cohort]\ncovariates = ["age"]\n'
+    out.write_text(edited)
+    result = CliRunner().invoke(main, ["plan", "--init", "--out", str(out)])
+    assert result.exit_code != 0
+    assert "plan.toml exists" in result.output and "--force" in result.output
+    assert "nothing was written" in result.output
+    assert out.read_text() == edited
+    result = CliRunner().invoke(main, ["plan", "--init", "--out", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text() != edited and "[studies]" in out.read_text()
+
+
 def test_default_months_are_those_the_follow_up_reaches():
     # a 33-month registry: no 60-month row of dashes by default; a planned 60 is kept
     cohort = recurrence.simulate_cohort(300, seed=4)

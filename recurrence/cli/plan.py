@@ -36,15 +36,25 @@ __all__ = ["plan"]
     show_default=True,
     help="Where to write the template.",
 )
+@click.option("--force", is_flag=True, help="Replace an existing file at --out.")
 @friendly
-def plan(init, cohort_path, studies_path, out_path, **params) -> None:
+def plan(init, cohort_path, studies_path, out_path, force, **params) -> None:
     """Write an analysis plan template for recurrence report --plan."""
+    from pathlib import Path
+
     from .. import load_cohort, load_studies
     from .._outputs import Outputs
     from ..report.plan import template
 
     if not init:
         fail("say what to do: recurrence plan --init [--out plan.toml]")
+    if Path(out_path).exists() and not force:
+        # a plan is written by hand before the data are seen: a template never
+        # replaces one unasked
+        fail(
+            f"{out_path} exists (an analysis plan, perhaps already edited): nothing was "
+            f"written. Give another --out, or --force to replace it"
+        )
     with shown_warnings():
         cohort = load_cohort(cohort_path, **loader_kwargs(params)) if cohort_path else load_cohort()
         studies = load_studies(studies_path) if studies_path else load_studies()

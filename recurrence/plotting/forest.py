@@ -32,6 +32,7 @@ import pandas as pd
 from ._forest_layout import _MARGIN, _SPAN, MIN_FONT, _bold, _layout, _panel_locator
 from ._forest_rows import OWN_COHORT as OWN_COHORT
 from ._forest_rows import _highlight_labels, _line, _p_forest, _pooled_rows, _study_rows
+from ._ticks import ratio_axis
 from .style import PALETTE
 
 __all__ = ["ForestData", "draw_forest", "forest_data", "plot_forest"]
@@ -328,8 +329,7 @@ def draw_forest(
     ax.set_xlim(*data.xlim)
     if data.log:
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ratio_axis(ax.xaxis, *data.xlim)
     elif data.percent:
         ax.xaxis.set_major_formatter(ticker.PercentFormatter(xmax=1, decimals=0))
     for side in ("left", "right", "top"):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import effect_ci
+from ._ticks import ratio_axis
 from .style import PALETTE
 
 __all__ = ["plot_sensitivity", "sensitivity_data"]
@@ -101,8 +102,7 @@ def plot_sensitivity(sens, ax=None):
     if ratio:
         ax.set_xscale("log")
         ax.axvline(1.0, color="0.4", lw=0.8, gid="sensitivity:null")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ratio_axis(ax.xaxis, *ax.get_xlim())
     elif sens.measure == "RD":
         ax.axvline(0.0, color="0.4", lw=0.8, gid="sensitivity:null")
     elif sens.measure == "proportion":
