@@ -80,3 +80,34 @@ def test_main_leaves_the_callers_modules_alone():
 
     CliRunner().invoke(main, ["describe"])
     assert sys.modules.get("hypothesis", "absent") is not None
+
+
+def test_cohort_options_without_a_cohort_file_are_refused_not_ignored(tmp_path):
+    """--columns given with --studies alone (meant for the study table) would otherwise
+    be dropped without a word and the study table fail, or worse, load unmapped."""
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[columns]\nTrial = "study"\n')
+    out = tmp_path / "report.pdf"
+    cases = [
+        ["report", "--studies", "builtin", "--columns", str(mapping), "--out", str(out)],
+        ["describe", "--time-unit", "days"],
+        ["plan", "--init", "--header-row", "3", "--out", str(tmp_path / "plan.toml")],
+    ]
+    for args in cases:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        flag = next(a for a in args if a in ("--columns", "--time-unit", "--header-row"))
+        assert f"{flag} reads the cohort table" in result.output
+        assert "nothing was done" in result.output
+    assert "--study-columns" in CliRunner().invoke(main, cases[0]).output
+    assert not out.exists() and not (tmp_path / "plan.toml").exists()
+    # 'builtin' names the packaged cohort: still no file for the options to read
+    builtin = CliRunner().invoke(main, ["describe", "--cohort", "builtin", "--time-unit", "days"])
+    assert builtin.exit_code == 2 and "--time-unit reads the cohort table" in builtin.output
+    # with a cohort file the same options are read
+    from recurrence import simulate_cohort
+
+    cohort = tmp_path / "c.csv"
+    simulate_cohort(50, seed=1).assign(time=lambda d: d["time"] * 30.4375).to_csv(cohort)
+    ok = CliRunner().invoke(main, ["describe", "--cohort", str(cohort), "--time-unit", "days"])
+    assert ok.exit_code == 0, ok.output

@@ -28,6 +28,7 @@ __all__ = [
     "OneLineErrors",
     "OneLineGroup",
     "cohort_options",
+    "cohort_options_need_a_cohort",
     "echo_error",
     "fail",
     "friendly",
@@ -291,6 +292,40 @@ def loader_kwargs(params: dict, prefix: str = "", keys: tuple[str, ...] = COHORT
 
 def _file_option(flag: str, dest: str, help: str):
     return click.option(flag, dest, type=click.Path(), default=None, help=help)
+
+
+#: The destinations of :func:`cohort_options`.
+COHORT_OPTIONS = (
+    "columns_path",
+    "values_path",
+    "time_unit",
+    "header_row",
+    "sheet",
+    "time_from",
+    "date_format",
+)
+
+
+def cohort_options_need_a_cohort(cohort_path) -> None:
+    """Refuse the cohort table's reading options when no cohort file is read (the
+    packaged cohort, or none with ``--studies``): they would be ignored without a word,
+    and ``--columns`` given for a study table is the likely slip."""
+    if cohort_path not in (None, "builtin"):
+        return
+    ctx = click.get_current_context()
+    given = [
+        p.opts[0]
+        for p in ctx.command.params
+        if p.name in COHORT_OPTIONS
+        and ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
+    ]
+    if given:
+        study = {p.name for p in ctx.command.params} & {"study_columns_path"}
+        fail(
+            f"{', '.join(given)} read{'s' if len(given) == 1 else ''} the cohort table, and no "
+            "--cohort file was given: nothing was done. Give --cohort FILE"
+            + (", or for the study table --study-columns, --study-values, …" if study else "")
+        )
 
 
 def cohort_options(fn):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ._common import OneLineErrors, cohort_options, friendly, loader_kwargs, shown_warnings
+from ._common import (
+    OneLineErrors,
+    cohort_options,
+    cohort_options_need_a_cohort,
+    friendly,
+    loader_kwargs,
+    shown_warnings,
+)
 
 __all__ = ["describe"]
 
@@ -24,6 +31,7 @@ def describe(cohort_path: str | None, **params) -> None:
     from .. import load_cohort
     from ..tableone import table_one
 
+    cohort_options_need_a_cohort(cohort_path)
     kwargs = loader_kwargs(params)
     with shown_warnings():
         cohort = load_cohort(cohort_path, **kwargs)

@@ -8,6 +8,7 @@ import click
 from ._common import (
     OneLineErrors,
     cohort_options,
+    cohort_options_need_a_cohort,
     fail,
     friendly,
     loader_kwargs,
@@ -46,6 +47,7 @@ def plan(init, cohort_path, studies_path, out_path, force, **params) -> None:
     from .._outputs import Outputs
     from ..report.plan import template
 
+    cohort_options_need_a_cohort(cohort_path)
     if not init:
         fail("say what to do: recurrence plan --init [--out plan.toml]")
     if Path(out_path).exists() and not force:

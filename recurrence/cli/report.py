@@ -11,6 +11,7 @@ from ._common import (
     STUDY_KEYS,
     OneLineErrors,
     cohort_options,
+    cohort_options_need_a_cohort,
     friendly,
     loader_kwargs,
     shown_warnings,
@@ -107,6 +108,7 @@ def report(
     command = " ".join(
         ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
     )
+    cohort_options_need_a_cohort(cohort_path)
     read_cohort = loader_kwargs(params)
     read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
     with (
