@@ -99,6 +99,26 @@ def test_dataframe_and_mapping_and_spellings():
 def test_names_differing_only_by_case_and_spaces_are_matched():
     raw = pd.DataFrame({" Patient ID": ["a"], "CLOSURE": [1], "Time": [3.0], "event": [0]})
     assert list(load_cohort(raw).columns) == ["patient_id", "closure", "time", "event"]
+    # any whitespace (a spreadsheet's no-break and ideographic spaces), hyphens, dots and
+    # stray underscores; a name that only shares letters with one is left alone
+    raw = pd.DataFrame(
+        {
+            "patient\xa0id": ["a"],
+            "_Closure.": [1],
+            "TIME": [3.0],
+            "event": [0],
+            "Defect\u3000Width-MM": [5.0],
+            "d_efectwidthmm_x": [1.0],
+        }
+    )
+    assert list(load_cohort(raw).columns) == [
+        "patient_id",
+        "closure",
+        "time",
+        "event",
+        "defect_width_mm",
+        "d_efectwidthmm_x",
+    ]
 
 
 def test_time_from_dates():
