@@ -207,6 +207,25 @@ def test_subgroups_table_overall_and_errors(cohort):
         subgroups(cohort, ["sex"], model="logistic")
 
 
+def test_subgroup_fits_are_cox_without_its_diagnostics(cohort):
+    """The table's Cox fits skip the concordance and the PH test (a quarter to a third
+    of a fit at scale) and are otherwise cox() itself, to the last bit."""
+    res = subgroups(cohort, ["approach"], covariates=["age"])
+    sub = cohort[cohort["approach"] == "MED"]
+    light, full = res.fits[("approach", "MED")], cox(sub, ["closure", "age"])
+    pd.testing.assert_frame_equal(light.table, full.table)
+    pd.testing.assert_frame_equal(light.cov, full.cov)
+    assert light.loglik == full.loglik and light.converged == full.converged
+    assert np.isnan(light.concordance) and light.ph_test.empty
+    assert not np.isnan(full.concordance) and len(full.ph_test) == 3
+    assert "not computed (estimates only)" in " ".join(light.remarks)
+    assert not any(
+        "proportional-hazards test" in r for r in light.remarks if "not computed" not in r
+    )
+    row = res.table.set_index(["variable", "level"]).loc[("approach", "MED")]
+    assert row["hr"] == full.table.loc["closure", "hr"]
+
+
 def test_subgroup_forest_draws_each_level(cohort):
     res = subgroups(cohort, ["approach", "sex"])
     data = subgroup_forest_data(res)

@@ -26,7 +26,7 @@ def cox_remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, wei
             "treated as censored at their time; for the probability of "
             f"{cause} use cumulative_incidence() or fine_gray()"
         )
-    if ph["chisq"].isna().all():
+    if len(ph) and ph["chisq"].isna().all():
         out.append("no proportional-hazards test: all events happen at one time")
     for term, row in ph.iterrows():
         if row["pvalue"] < PH_ALPHA:

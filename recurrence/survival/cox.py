@@ -205,6 +205,7 @@ def _fit(
     level,
     stabilized,
     ph_transform="km",
+    diagnostics=True,
 ) -> CoxResult:
     covariates = as_list(covariates)
     if not covariates:
@@ -293,15 +294,23 @@ def _fit(
     if robust:
         table["robust_se"] = np.nan
         table.loc[kterms, "robust_se"] = inf_se
-    conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
-    groups = term_groups(covariates, kterms)
-    chisq, df = core.zph_test(
-        st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
-    )
-    ph = pd.DataFrame(
-        {"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
-        index=pd.Index([*groups, "GLOBAL"], name="term"),
-    )
+    if diagnostics:
+        conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
+        groups = term_groups(covariates, kterms)
+        chisq, df = core.zph_test(
+            st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
+        )
+        ph = pd.DataFrame(
+            {"chisq": chisq, "df": df.astype(int), "pvalue": chi2.sf(chisq, df)},
+            index=pd.Index([*groups, "GLOBAL"], name="term"),
+        )
+    else:
+        conc = float("nan")
+        ph = pd.DataFrame(
+            {"chisq": [], "df": pd.Series([], dtype=int), "pvalue": []},
+            index=pd.Index([], name="term"),
+        )
+        remarks.append("concordance and proportional-hazards test not computed (estimates only)")
     remarks += _remarks(
         data, dead, event, cause, ph, robust, iptw, strata, cluster, weights, len(keep), st, ties
     )

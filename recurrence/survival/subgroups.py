@@ -59,6 +59,7 @@ class SubgroupsResult(ResultMixin):
     covariates: tuple[str, ...]
     level: float
     remarks: tuple[str, ...] = ()
+    #: the models behind the table (Cox fits without concordance and PH test)
     fits: dict = field(default_factory=dict, repr=False)
 
     title: ClassVar[str] = "Closure effect by subgroup"
@@ -80,12 +81,33 @@ class SubgroupsResult(ResultMixin):
         return plot_subgroups(self, ax=ax, **kwargs)
 
 
+def _cox_estimates(cohort: pd.DataFrame, covariates, *, level: float):
+    """:func:`~recurrence.survival.cox` for the table, which reads only coefficients: the
+    same fit, table, log-likelihood and covariance, without the concordance (NaN) and
+    the proportional-hazards test (an empty ``.ph_test``), a quarter to a third of each
+    of the three or more fits per variable on a large cohort."""
+    from .cox import _fit
+
+    return _fit(
+        cohort,
+        covariates,
+        event=1,
+        strata=None,
+        cluster=None,
+        weights=None,
+        propensity=None,
+        ties="efron",
+        level=level,
+        stabilized=True,
+        diagnostics=False,
+    )
+
+
 def _fitter(model: str):
-    from .cox import cox
     from .finegray import fine_gray
 
     if model == "cox":
-        return cox
+        return _cox_estimates
     if model == "fine_gray":
         return fine_gray
     raise DataError(Problem(f"model must be 'cox' or 'fine_gray', not {model!r}"))
