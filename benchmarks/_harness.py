@@ -83,6 +83,19 @@ def median_time(fn, repeat: int) -> float:
     return float(np.median(times))
 
 
+def median_times(fns, repeat: int) -> list[float]:
+    """Median wall time of each of ``fns``, called in turn ``repeat`` times (A, B, A, B,
+    …): the machine's drifts between moments fall on every one alike, which timing one
+    after the other would give to a single one."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+    return [float(np.median(t)) for t in times]
+
+
 def ratio(ours, ref, higher: bool):
     """How many times faster we are (a lower bound when the reference timed out)."""
     if ours is None or not ours or ref is None:

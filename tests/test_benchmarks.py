@@ -125,3 +125,10 @@ def test_the_readmes_hold_generated_sections_whose_figures_are_the_tables(root, 
         if line.startswith("- "):
             for figure in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w.])", line):
                 assert figure in table, (figure, line)
+
+
+def test_interleaved_timings_call_each_in_turn(harness):
+    calls = []
+    times = harness.median_times([lambda: calls.append("a"), lambda: calls.append("b")], 3)
+    assert calls == ["a", "b"] * 3
+    assert len(times) == 2 and all(t >= 0 for t in times)
