@@ -197,3 +197,20 @@ def test_ph_test_differs_from_lifelines(synthetic, ref):
     ours = cox(synthetic, SYN).ph_test["chisq"]
     np.testing.assert_allclose(ours.iloc[:-1], vec(r["zph_chisq"])[:-1], rtol=REL)
     assert np.max(np.abs(lf_chisq.to_numpy() / np.asarray(vec(r["zph_chisq"])[:-1]) - 1)) > 1e-3
+
+
+def test_yes_no_columns_enter_the_design_as_0_1_with_missing_as_nan():
+    from recurrence.survival._terms import model_matrix
+
+    df = pd.DataFrame(
+        {
+            "closure": np.array([True, False, True, False]),
+            "smoker": pd.array([True, None, False, True], dtype="boolean"),
+        },
+        index=[10, 11, 12, 13],
+    )
+    x, names = model_matrix(df, ["closure", "smoker"])
+    assert names == ["closure", "smoker"]
+    assert x.dtypes.tolist() == [np.dtype(float)] * 2 and list(x.index) == [10, 11, 12, 13]
+    np.testing.assert_array_equal(x["closure"], [1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x["smoker"], [1.0, np.nan, 0.0, 1.0])
