@@ -37,7 +37,14 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 
-__all__ = ["column_term", "model_matrix", "parse_terms", "term_label", "term_variables"]
+__all__ = [
+    "column_term",
+    "model_matrix",
+    "parse_terms",
+    "term_label",
+    "term_variables",
+    "yes_no_as_float",
+]
 
 
 def parse_terms(covariates) -> list[tuple[str, ...]]:
@@ -104,12 +111,20 @@ def column_term(name: str) -> str:
     return ":".join(part.split("[", 1)[0] for part in name.split(":"))
 
 
+def yes_no_as_float(s: pd.Series) -> pd.Series:
+    """A yes/no column (NumPy or nullable booleans) as 0/1 floats, NaN where missing.
+
+    Not ``astype("Float64").astype(float)``: the same numbers, but from NumPy booleans
+    pandas converts them one by one (18 ms for 100,000 here, against 0.1 ms), and
+    closure is in every model.
+    """
+    return pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index, name=s.name)
+
+
 def _columns(s: pd.Series, name: str, contrasts: bool) -> list[tuple[str, pd.Series]]:
     """A variable's (name, values) columns, NaN where it is missing."""
     if pd.api.types.is_bool_dtype(s):
-        # 0/1 floats, NaN where missing; not astype("Float64").astype(float), the same
-        # numbers 15-150x slower (18 ms for 100,000 NumPy bools: closure is in every model)
-        values = pd.Series(s.to_numpy(dtype=float, na_value=np.nan), index=s.index, name=s.name)
+        values = yes_no_as_float(s)
         if contrasts:
             return [(name, values)]
         return [(f"{name}[False]", 1.0 - values), (f"{name}[True]", values)]

@@ -34,6 +34,7 @@ from ._intervals import RIGHT, interval_data
 from ._lifelines import DISTRIBUTIONS, fit_aft
 from ._np_parametric import survival
 from ._reg_common import MIN_EVENTS_PER_COEF, coef_table, standard_errors
+from ._terms import yes_no_as_float
 
 __all__ = [
     "ParametricComparison",
@@ -95,7 +96,7 @@ def design_for(data: pd.DataFrame, covariates, terms) -> np.ndarray:
         if level:
             col = (s.astype(str) == level[:-1]).astype(float).where(s.notna())
         else:
-            col = s.astype("Float64").astype(float) if pd.api.types.is_bool_dtype(s) else s
+            col = yes_no_as_float(s) if pd.api.types.is_bool_dtype(s) else s
         cols.append(np.asarray(col, dtype=float))
     return np.column_stack(cols) if cols else np.zeros((len(data), 0))
 
