@@ -110,3 +110,22 @@ def test_a_zero_one_column_is_a_proportion_not_a_mean():
     closed = cohort[cohort["closure"]]
     n_yes = int((closed["obstruct"] == 1).sum())
     assert shown.loc["obstruct, n (%)"].iloc[1].startswith(f"{n_yes} (")
+
+
+def test_counts_per_group_are_those_of_value_counts():
+    """Levels are counted per group from one factorization (bincount); here against
+    pandas' own value_counts, group by group, with missing cells and a pooled level."""
+    from recurrence import simulate_cohort
+
+    c = simulate_cohort(600, seed=11)
+    c.loc[:30, "level"] = None
+    c.loc[40:41, "site"] = "rare"
+    t = table_one(c, min_cell=3)
+    for g, sub in c.groupby(c["closure"].map({True: "closure", False: "no closure"})):
+        for var in ("level", "approach"):
+            ref = sub[var].value_counts()
+            got = t.table[(t.table["variable"] == var) & (t.table["group"] == g)]
+            assert dict(zip(got["level"], got["count"], strict=True)) == ref.to_dict()
+            assert (got["missing"] == sub[var].isna().sum()).all()
+            assert (got["n"] == sub[var].notna().sum()).all()
+    assert "site: 1 category held by fewer than 3 patients pooled as 'other'" in t.remarks
