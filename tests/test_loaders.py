@@ -254,3 +254,19 @@ def test_warnings_point_at_the_callers_line():
     with pytest.warns(DataWarning) as caught:
         load_cohort(raw)
     assert caught[0].filename == __file__
+
+
+def test_text_cells_read_the_same_whether_all_strings_or_mixed():
+    """A column of Python strings skips the per-cell formatting (its cells are their own
+    text); a column with numbers among the strings is formatted cell by cell (4.0 → "4")."""
+    from recurrence._types import _cell_text, as_plain_text
+
+    strings = pd.Series([" open ", "MED", None, np.nan, "", "n/a", np.str_("PELD")], dtype=object)
+    mixed = pd.Series(["open", 4.0, None, 3, 2.5], dtype=object)
+    for s in (strings, mixed):
+        slow = s.map(_cell_text, na_action="ignore").astype("string[pyarrow]").str.strip()
+        slow = slow.mask(slow == "")
+        slow = slow.mask(slow.str.lower().isin(["n/a"]))
+        pd.testing.assert_series_equal(as_plain_text(s), slow)
+    assert as_plain_text(mixed).tolist() == ["open", "4", pd.NA, "3", "2.5"]
+    assert as_plain_text(strings).tolist()[:2] == ["open", "MED"]
