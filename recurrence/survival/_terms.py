@@ -130,12 +130,18 @@ def _columns(s: pd.Series, name: str, contrasts: bool) -> list[tuple[str, pd.Ser
         return [(f"{name}[False]", 1.0 - values), (f"{name}[True]", values)]
     if pd.api.types.is_numeric_dtype(s):
         return [(name, s.astype(float))]
-    text = s.astype(str)
-    levels = sorted(s.dropna().astype(str).unique())
-    return [
-        (f"{name}[{level}]", (text == level).astype(float).where(s.notna()))
-        for level in (levels[1:] if contrasts else levels)
-    ]
+    # the values as codes once (missing: -1); a level is every value that prints as it
+    # (the string comparisons per level were most of a large model's matrix)
+    codes, uniques = pd.factorize(s)
+    printed = np.array([str(u) for u in uniques], dtype=object)
+    levels = sorted(set(printed))
+    missing = codes < 0
+    out = []
+    for level in levels[1:] if contrasts else levels:
+        col = np.isin(codes, np.flatnonzero(printed == level)).astype(float)
+        col[missing] = np.nan
+        out.append((f"{name}[{level}]", pd.Series(col, index=s.index, name=s.name)))
+    return out
 
 
 def model_matrix(cohort: pd.DataFrame, covariates) -> tuple[pd.DataFrame, list[str]]:

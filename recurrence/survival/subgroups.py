@@ -244,7 +244,9 @@ def subgroups(
     if unknown := sorted(set(cuts) - set(variables)):
         raise DataError(Problem(f"cuts names columns that are not subgroup variables: {unknown}"))
     used_cov = list(term_variables(covariates))
-    base = cohort.dropna(subset=["closure", *used_cov])
+    # only the columns the models read: each variable's work table is a copy
+    cohort_used = cohort[list(dict.fromkeys(["time", "event", "closure", *used_cov]))]
+    base = cohort_used.dropna(subset=["closure", *used_cov])
     overall_fit = fit(base, ["closure", *covariates], level=level)
     overall = pd.DataFrame(
         [{"variable": "all patients", "level": "all patients", **_row(overall_fit, base, ratio)}]
@@ -256,7 +258,7 @@ def subgroups(
     for v in variables:
         labels, order, cut = _levels(cohort[v], v, cuts)
         own = [c for c in covariates if v not in term_variables([c])]
-        work = cohort.assign(**{_WORK: labels}).dropna(subset=["closure", _WORK, *used_cov])
+        work = cohort_used.assign(**{_WORK: labels}).dropna(subset=["closure", _WORK, *used_cov])
         fit0 = fit(work, ["closure", _WORK, *own], level=level)
         fit1 = fit(work, [f"closure*{_WORK}", *own], level=level)
         p_int, df = _interaction(fit0, fit1, model)
