@@ -206,7 +206,7 @@ def table_one(
     pool = max(2, min_cell or 0)  # a category held by fewer patients is pooled as "other"
     # each group's rows once (comparing the labels per variable and group was half the
     # time of a 1M-patient table)
-    member = {g: (groups == g).to_numpy() for g in order}
+    member = {g: (groups == g).to_numpy(dtype=bool, na_value=False) for g in order}
     rows, smd, kinds = [], {}, {}
     for var in variables:
         s = cohort[var]
