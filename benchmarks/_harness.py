@@ -50,6 +50,8 @@ class Goal:
     ratio: float | None = None
     at_least: float | None = None
     at_most: float | None = None
+    #: the one reference the goal is about (its other references' rows get no verdict)
+    against: str | None = None
 
     def verdict(self, ours, faster) -> str:
         checks = []
@@ -132,7 +134,9 @@ def record(
                 "× ref": (f"> {faster:.3g}" if isinstance(value, TimedOut) else faster)
                 if faster
                 else None,
-                "goal": _verdict(goal, ours, faster, value),
+                "goal": _verdict(goal, ours, faster, value)
+                if goal is None or goal.against in (None, name)
+                else "",
                 "note": note,
             }
         )

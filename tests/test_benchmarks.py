@@ -132,3 +132,11 @@ def test_interleaved_timings_call_each_in_turn(harness):
     times = harness.median_times([lambda: calls.append("a"), lambda: calls.append("b")], 3)
     assert calls == ["a", "b"] * 3
     assert len(times) == 2 and all(t >= 0 for t in times)
+
+
+def test_a_goal_against_one_reference_gives_only_its_row_a_verdict(harness):
+    goal = harness.Goal("wide within 2× long", ratio=0.5, against="long")
+    harness.record("wide", "1", 0.2, {"long": 0.12, "pandas": 0.1}, goal=goal)
+    verdicts = {r["reference"]: r["goal"] for r in harness.ROWS}
+    assert verdicts["long"].endswith("met") and "NOT" not in verdicts["long"]
+    assert verdicts["pandas"] == ""
