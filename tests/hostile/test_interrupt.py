@@ -79,3 +79,23 @@ def test_a_signal_python_dropped_still_stops_the_commit(tmp_path, sig, monkeypat
         command()
     assert exc.value.code == (143 if sig == signal.SIGTERM else 130)
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_ctrl_c_inside_code_run_from_a_string_still_exits_130(tmp_path):
+    """Found when test_interrupted_report_writes_nothing[ctrl-c] failed in CI: a Ctrl-C
+    landing while an import defined a dataclass (exec of a string) left CPython's
+    "unhandled KeyboardInterrupt" mark set, and ``python -m recurrence.cli`` killed
+    itself with SIGINT at exit (-2) after printing its message. Here the interrupt is
+    raised in such code on purpose, every time, in a module run with -m as that one."""
+    (tmp_path / "interrupted_in_exec.py").write_text(
+        "from recurrence.cli._common import friendly\n"
+        "@friendly\n"
+        "def command():\n"
+        "    exec('raise KeyboardInterrupt')\n"
+        "command()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "interrupted_in_exec"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert "interrupted; nothing was written" in proc.stderr
