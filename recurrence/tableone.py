@@ -143,7 +143,8 @@ def table_one(
     cohort
         A cohort table (see :func:`recurrence.load_cohort`).
     by
-        Grouping column (default ``"closure"``); ``None`` for the whole cohort.
+        Grouping column (default ``"closure"``); ``None`` for the whole cohort. Patients
+        with no value in it are in no column (a remark counts them).
     variables
         Covariates to describe; default every column but ``patient_id``, ``closure``,
         ``time``, ``event`` and free-text columns with more than 20 levels.
@@ -180,12 +181,19 @@ def table_one(
             )
         )
     groups = (
-        group_labels(cohort[by], by)
+        # a missing value is no group (as text it would be a column "nan" or "<NA>", and
+        # its few patients would set the largest SMD over the pairs of groups)
+        group_labels(cohort[by], by).where(cohort[by].notna())
         if by is not None
         else pd.Series("all patients", index=cohort.index)
     )
     order = sorted(groups.dropna().unique(), key=lambda g: (g != "no closure", str(g)))
     remarks = []
+    if unplaced := int(groups.isna().sum()):
+        remarks.append(
+            f"{unplaced} patient{'s' if unplaced != 1 else ''} with no {by} value "
+            "left out of the columns"
+        )
     if variables is None:
         variables = []
         for col in cohort.columns:

@@ -129,3 +129,17 @@ def test_counts_per_group_are_those_of_value_counts():
             assert (got["missing"] == sub[var].isna().sum()).all()
             assert (got["n"] == sub[var].notna().sum()).all()
     assert "site: 1 category held by fewer than 3 patients pooled as 'other'" in t.remarks
+
+
+def test_patients_without_a_group_value_are_in_no_column():
+    """Grouped by a column with missing cells: no "nan"/"<NA>" column, whose few
+    patients would set the largest SMD over the pairs of groups; a remark counts them."""
+    c = load_cohort()
+    c["sex"] = c["sex"].astype(object)
+    c.loc[:5, "sex"] = None
+    t = table_one(c, by="sex")
+    assert sorted(t.groups) == ["F", "M"] and sum(t.groups.values()) == len(c) - 6
+    assert set(t.table["group"]) == {"F", "M"}
+    assert "6 patients with no sex value left out of the columns" in t.remarks
+    two = table_one(c.dropna(subset=["sex"]), by="sex")
+    pd.testing.assert_series_equal(t.smd, two.smd)
