@@ -66,9 +66,9 @@ class Goal:
         return f"{self.text}: {'met' if all(checks) else '**NOT met**'}"
 
 
-def _verdict(goal, ours, faster, value) -> str:
-    if goal is None:
-        return ""
+def _verdict(goal, ours, faster, value, reference: str) -> str:
+    if goal is None or goal.against not in (None, reference):
+        return ""  # no goal, or one about another reference of the row's task
     text = goal.verdict(ours, faster)
     if isinstance(value, TimedOut) and text.endswith("**NOT met**"):
         return f"{goal.text}: not shown (the reference was stopped first)"
@@ -77,12 +77,7 @@ def _verdict(goal, ours, faster, value) -> str:
 
 def median_time(fn, repeat: int) -> float:
     """Median wall time of ``repeat`` calls of ``fn``."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return median_times([fn], repeat)[0]
 
 
 def median_times(fns, repeat: int) -> list[float]:
@@ -134,9 +129,7 @@ def record(
                 "× ref": (f"> {faster:.3g}" if isinstance(value, TimedOut) else faster)
                 if faster
                 else None,
-                "goal": _verdict(goal, ours, faster, value)
-                if goal is None or goal.against in (None, name)
-                else "",
+                "goal": _verdict(goal, ours, faster, value, name),
                 "note": note,
             }
         )

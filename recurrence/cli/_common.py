@@ -32,6 +32,7 @@ __all__ = [
     "echo_error",
     "fail",
     "friendly",
+    "given_options",
     "loader_kwargs",
     "shown_warnings",
     "study_options",
@@ -317,6 +318,15 @@ COHORT_OPTIONS = (
 )
 
 
+def given_options(ctx: click.Context) -> list[click.Parameter]:
+    """The command's options the user typed (not their defaults)."""
+    return [
+        p
+        for p in ctx.command.params
+        if ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
+    ]
+
+
 def cohort_options_need_a_cohort(cohort_path) -> None:
     """Refuse the cohort table's reading options when no cohort file is read (the
     packaged cohort, or none with ``--studies``): they would be ignored without a word,
@@ -324,14 +334,9 @@ def cohort_options_need_a_cohort(cohort_path) -> None:
     if cohort_path not in (None, "builtin"):
         return
     ctx = click.get_current_context()
-    given = [
-        p.opts[0]
-        for p in ctx.command.params
-        if p.name in COHORT_OPTIONS
-        and ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
-    ]
+    given = [p.opts[0] for p in given_options(ctx) if p.name in COHORT_OPTIONS]
     if given:
-        study = {p.name for p in ctx.command.params} & {"study_columns_path"}
+        study = any(p.name == "study_columns_path" for p in ctx.command.params)
         fail(
             f"{', '.join(given)} read{'s' if len(given) == 1 else ''} the cohort table, and no "
             "--cohort file was given: nothing was done. Give --cohort FILE"

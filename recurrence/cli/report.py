@@ -13,6 +13,7 @@ from ._common import (
     cohort_options,
     cohort_options_need_a_cohort,
     friendly,
+    given_options,
     loader_kwargs,
     shown_warnings,
     study_options,
@@ -100,11 +101,7 @@ def report(
     from ..report import BUILD_STEPS, build
 
     ctx = click.get_current_context()
-    given = [
-        (p, ctx.params[p.name])
-        for p in ctx.command.params
-        if ctx.get_parameter_source(p.name) == click.core.ParameterSource.COMMANDLINE
-    ]
+    given = [(p, ctx.params[p.name]) for p in given_options(ctx)]
     command = " ".join(
         ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
     )

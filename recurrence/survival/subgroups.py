@@ -88,19 +88,7 @@ def _cox_estimates(cohort: pd.DataFrame, covariates, *, level: float):
     of the three or more fits per variable on a large cohort."""
     from .cox import _fit
 
-    return _fit(
-        cohort,
-        covariates,
-        event=1,
-        strata=None,
-        cluster=None,
-        weights=None,
-        propensity=None,
-        ties="efron",
-        level=level,
-        stabilized=True,
-        diagnostics=False,
-    )
+    return _fit(cohort, covariates, event=1, level=level, diagnostics=False)
 
 
 def _fitter(model: str):
