@@ -111,6 +111,40 @@ def test_a_block_of_trials_is_the_per_trial_trials(hazard, population, kw):
         np.testing.assert_array_equal(closure[i], c)
 
 
+def test_bounded_integers_from_raw_draws_are_numpys_and_flag_its_redraws():
+    """NumPy's integers(0, 6, n) reads 32-bit halves of 64-bit draws, low half first,
+    and draws again when x·6 mod 2³² < 2³² mod 6 = 4 (x = 0 is one such half)."""
+    raw = np.stack([np.random.default_rng(s).bit_generator.random_raw(50) for s in range(3)])
+    values, rejected = _batch_draw._bounded(raw, 99, 6)
+    for row in range(3):
+        np.testing.assert_array_equal(values[row], np.random.default_rng(row).integers(0, 6, 99))
+    assert not rejected.any()
+    raw[1, 10] = 2**40  # low half 0: NumPy would draw again
+    assert _batch_draw._bounded(raw, 99, 6)[1].tolist() == [False, True, False]
+
+
+def test_rows_numpy_must_redraw_are_drawn_by_numpy(monkeypatch):
+    """A row whose sites need a redraw is drawn again by NumPy's own generator: the
+    block stays simulate_cohort's, bit for bit (rows forced to the redraw here, with
+    their fast sites spoiled)."""
+    bounded = _batch_draw._bounded
+
+    def spoiled(raw, n, k):
+        values, rejected = bounded(raw, n, k)
+        rejected[::3] = True
+        values[rejected] = k + 1  # a site that does not exist
+        return values, rejected
+
+    monkeypatch.setattr(_batch_draw, "_bounded", spoiled)
+    params, task = task_for("cohort", "general")
+    time, event, closure, _ = _batch_draw.draw_trials(task, 3, 13)
+    for i, r in enumerate(range(3, 13)):
+        t, e, c = _trial(params, task, rng_of(task, r))
+        np.testing.assert_array_equal(time[i], t)
+        np.testing.assert_array_equal(event[i], e)
+        np.testing.assert_array_equal(closure[i], c)
+
+
 @pytest.mark.parametrize(("hazard", "population", "kw"), CASES[:4])
 def test_a_block_of_lean_trials_is_the_lean_trial(hazard, population, kw):
     params, task = task_for(hazard, population, **kw)

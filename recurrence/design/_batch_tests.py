@@ -284,8 +284,9 @@ class _CoxData:
     x0: np.ndarray  # (R, 1) of no closure: −mean
     deaths: np.ndarray  # (R,) Efron terms per trial (one per death)
     wx_dead: np.ndarray  # (R,) Σ x over deaths (centred)
-    tie_at: np.ndarray  # Efron terms k ≥ 1 of tied deaths: flat (R·K) index
-    tie_f: np.ndarray  # ... their fraction k/d of the deaths' risk removed
+    # Efron terms k ≥ 1 of tied deaths (a fraction f = k/d of the deaths' risk removed):
+    tie_m1: np.ndarray  # closure at risk less f·deaths with closure
+    tie_m0: np.ndarray  # ... without closure
     tie_row: np.ndarray  # ... their trial
 
 
@@ -307,6 +308,7 @@ def cox_data(b: Block) -> _CoxData:
     reps = (d[tied] - 1).astype(np.int64)
     tie_at = np.repeat(tied, reps)
     k = np.arange(len(tie_at)) - np.repeat(np.cumsum(reps) - reps, reps) + 1
+    f = k / d[tie_at]
     return _CoxData(
         valid=valid,
         n1=n1,
@@ -317,8 +319,8 @@ def cox_data(b: Block) -> _CoxData:
         x0=x0,
         deaths=rowsum(dd1 + dd0),
         wx_dead=rowsum(dd1 * x1 + dd0 * x0),
-        tie_at=tie_at,
-        tie_f=k / d[tie_at],
+        tie_m1=n1.reshape(-1)[tie_at] - f * dd1.reshape(-1)[tie_at],
+        tie_m0=n0.reshape(-1)[tie_at] - f * dd0.reshape(-1)[tie_at],
         tie_row=tie_at // valid.shape[1],
     )
 
@@ -326,30 +328,32 @@ def cox_data(b: Block) -> _CoxData:
 def _cox_evaluate(cd: _CoxData, beta: np.ndarray):
     """Log partial likelihood, score and information (Efron) at ``beta`` per trial:
     the first Efron term of every event time on the (R, K) arrays, the further terms
-    of tied deaths (k = 1 … d − 1) on their own short list."""
+    of tied deaths (k = 1 … d − 1) on their own short list.
+
+    Closure is 0/1, so with ``p`` the closure share of a term's risk-set weight, the
+    weighted mean of the centred covariate is ``x0 + p`` and its variance ``p(1 − p)``
+    (``coxph``'s S1/S0 and S2/S0 − (S1/S0)², without their cancellation)."""
     R = len(beta)
     b = beta[:, None]
     eta1, eta0 = b * cd.x1, b * cd.x0
     shift = np.maximum(eta1, eta0)
     r1, r0 = np.exp(eta1 - shift), np.exp(eta0 - shift)
-    w1, w0 = cd.n1 * r1, cd.n0 * r0
-    s0 = np.where(cd.valid, w1 + w0, 1.0)  # padding: den 1, numerators 0
-    s1 = w1 * cd.x1 + w0 * cd.x0
-    s2 = w1 * cd.x1**2 + w0 * cd.x0**2
-    a = s1 / s0
+    w1 = cd.n1 * r1
+    s0 = np.where(cd.valid, w1 + cd.n0 * r0, 1.0)  # padding: den 1, numerators 0
+    p = w1 / s0
     ll = beta * cd.wx_dead - rowsum(np.log(s0)) - cd.deaths * shift[:, 0]
-    u = cd.wx_dead - rowsum(a)
-    h = rowsum(s2 / s0 - a * a)
-    if len(cd.tie_at):
-        at, f, row = cd.tie_at, cd.tie_f, cd.tie_row
-        v1, v0 = (cd.d1 * r1).reshape(-1)[at], (cd.d0 * r0).reshape(-1)[at]
-        x1, x0 = cd.x1[row, 0], cd.x0[row, 0]
-        den = s0.reshape(-1)[at] - f * (v1 + v0)
-        ak = (s1.reshape(-1)[at] - f * (v1 * x1 + v0 * x0)) / den
-        hk = (s2.reshape(-1)[at] - f * (v1 * x1**2 + v0 * x0**2)) / den - ak * ak
+    mean = rowsum(p)
+    h = rowsum(p - p * p)
+    if len(cd.tie_row):
+        row = cd.tie_row
+        k1 = cd.tie_m1 * r1[row, 0]
+        den = k1 + cd.tie_m0 * r0[row, 0]
+        pk = k1 / den
         ll = ll - np.bincount(row, weights=np.log(den), minlength=R)
-        u = u - np.bincount(row, weights=ak, minlength=R)
-        h = h + np.bincount(row, weights=hk, minlength=R)
+        mean = mean + np.bincount(row, weights=pk, minlength=R)
+        h = h + np.bincount(row, weights=pk - pk * pk, minlength=R)
+    # one Efron term per death, each with mean x0 + p
+    u = cd.wx_dead - cd.deaths * cd.x0[:, 0] - mean
     return ll, u, h
 
 
