@@ -49,4 +49,8 @@ def test_study_analyses_in_a_copy_equal_those_in_this_process(monkeypatch):
         a, b = getattr(forked, name), getattr(here, name)
         assert a.table.equals(b.table), name
     assert forked.sequential.table.equals(here.sequential.table)
+    # the subgroup variables: three in the copy, one here; all here without a copy
+    assert forked.subgroups.table.equals(here.subgroups.table)
+    assert forked.subgroups.overall.equals(here.subgroups.overall)
+    assert forked.subgroups.remarks == here.subgroups.remarks
     assert forked.warnings == here.warnings

@@ -209,7 +209,8 @@ def test_subgroups_table_overall_and_errors(cohort):
 
 def test_subgroup_fits_are_cox_without_its_diagnostics(cohort):
     """The table's Cox fits skip the concordance and the PH test (a quarter to a third
-    of a fit at scale) and are otherwise cox() itself, to the last bit."""
+    of a fit at scale) and are otherwise cox() itself, on the rows in time order (the
+    covariate means then add in another order: 1e-15 at most)."""
     res = subgroups(cohort, ["approach"], covariates=["age"])
     sub = cohort[cohort["approach"] == "MED"]
     light, full = res.fits[("approach", "MED")], cox(sub, ["closure", "age"])
@@ -223,7 +224,44 @@ def test_subgroup_fits_are_cox_without_its_diagnostics(cohort):
         "proportional-hazards test" in r for r in light.remarks if "not computed" not in r
     )
     row = res.table.set_index(["variable", "level"]).loc[("approach", "MED")]
-    assert row["hr"] == full.table.loc["closure", "hr"]
+    assert row["hr"] == pytest.approx(full.table.loc["closure", "hr"], rel=1e-13)
+
+
+def test_subgroup_parts_combine_into_the_whole_analysis(cohort):
+    """The report fits some variables in a forked copy and the rest here: any split of
+    the variables, put together, is subgroups() itself, to the last bit."""
+    from recurrence.survival.subgroups import checked, combine, fit_part
+
+    variables = ["approach", "level", "sex", "defect_width_mm"]
+    whole = subgroups(cohort, variables, covariates=["age", "smoker"])
+    spec = checked(cohort, variables, covariates=["age", "smoker"])
+    for k in (0, 1, 3, 4):
+        parts = [
+            fit_part(cohort, spec, variables[k:], overall=False),
+            fit_part(cohort, spec, variables[:k], overall=True),
+        ]
+        got = combine(spec, parts)
+        pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
+        pd.testing.assert_frame_equal(got.overall, whole.overall, check_exact=True)
+        assert got.remarks == whole.remarks and list(got.fits) == list(whole.fits)
+
+
+@pytest.mark.parametrize(
+    ("variables", "copy"),
+    [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (8, 5)],
+)
+def test_the_copy_takes_the_variables_that_even_the_two_processes(variables, copy):
+    """This process has the report's other cohort analyses (about 1.9 variables' worth
+    at 1M patients), the copy the studies and the all-patients model (about 0.35): the
+    copy's share minimises the longer of the two."""
+    from recurrence.survival.subgroups import split
+
+    names = [f"v{i}" for i in range(variables)]
+    theirs, ours = split(names)
+    assert list(theirs) + list(ours) == names and len(theirs) == copy
+    load = [0.35 + len(theirs), 1.9 + len(ours)]
+    for k in range(variables + 1):
+        assert max(load) <= max(0.35 + k, 1.9 + variables - k)
 
 
 def test_subgroup_forest_draws_each_level(cohort):

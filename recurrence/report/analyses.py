@@ -20,6 +20,7 @@ from .._fork import NOTHING, fork_call
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
 from .plan import Plan
+from .printable import printable
 
 if TYPE_CHECKING:
     from ..confounding import EValueResult
@@ -179,6 +180,8 @@ def run_analyses(
         "k_studies": len(studies),
         "dropped": tuple(studies.attrs.get("dropped", ())),
     }
+    from ..survival.subgroups import combine, fit_part, split
+
     notes: list[str] = []
     # pandas deep-copies ``attrs`` into every frame an operation makes (the loaders'
     # record of the reading, the synthetic truth): read above, not needed below.
@@ -187,24 +190,39 @@ def run_analyses(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
         tick("data")
-        apart = None
+        apart, shown, spec, theirs, ours = None, None, None, (), ()
         if cohort is not None:
-            # the study analyses and the cohort's subgroups need nothing of the rest: a
-            # forked copy runs them on the other core meanwhile (measured: docs/report.md)
-            apart = fork_call(lambda: _apart_recorded(cohort, studies, plan))
-            _cohort(cohort, plan, out, notes, tick)
+            shown, shown_plan = printable(cohort, plan, notes)
+            spec = _subgroup_spec(shown, shown_plan)
+            theirs, ours = split(spec.variables) if spec is not None else ((), ())
+            # the study analyses and most subgroups need nothing of the rest: a forked
+            # copy runs them on the other core meanwhile (measured: docs/report.md)
+            apart = fork_call(lambda: _apart_recorded(shown, studies, plan, spec, theirs))
+            _cohort(shown, shown_plan, out, notes, tick)
         else:
             for step in STEPS[1:4]:
                 tick(step)
         messages = [str(w.message) for w in caught]
+        own_part, own_messages = None, []
         if apart is not None:  # while the copy runs: the modules its results unpickle into
             _study_modules()
             if meanwhile is not None:
                 meanwhile()
+            done = len(caught)  # and the subgroup variables the copy left to this process
+            own_part = _maybe(lambda: fit_part(shown, spec, ours, overall=False)) if ours else None
+            own_messages = [str(w.message) for w in caught[done:]]
         got = apart.result() if apart is not None else NOTHING
         if got is NOTHING:  # no fork, or the copy failed: here (an error is raised here)
             done = len(caught)
-            _apart(cohort, studies, plan, out, tick)
+            _apart(
+                shown,
+                studies,
+                plan,
+                spec,
+                spec.variables if apart is None and spec else theirs,
+                out,
+                tick,
+            )
             messages += [str(w.message) for w in caught[done:]]
         else:
             part, their_messages = got
@@ -212,6 +230,10 @@ def run_analyses(
             messages += their_messages
             for step in STEPS[4:8]:
                 tick(step)
+        messages += own_messages
+        if spec is not None:
+            parts = [out.pop("subgroup_part"), *([own_part] if ours and apart is not None else [])]
+            out["subgroups"] = None if None in parts else combine(spec, parts)
         done = len(caught)
         tick("cohort as a study")
         if cohort is not None:
@@ -234,34 +256,42 @@ def _study_modules() -> None:
     _ = meta.summary_of_findings, meta.cohort_as_study
 
 
-def _apart(cohort, studies, plan: Plan, out: dict, tick) -> None:
+def _subgroup_spec(cohort, plan: Plan):
+    """The checked subgroup analysis of the plan (``None``: no subgroups, or they do not
+    apply to these data)."""
+    from ..survival.subgroups import checked
+
+    if not plan.subgroups:
+        return None
+    covariates = [c for c in (plan.covariates or ()) if c != "closure"]
+    return _maybe(
+        lambda: checked(cohort, list(plan.subgroups), covariates=covariates, level=plan.level)
+    )
+
+
+def _apart(cohort, studies, plan: Plan, spec, variables, out: dict, tick) -> None:
     """What may run beside the rest of the cohort's analyses: the studies', then the
-    cohort's subgroups."""
+    models of all patients and of the subgroup ``variables`` (``out["subgroup_part"]``,
+    ``None`` if they do not apply) of the printable ``cohort``."""
+    from ..survival.subgroups import fit_part
+
     _studies(studies, plan, out, tick)
-    if cohort is not None:
-        cohort, plan = _printable(cohort, plan, [])  # its notes are the parent's
-        covariates = [c for c in (plan.covariates or ()) if c != "closure"]
-        if plan.subgroups:
-            from ..survival import subgroups
-
-            out["subgroups"] = _maybe(
-                lambda: subgroups(
-                    cohort, list(plan.subgroups), covariates=covariates, level=plan.level
-                )
-            )
+    if spec is not None:
+        out["subgroup_part"] = _maybe(lambda: fit_part(cohort, spec, variables, overall=True))
 
 
-def _apart_recorded(cohort, studies, plan: Plan) -> tuple[dict, list[str]]:
+def _apart_recorded(cohort, studies, plan: Plan, spec, variables) -> tuple[dict, list[str]]:
     """:func:`_apart` with its warnings recorded (in a forked copy: they travel back
     as text, in order, with the results)."""
     part: dict = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RecurrenceWarning)
-        _apart(cohort, studies, plan, part, lambda step: None)
+        _apart(cohort, studies, plan, spec, variables, part, lambda step: None)
     return part, [str(w.message) for w in caught]
 
 
 def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
+    """The cohort's analyses of this process, on the printable cohort and plan."""
     from .. import evalue, impute
     from ..survival import (
         cox,
@@ -277,8 +307,7 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
 
     level, mc = plan.level, plan.min_cell
     times = tuple(sorted({*(plan.times or ()), float(plan.horizon)}))
-    cohort, plan = _printable(cohort, plan, notes)
-    out["plan"] = plan
+    out["plan"] = plan  # printable: what the report may show of the cohort
     out["table_one"] = table_one(cohort, variables=list(plan.table_one or ()), min_cell=mc)
 
     tick("survival curves")
@@ -322,42 +351,6 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
             "Reherniation was found at imaging visits: the event lies between the last "
             "clean scan (time_left) and the scan that found it (time)."
         )
-
-
-def _printable(cohort, plan: Plan, notes: list):
-    """The cohort and plan as the report may print them: a free-text column is neither
-    a covariate nor a subgroup (its values would be printed as model terms and levels),
-    and a category held by fewer than max(2, min_cell) patients is pooled as "other"."""
-    from dataclasses import replace
-
-    from .._privacy import OTHER, free_text_reason
-
-    pool = max(2, plan.min_cell or 0)
-    keep = {}
-    changed = {}
-    for key in ("covariates", "subgroups"):
-        names = []
-        for col in getattr(plan, key) or ():
-            if col in cohort.columns and free_text_reason(cohort[col]) is not None:
-                notes.append(f"'{col}' holds free text: left out of the {key}; never printed.")
-                continue
-            names.append(col)
-        keep[key] = tuple(names)
-    for col in set(keep["covariates"]) | set(keep["subgroups"]):
-        s = cohort[col]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        counts = s.value_counts()
-        rare = counts.index[counts < pool]
-        if len(rare):
-            changed[col] = s.where(~s.isin(rare), OTHER)
-            notes.append(
-                f"{col}: {len(rare)} categor{'y' if len(rare) == 1 else 'ies'} held by fewer "
-                f"than {pool} patients pooled as '{OTHER}' in the models and subgroups."
-            )
-    if changed:
-        cohort = cohort.assign(**changed)
-    return cohort, replace(plan, covariates=keep["covariates"], subgroups=keep["subgroups"])
 
 
 def _studies(studies, plan: Plan, out: dict, tick) -> None:

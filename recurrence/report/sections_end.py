@@ -20,7 +20,7 @@ def _methods(doc: Document, a: Analyses) -> None:
     doc.section("sec:methods", "Methods")
     refs = []
     if a.has_cohort:
-        # _printable sets both to tuples for every report with a cohort
+        # printable() sets both to tuples for every report with a cohort
         assert p.covariates is not None and p.subgroups is not None
         refs += ["aj", "gray", "cox", "zph", "fg", "rmst", "smd", "altman"]
         adjusted = (

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._dist import chi2
 from .._format import fmt
-from .._validate import as_list
+from .._validate import as_list, check_cohort
 from ..errors import DataError, Problem
 from ..results import ResultMixin
 from ._terms import term_variables
@@ -211,9 +211,36 @@ def subgroups(
     >>> bool(res.table["interaction_pvalue"].between(0, 1).all())
     True
     """
-    fit = _fitter(model)
-    ratio = "hr" if model == "cox" else "shr"
-    variables = as_list(variables)
+    spec = checked(cohort, variables, covariates=covariates, model=model, cuts=cuts, level=level)
+    return combine(spec, [fit_part(cohort, spec, spec.variables, overall=True)])
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The checked arguments of :func:`subgroups`."""
+
+    variables: tuple[str, ...]
+    covariates: tuple[str, ...]
+    model: str
+    cuts: dict
+    level: float
+
+
+@dataclass(frozen=True)
+class Part:
+    """The models of some subgroup variables (:func:`fit_part`): per variable its table
+    rows, remarks and fits; ``overall`` the all-patients row, fit and remarks."""
+
+    variables: dict
+    overall: tuple | None = None
+
+
+def checked(cohort, variables, *, covariates=(), model="cox", cuts=None, level=0.95) -> Spec:
+    """:func:`subgroups`' arguments checked against ``cohort`` (a DataError says what
+    is wrong), and the cohort's own rows checked in the user's order (a problem names
+    the rows of their table, not of the time-ordered copy the models read)."""
+    _fitter(model)
+    variables = tuple(as_list(variables))
     covariates = tuple(as_list(covariates))
     cuts = dict(cuts or {})
     if not variables:
@@ -231,25 +258,56 @@ def subgroups(
         raise DataError(Problem("closure is the effect estimated; it cannot define subgroups"))
     if unknown := sorted(set(cuts) - set(variables)):
         raise DataError(Problem(f"cuts names columns that are not subgroup variables: {unknown}"))
+    check_cohort(cohort, uses=["closure", *term_variables(covariates)])
+    return Spec(variables, covariates, model, cuts, level)
+
+
+def split(variables, here: float = 1.9, there: float = 0.35) -> tuple[tuple, tuple]:
+    """The variables for a forked copy and those for this process, balancing the two:
+    this process has ``here`` variables' worth of other work (the report's other cohort
+    analyses: about 1.9 variables' models at 1M patients with four covariates, measured),
+    the copy ``there`` (the study analyses and the all-patients model, about 0.35)."""
+    variables = tuple(variables)
+    k = min(len(variables), max(0, round((len(variables) + here - there) / 2)))
+    return variables[:k], variables[k:]
+
+
+def fit_part(cohort: pd.DataFrame, spec: Spec, variables, *, overall: bool) -> Part:
+    """The models of ``variables`` (some of ``spec.variables``), and those of all
+    patients with ``overall``: what :func:`combine` puts together."""
+    fit = _fitter(spec.model)
+    ratio = "hr" if spec.model == "cox" else "shr"
+    covariates, level = spec.covariates, spec.level
     used_cov = list(term_variables(covariates))
-    # only the columns the models read: each variable's work table is a copy
+    # Only the columns the models read (each variable's work table is a copy), in time
+    # order: every model sorts its rows by time, and NumPy's stable sorts take linear
+    # time on sorted input (1M patients, four variables: 21 → 16 s). A stable sort keeps
+    # tied times in their order, so the models see their rows as before; only sums
+    # that do not go in time order (the covariate means) add in another order (1e-15).
+    by_time = np.argsort(cohort["time"].to_numpy(), kind="stable")
+    cohort = cohort[list(dict.fromkeys(["time", "event", "closure", *used_cov, *variables]))]
+    cohort = cohort.iloc[by_time]
     cohort_used = cohort[list(dict.fromkeys(["time", "event", "closure", *used_cov]))]
-    base = cohort_used.dropna(subset=["closure", *used_cov])
-    overall_fit = fit(base, ["closure", *covariates], level=level)
-    overall = pd.DataFrame(
-        [{"variable": "all patients", "level": "all patients", **_row(overall_fit, base, ratio)}]
-    )
-    rows, remarks = [], []
-    fits: dict[str | tuple[str, object], object] = {"overall": overall_fit}
-    if not overall_fit.converged:
-        remarks.append(_not_converged("all patients", overall.iloc[0]))
+    whole = None
+    if overall:
+        base = cohort_used.dropna(subset=["closure", *used_cov])
+        overall_fit = fit(base, ["closure", *covariates], level=level)
+        row = {"variable": "all patients", "level": "all patients"}
+        row.update(_row(overall_fit, base, ratio))
+        whole = (
+            row,
+            overall_fit,
+            [] if overall_fit.converged else [_not_converged(row["level"], row)],
+        )
+    out = {}
     for v in variables:
-        labels, order, cut = _levels(cohort[v], v, cuts)
+        rows, remarks, fits = [], [], {}
+        labels, order, cut = _levels(cohort[v], v, spec.cuts)
         own = [c for c in covariates if v not in term_variables([c])]
         work = cohort_used.assign(**{_WORK: labels}).dropna(subset=["closure", _WORK, *used_cov])
         fit0 = fit(work, ["closure", _WORK, *own], level=level)
         fit1 = fit(work, [f"closure*{_WORK}", *own], level=level)
-        p_int, df = _interaction(fit0, fit1, model)
+        p_int, df = _interaction(fit0, fit1, spec.model)
         fits[v] = {"main": fit0, "interaction": fit1}
         if df and np.isnan(p_int):
             remarks.append(
@@ -258,7 +316,7 @@ def subgroups(
                 "subgroup), and a Wald test of a diverging coefficient means nothing"
             )
         if not np.isnan(cut):
-            source = "given" if v in cuts else "the median"
+            source = "given" if v in spec.cuts else "the median"
             remarks.append(f"{v} split at {cut:g} ({source})")
         for lev in order:
             sub = work[work[_WORK] == lev]
@@ -276,45 +334,64 @@ def subgroups(
             )
             if not f.converged:
                 remarks.append(_not_converged(f"{v} = {lev}", rows[-1]))
-    columns = [
-        "variable",
-        "level",
-        "n",
-        "events",
-        "hr",
-        "ci_low",
-        "ci_high",
-        "pvalue",
-        "interaction_pvalue",
-        "n_closure",
-        "events_closure",
-        "n_control",
-        "events_control",
-        "cut",
-        "interaction_test",
-        "interaction_df",
-    ]
+        out[v] = (rows, remarks, fits)
+    return Part(out, whole)
+
+
+_COLUMNS = [
+    "variable",
+    "level",
+    "n",
+    "events",
+    "hr",
+    "ci_low",
+    "ci_high",
+    "pvalue",
+    "interaction_pvalue",
+    "n_closure",
+    "events_closure",
+    "n_control",
+    "events_control",
+    "cut",
+    "interaction_test",
+    "interaction_df",
+]
+
+
+def combine(spec: Spec, parts) -> SubgroupsResult:
+    """One result from parts that together hold every variable of ``spec`` and, once,
+    all patients (the same result as one :func:`fit_part` of everything)."""
+    got = {v: block for p in parts for v, block in p.variables.items()}
+    ((row, overall_fit, remarks),) = (p.overall for p in parts if p.overall is not None)
+    remarks = list(remarks)
+    rows: list[dict] = []
+    fits: dict[str | tuple[str, object], object] = {"overall": overall_fit}
+    for v in spec.variables:
+        v_rows, v_remarks, v_fits = got[v]
+        rows += v_rows
+        remarks += v_remarks
+        fits.update(v_fits)
     table = pd.DataFrame(rows)
-    table["interaction_test"] = "LRT" if model == "cox" else "Wald"
-    overall = overall.assign(
+    table["interaction_test"] = "LRT" if spec.model == "cox" else "Wald"
+    overall = pd.DataFrame([row]).assign(
         interaction_pvalue=np.nan, cut=np.nan, interaction_test="", interaction_df=0
     )
     test = (
         "likelihood-ratio test of closure × variable against closure + variable"
-        if model == "cox"
+        if spec.model == "cox"
         else "Wald test of the closure × variable coefficients (crr's sandwich variance)"
     )
     remarks.insert(
         0,
         f"interaction p-values: {test}"
-        + (f", both adjusted for {', '.join(covariates)}" if covariates else ""),
+        + (f", both adjusted for {', '.join(spec.covariates)}" if spec.covariates else ""),
     )
     return SubgroupsResult(
-        table=table[columns].reset_index(drop=True),
-        overall=overall[columns],
-        model=model,
-        covariates=covariates,
-        level=level,
+        table=table[_COLUMNS].reset_index(drop=True),
+        overall=overall[_COLUMNS],
+        model=spec.model,
+        covariates=spec.covariates,
+        level=spec.level,
         remarks=tuple(remarks),
         fits=fits,
     )
