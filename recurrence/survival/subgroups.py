@@ -108,8 +108,10 @@ def _levels(s: pd.Series, name: str, cuts: dict) -> tuple[pd.Series, list[str], 
             x = s.astype("float64")  # nullable integers (Int64 with empty cells) too
             cut = float(cuts.get(name, x.median()))
             labels = [f"< {cut:g}", f"≥ {cut:g}"]
-            out = pd.Series(np.where(x >= cut, labels[1], labels[0]), index=s.index)
-            return out.where(x.notna()), labels, cut
+            # categories, not a text per patient (5M patients: 300 MB of strings)
+            codes = np.where(x.isna(), -1, (x >= cut).astype(np.int8))
+            out = pd.Series(pd.Categorical.from_codes(codes, labels), index=s.index)
+            return out, labels, cut
     if pd.api.types.is_bool_dtype(s):
         out = s.map({True: "yes", False: "no"})
     else:
@@ -285,12 +287,13 @@ def fit_part(cohort: pd.DataFrame, spec: Spec, variables, *, overall: bool) -> P
     # tied times in their order, so the models see their rows as before; only sums
     # that do not go in time order (the covariate means) add in another order (1e-15).
     by_time = np.argsort(cohort["time"].to_numpy(), kind="stable")
-    cohort = cohort[list(dict.fromkeys(["time", "event", "closure", *used_cov, *variables]))]
-    cohort = cohort.iloc[by_time]
     cohort_used = cohort[list(dict.fromkeys(["time", "event", "closure", *used_cov]))]
+    cohort_used = cohort_used.iloc[by_time]
+    # the patients every model can use, for dropna(subset=...) without its copies
+    complete = cohort_used[["closure", *used_cov]].notna().all(axis=1).to_numpy()
     whole = None
     if overall:
-        base = cohort_used.dropna(subset=["closure", *used_cov])
+        base = cohort_used if complete.all() else cohort_used[complete]
         overall_fit = fit(base, ["closure", *covariates], level=level)
         row = {"variable": "all patients", "level": "all patients"}
         row.update(_row(overall_fit, base, ratio))
@@ -302,9 +305,12 @@ def fit_part(cohort: pd.DataFrame, spec: Spec, variables, *, overall: bool) -> P
     out = {}
     for v in variables:
         rows, remarks, fits = [], [], {}
-        labels, order, cut = _levels(cohort[v], v, spec.cuts)
+        labels, order, cut = _levels(cohort[v].iloc[by_time], v, spec.cuts)
         own = [c for c in covariates if v not in term_variables([c])]
-        work = cohort_used.assign(**{_WORK: labels}).dropna(subset=["closure", _WORK, *used_cov])
+        work = cohort_used.assign(**{_WORK: labels})
+        keep = complete & labels.notna().to_numpy()
+        if not keep.all():
+            work = work[keep]
         fit0 = fit(work, ["closure", _WORK, *own], level=level)
         fit1 = fit(work, [f"closure*{_WORK}", *own], level=level)
         p_int, df = _interaction(fit0, fit1, spec.model)
