@@ -200,9 +200,9 @@ def run_analyses(
             # copy runs them on the other core meanwhile (measured: docs/report.md)
             apart = fork_call(lambda: _apart_recorded(shown, studies, plan, spec, theirs))
             if apart is not None and ours:
-                # the variables left to this process first: their work tables are freed
-                # before the cohort's analyses, whose results stay (5M patients: a peak
-                # of 4.0 GB after them, 2.6 GB before them); their warnings come last
+                # the variables left to this process first, so that their work tables
+                # are freed before the cohort's analyses, whose results stay; their
+                # warnings come last, as when one process fits every variable
                 own = slice(len(caught), None)
                 own_part = _maybe(lambda: fit_part(shown, spec, ours, overall=False))
                 own = slice(own.start, len(caught))
