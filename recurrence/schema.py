@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -201,6 +202,16 @@ def map_columns(
     recurrence.errors.DataError: my.csv: 1 problem, nothing was loaded:
       - column 'event': required column is missing (0 censored, ... Pass columns={'status': 'event'}
     """
+    if columns is not None and not isinstance(columns, Mapping):
+        what = f"{type(columns).__name__} {columns!r}"[:80]
+        raise DataError(
+            Problem(
+                f"columns= must map their column names to canonical ones, got a {what}",
+                fix="e.g. columns={'FU months': 'time'}; a JSON file of that mapping: "
+                "columns=json.load(open(path)) (the command line's --columns reads the file)",
+            ),
+            source=source,
+        )
     columns = dict(columns or {})
     problems: list[Problem] = []
     present = [str(c) for c in frame.columns]

@@ -79,6 +79,19 @@ def test_row_list_is_capped_with_a_count(tmp_path):
     assert "rows 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 15 more: is 0 or negative" in str(err)
 
 
+def test_columns_given_as_a_file_name_say_how_to_pass_the_mapping(tmp_path):
+    """The command line's --columns takes a JSON file; columns= in Python takes the
+    mapping itself: a file name there is refused with the fix, before anything is read
+    as a mapping of its letters."""
+    path = tmp_path / "c.csv"
+    path.write_text("patient_id,closure,time,event\na,1,5,1\n")
+    for wrong in ("cols.json", ["time"]):
+        with pytest.raises(DataError) as err:
+            load_cohort(path, columns=wrong)
+        assert "columns= must map their column names to canonical ones" in str(err.value)
+        assert "columns=json.load(open(path))" in str(err.value)
+
+
 def test_missing_required_column_suggests_a_near_name(tmp_path):
     err = cohort_error(tmp_path, "a,1,5,1\n", header="patient_id,closure,tiem,event\n")
     assert "column 'time': required column is missing" in str(err)
