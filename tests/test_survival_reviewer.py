@@ -251,17 +251,17 @@ def test_subgroup_parts_combine_into_the_whole_analysis(cohort):
     [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (8, 5)],
 )
 def test_the_copy_takes_the_variables_that_even_the_two_processes(variables, copy):
-    """This process has the report's other cohort analyses (about 1.9 variables' worth
-    at 1M patients), the copy the studies and the all-patients model (about 0.35): the
+    """This process has the report's other cohort analyses (about 1.8 variables' worth
+    at 1M patients), the copy the studies and the all-patients model (about 0.48): the
     copy's share minimises the longer of the two."""
     from recurrence.survival.subgroups import split
 
     names = [f"v{i}" for i in range(variables)]
     theirs, ours = split(names)
     assert list(theirs) + list(ours) == names and len(theirs) == copy
-    load = [0.35 + len(theirs), 1.9 + len(ours)]
+    load = [0.48 + len(theirs), 1.8 + len(ours)]
     for k in range(variables + 1):
-        assert max(load) <= max(0.35 + k, 1.9 + variables - k)
+        assert max(load) <= max(0.48 + k, 1.8 + variables - k) + 1e-12
 
 
 def test_subgroup_forest_draws_each_level(cohort):

@@ -1,5 +1,5 @@
 """What of the cohort the report may print: free-text columns are neither covariates
-nor subgroups, and rare categories are pooled (docs/privacy.md)."""
+nor subgroups, and rare categories are pooled (docs/data-protection.md)."""
 
 from __future__ import annotations
 
