@@ -150,7 +150,7 @@ def prepare(
         event=sub["event"].to_numpy(np.int64),
         group=codes,
         groups=groups,
-        x=xframe.loc[keep].to_numpy(float),
+        x=_kept(xframe.to_numpy(float), keep.to_numpy()),
         terms=tuple(terms),
         strata=st,
         strata_labels=st_labels,
@@ -159,3 +159,14 @@ def prepare(
         dropped=dropped,
         remarks=remarks,
     )
+
+
+def _kept(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The rows of ``x`` to keep, without a copy when every row is kept. ``x`` is the
+    transposed view of a frame's block (column-major), and so is the result: the
+    layout sets the order of NumPy's sums (``x.mean(axis=0)``, ``x @ beta``), which the
+    models' last digits follow."""
+    if keep.all():
+        return x
+    out = np.empty((int(keep.sum()), x.shape[1]), order="F")
+    return np.compress(keep, x, axis=0, out=out)

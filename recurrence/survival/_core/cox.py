@@ -73,7 +73,9 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
     n = x.shape[0]
     codes = np.zeros(n, np.int64) if strata is None else np.asarray(strata)
     order = np.lexsort((time, codes))
-    xc = x - x.mean(axis=0) if n else x
+    # centred as x - mean, row by row: the rows of each stratum are copied, then
+    # centred in place (one n × p array fewer than centring all of x first)
+    mean = x.mean(axis=0) if n else None
     out = []
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for rows in np.split(order, bounds):
@@ -95,7 +97,9 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
         starts = np.cumsum(d) - d
         k = np.arange(len(k_grp)) - np.repeat(starts, d)
         frac = k / np.repeat(d, d) if ties == "efron" else np.zeros(len(k_grp))
-        xs = xc[rows]
+        xs = x[rows]
+        if mean is not None:
+            xs -= mean
         out.append(
             Stratum(
                 rows=rows,
@@ -144,7 +148,13 @@ def timefix(time: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rev_cumsum(a):
+def _rev_cumsum(a, *, overwrite: bool = False):
+    """Σ_{j ≥ i} a_j for every i (along the first axis); ``overwrite``: into ``a`` itself,
+    which the caller no longer needs (the same sums, one array fewer)."""
+    if overwrite:
+        back = a[::-1]
+        np.cumsum(back, axis=0, out=back)
+        return a
     return np.cumsum(a[::-1], axis=0)[::-1]
 
 
@@ -169,7 +179,7 @@ def _sums(st: Stratum, beta) -> _Sums:
     r = st.w * er
     head = st.first[st.egrp]
     s0 = _rev_cumsum(r)[head]
-    s1 = _rev_cumsum(r[:, None] * st.x)[head]
+    s1 = _rev_cumsum(r[:, None] * st.x, overwrite=True)[head]
     ne = len(st.egrp)
     rd = r[st.dead]
     d0 = np.bincount(st.dead_egrp, weights=rd, minlength=ne)

@@ -181,7 +181,7 @@ def _state(d: FGData, beta) -> _State:
     shift = float(eta.max())
     r = np.exp(eta - shift)
     s0 = _rev_cumsum(r)[d.fhead]
-    s1 = _rev_cumsum(r[:, None] * d.x)[d.fhead]
+    s1 = _rev_cumsum(r[:, None] * d.x, overwrite=True)[d.fhead]
     for grp in d.groups:  # competing events stay, weighted G_k(t−)/G_k(tⱼ−)
         q = r[grp.c2rows] / d.g[grp.c2rows]
         s0 = s0 + grp.gm * _excl_cumsum(q)[grp.c2_before_f]
