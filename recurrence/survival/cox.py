@@ -31,6 +31,7 @@ from .._validate import EVENT_NAMES, as_list, check_cohort, check_event, check_l
 from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
 from ._core import cox as core
+from ._core import zph
 from ._core.concordance import concordance as _concordance
 from ._core.cox import timefix
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
@@ -214,10 +215,10 @@ def _fit(
         )
     if ties not in ("efron", "breslow"):
         raise DataError(Problem(f"ties must be 'efron' or 'breslow', not {ties!r}"))
-    if ph_transform not in core.ZPH_TRANSFORMS:
+    if ph_transform not in zph.ZPH_TRANSFORMS:
         raise DataError(
             Problem(
-                f"ph_transform must be one of {list(core.ZPH_TRANSFORMS)}, not {ph_transform!r}",
+                f"ph_transform must be one of {list(zph.ZPH_TRANSFORMS)}, not {ph_transform!r}",
                 fix="'km' (default, as cox.zph), 'rank' or 'identity'",
             )
         )
@@ -297,7 +298,7 @@ def _fit(
     if diagnostics:
         conc = _concordance(time, dead, xk @ fit.coef, w, data.strata)
         groups = term_groups(covariates, kterms)
-        chisq, df = core.zph_test(
+        chisq, df = zph.zph_test(
             st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
         )
         ph = pd.DataFrame(
