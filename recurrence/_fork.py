@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["NOTHING", "Forked", "can_fork", "cores", "fork_call", "quiet_worker"]
+__all__ = ["NOTHING", "Forked", "can_fork", "cores", "fork_call", "quiet_worker", "share"]
 
 #: What :meth:`Forked.result` returns when the copy sent nothing back.
 NOTHING: Any = object()
@@ -104,3 +104,12 @@ def fork_call(fn: Callable[[], Any]) -> Forked | None:
     proc.start()
     child_end.close()
     return Forked(proc, parent_end)
+
+
+def share(items, here: float, there: float) -> tuple[tuple, tuple]:
+    """Items of about equal cost split between a forked copy (the first ones) and this
+    process, which have ``there`` and ``here`` items' worth of other work: the split
+    that makes the longer of the two shortest."""
+    items = tuple(items)
+    k = min(len(items), max(0, round((len(items) + here - there) / 2)))
+    return items[:k], items[k:]

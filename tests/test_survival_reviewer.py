@@ -254,10 +254,11 @@ def test_the_copy_takes_the_variables_that_even_the_two_processes(variables, cop
     """This process has the report's other cohort analyses (about 1.8 variables' worth
     at 1M patients), the copy the studies and the all-patients model (about 0.48): the
     copy's share minimises the longer of the two."""
-    from recurrence.survival.subgroups import split
+    from recurrence._fork import share
+    from recurrence.report.analyses import SUBGROUP_LOAD_HERE, SUBGROUP_LOAD_THERE
 
     names = [f"v{i}" for i in range(variables)]
-    theirs, ours = split(names)
+    theirs, ours = share(names, SUBGROUP_LOAD_HERE, SUBGROUP_LOAD_THERE)
     assert list(theirs) + list(ours) == names and len(theirs) == copy
     load = [0.48 + len(theirs), 1.8 + len(ours)]
     for k in range(variables + 1):

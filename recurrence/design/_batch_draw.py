@@ -240,11 +240,13 @@ def _cohort_block(params: dict, ratio: float, gens, size: int, n: int, numpy_rng
     b["scratch"] = np.empty(n)
     if DEFAULT_HR["male"] != 1.0:
         b["male"] = np.empty((size, n))
-    b["site_raw"] = np.empty((size, (n + 1) // 2), np.uint64)
     b["site_effect"] = np.empty((size, len(SITES)))
     # the halves of a 64-bit draw as NumPy reads them: low first (little-endian)
     from_raw = sys.byteorder == "little"
-    b["site"] = np.empty((size, n), np.int64)
+    if from_raw:
+        b["site_raw"] = np.empty((size, (n + 1) // 2), np.uint64)
+    else:
+        b["site"] = np.empty((size, n), np.int64)
     for i, rng in zip(range(size), gens, strict=False):
         _draw_cohort_replicate(rng, n, general, b, i, sites=not from_raw)
     rejected = np.zeros(size, bool)

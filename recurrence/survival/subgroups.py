@@ -264,17 +264,6 @@ def checked(cohort, variables, *, covariates=(), model="cox", cuts=None, level=0
     return Spec(variables, covariates, model, cuts, level)
 
 
-def split(variables, here: float = 1.8, there: float = 0.48) -> tuple[tuple, tuple]:
-    """The variables for a forked copy and those for this process, balancing the two:
-    this process has ``here`` variables' worth of other work, the copy ``there``.
-    Measured at 1M patients with four covariates (one variable's models 3.4-5.5 s, 4.45
-    on average): the report's other cohort analyses 8.0 s (1.8 variables), the study
-    analyses and the all-patients model 2.15 s (0.48)."""
-    variables = tuple(variables)
-    k = min(len(variables), max(0, round((len(variables) + here - there) / 2)))
-    return variables[:k], variables[k:]
-
-
 def fit_part(cohort: pd.DataFrame, spec: Spec, variables, *, overall: bool) -> Part:
     """The models of ``variables`` (some of ``spec.variables``), and those of all
     patients with ``overall``: what :func:`combine` puts together."""
@@ -369,7 +358,7 @@ def combine(spec: Spec, parts) -> SubgroupsResult:
     """One result from parts that together hold every variable of ``spec`` and, once,
     all patients (the same result as one :func:`fit_part` of everything)."""
     got = {v: block for p in parts for v, block in p.variables.items()}
-    ((row, overall_fit, remarks),) = (p.overall for p in parts if p.overall is not None)
+    [(row, overall_fit, remarks)] = [p.overall for p in parts if p.overall is not None]
     remarks = list(remarks)
     rows: list[dict] = []
     fits: dict[str | tuple[str, object], object] = {"overall": overall_fit}
