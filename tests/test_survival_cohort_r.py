@@ -275,6 +275,32 @@ def test_subgroups_match_coxph_per_level_and_anova(ref, synthetic, case):
         assert row.interaction_df == r["lrt_df"]
 
 
+@pytest.mark.parametrize(
+    ("case", "variable", "covariate"), [("age", "age", "ph_ecog"), ("ph_ecog", "ph_ecog", "age")]
+)
+def test_subgroups_of_a_registry_file_with_missing_values_match_coxph(
+    lung, case, variable, covariate
+):
+    """survival's lung read from its CSV (one patient without ph.ecog): a number split at
+    its median over every patient with a value, the models on the patients whose
+    closure, variable and covariate are known (validation/r/subgroups_registry.R, which
+    keeps the R call beside each value). Tolerances as the packaged cohort's above."""
+    r = r_reference("subgroups_registry")[case]
+    res = subgroups(lung, [variable], covariates=[covariate])
+    assert res.table["cut"].iloc[0] == r["cut"]
+    levels = {x["level"]: x for x in r["levels"]}
+    assert len(res.table) == len(levels)
+    for row in res.table.itertuples():
+        x = levels[_r_level(row.level, r["cut"])]
+        assert (row.n, row.events) == (x["n"], x["events"]), r["call"]
+        assert row.hr == pytest.approx(x["hr"], rel=REL_FIT), r["call"]
+        assert row.ci_low == pytest.approx(x["ci_low"], rel=REL_FIT)
+        assert row.ci_high == pytest.approx(x["ci_high"], rel=REL_FIT)
+        assert row.pvalue == pytest.approx(x["p"], rel=1e-5)
+        assert row.interaction_pvalue == pytest.approx(r["lrt_p"], rel=1e-5), "anova LRT"
+        assert row.interaction_df == r["lrt_df"]
+
+
 @pytest.mark.parametrize("case", ["approach", "sex", "defect_width_mm"])
 def test_fine_gray_subgroups_match_crr(ref, synthetic, case):
     r = ref["subgroups"][case]
