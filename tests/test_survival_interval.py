@@ -127,6 +127,25 @@ def test_npmle_meets_the_kuhn_tucker_conditions(imaged):
         assert fit.mass.min() >= 0 and fit.mass.sum() == pytest.approx(1.0, abs=1e-12)
 
 
+
+@pytest.mark.parametrize("start", [1e-2, 0.5])
+def test_npmle_is_the_same_maximum_from_any_newton_start(imaged, monkeypatch, start):
+    # START decides which points the Newton steps begin with. With a high START some
+    # patients' runs begin with no point at all (probability 0): such a run now keeps its
+    # likeliest point. Before, Newton gave up there and EM went on from Newton's zeros,
+    # which EM cannot give mass again: NaN and 100,000 iterations (seen with START 1e-2
+    # on notebook 06's cohort).
+    import recurrence.survival._np_turnbull as core
+
+    d = interval_data(imaged, "closure")
+    sel = d.group == 0
+    default = npmle(d.left[sel], d.right[sel], d.kind[sel])
+    monkeypatch.setattr(core, "START", start)
+    moved = npmle(d.left[sel], d.right[sel], d.kind[sel])
+    assert moved.converged and moved.kkt < 1e-8
+    assert moved.loglik == pytest.approx(default.loglik, abs=1e-9)
+    np.testing.assert_allclose(moved.survival, default.survival, atol=1e-9)
+
 def test_at_reports_where_the_curve_is_not_identified(imaged):
     tb = turnbull(imaged, n_boot=0)
     b = tb.table[(tb.table["group"] == "no closure") & (tb.table["mass"] > 1e-3)]
