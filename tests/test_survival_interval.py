@@ -127,7 +127,6 @@ def test_npmle_meets_the_kuhn_tucker_conditions(imaged):
         assert fit.mass.min() >= 0 and fit.mass.sum() == pytest.approx(1.0, abs=1e-12)
 
 
-
 @pytest.mark.parametrize("start", [1e-2, 0.5])
 def test_npmle_is_the_same_maximum_from_any_newton_start(imaged, monkeypatch, start):
     # START decides which points the Newton steps begin with. With a high START some
@@ -145,6 +144,7 @@ def test_npmle_is_the_same_maximum_from_any_newton_start(imaged, monkeypatch, st
     assert moved.converged and moved.kkt < 1e-8
     assert moved.loglik == pytest.approx(default.loglik, abs=1e-9)
     np.testing.assert_allclose(moved.survival, default.survival, atol=1e-9)
+
 
 def test_at_reports_where_the_curve_is_not_identified(imaged):
     tb = turnbull(imaged, n_boot=0)
@@ -302,6 +302,30 @@ def test_lifelines_zero_lower_bound_is_handled():
     for dist in ("lognormal", "loglogistic", "weibull", "exponential"):
         fit = fit_aft(left, right, kind, np.zeros((8, 0)), dist)
         assert np.isfinite(fit.loglik) and np.isfinite(fit.coef).all()
+
+
+@pytest.mark.parametrize("dist", ["weibull", "lognormal", "loglogistic"])
+def test_lifelines_fit_begins_at_the_model_without_covariates(imaged, monkeypatch, dist):
+    # The start is the covariate-free maximum of our own likelihood (the cure module's
+    # at π = 0); lifelines' own search for it (its univariate fitter: Nelder-Mead, then
+    # BFGS) is not run. Both checked: the start equals lifelines' covariate-free fit,
+    # and a fit still works when lifelines' univariate fitters would fail.
+    import lifelines
+
+    from recurrence.survival import _lifelines
+
+    d = interval_data(imaged, None, ["closure"])
+    start = _lifelines._starting(d.left, d.right, d.kind, dist)
+    free = fit_aft(d.left, d.right, d.kind, np.zeros((d.n, 0)), dist)
+    assert start == pytest.approx((free.coef[0], free.log_scale), abs=1e-6)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("lifelines' univariate search ran")
+
+    for name in ("WeibullFitter", "LogNormalFitter", "LogLogisticFitter"):
+        monkeypatch.setattr(getattr(lifelines, name), "fit_interval_censoring", refuse)
+    fit = fit_aft(d.left, d.right, d.kind, d.x, dist)
+    assert d.x.shape[1] == 1 and np.isfinite(fit.coef).all() and np.isfinite(fit.loglik)
 
 
 # ---------------------------------------------------------------------------------------
