@@ -244,7 +244,8 @@ class _Likelihood:
         a, b = np.searchsorted(active, self.lo), np.searchsorted(active, self.hi)
         empty = np.flatnonzero(b <= a)
         if empty.size:
-            best = [lo + int(np.argmax(p[lo:hi])) for lo, hi in zip(self.lo[empty], self.hi[empty])]
+            ends = zip(self.lo[empty].tolist(), self.hi[empty].tolist(), strict=True)
+            best = [lo + int(np.argmax(p[lo:hi])) for lo, hi in ends]
             active = np.union1d(active, best)
         p = np.where(np.isin(np.arange(self.size), active), p, 0.0)
         p /= p.sum()
