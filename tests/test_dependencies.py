@@ -10,6 +10,7 @@ mapped to import names through the installed metadata
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -36,8 +37,9 @@ def _distribution(requirement: str) -> str:
     return _canonical(re.match(r"[A-Za-z0-9_.\-]+", requirement).group(0))
 
 
-def _third_party_imports() -> dict[str, set[str]]:
-    """Top-level import name -> files of ``recurrence/`` importing it."""
+@functools.cache
+def _third_party_imports() -> dict[str, frozenset[str]]:
+    """Top-level import name -> files of ``recurrence/`` importing it (read once)."""
     found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -51,11 +53,19 @@ def _third_party_imports() -> dict[str, set[str]]:
                 top = name.split(".")[0]
                 if top != "recurrence" and top not in sys.stdlib_module_names:
                     found.setdefault(top, set()).add(path.relative_to(ROOT).as_posix())
-    return found
+    return {name: frozenset(files) for name, files in found.items()}
+
+
+@functools.cache
+def _installed() -> dict[str, list[str]]:
+    """Import name -> distributions, from the installed metadata: read once (each
+    ``packages_distributions()`` call reads every installed package's file list, about
+    0.3 s here, and the tests ask for some thirty names)."""
+    return packages_distributions()
 
 
 def _distributions_of(import_name: str) -> set[str]:
-    return {_canonical(d) for d in packages_distributions().get(import_name, [import_name])}
+    return {_canonical(d) for d in _installed().get(import_name, [import_name])}
 
 
 def test_the_import_scan_sees_known_imports():
