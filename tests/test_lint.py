@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,10 @@ PATHS = ["recurrence", "tests", "benchmarks"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("ruff") or pytest.skip("ruff is not installed (the dev group has it)")
+    # on PATH (uv run), else beside this interpreter (.venv/bin/python -m pytest)
+    exe = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("ruff is not installed (the dev group has it)")
     return subprocess.run([exe, *args, *PATHS], capture_output=True, text=True, check=False)
 
 
