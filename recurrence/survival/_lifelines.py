@@ -122,8 +122,9 @@ def _fitter(distribution: str, start: tuple[float, float] | None = None):
 def _started(kind, start: tuple[float, float] | None, sign: float):
     """An instance of lifelines' AFT fitter ``kind`` whose fit begins at the model without
     covariates ``start`` = (μ, log σ): the intercepts (location μ, scale parameter
-    ``sign``·log σ) there and every coefficient 0, which is where lifelines begins too
-    (``ParametericAFTRegressionFitter._create_initial_point``). lifelines finds that
+    ``sign``·log σ) there and every coefficient 0, as lifelines means to begin
+    (``ParametericAFTRegressionFitter._create_initial_point``, which for the log-normal
+    starts at log μ, "technically suboptimal" in its own comment). lifelines finds that
     model with its own univariate fitter, which runs Nelder-Mead (up to 400 steps, each
     with an autograd gradient that Nelder-Mead does not use) before BFGS: 58% of a
     4-distribution comparison on 3,000 imaged patients. ``start`` comes from the cure
