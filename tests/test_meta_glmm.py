@@ -47,3 +47,19 @@ def test_newton_reaches_the_maximum_with_few_evaluations():
 def test_homogeneous_counts_reach_the_boundary():
     res = glmm_proportions([10, 10, 10, 10], [100, 100, 100, 100])
     assert res.tau2 == 0.0 and res.estimate == pytest.approx(np.log(10 / 90), rel=1e-12)
+
+
+def test_the_quadrature_sum_is_scipys_logsumexp():
+    # glmm_or sums its quadrature terms with its own log-sum-exp (scipy's array-API
+    # layer was half of the fit's time); it must give scipy's value, also for terms far
+    # from 0 in either direction (a study's log-likelihood runs to the thousands)
+    from scipy.special import logsumexp
+
+    from recurrence.meta.glmm_or import _logsumexp_rows
+
+    rng = np.random.default_rng(5)
+    for scale, shift in [(1.0, 0.0), (30.0, -5000.0), (0.01, 700.0)]:
+        terms = shift + scale * rng.standard_normal((16, 7))
+        np.testing.assert_allclose(
+            _logsumexp_rows(terms), logsumexp(terms, axis=1), rtol=1e-15, atol=0
+        )

@@ -112,7 +112,15 @@ def _study_loglik(alpha, beta, tau, a, n1, c, n2):
         - 0.5 * np.log(2 * np.pi)
     )
     terms = logg - _LOG_PHI_NODES[None, :] + np.log(_WEIGHTS)[None, :]
-    return np.log(s) + special.logsumexp(terms, axis=1)
+    return np.log(s) + _logsumexp_rows(terms)
+
+
+def _logsumexp_rows(terms):
+    """log Σ exp of each row, from its largest term (``scipy.special.logsumexp``'s value
+    to rounding): scipy's goes through its array-API layer, 0.28 ms a call on 16 studies
+    × 7 nodes, which was half of this model's fit (one sensitivity panel: 1.8 s)."""
+    top = terms.max(axis=1)
+    return top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
 
 
 def _const(a, n1, c, n2):
@@ -141,11 +149,14 @@ def _profile_alpha(beta, tau, a, n1, c, n2, start):
     return alpha
 
 
-def um_fs_loglik(beta, tau, a, n1, c, n2, alpha=None):
+def um_fs_loglik(beta, tau, a, n1, c, n2, alpha=None, start=None):
     """Log-likelihood of the UM.FS model at (β, τ), the α_i profiled out (or given);
-    binomial coefficients included, as lme4's ``logLik``. Returns (loglik, alpha)."""
+    binomial coefficients included, as lme4's ``logLik``. Returns (loglik, alpha).
+    ``start``: where the α_i's Newton steps begin (default: each study's pooled log
+    odds)."""
     if alpha is None:
-        start = np.log((a + c + 0.5) / (n1 + n2 - a - c + 0.5))
+        if start is None:
+            start = np.log((a + c + 0.5) / (n1 + n2 - a - c + 0.5))
         alpha = _profile_alpha(beta, tau, a, n1, c, n2, start)
     return float(np.sum(_study_loglik(alpha, beta, tau, a, n1, c, n2))) + _const(
         a, n1, c, n2
@@ -188,9 +199,13 @@ def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
     beta0, ll0 = _fit_beta(0.0, a, n1, c, n2, start)
     beta, tau = beta0, 0.0
     if k > 1:
+        # each point's α_i begin at the last point's: Nelder-Mead's points are close, so
+        # the Newton steps start near their end (the same maximum, to its 1e-10 steps)
+        last: list = [None]
 
         def neg(theta):
-            return -um_fs_loglik(theta[0], np.exp(theta[1]), a, n1, c, n2)[0]
+            ll, last[0] = um_fs_loglik(theta[0], np.exp(theta[1]), a, n1, c, n2, start=last[0])
+            return -ll
 
         t0 = np.log(max(np.sqrt(iv.tau2), 0.05))
         res = optimize.minimize(
