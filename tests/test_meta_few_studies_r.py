@@ -125,6 +125,34 @@ def test_glmm_odds_ratio_matches_lme4(case):
         close(getattr(res, key), v[key], GLMM, 1e-7, key, case["call"])
 
 
+@pytest.mark.parametrize("name", ["bcg", "heterogeneous", "homogeneous", "published"])
+def test_glmm_odds_ratio_newton_ends_where_nelder_mead_ends(name):
+    """The UM.FS profile is maximised by Newton's method in (β, τ), with Nelder-Mead in
+    (β, log τ), its optimiser before, kept for steps that do not settle. On every
+    reference data set the steps settle (no fallback) at Nelder-Mead's maximum: β and
+    τ² to 1e-6, the log-likelihood no lower by more than 1e-9 (the τ direction is flat:
+    τ² values 1e-5 apart differ by ~1e-10 in log-likelihood)."""
+    from scipy import optimize
+
+    from recurrence.meta.glmm_or import _maximise_profile
+
+    a, n1, c, n2 = (x.to_numpy(float) for x in counts(two_arm(name)))
+    keep = ~((a == 0) & (c == 0))
+    a, n1, c, n2 = a[keep], n1[keep], c[keep], n2[keep]
+    beta, tau, loglik, settled = _maximise_profile(a, n1, c, n2, -0.5, 0.3)
+    assert settled
+    nm = optimize.minimize(
+        lambda t: -um_fs_loglik(t[0], np.exp(t[1]), a, n1, c, n2)[0],
+        x0=np.array([-0.5, np.log(0.3)]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000},
+    )
+    tau_nm = float(np.exp(nm.x[1])) if np.exp(nm.x[1]) > 1e-5 else 0.0
+    assert loglik >= -nm.fun - 1e-9
+    assert beta == pytest.approx(nm.x[0], abs=1e-6)
+    assert tau**2 == pytest.approx(tau_nm**2, abs=1e-6)
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c["kind"] == "generic"], ids=_id)
 def test_generic_matches_metafor(case):
     """rma(yi = log(HR), sei): HRs read from a CSV with a CI, an SE or a p-value each."""

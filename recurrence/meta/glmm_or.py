@@ -11,7 +11,10 @@ one-dimensional integrals, each by adaptive Gauss-Hermite quadrature with 7 node
 centred at the conditional mode with the exact curvature there (canonical link).
 
 Here the same 7-node AGHQ likelihood is profiled: for given (β, τ) each α_i is found
-by Newton's method on its own study's likelihood, and (β, log τ) maximise the profile.
+by Newton's method on its own study's likelihood, and (β, τ) maximise the profile by
+Newton's method (:func:`_maximise_profile`; Nelder-Mead in (β, log τ) where its steps
+do not settle): about 25-60 profiles where Nelder-Mead took about 230, the same maxima
+to 1e-7 (one sensitivity panel of the packaged studies 1.85 → 0.11 s).
 The standard error of β is the (β, β) element of the inverse of the negated Hessian of
 the profile log-likelihood in (τ, β), which equals the (β, β) element of the inverse
 Hessian in all of (α, τ, β) at the maximum (lme4's ``vcov`` for nAGQ > 0).
@@ -173,6 +176,61 @@ def _fit_beta(tau, a, n1, c, n2, start):
     return float(res.x), -float(res.fun)
 
 
+def _maximise_profile(a, n1, c, n2, beta: float, tau: float, max_iter: int = 60):
+    """Newton-Raphson on the profile log-likelihood in (β, τ), step halving when it
+    falls, a damped (Levenberg) step where it is not concave. The likelihood is even in
+    τ (b_i and −b_i are alike), so near τ = 0 it is ℓ0 + ℓ''·τ²/2 and a boundary maximum
+    is reached in a step or two, where log τ would crawl towards −∞; |τ| is returned.
+    The gradient is that of the likelihood at the profiled α_i (envelope theorem:
+    ∂ℓ/∂α_i = 0 there), by central differences at fixed α; the Hessian by central
+    differences of that gradient; each point's α_i start from the last point's.
+    Returns (β, τ, loglik, converged); the caller falls back to Nelder-Mead when the
+    steps do not settle."""
+    h = 1e-4
+    last: list = [None]
+
+    def at(th):
+        b, t = float(th[0]), float(th[1])
+        ll, alpha = um_fs_loglik(b, abs(t), a, n1, c, n2, start=last[0])
+        last[0] = alpha
+
+        def f(bb, tt):
+            return float(np.sum(_study_loglik(alpha, bb, abs(tt), a, n1, c, n2)))
+
+        grad = np.array(
+            [(f(b + h, t) - f(b - h, t)) / (2 * h), (f(b, t + h) - f(b, t - h)) / (2 * h)]
+        )
+        return ll, grad
+
+    theta = np.array([beta, tau])
+    ll, g = at(theta)
+    for _ in range(max_iter):
+        H = np.empty((2, 2))
+        for j in range(2):
+            e = np.zeros(2)
+            e[j] = h
+            H[:, j] = (at(theta + e)[1] - at(theta - e)[1]) / (2 * h)
+        H = (H + H.T) / 2
+        eig = np.linalg.eigvalsh(H)
+        if not np.all(np.isfinite(eig)):
+            break
+        if eig.max() >= 0:
+            H = H - (eig.max() + max(1.0, abs(eig.min()))) * np.eye(2)
+        step = -np.linalg.solve(H, g)
+        for _ in range(40):
+            new = theta + step
+            ll_new, g_new = at(new)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
+                break
+            step = step / 2
+        else:
+            break
+        theta, ll, g = new, ll_new, g_new
+        if np.max(np.abs(step)) < 1e-9:
+            return float(theta[0]), abs(float(theta[1])), ll, True
+    return float(theta[0]), abs(float(theta[1])), ll, False
+
+
 def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
     """ML fit of the UM.FS model to the studies given (double-zero studies already left
     out, as metafor's ``drop00 = TRUE``); a :class:`Pooled` on the log OR scale.
@@ -208,14 +266,17 @@ def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
             return -ll
 
         t0 = np.log(max(np.sqrt(iv.tau2), 0.05))
-        res = optimize.minimize(
-            neg,
-            x0=np.array([start, t0]),
-            method="Nelder-Mead",
-            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000},
-        )
-        if -res.fun > ll0 + 1e-9 and np.exp(res.x[1]) > 1e-5:
-            beta, tau = float(res.x[0]), float(np.exp(res.x[1]))
+        b1, t1, ll1, ok = _maximise_profile(a, n1, c, n2, start, float(np.exp(t0)))
+        if not ok:  # the steps did not settle: Nelder-Mead, as before
+            res = optimize.minimize(
+                neg,
+                x0=np.array([start, t0]),
+                method="Nelder-Mead",
+                options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000},
+            )
+            b1, t1, ll1 = float(res.x[0]), float(np.exp(res.x[1])), -float(res.fun)
+        if ll1 > ll0 + 1e-9 and t1 > 1e-5:
+            beta, tau = b1, t1
     if tau > 0:
 
         def loglik(theta):
