@@ -54,3 +54,32 @@ def test_study_analyses_in_a_copy_equal_those_in_this_process(monkeypatch):
     assert forked.subgroups.overall.equals(here.subgroups.overall)
     assert forked.subgroups.remarks == here.subgroups.remarks
     assert forked.warnings == here.warnings
+
+
+def test_an_imaged_cohorts_projections_in_a_copy_equal_those_in_this_process(monkeypatch):
+    # An imaged cohort's parametric projections (lifelines) run in the copy, beside this
+    # process's Turnbull bootstrap: the same fits and warnings as in one process
+    from recurrence import load_studies, simulate_cohort
+    from recurrence.report.plan import resolve_plan
+
+    cohort = simulate_cohort(600, seed=3, visits=(3, 6, 12, 24), missed_visit=0.2)
+    studies = load_studies()
+    plan = resolve_plan(None, cohort, studies)
+    ran_there = []
+    real = A._apart
+
+    def recording(*args, **kwargs):
+        ran_there.append(_fork.os.getpid())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(A, "_apart", recording)
+    forked = A.run_analyses(cohort, studies, plan)
+    assert ran_there == []  # _apart ran in the copy (its record stayed there)
+    assert forked.projections is not None and forked.turnbull is not None
+    monkeypatch.setattr(A, "fork_call", lambda fn: None)
+    here = A.run_analyses(cohort, studies, plan)
+    assert ran_there == [_fork.os.getpid()]  # without a copy: here
+    assert forked.projections.table.equals(here.projections.table)
+    assert forked.projections.projections.equals(here.projections.projections)
+    assert forked.turnbull.table.equals(here.turnbull.table)
+    assert forked.warnings == here.warnings

@@ -279,12 +279,22 @@ def _subgroup_spec(cohort, plan: Plan):
 def _apart(cohort, studies, plan: Plan, spec, variables, out: dict, tick) -> None:
     """What may run beside the rest of the cohort's analyses: the studies', then the
     models of all patients and of the subgroup ``variables`` (``out["subgroup_part"]``,
-    ``None`` if they do not apply) of the printable ``cohort``."""
+    ``None`` if they do not apply) of the printable ``cohort``, and an imaged cohort's
+    parametric projections."""
     from ..survival.subgroups import fit_part
 
     _studies(studies, plan, out, tick)
     if spec is not None:
         out["subgroup_part"] = _maybe(lambda: fit_part(cohort, spec, variables, overall=True))
+    if cohort is not None and _imaged(cohort):  # beside the Turnbull bootstrap (docs/report.md)
+        from ..survival import compare_distributions
+
+        out["projections"] = _maybe(lambda: compare_distributions(cohort))
+
+
+def _imaged(cohort) -> bool:
+    """Reherniations known only between two scans (a ``time_left`` with values)."""
+    return "time_left" in cohort.columns and bool(cohort["time_left"].notna().any())
 
 
 def _apart_recorded(cohort, studies, plan: Plan, spec, variables) -> tuple[dict, list[str]]:
@@ -349,11 +359,10 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
             )
         )
         out["imputed"] = imputed
-    if "time_left" in cohort.columns and cohort["time_left"].notna().any():
-        from ..survival import compare_distributions, turnbull
+    if _imaged(cohort):
+        from ..survival import turnbull
 
-        out["turnbull"] = _maybe(lambda: turnbull(cohort))
-        out["projections"] = _maybe(lambda: compare_distributions(cohort))
+        out["turnbull"] = _maybe(lambda: turnbull(cohort))  # the projections: _apart
         notes.append(
             "Reherniation was found at imaging visits: the event lies between the last "
             "clean scan (time_left) and the scan that found it (time)."
