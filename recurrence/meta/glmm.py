@@ -138,42 +138,62 @@ _HALF_Z2_LOG_W = 0.5 * _NODES**2 + np.log(_WEIGHTS)
 
 
 def _maximise(lik: _AGHQ, beta: float, tau: float, max_iter: int = 100):
-    """Joint Newton-Raphson in (β, log τ) with the exact gradient and a Hessian by
-    central differences of it, step halving when the likelihood falls. Returns
-    (β, τ, loglik, converged); τ = 0 once log τ runs below log 1e-6 (the boundary)."""
-    theta = np.array([beta, np.log(tau)])
+    """Joint Newton-Raphson in (β, log τ) with the exact gradient (:func:`newton_ascent`).
+    Returns (β, τ, loglik, converged); τ = 0 once log τ runs below log 1e-6 (the
+    boundary)."""
 
     def grad(th):
         ll, db, dt = lik.evaluate(th[0], float(np.exp(th[1])), grad=True)
         return ll, np.array([db, dt * np.exp(th[1])])
 
-    ll, g = grad(theta)
-    h = 1e-5
+    theta, ll, status = newton_ascent(
+        grad,
+        np.array([beta, np.log(tau)]),
+        h=1e-5,
+        tol=1e-10,
+        max_iter=max_iter,
+        stop=lambda th: th[1] < np.log(1e-6),
+    )
+    if status == "stopped":
+        return float(theta[0]), 0.0, lik.evaluate(theta[0], 0.0)[0], True
+    return float(theta[0]), float(np.exp(theta[1])), ll, status == "converged"
+
+
+def newton_ascent(at, theta, *, h: float, tol: float, max_iter: int, stop=None):
+    """Maximise a log-likelihood by Newton steps. ``at(θ)`` gives (loglik, gradient);
+    the Hessian is the symmetrised central difference of the gradient (step ``h``),
+    damped (Levenberg) where it is not concave; a step that lowers the likelihood is
+    halved, up to 40 times. Ends when a step is below ``tol``, or when ``stop(θ)`` holds
+    after a step (a boundary). Returns (θ, loglik, "converged" | "stopped" | "failed")."""
+    theta = np.asarray(theta, float)
+    ll, g = at(theta)
     for _ in range(max_iter):
-        H = np.empty((2, 2))
-        for j in range(2):
-            e = np.zeros(2)
+        H = np.empty((len(theta), len(theta)))
+        for j in range(len(theta)):
+            e = np.zeros(len(theta))
             e[j] = h
-            H[:, j] = (grad(theta + e)[1] - grad(theta - e)[1]) / (2 * h)
+            H[:, j] = (at(theta + e)[1] - at(theta - e)[1]) / (2 * h)
         H = (H + H.T) / 2
         eig = np.linalg.eigvalsh(H)
+        if not np.all(np.isfinite(eig)):
+            return theta, ll, "failed"
         if eig.max() >= 0:  # not concave here: a damped (Levenberg) step
-            H = H - (eig.max() + max(1.0, abs(eig.min()))) * np.eye(2)
+            H = H - (eig.max() + max(1.0, abs(eig.min()))) * np.eye(len(theta))
         step = -np.linalg.solve(H, g)
         for _ in range(40):
             new = theta + step
-            ll_new, g_new = grad(new)
+            ll_new, g_new = at(new)
             if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
                 break
             step = step / 2
         else:
-            return float(theta[0]), float(np.exp(theta[1])), ll, False
+            return theta, ll, "failed"
         theta, ll, g = new, ll_new, g_new
-        if theta[1] < np.log(1e-6):
-            return float(theta[0]), 0.0, lik.evaluate(theta[0], 0.0)[0], True
-        if np.max(np.abs(step)) < 1e-10:
-            return float(theta[0]), float(np.exp(theta[1])), ll, True
-    return float(theta[0]), float(np.exp(theta[1])), ll, False
+        if stop is not None and stop(theta):
+            return theta, ll, "stopped"
+        if np.max(np.abs(step)) < tol:
+            return theta, ll, "converged"
+    return theta, ll, "failed"
 
 
 def _hessian(lik: _AGHQ, tau: float, beta: float, h: float = 2e-3) -> np.ndarray:

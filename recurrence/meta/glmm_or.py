@@ -32,7 +32,7 @@ import numpy as np
 from scipy import optimize, special
 
 from ..errors import StatisticalWarning
-from .glmm import _NODES, _WEIGHTS, glmm_pooled
+from .glmm import _NODES, _WEIGHTS, glmm_pooled, newton_ascent
 from .pooling import Pooled, pool
 from .results import GlmmFit
 
@@ -184,8 +184,8 @@ def _maximise_profile(a, n1, c, n2, beta: float, tau: float, max_iter: int = 60)
     The gradient is that of the likelihood at the profiled α_i (envelope theorem:
     ∂ℓ/∂α_i = 0 there), by central differences at fixed α; the Hessian by central
     differences of that gradient; each point's α_i start from the last point's.
-    Returns (β, τ, loglik, converged); the caller falls back to Nelder-Mead when the
-    steps do not settle."""
+    The steps are :func:`.glmm.newton_ascent`'s. Returns (β, τ, loglik, converged); the
+    caller falls back to Nelder-Mead when the steps do not settle."""
     h = 1e-4
     last: list = [None]
 
@@ -202,33 +202,8 @@ def _maximise_profile(a, n1, c, n2, beta: float, tau: float, max_iter: int = 60)
         )
         return ll, grad
 
-    theta = np.array([beta, tau])
-    ll, g = at(theta)
-    for _ in range(max_iter):
-        H = np.empty((2, 2))
-        for j in range(2):
-            e = np.zeros(2)
-            e[j] = h
-            H[:, j] = (at(theta + e)[1] - at(theta - e)[1]) / (2 * h)
-        H = (H + H.T) / 2
-        eig = np.linalg.eigvalsh(H)
-        if not np.all(np.isfinite(eig)):
-            break
-        if eig.max() >= 0:
-            H = H - (eig.max() + max(1.0, abs(eig.min()))) * np.eye(2)
-        step = -np.linalg.solve(H, g)
-        for _ in range(40):
-            new = theta + step
-            ll_new, g_new = at(new)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
-                break
-            step = step / 2
-        else:
-            break
-        theta, ll, g = new, ll_new, g_new
-        if np.max(np.abs(step)) < 1e-9:
-            return float(theta[0]), abs(float(theta[1])), ll, True
-    return float(theta[0]), abs(float(theta[1])), ll, False
+    theta, ll, status = newton_ascent(at, np.array([beta, tau]), h=h, tol=1e-9, max_iter=max_iter)
+    return float(theta[0]), abs(float(theta[1])), ll, status == "converged"
 
 
 def glmm_odds_ratio(a, n1, c, n2, yi, vi, *, level: float = 0.95) -> Pooled:
