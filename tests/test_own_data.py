@@ -109,6 +109,29 @@ def test_colon_from_an_excel_sheet_gives_crr_and_coxph(colon):
 
 
 @pytest.mark.r_reference
+def test_bcg_export_gives_rma_glmm_for_the_odds_ratio():
+    """The GLMM for odds ratios, alone and as the sensitivity panel's GLMM row, on the
+    BCG export read through the loader. R (validation/r/own_data_glmm.R, on the same
+    file): rma.glmm(measure="OR", ai, n1i, ci, n2i, model="UM.FS", control =
+    list(glmerCtrl = list(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12)))).
+    Tolerance 2e-4 relative, as in tests/test_meta_few_studies_r.py: the same quadrature,
+    optimisers stopping at different points of a likelihood flat in τ (measured on this
+    file: β 1.3e-6, τ² 9.1e-6, SE 3.5e-5, CI bounds 1.3e-5)."""
+    ref = r_reference("own_data_glmm")["glmm_or"]
+    studies = recurrence.load_studies(OWN / "bcg_trials.csv", columns=BCG)
+    res = meta.compare_studies(studies, measure="OR", method="GLMM")
+    assert res.k == ref["k"]
+    assert res.estimate_model == pytest.approx(ref["beta"], rel=2e-4)
+    assert res.se == pytest.approx(ref["se"], rel=2e-4)
+    assert res.tau2 == pytest.approx(ref["tau2"], rel=2e-4)
+    for key in ("estimate", "ci_low", "ci_high"):
+        assert getattr(res, key) == pytest.approx(ref[key], rel=2e-4), key
+    panel = meta.sensitivity(studies, measure="OR").table.set_index("method")
+    assert panel.loc["GLMM", "estimate"] == pytest.approx(ref["estimate"], rel=2e-4)
+    assert panel.loc["GLMM", "tau2"] == pytest.approx(ref["tau2"], rel=2e-4)
+
+
+@pytest.mark.r_reference
 def test_bcg_study_table_gives_metafor():
     studies = recurrence.load_studies(OWN / "bcg_trials.csv", columns=BCG)
     # Latitude is a number, not 13 categories
