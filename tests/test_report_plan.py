@@ -5,6 +5,7 @@ the Word file and the HTML with the numbers the API gives on the same data."""
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
@@ -212,3 +213,37 @@ def test_plan_init_prints_the_loaders_warnings_as_one_line_each(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("warning: c.csv: missing covariate values")
     assert (tmp_path / "p.toml").is_file()
+
+
+def test_plan_init_reads_a_study_export_with_its_options(tmp_path):
+    # found trying it as a user: `recurrence plan --init --studies FILE` had no --study-…
+    # options, so a study export with its own column names could not fill the template,
+    # which then named the packaged table's subgroup columns (device, approach, design)
+    mapping = tmp_path / "bcg_cols.json"
+    mapping.write_text(
+        '{"Trial": "study", "TB vaccinated": "events_closure", "N vaccinated": '
+        '"total_closure", "TB control": "events_control", "N control": "total_control"}'
+    )
+    export = ROOT / "tests" / "data" / "own" / "bcg_trials.csv"
+    out = tmp_path / "plan.toml"
+    args = ["plan", "--init", "--studies", str(export), "--study-columns", str(mapping)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    studies = recurrence.load_studies(export, columns=json.loads(mapping.read_text()))
+    plan = report.plan.resolve_plan(out, recurrence.load_cohort(), studies)
+    assert not set(plan.study_subgroups or ()) & {"device", "approach", "design"}
+
+
+@pytest.mark.parametrize("command", ["plan", "report"])
+def test_study_options_without_a_study_file_are_refused(tmp_path, command):
+    # --study-columns with the packaged studies was ignored without a word by `report`
+    mapping = tmp_path / "cols.json"
+    mapping.write_text('{"Trial": "study"}')
+    out = tmp_path / ("plan.toml" if command == "plan" else "report.pdf")
+    args = [command, *(["--init"] if command == "plan" else [])]
+    result = CliRunner().invoke(main, [*args, "--study-columns", str(mapping), "--out", str(out)])
+    assert result.exit_code != 0
+    assert "--study-columns reads the study table, and no --studies file was given" in (
+        result.output
+    )
+    assert not out.exists()

@@ -36,6 +36,7 @@ __all__ = [
     "loader_kwargs",
     "shown_warnings",
     "study_options",
+    "study_options_need_studies",
 ]
 
 EXIT_DATA = 2
@@ -341,6 +342,20 @@ def cohort_options_need_a_cohort(cohort_path) -> None:
             f"{', '.join(given)} read{'s' if len(given) == 1 else ''} the cohort table, and no "
             "--cohort file was given: nothing was done. Give --cohort FILE"
             + (", or for the study table --study-columns, --study-values, …" if study else "")
+        )
+
+
+def study_options_need_studies(studies_path) -> None:
+    """Refuse the study table's reading options (``--study-…``) when no study file is
+    read (the packaged table): they would be ignored without a word."""
+    if studies_path not in (None, "builtin"):
+        return
+    ctx = click.get_current_context()
+    given = [p.opts[0] for p in given_options(ctx) if p.name.startswith("study_")]
+    if given:
+        fail(
+            f"{', '.join(given)} read{'s' if len(given) == 1 else ''} the study table, and no "
+            "--studies file was given: nothing was done. Give --studies FILE"
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from ._common import (
+    STUDY_KEYS,
     OneLineErrors,
     cohort_options,
     cohort_options_need_a_cohort,
@@ -13,6 +14,8 @@ from ._common import (
     friendly,
     loader_kwargs,
     shown_warnings,
+    study_options,
+    study_options_need_studies,
 )
 
 __all__ = ["plan"]
@@ -29,6 +32,7 @@ __all__ = ["plan"]
 )
 @click.option("--studies", "studies_path", type=click.Path(), default=None, help="Study table.")
 @cohort_options
+@study_options
 @click.option(
     "--out",
     "out_path",
@@ -48,6 +52,7 @@ def plan(init, cohort_path, studies_path, out_path, force, **params) -> None:
     from ..report.plan import template
 
     cohort_options_need_a_cohort(cohort_path)
+    study_options_need_studies(studies_path)
     if not init:
         fail("say what to do: recurrence plan --init [--out plan.toml]")
     if Path(out_path).exists() and not force:
@@ -59,7 +64,8 @@ def plan(init, cohort_path, studies_path, out_path, force, **params) -> None:
         )
     with shown_warnings():
         cohort = load_cohort(cohort_path, **loader_kwargs(params)) if cohort_path else load_cohort()
-        studies = load_studies(studies_path) if studies_path else load_studies()
+        read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
+        studies = load_studies(studies_path, **read_studies) if studies_path else load_studies()
     out = Outputs([p for p in (cohort_path, studies_path) if p])
     out.add(out_path, template(cohort, studies), role="plan")
     out.commit()

@@ -17,6 +17,7 @@ from ._common import (
     loader_kwargs,
     shown_warnings,
     study_options,
+    study_options_need_studies,
 )
 
 __all__ = ["report"]
@@ -106,6 +107,7 @@ def report(
         ["recurrence report", *(f"{p.opts[0]} {shlex.quote(str(v))}" for p, v in given)]
     )
     cohort_options_need_a_cohort(cohort_path)
+    study_options_need_studies(studies_path)
     read_cohort = loader_kwargs(params)
     read_studies = loader_kwargs(params, prefix="study_", keys=STUDY_KEYS)
     with (
