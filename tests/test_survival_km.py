@@ -234,3 +234,21 @@ def test_tie_heavy_random_cohorts_match_survfit(cohort, r):
         both["survival"], both["survival_r"].astype(float), rtol=REL, atol=1e-15
     )
     np.testing.assert_allclose(both["se"], _num(both["se_r"]), rtol=REL, atol=1e-15)
+
+
+def test_loglog_interval_of_a_probability_near_one_is_quiet():
+    # found in a report of an imaged export (the breast cosmesis data): the cumulative
+    # incidence ran to 0.99 with a large standard error, exp(log(-log p) - z·se/log p)
+    # overflowed and numpy's "overflow encountered in exp" was printed as a caveat of
+    # the report. The lower end is exp(-inf) = 0 (R: the same, silently)
+    import warnings
+
+    from recurrence.survival._core.nonparametric import loglog_interval
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = loglog_interval(np.array([0.999, 0.5]), np.array([40.0, 0.1]), 1.96)
+    assert low[0] == 0.0 and 0.999 < high[0] <= 1.0
+    # the ordinary case: R's survfit_confint, exp(-exp(log(-log p) ∓ z·se/log p))
+    lx = np.log(0.5)
+    assert low[1] == pytest.approx(np.exp(-np.exp(np.log(-lx) - 1.96 * 0.1 / lx)), rel=1e-15)

@@ -138,7 +138,9 @@ def loglog_interval(p: np.ndarray, se_log: np.ndarray, z: float) -> tuple[np.nda
     it is undefined (NaN, as in R).
     """
     p = np.asarray(p, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # near p = 1 with a wide interval, exp(log(-log p) - z·se/log p) overflows to +inf and
+    # the lower end is exp(-inf) = 0, as in R (where it is silent too)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         xx = np.where((p > 0) & (p < 1), p, np.nan)
         lx = np.log(xx)
         se2 = z * se_log / lx
