@@ -110,3 +110,32 @@ def test_studies_only_on_the_command_line_with_reading_options(tmp_path):
     assert result.exit_code == 0, result.output
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(out).pages))
     assert "A report of a study table alone" in text and "2,000" not in text
+
+
+def test_the_projections_table_is_printable_and_holds_the_projections():
+    # found reading a report of the breast cosmesis export: the table printed the AIC
+    # comparison with 14 decimals and none of the projected incidence its caption named
+    import warnings
+
+    from recurrence.report.sections_robustness import _projections_table
+    from recurrence.survival import compare_distributions
+
+    cohort = recurrence.load_cohort(
+        ROOT / "tests" / "data" / "interval_cosmesis.csv", columns={"chemo": "closure"}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cmp = compare_distributions(cohort)
+    table = _projections_table(cmp)
+    assert list(table.columns[:5]) == [
+        "distribution",
+        "parameters",
+        "log-likelihood",
+        "AIC",
+        "ΔAIC",
+    ]
+    assert table["AIC"].tolist() == [f"{v:.1f}" for v in cmp.table["aic"]]
+    proj = cmp.projections
+    for r in proj.itertuples():
+        cell = table.loc[table["distribution"] == r.distribution, f"{r.group}, {r.time:g} months"]
+        assert cell.item() == f"{100 * r.incidence:.1f}%" + ("*" if r.extrapolated else "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._format import ci_text, count, fmt_p, p_text
+from .._format import ci_text, count, fmt_p, p_text, pct
 from ._format import ratio
 from .analyses import Analyses
 from .document import Document
@@ -150,10 +150,32 @@ def imaging_section(doc: Document, a: Analyses) -> None:
             "beyond follow-up; the projections rest on the model's shape, not on data, and the "
             f"distributions disagree more the further they go ({doc.ref('tab:projections')})."
         )
-        table = proj.table.copy()
         doc.table(
-            table.astype(str),
-            "Parametric models compared (AIC) and projected incidence beyond follow-up.",
+            _projections_table(proj),
+            "Parametric models compared (AIC) and the incidence each projects, per arm and "
+            "month (* beyond the longest follow-up: an extrapolation).",
             "tab:projections",
             wide=True,
         )
+
+
+def _projections_table(proj) -> pd.DataFrame:
+    """One row per distribution: parameters, log-likelihood, AIC, ΔAIC, then the projected
+    incidence of each arm at each month (``proj.projections``), starred where it is an
+    extrapolation."""
+    out = pd.DataFrame(
+        {
+            "distribution": proj.table["distribution"],
+            "parameters": proj.table["parameters"].astype(str),
+            "log-likelihood": proj.table["loglik"].map(lambda v: f"{v:.2f}"),
+            "AIC": proj.table["aic"].map(lambda v: f"{v:.1f}"),
+            "ΔAIC": proj.table["delta_aic"].map(lambda v: f"{v:.1f}"),
+        }
+    )
+    for (group, month), rows in proj.projections.groupby(["group", "time"], sort=False):
+        cells = {
+            r.distribution: pct(r.incidence) + ("*" if r.extrapolated else "")
+            for r in rows.itertuples()
+        }
+        out[f"{group}, {month:g} months"] = out["distribution"].map(cells).fillna("–")
+    return out
