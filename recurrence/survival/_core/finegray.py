@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cox import _finite, _inverse, _rev_cumsum, _solve, diverging
+from .cox import _finite, _inverse, _rev_cumsum, _solve, diverging, tail_sums, weighted_cross
 
 __all__ = [
     "FGData",
@@ -100,7 +100,7 @@ def make_data(time, status, x, cause: int = 1, cengroup=None) -> tuple[FGData, n
     order = np.argsort(time, kind="stable")
     t = time[order]
     s = status[order]
-    xs = x[order] - x.mean(axis=0)
+    xs = np.asfortranarray(x[order] - x.mean(axis=0))  # column-major, as cox.make_strata
     n = len(t)
     c1, cens = s == cause, s == 0
     c2 = ~c1 & ~cens
@@ -180,8 +180,8 @@ def _state(d: FGData, beta) -> _State:
     eta = d.x @ beta
     shift = float(eta.max())
     r = np.exp(eta - shift)
-    s0 = _rev_cumsum(r)[d.fhead]
-    s1 = _rev_cumsum(r[:, None] * d.x, overwrite=True)[d.fhead]
+    s0 = tail_sums(r, d.fhead)
+    s1 = tail_sums(r, d.fhead, d.x)
     for grp in d.groups:  # competing events stay, weighted G_k(t−)/G_k(tⱼ−)
         q = r[grp.c2rows] / d.g[grp.c2rows]
         s0 = s0 + grp.gm * _excl_cumsum(q)[grp.c2_before_f]
@@ -214,7 +214,7 @@ def _row_weight(d: FGData, per_time):
 
 def _information(d: FGData, st: _State) -> np.ndarray:
     wa = _row_weight(d, d.dm / st.s0)
-    return (d.x.T * (st.r * wa)) @ d.x - (st.xbar.T * d.dm) @ st.xbar
+    return weighted_cross(d.x, st.r * wa) - (st.xbar.T * d.dm) @ st.xbar
 
 
 def evaluate(d: FGData, beta, info: bool = True):
