@@ -139,3 +139,24 @@ def test_the_projections_table_is_printable_and_holds_the_projections():
     for r in proj.itertuples():
         cell = table.loc[table["distribution"] == r.distribution, f"{r.group}, {r.time:g} months"]
         assert cell.item() == f"{100 * r.incidence:.1f}%" + ("*" if r.extrapolated else "")
+
+
+def test_the_analyses_read_the_cohort_in_time_order_and_the_callers_table_is_untouched():
+    """build() sorts its own copy of the cohort by time once (every survival analysis
+    sorts by time; NumPy's sorts are linear on sorted input): a stable sort that keeps
+    each patient's row label, and nothing when the table is already in time order."""
+    import pandas.testing as pdt
+
+    from recurrence.report.printable import in_time_order
+
+    cohort = recurrence.simulate_cohort(400, seed=5).sample(frac=1.0, random_state=2)
+    cohort["time"] = cohort["time"].round()  # ties, as whole-day follow-up has
+    before = cohort.copy()
+    out = in_time_order(cohort)
+    pdt.assert_frame_equal(cohort, before)
+    assert out["time"].is_monotonic_increasing
+    pdt.assert_frame_equal(out.loc[cohort.index], cohort)  # each row as it was
+    position = {label: i for i, label in enumerate(cohort.index)}
+    for _, tied in out.groupby("time", sort=False):  # stable: ties in the table's order
+        assert [position[label] for label in tied.index] == sorted(position[x] for x in tied.index)
+    assert in_time_order(out) is out

@@ -33,6 +33,7 @@ from .analyses import MAX_STUDIES, STEPS, Analyses, run_analyses
 from .compose import compose
 from .document import Document
 from .plan import Plan, resolve_plan, template
+from .printable import in_time_order
 
 __all__ = ["BUILD_STEPS", "FORMATS", "Plan", "Report", "build", "template"]
 
@@ -324,6 +325,8 @@ def build(
         study_frame = load_studies() if packaged_studies else load_studies(studies, **read_studies)
     for w in loading:  # the caller still sees them
         warn(str(w.message), w.category)
+    if cohort_frame is not None:  # in the order the analyses read it; ours, not the caller's
+        cohort_frame = in_time_order(cohort_frame)
     if study_frame.empty:
         raise DataError(
             Problem("the study table has no study to analyse"), source=_name(studies, "studies")

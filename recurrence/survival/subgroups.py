@@ -112,13 +112,20 @@ def _levels(s: pd.Series, name: str, cuts: dict) -> tuple[pd.Series, list[str], 
             codes = np.where(x.isna(), -1, (x >= cut).astype(np.int8))
             out = pd.Series(pd.Categorical.from_codes(codes, labels), index=s.index)
             return out, labels, cut
+    # categories too: the comparisons per level and each model's design matrix read
+    # codes, not a text per patient (1M patients: 0.6 s of object comparisons alone)
     if pd.api.types.is_bool_dtype(s):
-        out = s.map({True: "yes", False: "no"})
+        yes = s.to_numpy(dtype=float, na_value=np.nan)
+        codes = np.where(np.isnan(yes), -1, yes).astype(np.int64)
+        printed = np.array(["no", "yes"], dtype=object)
     else:
-        out = s.astype(str).where(s.notna())
-    order = sorted(out.dropna().unique())
-    if pd.api.types.is_bool_dtype(s):
-        order = [v for v in ("no", "yes") if v in order]
+        codes, uniques = pd.factorize(s)  # missing: -1
+        printed = np.array([str(u) for u in uniques], dtype=object)
+    present = np.unique(codes[codes >= 0])
+    order = sorted(set(printed[present]))  # values that print alike are one level
+    at = {label: i for i, label in enumerate(order)}
+    remap = np.array([at.get(label, -1) for label in printed] + [-1], dtype=np.int64)
+    out = pd.Series(pd.Categorical.from_codes(remap[codes], order), index=s.index)
     return out, order, float("nan")
 
 
