@@ -175,6 +175,9 @@ def test_single_patient_at_risk_reaches_zero_without_traceback():
     assert last["at_risk"] == 1 and last["survival"] == 0
     assert np.isnan(last["ci_low"]) and np.isnan(last["ci_high"])
     assert any("reaches 0 at 3 months" in r for r in km.remarks)
+    # a time read in days prints to the hundredth of a month (1,826 days: not 59.9918)
+    days = cohort.assign(time=[700 / 30.4375, 1000 / 30.4375, 1826 / 30.4375])
+    assert any("reaches 0 at 59.99 months" in r for r in kaplan_meier(days).remarks)
 
 
 def test_all_events_tied():

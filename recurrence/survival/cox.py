@@ -33,7 +33,7 @@ from ..errors import DataError, Problem, StatisticalWarning, warn
 from ..results import ResultMixin
 from ._core import cox as core
 from ._core import zph
-from ._core.concordance import concordance as _concordance
+from ._core.concordance import Inputs as _ConcordanceInputs
 from ._core.cox import timefix
 from ._cox_remarks import MIN_CLUSTERS, PH_ALPHA  # noqa: F401  (re-exported)
 from ._cox_remarks import cox_remarks as _remarks
@@ -351,21 +351,6 @@ def _fit(
         remarks=tuple(remarks),
         ph_transform=ph_transform,
     )
-
-
-@dataclass(frozen=True)
-class _ConcordanceInputs:
-    """What Harrell's C of a fit is counted from (arrays; picklable, unlike a closure:
-    results cross processes). ``w`` and ``strata`` ``None`` when there are none."""
-
-    time: np.ndarray
-    dead: np.ndarray
-    lp: np.ndarray
-    w: np.ndarray | None
-    strata: np.ndarray | None
-
-    def __call__(self) -> float:
-        return _concordance(self.time, self.dead, self.lp, self.w, self.strata)
 
 
 def cause_specific_cox(

@@ -220,7 +220,8 @@ def kaplan_meier(
         elif surv[-1] == 0:
             t0 = float(rt.time[idx][np.argmax(surv == 0)])
             remarks.append(
-                f"the {name} curve reaches 0 at {t0:g} months (the last patient at "
+                # to the hundredth of a month (days / 30.4375 printed 59.9918)
+                f"the {name} curve reaches 0 at {round(t0, 2):g} months (the last patient at "
                 "risk had the event): 0 from there on, without an interval"
             )
     overview = pd.DataFrame(rows)

@@ -22,9 +22,11 @@ comparable weight is a suffix sum over the keys (no sort).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["concordance", "concordance_counts"]
+__all__ = ["Inputs", "concordance", "concordance_counts"]
 
 
 def _dominance(v: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -136,3 +138,19 @@ def concordance(time, dead, lp, w=None, strata=None) -> float:
     conc, disc, tie = concordance_counts(time, dead, lp, w, strata)
     total = conc + disc + tie
     return float((conc + tie / 2) / total) if total > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a fit's concordance is counted from, counted when called (a Cox result
+    reads it the first time its ``.concordance`` is read). Arrays, so picklable, unlike
+    a closure: results cross processes. ``w`` and ``strata`` ``None`` when there are none."""
+
+    time: np.ndarray
+    dead: np.ndarray
+    lp: np.ndarray
+    w: np.ndarray | None
+    strata: np.ndarray | None
+
+    def __call__(self) -> float:
+        return concordance(self.time, self.dead, self.lp, self.w, self.strata)
