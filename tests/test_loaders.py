@@ -70,7 +70,7 @@ def test_excel_and_parquet(tmp_path):
 
 def test_parquet_text_is_read_into_arrow_buffers_and_loads_as_from_the_frame(tmp_path):
     """pd.read_parquet made a Python string of every text cell (a 5M cohort: a 2.6 GiB
-    peak, 2.0 GiB with Arrow strings, measured: benchmarks/README.md); the text is now
+    peak, 2.0 GiB with Arrow strings, measured: docs/report.md); the text is now
     read as a CSV's is, and the loaded cohort is the same as from the DataFrame."""
     from recurrence._io import read_table
 
