@@ -338,16 +338,16 @@ def count(n, min_cell: int | None = None, *, compact: bool = False) -> str:
 
 
 def events_of(events, total) -> str:
-    """``"events/total"``, or "" when either is missing.
+    """``"events/total"`` with thousands separators, or "" when either is missing.
 
     Examples
     --------
-    >>> events_of(3, 30), events_of(None, 30)
-    ('3/30', '')
+    >>> events_of(3, 30), events_of(None, 30), events_of(171285, 2499214)
+    ('3/30', '', '171,285/2,499,214')
     """
     if is_missing(events) or is_missing(total):
         return ""
-    return f"{int(events)}/{int(total)}"
+    return f"{int(events):,}/{int(total):,}"
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
