@@ -21,7 +21,7 @@ from .._fork import NOTHING, fork_call, share
 from ..checks import RangeCheck, check_range
 from ..errors import DataError, RecurrenceWarning
 from .plan import Plan
-from .printable import printable
+from .printable import as_given, printable
 
 if TYPE_CHECKING:
     from ..confounding import EValueResult
@@ -354,15 +354,15 @@ def _cohort(cohort, plan: Plan, out: dict, notes: list, tick) -> None:
     out["complete_cases"] = int(cohort[covariates].notna().all(axis=1).sum()) if covariates else 0
     if missing:
         imputed = _maybe(
-            lambda: impute(cohort, m=IMPUTATIONS, seed=SEED, columns=list(missing)).compare(
-                cox, ["closure", *covariates], original=cohort
-            )
+            lambda: impute(
+                as_given(cohort), m=IMPUTATIONS, seed=SEED, columns=list(missing)
+            ).compare(cox, ["closure", *covariates], original=cohort)
         )
         out["imputed"] = imputed
     if _imaged(cohort):
         from ..survival import turnbull
 
-        out["turnbull"] = _maybe(lambda: turnbull(cohort))  # the projections: _apart
+        out["turnbull"] = _maybe(lambda: turnbull(as_given(cohort)))  # projections: _apart
         notes.append(
             "Reherniation was found at imaging visits: the event lies between the last "
             "clean scan (time_left) and the scan that found it (time)."
