@@ -605,3 +605,56 @@ def test_egger_as_metafor_defaults_to_on_the_bcg_export():
     assert test.statistic == pytest.approx(ref["values"]["statistic"], rel=1e-6)
     assert test.pvalue == pytest.approx(ref["values"]["pvalue"], rel=1e-6)
     assert test.df is None  # z test, as metafor without test = "knha"
+
+
+PBC = {
+    "header_row": 2,
+    "columns": {
+        "Patient": "patient_id",
+        "Arm": "closure",
+        "Days": "time",
+        "Status": "event",
+        "Age (years)": "age",
+        "Sex": "sex",
+        "Bilirubin": "bili",
+        "Cholesterol": "chol",
+        "Edema": "edema",
+    },
+    "values": {
+        "closure": {"Drug": True, "Placebo": False},
+        "event": {"censored": 0, "dead": 1, "transplant": 2},
+    },
+    "time_unit": "days",
+}
+
+
+def test_pbc_registry_with_a_competing_event_and_a_missing_covariate_gives_r(tmp_path):
+    """survival::pbc as a registry exports it (validation/r/own_data_pbc.R): coxph and crr
+    on the complete cases, cuminc by arm, from the API and from the report built with a
+    plan that adjusts for cholesterol (28 missing), whose copy of the cohort is sorted by
+    time. Tolerance 1e-9: R's fits converge to about 1e-10 (coxph eps 1e-10); measured
+    1.1e-15 (Cox), 2.6e-16 (crr), 4.0e-16 (incidence), 2.6e-18 (its variance)."""
+    ref = r_reference("own_data_pbc")
+    with pytest.warns(DataWarning, match=r"chol 28 rows"):
+        cohort = recurrence.load_cohort(OWN / "pbc_registry.csv", **PBC)
+    covariates = ["closure", "age", "bili", "chol"]
+    fit = survival.cox(cohort, covariates)
+    assert (fit.n, fit.events) == (ref["cox"]["n"], ref["cox"]["nevent"])
+    np.testing.assert_allclose(fit.table["coef"], ref["cox"]["coef"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.table["se"], ref["cox"]["se"], rtol=1e-9)
+    assert fit.concordance == pytest.approx(ref["cox"]["concordance"], abs=1e-12)
+    fg = survival.fine_gray(cohort, covariates)
+    np.testing.assert_allclose(fg.table["coef"], ref["crr"]["coef"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fg.table["se"], ref["crr"]["se"], rtol=1e-9)
+    at = survival.cumulative_incidence(cohort).at(ref["cuminc"]["times"]).set_index("group")
+    for arm, key in (("no closure", "control"), ("closure", "closure")):
+        np.testing.assert_allclose(at.loc[arm, "incidence"], ref["cuminc"][key], atol=1e-12)
+        np.testing.assert_allclose(at.loc[arm, "se"] ** 2, ref["cuminc"][f"{key}_var"], atol=1e-14)
+
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[cohort]\ncovariates = ["age", "bili", "chol"]\nsubgroups = ["sex"]\n')
+    with pytest.warns(DataWarning, match=r"chol 28 rows"):
+        built = recurrence.report.build(cohort=OWN / "pbc_registry.csv", plan=plan, read_cohort=PBC)
+    adjusted = built.analyses.cox_adjusted.table
+    np.testing.assert_allclose(adjusted["coef"], ref["cox"]["coef"], rtol=1e-9, atol=1e-12)
+    assert built.analyses.imputed is not None  # the same call on the table: test_report_inputs
