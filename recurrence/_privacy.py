@@ -60,16 +60,6 @@ def looks_like_free_text(value) -> bool:
     return len(text) > 40 or len(text.split()) >= 4 or bool(_FREE_TEXT.search(text))
 
 
-def _missing(value) -> bool:
-    """An empty cell of any column: ``None``, NaN, ``pd.NA`` or ``NaT``."""
-    return (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and value != value)
-    )
-
-
 def free_text_reason(series: pd.Series) -> str | None:
     """Why a text column is free text (``None`` when it is a category)."""
     if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
@@ -77,7 +67,7 @@ def free_text_reason(series: pd.Series) -> str | None:
     # the distinct values first, then their text: a text per patient (5M patients: 4 s
     # over the report's calls) for what is a few distinct values in a category
     values = pd.unique(series.to_numpy(dtype=object))
-    distinct = {str(v) for v in values if not _missing(v)}
+    distinct = {str(v) for v in values if not (pd.api.types.is_scalar(v) and pd.isna(v))}
     if not distinct:
         return None
     if len(distinct) > MAX_LEVELS:

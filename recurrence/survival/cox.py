@@ -308,8 +308,7 @@ def _fit(
         table["robust_se"] = np.nan
         table.loc[kterms, "robust_se"] = inf_se
     if diagnostics:
-        unit = data.weights is None or bool(np.all(w == 1.0))
-        conc = _ConcordanceInputs(time, dead, xk @ fit.coef, None if unit else w, data.strata)
+        conc = _ConcordanceInputs(time, dead, xk @ fit.coef, data.weights, data.strata)
         groups = term_groups(covariates, kterms)
         chisq, df = zph.zph_test(
             st, fit.coef, fit.info, time, dead, list(groups.values()), fit.sums, ph_transform
