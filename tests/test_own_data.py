@@ -132,6 +132,27 @@ def test_bcg_export_gives_rma_glmm_for_the_odds_ratio():
 
 
 @pytest.mark.r_reference
+def test_bcg_export_gives_rma_glmm_for_one_arms_rate():
+    """The pooled rate of one arm by the binomial-normal GLMM (``pool_arm(...,
+    transform="glmm")``) on the BCG export read through the loader. R
+    (validation/r/own_data_glmm.R, on the same file): rma.glmm(measure="PLO", xi = ai,
+    ni = n1i, control = list(glmerCtrl = list(optimizer = "bobyqa", optCtrl =
+    list(rhoend = 1e-12)))). Tolerances as tests/test_meta_reference.py's: the fit to
+    1e-5 (measured: β 1.2e-8, τ² 1.3e-7), the SE and the interval to 2e-4 (lme4's SE from
+    an unextrapolated finite-difference Hessian; measured 9.8e-5)."""
+    ref = r_reference("own_data_glmm")["glmm_plo"]
+    studies = recurrence.load_studies(OWN / "bcg_trials.csv", columns=BCG)
+    res = meta.pool_arm(studies, arm="closure", transform="glmm")
+    assert res.k == ref["k"]
+    assert res.estimate_model == pytest.approx(ref["beta"], rel=1e-5)
+    assert res.estimate == pytest.approx(ref["estimate"], rel=1e-5)
+    assert res.tau2 == pytest.approx(ref["tau2"], rel=1e-5)
+    assert res.se == pytest.approx(ref["se"], rel=2e-4)
+    for key in ("ci_low", "ci_high"):
+        assert getattr(res, key) == pytest.approx(ref[key], rel=2e-4), key
+
+
+@pytest.mark.r_reference
 def test_bcg_study_table_gives_metafor():
     studies = recurrence.load_studies(OWN / "bcg_trials.csv", columns=BCG)
     # Latitude is a number, not 13 categories

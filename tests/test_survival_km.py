@@ -255,3 +255,9 @@ def test_loglog_interval_of_a_probability_near_one_is_quiet():
     # the ordinary case: R's survfit_confint, exp(-exp(log(-log p) ∓ z·se/log p))
     lx = np.log(0.5)
     assert low[1] == pytest.approx(np.exp(-np.exp(np.log(-lx) - 1.96 * 0.1 / lx)), rel=1e-15)
+    # R 4.2.2, survival 3.5-3: survival:::survfit_confint(c(0.999, 0.5), c(40, 0.1),
+    #   logse = TRUE, conf.type = "log-log", conf.int = 0.95)
+    #   $lower 0.00000000000000000 0.39865406419671878; $upper 1 0.59308123499796472
+    low, high = loglog_interval(np.array([0.999, 0.5]), np.array([40.0, 0.1]), 1.959963984540054)
+    np.testing.assert_allclose(low, [0.0, 0.39865406419671878], rtol=1e-14)
+    np.testing.assert_allclose(high, [1.0, 0.59308123499796472], rtol=1e-14)
