@@ -654,7 +654,8 @@ def test_pbc_registry_with_a_competing_event_and_a_missing_covariate_gives_r(tmp
     on the complete cases, cuminc by arm, from the API and from the report built with a
     plan that adjusts for cholesterol (28 missing), whose copy of the cohort is sorted by
     time. Tolerance 1e-9: R's fits converge to about 1e-10 (coxph eps 1e-10); measured
-    1.1e-15 (Cox), 2.6e-16 (crr), 4.0e-16 (incidence), 2.6e-18 (its variance)."""
+    1.1e-15 (Cox), 2.6e-16 (crr), 4.0e-16 (incidence), 2.6e-18 (its variance); cox.zph
+    to the same tolerance."""
     ref = r_reference("own_data_pbc")
     with pytest.warns(DataWarning, match=r"chol 28 rows"):
         cohort = recurrence.load_cohort(OWN / "pbc_registry.csv", **PBC)
@@ -664,6 +665,14 @@ def test_pbc_registry_with_a_competing_event_and_a_missing_covariate_gives_r(tmp
     np.testing.assert_allclose(fit.table["coef"], ref["cox"]["coef"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(fit.table["se"], ref["cox"]["se"], rtol=1e-9)
     assert fit.concordance == pytest.approx(ref["cox"]["concordance"], abs=1e-12)
+    # cox.zph(fit) (transform "km"): chol's p is 0.00093, which the caveat gives as
+    # "p < 0.001" (it printed "p = <0.001", found reading this report's caveats)
+    ph = fit.ph_test.loc[ref["cox"]["zph_terms"]]
+    np.testing.assert_allclose(ph["chisq"], ref["cox"]["zph_chisq"], rtol=1e-9)
+    np.testing.assert_allclose(ph["pvalue"], ref["cox"]["zph_p"], rtol=1e-9)
+    assert "proportional hazards doubtful for chol (p < 0.001, cox.zph); the hazard ratio is" in (
+        " ".join(fit.remarks)
+    )
     fg = survival.fine_gray(cohort, covariates)
     np.testing.assert_allclose(fg.table["coef"], ref["crr"]["coef"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(fg.table["se"], ref["crr"]["se"], rtol=1e-9)

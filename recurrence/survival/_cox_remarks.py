@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._format import fmt_p
+from .._format import p_text
 from ._reg_common import MIN_EVENTS_PER_COEF
 
 #: p-value of cox.zph below which a remark says proportional hazards are doubtful.
@@ -32,7 +32,7 @@ def cox_remarks(data, dead, event, cause, ph, robust, iptw, strata, cluster, wei
         if row["pvalue"] < PH_ALPHA:
             what = "overall (global test)" if term == "GLOBAL" else f"for {term}"
             out.append(
-                f"proportional hazards doubtful {what} (p = {fmt_p(row['pvalue'])}, "
+                f"proportional hazards doubtful {what} ({p_text(row['pvalue'])}, "
                 "cox.zph); the hazard ratio is an average over follow-up"
             )
     tied = sum(int((s.d > 1).sum()) for s in st)

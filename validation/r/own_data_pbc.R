@@ -12,7 +12,7 @@
 # read by tests/test_own_data.py. Produced with R 4.2.2, survival 3.5-3, cmprsk 2.2-11.
 #
 # Reference: coxph(Surv(months, event == 1) ~ closure + age + bili + chol), Efron ties,
-# complete cases (eps 1e-10); crr(..., cov1 = cbind(closure, age, bili, chol), failcode
+# complete cases (eps 1e-10), and its cox.zph (transform "km"); crr(..., cov1 = cbind(closure, age, bili, chol), failcode
 # = 1, cencode = 0) on the same complete cases; cuminc(months, event, closure) at 12, 24
 # and 60 months (estimate and Gray's variance). Ages are rounded to 2 decimals in the
 # export, and R fits the rounded ages.
@@ -52,7 +52,10 @@ out <- list(
                   cmprsk = as.character(packageVersion("cmprsk"))),
   cox = list(terms = names(coef(fit)), coef = unname(coef(fit)),
              se = unname(sqrt(diag(fit$var))), n = fit$n, nevent = fit$nevent,
-             concordance = unname(fit$concordance["concordance"])),
+             concordance = unname(fit$concordance["concordance"]),
+             zph_terms = rownames(cox.zph(fit)$table),
+             zph_chisq = unname(cox.zph(fit)$table[, "chisq"]),
+             zph_p = unname(cox.zph(fit)$table[, "p"])),
   crr = list(coef = unname(fg$coef), se = unname(sqrt(diag(fg$var))), n = sum(cc)),
   cuminc = list(times = c(12, 24, 60),
                 control = unname(ci$est["0 1", ]), closure = unname(ci$est["1 1", ]),
